@@ -5,7 +5,7 @@ Prints "port=<N>" on stdout once the server answers, then serves until SIGTERM/S
 Two changes to stock moto. First, the emulation: on AWS, parameters under /aws/service/ are published by AWS and by
 distributions (Canonical, Debian); nobody else can write them, and moto refuses PutParameter there. Tests need
 to publish such parameters to build a realistic landscape, so this launcher lets PutParameter write names under
-/aws/service/ (everything else is moto's own behaviour).
+/aws/service/. Second, a fix for moto's fixture loading (see _load_amis below).
 """
 import argparse
 import copy
