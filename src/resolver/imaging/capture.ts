@@ -1,0 +1,280 @@
+import {
+  CreateImageCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  type Tag,
+} from "@aws-sdk/client-ec2";
+import type { Architecture } from "../../templates/schema";
+import { InvalidInputError } from "../errors";
+import { deleteImageAndSnapshots, describeDeletion, isNotFound, snapshotsOf } from "./cleanup";
+import { describeAwsError, ImagingError } from "./errors";
+import { realSleep, waitFor, type WaitOptions } from "./waiters";
+
+export const CAPTURE_MODES = ["stop", "reboot", "no-reboot"] as const;
+/**
+ * stop: we stop the instance, image it, and start it again (consistent filesystem, the original CloudWorkstation flow);
+ * reboot: EC2 reboots the instance itself while imaging (CreateImage NoReboot=false);
+ * no-reboot: image a running instance as-is (fastest, but open files may be inconsistent).
+ */
+export type CaptureMode = (typeof CAPTURE_MODES)[number];
+
+/** The tag every image and snapshot we create carries, so they can be found and audited. */
+export const MANAGED_TAG = "cloudworkstation:managed";
+
+export interface CaptureOptions extends Omit<WaitOptions, "timeoutMs"> {
+  instanceId: string;
+  region: string;
+  templateName: string;
+  /** AMI name; unique per account and region. Defaults to `<templateName>-<UTC timestamp>`. */
+  imageName?: string;
+  description?: string;
+  mode?: CaptureMode;
+  /** Extra tags for the image and its snapshots. */
+  tags?: Record<string, string>;
+  /** How long to wait for the instance to stop; default 10 min. */
+  stopTimeoutMs?: number;
+  /** How long to wait for the image to become available; default 60 min (large volumes take long). */
+  imageTimeoutMs?: number;
+  /** Attempts at restarting an instance we stopped, before giving up and saying so; default 3. */
+  restartAttempts?: number;
+  /** Timestamp source for names and tags. */
+  date?: () => Date;
+}
+
+export interface CaptureResult {
+  amiId: string;
+  imageName: string;
+  region: string;
+  snapshotIds: string[];
+  architecture: Architecture;
+  /** The account that owns the new image: the template's trusted owner. */
+  ownerId: string;
+  /** State before capture. */
+  instanceWasRunning: boolean;
+  /** True when we stopped the instance and started it again. */
+  restarted: boolean;
+  tags: Record<string, string>;
+}
+
+export const CAPTURE_STEPS = [
+  "DescribeInstances",
+  "StopInstances",
+  "wait for instance stopped",
+  "CreateImage",
+  "wait for image available",
+  "tag snapshots",
+  "StartInstances",
+] as const;
+export type CaptureStep = (typeof CAPTURE_STEPS)[number];
+
+/** `<name>-20261122-035746`: AMI names must be unique, so every capture gets its own. */
+export function defaultImageName(templateName: string, date: Date): string {
+  const stamp = date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${templateName}-${stamp}`;
+}
+
+/** Tags for the image and its snapshots: ours (template, source, date, managed) plus the user's. */
+export function captureTags(options: { templateName: string; instanceId: string; date: Date; tags?: Record<string, string> }): Record<string, string> {
+  return {
+    ...(options.tags ?? {}),
+    "cloudworkstation:template": options.templateName,
+    "cloudworkstation:source-instance": options.instanceId,
+    "cloudworkstation:created": options.date.toISOString(),
+    [MANAGED_TAG]: "true",
+  };
+}
+
+export function toTagList(tags: Record<string, string>): Tag[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/**
+ * Captures an instance as an AMI. An instance we stopped is restarted as soon as the image is available (and on any
+ * failure); an image we started but could not finish is deregistered with its snapshots. Failures throw
+ * ImagingError saying which step failed and what was undone.
+ */
+export async function captureImage(ec2: EC2Client, options: CaptureOptions): Promise<CaptureResult> {
+  const mode = options.mode ?? "stop";
+  if (!(CAPTURE_MODES as readonly string[]).includes(mode)) {
+    throw new InvalidInputError(`unknown mode "${mode}": use one of ${CAPTURE_MODES.join(", ")}`, "mode");
+  }
+  if (!/^i-[0-9a-f]{8,17}$/.test(options.instanceId)) {
+    throw new InvalidInputError(`"${options.instanceId}" is not an instance id (i- followed by 8 or 17 hex digits)`, "instanceId");
+  }
+  const date = (options.date ?? (() => new Date()))();
+  const imageName = options.imageName ?? defaultImageName(options.templateName, date);
+  const tags = captureTags({ templateName: options.templateName, instanceId: options.instanceId, date, tags: options.tags });
+  const waitOptions = { sleep: options.sleep ?? realSleep, now: options.now, intervalMs: options.intervalMs, onProgress: options.onProgress };
+  const started = (options.now ?? Date.now)();
+  const progress = (step: string) => options.onProgress?.(step, (options.now ?? Date.now)() - started);
+
+  let step: CaptureStep = "DescribeInstances";
+  let stoppedByUs = false;
+  let instanceWasRunning = false;
+  let amiId: string | undefined;
+  let imageRequested = false;
+  try {
+    progress("describe instance");
+    const instance = await describeInstance(ec2, options.instanceId);
+    const state = instance.State?.Name;
+    if (state !== "running" && state !== "stopped") {
+      throw new InvalidInputError(
+        `instance ${options.instanceId} in ${options.region} is ${state}; it must be running or stopped to be saved. ` +
+          "Wait until it has settled and try again",
+        "instanceId",
+      );
+    }
+    instanceWasRunning = state === "running";
+    const architecture = toArchitecture(instance.Architecture, options.instanceId);
+
+    if (mode === "stop" && instanceWasRunning) {
+      step = "StopInstances";
+      progress(`stop instance ${options.instanceId}`);
+      stoppedByUs = true; // set before the call: a stop that fails after AWS accepted it must still be undone
+      await ec2.send(new StopInstancesCommand({ InstanceIds: [options.instanceId] }));
+      step = "wait for instance stopped";
+      await waitFor(
+        `wait for instance ${options.instanceId} stopped`,
+        async () => {
+          const current = (await describeInstance(ec2, options.instanceId)).State?.Name;
+          if (current === "stopped") return { done: true, value: undefined };
+          if (current === "terminated" || current === "shutting-down") return { done: false, failed: `instance is ${current}` };
+          return { done: false, state: current };
+        },
+        { ...waitOptions, intervalMs: options.intervalMs ?? 5_000, timeoutMs: options.stopTimeoutMs ?? 10 * 60_000 },
+      );
+    }
+
+    step = "CreateImage";
+    progress(`create image ${imageName}`);
+    imageRequested = true;
+    const created = await ec2.send(
+      new CreateImageCommand({
+        InstanceId: options.instanceId,
+        Name: imageName,
+        Description: options.description,
+        // reboot: EC2 reboots for a consistent image; stop: already stopped; no-reboot: as asked.
+        NoReboot: mode !== "reboot",
+        TagSpecifications: [{ ResourceType: "image", Tags: toTagList(tags) }],
+      }),
+    );
+    amiId = created.ImageId;
+    if (!amiId) throw new Error("CreateImage returned no ImageId");
+
+    step = "wait for image available";
+    const image = await waitFor(
+      `wait for image ${amiId} available`,
+      async () => {
+        const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId as string] }));
+        const found = Images[0];
+        if (found?.State === "available") return { done: true, value: found };
+        if (found?.State === "failed" || found?.State === "error" || found?.State === "invalid") {
+          return { done: false, failed: `image state ${found.State}${found.StateReason?.Message ? `: ${found.StateReason.Message}` : ""}` };
+        }
+        return { done: false, state: found?.State ?? "not visible yet" };
+      },
+      { ...waitOptions, timeoutMs: options.imageTimeoutMs ?? 60 * 60_000 },
+    );
+
+    // Restart first: the user's instance matters more than our bookkeeping.
+    let restarted = false;
+    if (stoppedByUs) {
+      step = "StartInstances";
+      progress(`restart instance ${options.instanceId}`);
+      await startWithRetries(ec2, options.instanceId, options.restartAttempts ?? 3, waitOptions.sleep);
+      stoppedByUs = false;
+      restarted = true;
+    }
+
+    // Snapshots are tagged once known (from the available image) rather than through CreateImage's snapshot
+    // TagSpecification: same tags, and it works on every EC2 implementation (moto rejects snapshot TagSpecifications).
+    step = "tag snapshots";
+    const snapshotIds = snapshotsOf(image.BlockDeviceMappings);
+    if (snapshotIds.length) await ec2.send(new CreateTagsCommand({ Resources: snapshotIds, Tags: toTagList(tags) }));
+    progress(`image ${amiId} ready`);
+    return {
+      amiId,
+      imageName,
+      region: options.region,
+      snapshotIds,
+      architecture: image.Architecture === "arm64" ? "arm64" : architecture,
+      ownerId: image.OwnerId ?? "",
+      instanceWasRunning,
+      restarted,
+      tags,
+    };
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error;
+    const undone: string[] = [];
+    const notUndone: string[] = [];
+    // Undo in reverse order of doing: the image first (while we still know it), then the instance.
+    if (imageRequested) {
+      try {
+        const id = amiId ?? (await findImageByName(ec2, imageName));
+        if (id) {
+          const deletion = describeDeletion(id, await deleteImageAndSnapshots(ec2, id));
+          undone.push(...deletion.undone);
+          notUndone.push(...deletion.notUndone);
+        }
+      } catch (cleanupError) {
+        notUndone.push(
+          `image ${amiId ?? `named ${imageName}`} could not be deregistered (${describeAwsError(cleanupError)}): ` +
+            `deregister it with aws ec2 deregister-image --region ${options.region} --image-id ${amiId ?? "<id>"}`,
+        );
+      }
+    }
+    if (stoppedByUs) {
+      try {
+        await startWithRetries(ec2, options.instanceId, options.restartAttempts ?? 3, waitOptions.sleep);
+        undone.push(`instance ${options.instanceId} restarted`);
+      } catch (startError) {
+        notUndone.push(
+          `instance ${options.instanceId} is STOPPED and could not be restarted (${describeAwsError(startError)}): ` +
+            `start it with aws ec2 start-instances --region ${options.region} --instance-ids ${options.instanceId}`,
+        );
+      }
+    }
+    throw new ImagingError(step, error, undone, notUndone);
+  }
+}
+
+async function describeInstance(ec2: EC2Client, instanceId: string) {
+  try {
+    const { Reservations = [] } = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const instance = Reservations.flatMap((r) => r.Instances ?? [])[0];
+    if (instance) return instance;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  throw new InvalidInputError(`instance ${instanceId} does not exist in this region; check the id and --region`, "instanceId");
+}
+
+function toArchitecture(value: string | undefined, instanceId: string): Architecture {
+  if (value === "x86_64" || value === "arm64") return value;
+  if (value === undefined) return "x86_64";
+  throw new InvalidInputError(`instance ${instanceId} has architecture ${value}; templates support x86_64 and arm64`, "instanceId");
+}
+
+async function startWithRetries(ec2: EC2Client, instanceId: string, attempts: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await sleep(2_000 * attempt);
+    }
+  }
+}
+
+/** A CreateImage whose response was lost may still have made an image: find it by its unique name. */
+async function findImageByName(ec2: EC2Client, name: string): Promise<string | undefined> {
+  const { Images = [] } = await ec2.send(
+    new DescribeImagesCommand({ Owners: ["self"], Filters: [{ Name: "name", Values: [name] }] }),
+  );
+  return Images[0]?.ImageId;
+}

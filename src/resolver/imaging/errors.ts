@@ -1,0 +1,33 @@
+/**
+ * An imaging step failed. The message says which step, the AWS error, and what was undone (or could not be), so a
+ * user never has to guess whether an instance is still stopped or an image is still costing money.
+ */
+export class ImagingError extends Error {
+  constructor(
+    /** e.g. "CreateImage", "wait for image available". */
+    readonly step: string,
+    readonly cause: unknown,
+    /** Compensations that succeeded, e.g. "deregistered ami-…", "instance i-… restarted". */
+    readonly undone: string[],
+    /** Compensations that failed, with what the user should do. */
+    readonly notUndone: string[] = [],
+  ) {
+    super(formatImagingError(step, cause, undone, notUndone));
+    this.name = "ImagingError";
+  }
+}
+
+export function describeAwsError(error: unknown): string {
+  if (error instanceof Error) {
+    const name = error.name && error.name !== "Error" ? error.name : "";
+    return name && !error.message.startsWith(name) ? `${name}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+function formatImagingError(step: string, cause: unknown, undone: string[], notUndone: string[]): string {
+  let message = `${step} failed (${describeAwsError(cause)})`;
+  message += undone.length ? `; undone: ${undone.join(", ")}` : "; nothing needed undoing";
+  if (notUndone.length) message += `; NOT undone: ${notUndone.join("; ")}`;
+  return message;
+}

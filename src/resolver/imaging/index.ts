@@ -1,0 +1,12 @@
+/**
+ * The imaging engine: capture an instance as an AMI, copy it across regions, share it, and describe it as a
+ * template. Plain AWS SDK (no Pulumi): the SavedTemplate/RegionalAmiCopy resources and the `cws save` / `cws ami copy`
+ * / `cws ami share` commands all call these same functions.
+ */
+export * from "./capture";
+export * from "./cleanup";
+export * from "./copy";
+export * from "./errors";
+export * from "./saved-template-yaml";
+export * from "./share";
+export * from "./waiters";
