@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { DescribeImagesCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
+import { captureImage, ImagingError } from "../../src/resolver/imaging";
+import { InvalidInputError } from "../../src/resolver/errors";
+import { MotoServer, startMoto } from "../helpers/moto";
+import { FaultProxy, startFaultProxy } from "./fault-proxy";
+import { instanceState, newSnapshots, noSleep, ownImages, runInstance, snapshotIds } from "./helpers";
+
+const REGION = "us-east-1";
+
+describe("capturing an instance as an AMI", () => {
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  before(async () => {
+    moto = await startMoto();
+    proxy = await startFaultProxy(moto.endpoint);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    proxy.clear();
+  });
+
+  it("stops a running instance, images it with tagged image and snapshots, and leaves it running again", async () => {
+    const ec2 = moto.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    const steps: string[] = [];
+    const result = await captureImage(ec2, {
+      instanceId,
+      region: REGION,
+      templateName: "my-env",
+      tags: { Project: "genomics" },
+      sleep: noSleep,
+      date: () => new Date("2026-11-22T04:00:00Z"),
+      onProgress: (step) => steps.push(step),
+    });
+    assert.equal(await instanceState(ec2, instanceId), "running");
+    assert.equal(result.restarted, true);
+    assert.equal(result.architecture, "x86_64");
+    assert.equal(result.ownerId, "123456789012");
+    assert.equal(result.imageName, "my-env-20261122-040000");
+    const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [result.amiId] }));
+    const tags = Object.fromEntries((Images[0].Tags ?? []).map((t) => [t.Key, t.Value]));
+    assert.equal(tags["cloudworkstation:managed"], "true");
+    assert.equal(tags["cloudworkstation:template"], "my-env");
+    assert.equal(tags["cloudworkstation:source-instance"], instanceId);
+    assert.equal(tags["cloudworkstation:created"], "2026-11-22T04:00:00.000Z");
+    assert.equal(tags.Project, "genomics");
+    assert.ok(result.snapshotIds.length >= 1);
+    const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: result.snapshotIds }));
+    for (const snapshot of Snapshots) {
+      const snapTags = Object.fromEntries((snapshot.Tags ?? []).map((t) => [t.Key, t.Value]));
+      assert.equal(snapTags["cloudworkstation:template"], "my-env");
+      assert.equal(snapTags["cloudworkstation:managed"], "true");
+    }
+    assert.ok(steps.some((s) => s.startsWith("stop instance")) && steps.some((s) => s.startsWith("restart instance")));
+  });
+
+  it("never stops or starts the instance in no-reboot mode (fault proxy records the calls)", async () => {
+    const ec2 = proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    proxy.clear();
+    const result = await captureImage(ec2, { instanceId, region: REGION, templateName: "quick", mode: "no-reboot", sleep: noSleep });
+    assert.equal(result.restarted, false);
+    assert.ok(!proxy.actions.includes("StopInstances") && !proxy.actions.includes("StartInstances"), proxy.actions.join(","));
+    assert.equal(await instanceState(ec2, instanceId), "running");
+  });
+
+  it("leaves a stopped instance stopped: it only restarts what it stopped", async () => {
+    const ec2 = moto.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    const { StopInstancesCommand } = await import("@aws-sdk/client-ec2");
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
+    const result = await captureImage(ec2, { instanceId, region: REGION, templateName: "cold", sleep: noSleep });
+    assert.equal(result.instanceWasRunning, false);
+    assert.equal(result.restarted, false);
+    assert.equal(await instanceState(ec2, instanceId), "stopped");
+  });
+
+  it("refuses an instance that does not exist with a clear input error, touching nothing", async () => {
+    const ec2 = moto.clients().ec2(REGION);
+    await assert.rejects(
+      captureImage(ec2, { instanceId: "i-0123456789abcdef0", region: REGION, templateName: "x", sleep: noSleep }),
+      (error: unknown) => error instanceof InvalidInputError && /does not exist/.test(error.message),
+    );
+    assert.equal((await ownImages(ec2)).length, 0);
+  });
+
+  // Each case fails one request of one Action at the fault proxy; moto keeps the real state behind it.
+  const faults: { step: string; action: string; nth?: number; when?: "before" | "after"; undone: RegExp; imageMade: boolean }[] = [
+    { step: "DescribeInstances", action: "DescribeInstances", undone: /nothing needed undoing/, imageMade: false },
+    { step: "StopInstances", action: "StopInstances", undone: /restarted/, imageMade: false },
+    { step: "wait for instance stopped", action: "DescribeInstances", nth: 2, undone: /restarted/, imageMade: false },
+    { step: "CreateImage", action: "CreateImage", undone: /restarted/, imageMade: false },
+    { step: "CreateImage", action: "CreateImage", when: "after", undone: /deregistered ami-[0-9a-f]+ and deleted snap-.*restarted/, imageMade: true },
+    { step: "wait for image available", action: "DescribeImages", undone: /deregistered ami-[0-9a-f]+ and deleted snap-.*restarted/, imageMade: true },
+    { step: "tag snapshots", action: "CreateTags", undone: /deregistered ami-[0-9a-f]+ and deleted snap-/, imageMade: true },
+  ];
+  for (const fault of faults) {
+    it(`leaves the instance running and no image or snapshot behind when ${fault.action} fails ${fault.when === "after" ? "after AWS acted (response lost)" : "outright"} at step "${fault.step}" (fault proxy in front of moto)`, async () => {
+      const ec2 = proxy.clients().ec2(REGION);
+      const instanceId = await runInstance(ec2);
+      const baseline = await snapshotIds(ec2);
+      proxy.clear();
+      proxy.fail({ action: fault.action, nth: fault.nth, when: fault.when });
+      const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "broken", sleep: noSleep }).then(
+        () => assert.fail("capture should have failed"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ImagingError, String(error));
+      assert.equal(error.step, fault.step);
+      assert.match(error.message, new RegExp(`^${fault.step} failed \\(.*InjectedFault`));
+      assert.match(error.message, fault.undone);
+      assert.deepEqual(error.notUndone, []);
+      assert.equal(await instanceState(ec2, instanceId), "running");
+      assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), []);
+      assert.deepEqual(await newSnapshots(ec2, baseline), []);
+      if (fault.imageMade) assert.ok(proxy.actions.includes("DeregisterImage"));
+    });
+  }
+
+  it("retries a failed restart and keeps the finished image (fault proxy fails StartInstances once)", async () => {
+    const ec2 = proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    proxy.clear();
+    proxy.fail({ action: "StartInstances" });
+    const result = await captureImage(ec2, { instanceId, region: REGION, templateName: "flaky", sleep: noSleep });
+    assert.equal(await instanceState(ec2, instanceId), "running");
+    assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), [result.amiId]);
+    assert.equal(proxy.actions.filter((a) => a === "StartInstances").length, 2);
+  });
+
+  it("says the instance is still stopped, and how to start it, when every restart fails; the image is not orphaned (fault proxy)", async () => {
+    const ec2 = proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    proxy.clear();
+    proxy.fail({ action: "StartInstances", always: true });
+    const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "stuck", sleep: noSleep }).catch((e: unknown) => e);
+    assert.ok(error instanceof ImagingError);
+    assert.equal(error.step, "StartInstances");
+    assert.match(error.message, /NOT undone: instance i-[0-9a-f]+ is STOPPED .*aws ec2 start-instances --region us-east-1 --instance-ids/);
+    assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), []);
+    assert.equal(await instanceState(ec2, instanceId), "stopped");
+  });
+});

@@ -1,0 +1,92 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAwsClients } from "../../src/resolver/clients";
+import type { AwsClients } from "../../src/resolver/types";
+import { TEST_CREDENTIALS } from "../helpers/moto";
+
+/**
+ * A fault-injecting HTTP proxy on loopback in front of moto. It forwards every request, except that it fails the
+ * Nth request of a given EC2 Action with an EC2-style error — either instead of forwarding it ("before": AWS never
+ * saw it) or after forwarding it ("after": AWS did it, the caller only lost the response). moto keeps the real state,
+ * so tests can check what the engine left behind.
+ */
+export interface FaultRule {
+  action: string;
+  /** 1-based: fail the Nth request of this action (counted from when the rule was added). */
+  nth?: number;
+  /** Fail every request of this action from the Nth on. */
+  always?: boolean;
+  when?: "before" | "after";
+  code?: string;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  clients(): AwsClients;
+  /** Actions seen, in order. */
+  actions: string[];
+  fail(rule: FaultRule): void;
+  clear(): void;
+  stop(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "expect", "upgrade"]);
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  let rules: (FaultRule & { seen: number })[] = [];
+  const actions: string[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      void (async () => {
+        const body = Buffer.concat(chunks);
+        const action = new URLSearchParams(body.toString("utf8")).get("Action") ?? "";
+        actions.push(action);
+        let fault: FaultRule | undefined;
+        for (const rule of rules) {
+          if (rule.action !== action) continue;
+          rule.seen += 1;
+          const nth = rule.nth ?? 1;
+          if (rule.seen === nth || (rule.always && rule.seen >= nth)) fault = rule;
+        }
+        if (fault && (fault.when ?? "before") === "before") return sendFault(response, fault);
+        const headers: Record<string, string> = {};
+        for (const [key, value] of Object.entries(request.headers)) {
+          if (typeof value === "string" && !HOP_BY_HOP.has(key)) headers[key] = value;
+        }
+        const upstream = await fetch(`${target}${request.url ?? "/"}`, { method: request.method, headers, body: request.method === "GET" ? undefined : body });
+        const text = Buffer.from(await upstream.arrayBuffer());
+        if (fault) return sendFault(response, fault);
+        response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/xml" });
+        response.end(text);
+      })().catch((error: unknown) => {
+        response.writeHead(502);
+        response.end(String(error));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    endpoint,
+    actions,
+    clients: () => createAwsClients({ endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 }),
+    fail: (rule) => rules.push({ ...rule, seen: 0 }),
+    clear: () => {
+      rules = [];
+      actions.length = 0;
+    },
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function sendFault(response: http.ServerResponse, rule: FaultRule): void {
+  const code = rule.code ?? "InjectedFault";
+  response.writeHead(400, { "content-type": "text/xml" });
+  response.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code>` +
+      `<Message>injected failure of ${rule.action} (${rule.when ?? "before"})</Message></Error></Errors>` +
+      `<RequestID>fault-proxy</RequestID></Response>`,
+  );
+}
