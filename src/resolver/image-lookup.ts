@@ -1,0 +1,312 @@
+import { DescribeImagesCommand, type DescribeImagesCommandInput, type EC2Client, type Filter, type Image } from "@aws-sdk/client-ec2";
+import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+
+/**
+ * Fleet-scale lookups for the resolver: a per-process cache of DescribeImages/GetParameter results with a TTL,
+ * batching of image-id lookups (all ids asked for within `batchWindowMs` go out as ONE DescribeImages call),
+ * coalescing of identical concurrent searches, and a per-client (so per-region) limit on calls in flight.
+ *
+ * State is kept per SDK client object, and clients are per region (see clients.ts), so two emulators or two
+ * accounts never share entries. A cached "not found" is also kept for the TTL: a freshly published image can take
+ * up to `ttlMs` to be seen by a long-running process.
+ */
+export interface ImageCacheOptions {
+  /** How long a result is reused. Default 5 minutes; 0 disables caching (coalescing and batching still apply). */
+  ttlMs?: number;
+  /** Milliseconds clock, injectable for tests. Default `Date.now`. */
+  now?: () => number;
+  /** Collect image ids for this long before sending one DescribeImages. Default 2 ms. */
+  batchWindowMs?: number;
+  /** false sends one DescribeImages per image id (for comparison in the bench). Default true. */
+  batching?: boolean;
+  /** Calls in flight per region (per client). Default 8. */
+  maxInFlightPerRegion?: number;
+}
+
+export interface ImageSearch {
+  /** Never empty: a search without owners can return anyone's image (name-squatting). */
+  owners: string[];
+  filters: Filter[];
+}
+
+export interface LookupStats {
+  describeImagesCalls: number;
+  getParameterCalls: number;
+  cacheHits: number;
+}
+
+export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
+const MAX_IDS_PER_CALL = 100;
+
+interface Entry {
+  value: unknown;
+  expires: number;
+}
+
+interface Batch {
+  ids: Set<string>;
+  shared: SharedCall<Map<string, Image | undefined>>;
+}
+
+interface ClientState {
+  entries: Map<string, Entry>;
+  inflight: Map<string, SharedCall<unknown>>;
+  batch?: Batch;
+  semaphore: Semaphore;
+}
+
+export class ImageCache {
+  readonly stats: LookupStats = { describeImagesCalls: 0, getParameterCalls: 0, cacheHits: 0 };
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly batchWindowMs: number;
+  private readonly batching: boolean;
+  private readonly maxInFlight: number;
+  private states = new WeakMap<object, ClientState>();
+
+  constructor(options: ImageCacheOptions = {}) {
+    this.ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS;
+    this.now = options.now ?? Date.now;
+    this.batchWindowMs = options.batchWindowMs ?? 2;
+    this.batching = options.batching ?? true;
+    this.maxInFlight = options.maxInFlightPerRegion ?? 8;
+  }
+
+  /** Forgets every cached result (in-flight calls still complete for their callers). */
+  clear(): void {
+    this.states = new WeakMap();
+  }
+
+  /** The image with this id in the client's region, or undefined when it does not exist there. Batched. */
+  async getImage(ec2: EC2Client, imageId: string, signal?: AbortSignal): Promise<Image | undefined> {
+    const state = this.state(ec2);
+    const key = `image:${imageId}`;
+    const cached = this.cached<Image | undefined>(state, key);
+    if (cached.hit) return cached.value;
+    if (!this.batching) {
+      return (await this.shared(state, `single:${imageId}`, signal, (abort) => this.fetchImages(ec2, state, [imageId], abort))).get(imageId);
+    }
+    let batch = state.batch;
+    if (!batch || batch.ids.size >= MAX_IDS_PER_CALL) {
+      const ids = new Set<string>();
+      const shared = new SharedCall<Map<string, Image | undefined>>();
+      const opened: Batch = (batch = { ids, shared });
+      state.batch = opened;
+      setTimeout(() => {
+        if (state.batch === opened) state.batch = undefined;
+        shared.start((abort) => this.fetchImages(ec2, state, [...ids], abort));
+      }, this.batchWindowMs);
+    }
+    batch.ids.add(imageId);
+    return (await batch.shared.wait(signal)).get(imageId);
+  }
+
+  /** Every image matching the search (all pages), newest order not guaranteed. Identical concurrent searches share one call. */
+  async searchImages(ec2: EC2Client, search: ImageSearch, signal?: AbortSignal): Promise<Image[]> {
+    if (search.owners.length === 0) throw new Error("refusing to search images without owners: a name alone can match anyone's image");
+    const state = this.state(ec2);
+    const key = `search:${searchKey(search)}`;
+    const cached = this.cached<Image[]>(state, key);
+    if (cached.hit) return cached.value;
+    return this.shared(state, key, signal, async (abort) => {
+      const images = await this.paginate(ec2, state, { Owners: search.owners, Filters: search.filters, MaxResults: 1000 }, abort);
+      for (const image of images) if (image.ImageId) this.store(state, `image:${image.ImageId}`, image);
+      return images;
+    });
+  }
+
+  /** Whether the image belongs to the caller's own account (`Owners: ["self"]`), for trusted_owners: ["self"]. */
+  async isOwnedBySelf(ec2: EC2Client, imageId: string, signal?: AbortSignal): Promise<boolean> {
+    const state = this.state(ec2);
+    const key = `self:${imageId}`;
+    const cached = this.cached<boolean>(state, key);
+    if (cached.hit) return cached.value;
+    return this.shared(state, key, signal, async (abort) => {
+      const images = await this.paginate(ec2, state, { Owners: ["self"], Filters: [{ Name: "image-id", Values: [imageId] }] }, abort);
+      return images.some((image) => image.ImageId === imageId);
+    });
+  }
+
+  /** The parameter's value, or undefined when it does not exist in the client's region. */
+  async getParameter(ssm: SSMClient, name: string, signal?: AbortSignal): Promise<string | undefined> {
+    const state = this.state(ssm);
+    const key = `parameter:${name}`;
+    const cached = this.cached<string | undefined>(state, key);
+    if (cached.hit) return cached.value;
+    return this.shared(state, key, signal, async (abort) => {
+      this.stats.getParameterCalls++;
+      try {
+        const { Parameter } = await state.semaphore.run(() => ssm.send(new GetParameterCommand({ Name: name }), { abortSignal: abort }));
+        return Parameter?.Value;
+      } catch (error) {
+        if (errorName(error) === "ParameterNotFound") return undefined;
+        throw error;
+      }
+    });
+  }
+
+  private async fetchImages(ec2: EC2Client, state: ClientState, ids: string[], abort: AbortSignal): Promise<Map<string, Image | undefined>> {
+    const found = new Map<string, Image | undefined>();
+    const record = (images: Image[], asked: string[]) => {
+      for (const id of asked) found.set(id, undefined);
+      for (const image of images) if (image.ImageId && asked.includes(image.ImageId)) found.set(image.ImageId, image);
+      for (const id of asked) this.store(state, `image:${id}`, found.get(id));
+    };
+    try {
+      record(await this.paginate(ec2, state, { ImageIds: ids }, abort), ids);
+    } catch (error) {
+      // On AWS one missing or malformed id fails the whole call; look the ids up one by one to find the good ones.
+      if (!/^InvalidAMIID\./.test(errorName(error))) throw error;
+      if (ids.length === 1) {
+        record([], ids);
+      } else {
+        await Promise.all(
+          ids.map(async (id) => {
+            try {
+              record(await this.paginate(ec2, state, { ImageIds: [id] }, abort), [id]);
+            } catch (single) {
+              if (!/^InvalidAMIID\./.test(errorName(single))) throw single;
+              record([], [id]);
+            }
+          }),
+        );
+      }
+    }
+    return found;
+  }
+
+  private async paginate(ec2: EC2Client, state: ClientState, input: DescribeImagesCommandInput, abort: AbortSignal): Promise<Image[]> {
+    const images: Image[] = [];
+    let NextToken: string | undefined;
+    do {
+      this.stats.describeImagesCalls++;
+      const page = await state.semaphore.run(() =>
+        ec2.send(new DescribeImagesCommand({ ...input, IncludeDeprecated: true, NextToken }), { abortSignal: abort }),
+      );
+      images.push(...(page.Images ?? []));
+      NextToken = page.NextToken || undefined;
+    } while (NextToken);
+    return images;
+  }
+
+  private async shared<T>(state: ClientState, key: string, signal: AbortSignal | undefined, run: (abort: AbortSignal) => Promise<T>): Promise<T> {
+    let call = state.inflight.get(key) as SharedCall<T> | undefined;
+    if (!call) {
+      const created = new SharedCall<T>();
+      call = created;
+      state.inflight.set(key, created as SharedCall<unknown>);
+      created.start(async (abort) => {
+        try {
+          const value = await run(abort);
+          this.store(state, key, value);
+          return value;
+        } finally {
+          if (state.inflight.get(key) === (created as SharedCall<unknown>)) state.inflight.delete(key);
+        }
+      });
+    }
+    return call.wait(signal);
+  }
+
+  private cached<T>(state: ClientState, key: string): { hit: true; value: T } | { hit: false } {
+    const entry = state.entries.get(key);
+    if (entry && entry.expires > this.now()) {
+      this.stats.cacheHits++;
+      return { hit: true, value: entry.value as T };
+    }
+    if (entry) state.entries.delete(key);
+    return { hit: false };
+  }
+
+  private store(state: ClientState, key: string, value: unknown): void {
+    if (this.ttlMs > 0) state.entries.set(key, { value, expires: this.now() + this.ttlMs });
+  }
+
+  private state(client: object): ClientState {
+    let state = this.states.get(client);
+    if (!state) this.states.set(client, (state = { entries: new Map(), inflight: new Map(), semaphore: new Semaphore(this.maxInFlight) }));
+    return state;
+  }
+}
+
+/**
+ * One underlying call awaited by several callers. Each caller may give up (its own signal aborts) without
+ * disturbing the others; the SDK call itself is aborted only when every caller has given up.
+ */
+class SharedCall<T> {
+  private readonly controller = new AbortController();
+  private waiting = 0;
+  private settled?: Promise<T>;
+  private resolveStarted!: (promise: Promise<T>) => void;
+  private readonly started = new Promise<Promise<T>>((resolve) => (this.resolveStarted = resolve));
+
+  start(run: (abort: AbortSignal) => Promise<T>): void {
+    this.settled = run(this.controller.signal);
+    this.settled.catch(() => undefined);
+    this.resolveStarted(this.settled);
+  }
+
+  wait(signal?: AbortSignal): Promise<T> {
+    this.waiting++;
+    const result = this.started.then((settled) => settled);
+    if (!signal) return result;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        if (--this.waiting === 0) this.controller.abort(signal.reason);
+        reject(abortError(signal));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      result.then(
+        (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("the lookup was aborted");
+}
+
+export function errorName(error: unknown): string {
+  if (error && typeof error === "object") {
+    const named = error as { name?: unknown; Code?: unknown; code?: unknown };
+    for (const value of [named.name, named.Code, named.code]) if (typeof value === "string" && value !== "Error") return value;
+  }
+  return "";
+}
+
+function searchKey(search: ImageSearch): string {
+  const owners = [...search.owners].sort();
+  const filters = search.filters
+    .map((filter) => ({ Name: filter.Name ?? "", Values: [...(filter.Values ?? [])].sort() }))
+    .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  return JSON.stringify({ owners, filters });
+}
+
+/** The process-wide cache `resolveAmi` uses when the caller passes none. */
+export const defaultImageCache = new ImageCache();

@@ -1,0 +1,90 @@
+import { estimateCopy } from "../cost";
+import { crossRegionSearchOrder } from "../regions-fallback";
+import type { CopyPlan } from "../types";
+import { snapshotGigabytes } from "../validate-image";
+import type { Tier, TierContext, TierResult } from "./tier";
+
+/**
+ * Looks for the image in neighbouring regions (regions-fallback.ts, nearest first, never revisiting a region) by
+ * running the regional image tiers there. It runs when `fallback_strategy: cross_region` is set or when copy
+ * consent is given (`allow_cross_region_copy: true` in the template, or the caller's allowCrossRegionCopy / --allow-copy).
+ * It NEVER copies: with consent it selects the source image and returns a consented copy plan (the deployment makes
+ * the copy and tracks it); without consent it reports what consent would do and resolution carries on.
+ */
+export const crossRegionTier: Tier = {
+  name: "cross_region",
+  kind: "image",
+  async run(context): Promise<TierResult> {
+    if (context.strategy === "ami_fallback") {
+      return {
+        outcome: "skipped",
+        detail: "strategy ami_fallback provisions by script on an image in the target region; a copied image is not used as its base",
+      };
+    }
+    if (context.fallbackStrategy !== "cross_region" && !context.crossRegionConsent) {
+      return {
+        outcome: "not_configured",
+        detail: "cross-region copy not enabled: set fallback_strategy: cross_region, or allow_cross_region_copy: true (--allow-copy)",
+      };
+    }
+    const regions = crossRegionSearchOrder(context.targetRegion, context.crossRegionMaxHops);
+    if (regions.length === 0) return { outcome: "not_found", detail: `no neighbouring regions are mapped for ${context.targetRegion}` };
+    const looked: string[] = [];
+    for (const region of regions) {
+      const found = await searchRegion(context, region);
+      if (!found) {
+        looked.push(region);
+        continue;
+      }
+      const { amiId, tier, image } = found;
+      const copy = estimateCopy({ sourceRegion: region, targetRegion: context.targetRegion, snapshotGb: snapshotGigabytes(image) });
+      const copyPlan: CopyPlan = {
+        sourceRegion: region,
+        sourceAmiId: amiId,
+        targetRegion: context.targetRegion,
+        estimatedMinutes: copy.minutes,
+        estimatedCostUsd: copy.costUsd,
+        consented: context.crossRegionConsent,
+      };
+      const estimate = `~${copy.minutes} min, ~$${formatUsd(copy.costUsd)}, estimate`;
+      const searched = looked.length ? ` (nothing usable in ${looked.join(", ")})` : "";
+      if (context.crossRegionConsent) {
+        return {
+          outcome: "selected",
+          amiId,
+          image,
+          region,
+          copyPlan,
+          detail: `selected ${amiId} in ${region} (found by ${tier})${searched}; copy ${amiId} from ${region}: ${estimate}; the deployment makes the copy, the resolver never does`,
+        };
+      }
+      return {
+        outcome: "rejected",
+        amiId,
+        image,
+        region,
+        copyPlan,
+        detail: `${amiId} found in ${region} (by ${tier})${searched}; copying needs consent: set allow_cross_region_copy: true or --allow-copy (${estimate})`,
+      };
+    }
+    return { outcome: "not_found", detail: `no usable image in ${looked.join(", ")}` };
+  },
+};
+
+async function searchRegion(context: TierContext, region: string) {
+  const regional: TierContext = { ...context, region, warnings: context.warnings };
+  for (const tier of context.regionalTiers) {
+    try {
+      const result = await tier.run(regional);
+      if (result.outcome === "selected" && result.amiId && result.image) return { amiId: result.amiId, image: result.image, tier: tier.name };
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      // A failing tier in a neighbour is not fatal: the next tier or region may still have the image.
+    }
+  }
+  return undefined;
+}
+
+function formatUsd(value: number): string {
+  return value >= 1 ? value.toFixed(2) : value.toFixed(3).replace(/0+$/, "").replace(/\.$/, "");
+}

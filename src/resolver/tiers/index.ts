@@ -1,0 +1,17 @@
+import { crossRegionTier } from "./cross-region";
+import { directMappingTier } from "./direct-mapping";
+import { dynamicSearchTier } from "./dynamic-search";
+import { fallbackScriptTier } from "./fallback-script";
+import { marketplaceTier } from "./marketplace";
+import { ssmParameterTier } from "./ssm-parameter";
+import type { Tier } from "./tier";
+
+/** The image tiers that look inside one region; the cross-region tier runs these in each neighbour. */
+export const REGIONAL_TIERS: readonly Tier[] = [directMappingTier, ssmParameterTier, dynamicSearchTier, marketplaceTier];
+
+/** Every tier, in the order the engine runs them (must match TIER_ORDER). Adding a tier: one file, one line here. */
+export const TIERS: readonly Tier[] = [...REGIONAL_TIERS, crossRegionTier, fallbackScriptTier];
+
+export { crossRegionTier, directMappingTier, dynamicSearchTier, fallbackScriptTier, marketplaceTier, ssmParameterTier };
+export * from "./tier";
+export { imageVersion, MARKETPLACE_OWNER_ALIAS } from "./marketplace";

@@ -1,0 +1,79 @@
+import type { Image } from "@aws-sdk/client-ec2";
+import semver from "semver";
+import { ACCOUNT_ID_PATTERN } from "../../templates/schema";
+import { compareNewestFirst } from "../validate-image";
+import { describeImage, firstAcceptable, summariseRejections, type Tier, type TierResult } from "./tier";
+
+/** Real AWS Marketplace images have the owner alias "aws-marketplace". */
+export const MARKETPLACE_OWNER_ALIAS = "aws-marketplace";
+
+/**
+ * `marketplace_search`: images carrying the AWS Marketplace product code. Searched with
+ * `Owners: ["aws-marketplace", …account ids from trusted_owners]` plus a `product-code` filter: on AWS the alias finds
+ * every listing, and a seller account listed in trusted_owners finds that seller's images by account id (the only
+ * way that works on emulators, which do not give marketplace images the "aws-marketplace" alias). Only images that
+ * really carry the product code are considered. The version is the image's `Version` tag, else a version read
+ * from the name (semver.coerce); the highest version satisfying `version_constraint` wins (ties: newest, then
+ * ImageId descending).
+ */
+export const marketplaceTier: Tier = {
+  name: "marketplace",
+  kind: "image",
+  async run(context): Promise<TierResult> {
+    const search = context.config?.marketplace_search;
+    if (!search) return { outcome: "not_configured", detail: "no marketplace_search in ami_config" };
+    const sellerAccounts = (context.config?.trusted_owners ?? []).filter((owner) => ACCOUNT_ID_PATTERN.test(owner));
+    const owners = [MARKETPLACE_OWNER_ALIAS, ...new Set(sellerAccounts)];
+    const found = await context.cache.searchImages(
+      context.clients.ec2(context.region),
+      {
+        owners,
+        filters: [
+          { Name: "product-code", Values: [search.product_code] },
+          { Name: "architecture", Values: [context.architecture] },
+          { Name: "state", Values: ["available"] },
+        ],
+      },
+      context.signal,
+    );
+    const withCode = found.filter((image) => (image.ProductCodes ?? []).some((code) => code.ProductCodeId === search.product_code));
+    const query = `product code ${search.product_code} (${context.architecture})`;
+    if (withCode.length === 0) return { outcome: "not_found", detail: `no marketplace image with ${query} in ${context.region}` };
+
+    const versioned = withCode.map((image) => ({ image, version: imageVersion(image) }));
+    const range = search.version_constraint;
+    const satisfying = range ? versioned.filter((entry) => entry.version && semver.satisfies(entry.version, range)) : versioned;
+    if (satisfying.length === 0) {
+      const seen = versioned.map((entry) => `${entry.image.ImageId}=${entry.version ?? "no version"}`).join(", ");
+      return { outcome: "not_found", detail: `no marketplace image with ${query} satisfies version ${range} (found ${seen})` };
+    }
+    satisfying.sort((a, b) => {
+      if (a.version && b.version && a.version !== b.version) return semver.rcompare(a.version, b.version);
+      if (a.version !== b.version) return a.version ? -1 : 1;
+      return compareNewestFirst(a.image, b.image);
+    });
+    const { selected, rejections } = await firstAcceptable(
+      context,
+      satisfying.map((entry) => ({ amiId: entry.image.ImageId as string, image: entry.image })),
+    );
+    if (selected) {
+      const version = imageVersion(selected.image);
+      const before = rejections.length ? `; ${summariseRejections(rejections)}` : "";
+      return {
+        outcome: "selected",
+        amiId: selected.amiId,
+        image: selected.image,
+        detail: `selected ${selected.amiId}${describeImage(selected.image)} version ${version ?? "unknown"}${range ? ` (satisfies ${range})` : ""} with ${query}${before}`,
+      };
+    }
+    return { outcome: "rejected", detail: `all ${satisfying.length} marketplace images with ${query} refused: ${summariseRejections(rejections)}` };
+  },
+};
+
+/** The image's version: its `Version` tag, else one read from its name ("rstudio-workbench-2.2.4-…" → 2.2.4). */
+export function imageVersion(image: Image): string | undefined {
+  const tag = image.Tags?.find((t) => t.Key === "Version")?.Value;
+  const fromTag = tag ? semver.valid(tag) ?? semver.coerce(tag)?.version : undefined;
+  if (fromTag) return fromTag;
+  return image.Name ? semver.coerce(image.Name)?.version : undefined;
+}
