@@ -15,6 +15,8 @@ export interface CliContext {
   defaultRegion?: string;
   /** Answers a yes/no question on the terminal; false when stdin is not a TTY. */
   confirm(question: string): Promise<boolean>;
+  /** Colour human output: stdout is a TTY and NO_COLOR is unset. Absent means no colour. */
+  color?: boolean;
 }
 
 /** Exit codes: 0 resolved (script fallback included), 2 invalid input, 3 unresolvable, 1 anything else. */
@@ -26,6 +28,11 @@ export interface CliCommand {
   summary: string;
   /** One usage line, e.g. "cws ami resolve <template> [--region R] [--json]". */
   usage: string;
+  /**
+   * Longer help shown by `--help` / `-h` after the usage line: one line per option, and what the command prints.
+   * Absent: the summary is shown instead.
+   */
+  help?: string;
   /** argv: the arguments after the command path (global options already removed). Returns the exit code. */
   run(argv: string[], context: CliContext): Promise<number>;
 }

@@ -1,0 +1,292 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as readline from "node:readline";
+import { createAwsClients } from "../resolver/clients";
+import { InvalidInputError } from "../resolver/errors";
+import type { AwsClients } from "../resolver/types";
+import { TemplateError } from "../templates/errors";
+import { checkRegion, cleanParseArgsMessage, UsageError } from "./args";
+import { CliCommand, CliContext, EXIT } from "./command";
+import { formatTable } from "./format";
+import { COMMANDS } from "./registry";
+
+/** Everything the dispatcher takes from the process; tests pass their own. */
+export interface CliEnvironment {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  stdinIsTTY?: boolean;
+  /** Defaults to clients honouring AWS_ENDPOINT_URL and the SDK's own credential chain (AWS_PROFILE…). */
+  clients?: AwsClients;
+  /** Defaults to the built-in registry. */
+  commands?: readonly CliCommand[];
+  /** Region from the AWS_PROFILE config file; defaults to asking the SDK. Tests may pin it. */
+  profileRegion?: () => Promise<string | undefined>;
+}
+
+interface GlobalOptions {
+  templatesDirs: string[];
+  region?: string;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+const GLOBAL_USAGE =
+  "usage: cws [--templates-dir DIR]… [--region R] [--json] <command> [options]   (cws --help, cws <command> --help)";
+
+/**
+ * Runs one `cws` invocation and returns its exit code: 0 resolved, 2 invalid input, 3 unresolvable, 1 anything
+ * else. Never throws and never calls process.exit, so it can be tested in-process.
+ */
+export async function runCli(argv: string[], environment: CliEnvironment): Promise<number> {
+  const { stdout, stderr, env } = environment;
+  const debug = env.CWS_DEBUG === "1";
+  let command: CliCommand | undefined;
+  try {
+    const commands = environment.commands ?? COMMANDS;
+    const { globals, rest } = extractGlobalOptions(argv);
+    if (globals.version) {
+      stdout.write(`${packageVersion()}\n`);
+      return EXIT.ok;
+    }
+    const match = matchCommand(rest, commands);
+    if (!match.command) {
+      if (match.consumed.length === 0 && rest.length === 0) {
+        (globals.help ? stdout : stderr).write(formatGeneralHelp(commands));
+        return globals.help ? EXIT.ok : EXIT.invalidInput;
+      }
+      const words = [...match.consumed, rest[match.consumed.length]].filter((w) => w !== undefined);
+      const known = commands.filter((c) => match.consumed.every((w, i) => c.path[i] === w));
+      const what = match.consumed.length > 0 && rest.length === match.consumed.length ? "incomplete command" : "unknown command";
+      if (globals.help && what === "incomplete command") {
+        stdout.write(formatGeneralHelp(known));
+        return EXIT.ok;
+      }
+      stderr.write(`cws: ${what} "${words.join(" ")}"\n\n${formatGeneralHelp(known.length > 0 ? known : commands)}`);
+      return EXIT.invalidInput;
+    }
+    command = match.command;
+    const commandArgs = rest.slice(command.path.length);
+    if (globals.help || wantsHelp(commandArgs)) {
+      stdout.write(formatCommandHelp(command));
+      return EXIT.ok;
+    }
+    if (globals.json) commandArgs.push("--json");
+    const defaultRegion =
+      globals.region ??
+      (env.AWS_REGION || undefined) ??
+      (env.AWS_DEFAULT_REGION || undefined) ??
+      (await (environment.profileRegion ?? sdkProfileRegion)());
+    const context: CliContext = {
+      stdout,
+      stderr,
+      env,
+      isTTY: environment.stderrIsTTY,
+      color: environment.stdoutIsTTY && env.NO_COLOR === undefined,
+      clients: environment.clients ?? createAwsClients({ endpoint: env.AWS_ENDPOINT_URL || undefined }),
+      templatesDirs: globals.templatesDirs,
+      defaultRegion: defaultRegion ? checkRegionSource(defaultRegion, globals.region !== undefined) : undefined,
+      confirm: (question) => confirmOnTerminal(question, environment),
+    };
+    return await command.run(commandArgs, context);
+  } catch (error) {
+    return reportError(error, stderr, command, debug);
+  }
+}
+
+/** Maps an error to its exit code and prints it: the message, and the stack only with CWS_DEBUG=1. */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream, command: CliCommand | undefined, debug: boolean): number {
+  if (error instanceof UsageError) {
+    stderr.write(`cws: ${error.message}\nusage: ${command?.usage ?? GLOBAL_USAGE}\n`);
+    return EXIT.invalidInput;
+  }
+  if (error instanceof TemplateError) {
+    stderr.write(`cws: template error${error.issues.length > 1 ? "s" : ""}:\n${indentLines(error.message)}\n`);
+    return EXIT.invalidInput;
+  }
+  if (error instanceof InvalidInputError) {
+    stderr.write(`cws: ${error.message}\n`);
+    return EXIT.invalidInput;
+  }
+  const message = error instanceof Error ? `${error.name && error.name !== "Error" ? `${error.name}: ` : ""}${error.message}` : String(error);
+  stderr.write(`cws: ${message}\n`);
+  if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+  else stderr.write("(set CWS_DEBUG=1 for the stack trace)\n");
+  return EXIT.failure;
+}
+
+function indentLines(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+}
+
+/** Global --region is checked like a command's; a bad AWS_REGION is reported as coming from the environment. */
+function checkRegionSource(region: string, fromFlag: boolean): string {
+  if (fromFlag) return checkRegion(region);
+  try {
+    return checkRegion(region);
+  } catch {
+    throw new UsageError(`the environment's region "${region}" (AWS_REGION, AWS_DEFAULT_REGION or profile) is not a known AWS region`);
+  }
+}
+
+/**
+ * Pulls out the global options: --templates-dir anywhere (repeatable); --region, --json, --help/-h and --version
+ * before the command words. Anything after "--" is left alone. Unknown flags before the command are usage errors.
+ */
+export function extractGlobalOptions(argv: readonly string[]): { globals: GlobalOptions; rest: string[] } {
+  const globals: GlobalOptions = { templatesDirs: [], json: false, help: false, version: false };
+  const rest: string[] = [];
+  let beforeCommand = true;
+  let terminated = false;
+  const valueOf = (flag: string, i: number, inline: string | undefined): [string, number] => {
+    if (inline !== undefined) {
+      if (inline === "") throw new UsageError(`${flag} needs a value`);
+      return [inline, i];
+    }
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith("-")) throw new UsageError(`${flag} needs a value`);
+    return [next, i + 1];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (terminated) {
+      rest.push(token);
+      continue;
+    }
+    if (token === "--") {
+      terminated = true;
+      rest.push(token);
+      continue;
+    }
+    const [flag, inline] = token.startsWith("--") && token.includes("=") ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)] : [token, undefined];
+    if (flag === "--templates-dir") {
+      const [value, next] = valueOf(flag, i, inline);
+      globals.templatesDirs.push(value);
+      i = next;
+      continue;
+    }
+    if (!beforeCommand) {
+      rest.push(token);
+      continue;
+    }
+    if (!token.startsWith("-")) {
+      beforeCommand = false;
+      rest.push(token);
+      continue;
+    }
+    if (flag === "--region") {
+      const [value, next] = valueOf(flag, i, inline);
+      globals.region = value;
+      i = next;
+    } else if (token === "--json") globals.json = true;
+    else if (token === "--help" || token === "-h") globals.help = true;
+    else if (token === "--version" || token === "-V") globals.version = true;
+    else throw new UsageError(cleanParseArgsMessage(`Unknown option '${flag}'`));
+  }
+  return { globals, rest };
+}
+
+/** Longest command path that prefixes the arguments. */
+export function matchCommand(
+  args: readonly string[],
+  commands: readonly CliCommand[],
+): { command?: CliCommand; consumed: string[] } {
+  let best: CliCommand | undefined;
+  for (const command of commands) {
+    if (command.path.every((word, i) => args[i] === word) && (!best || command.path.length > best.path.length)) best = command;
+  }
+  if (best) return { command: best, consumed: best.path };
+  // How far the words go into some command's path: "ami" alone is a group, not a command.
+  const consumed: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (commands.some((c) => c.path.length > i + 1 && consumed.every((w, j) => c.path[j] === w) && c.path[i] === args[i])) consumed.push(args[i]);
+    else break;
+  }
+  return { consumed };
+}
+
+function wantsHelp(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === "--") return false;
+    if (arg === "--help" || arg === "-h") return true;
+  }
+  return false;
+}
+
+export function formatGeneralHelp(commands: readonly CliCommand[]): string {
+  return [
+    "cws — CloudWorkstation: resolve and inspect workstation AMIs, validate templates, estimate costs.",
+    "",
+    GLOBAL_USAGE,
+    "",
+    "Commands:",
+    formatTable(
+      [...commands].sort((a, b) => a.path.join(" ").localeCompare(b.path.join(" "))).map((c) => [c.path.join(" "), c.summary]),
+      "  ",
+    ),
+    "",
+    "Global options:",
+    formatTable(
+      [
+        ["--templates-dir DIR", "search DIR for templates before the bundled ones (repeatable)"],
+        ["--region R", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the AWS_PROFILE config)"],
+        ["--json", "machine-readable output on stdout, nothing else on stdout"],
+        ["-h, --help", "help (also after any command)"],
+        ["--version", "print the version"],
+      ],
+      "  ",
+    ),
+    "",
+    "Exit codes: 0 resolved (script fallback included), 2 invalid input, 3 unresolvable, 1 unexpected error.",
+    "",
+  ].join("\n");
+}
+
+export function formatCommandHelp(command: CliCommand): string {
+  return `usage: ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help.replace(/\n*$/, "")}\n` : ""}`;
+}
+
+/** The version in our package.json, found by walking up from this file (works from src/ and from dist/src/). */
+export function packageVersion(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = path.join(dir, "package.json");
+    if (fs.existsSync(candidate)) {
+      const pkg = JSON.parse(fs.readFileSync(candidate, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "cloudworkstation" && pkg.version) return pkg.version;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return "unknown";
+    dir = parent;
+  }
+}
+
+/** The region the SDK would use from the shared config file (AWS_PROFILE's section), or undefined. */
+async function sdkProfileRegion(): Promise<string | undefined> {
+  const { EC2Client } = await import("@aws-sdk/client-ec2");
+  const probe = new EC2Client({});
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    probe.destroy();
+  }
+}
+
+async function confirmOnTerminal(question: string, environment: CliEnvironment): Promise<boolean> {
+  if (!environment.stdinIsTTY) return false;
+  const rl = readline.createInterface({ input: process.stdin, output: environment.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,131 @@
+import { chooseArchitecture } from "../../resolver/engine";
+import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "../../resolver/cost";
+import { selectInstanceType } from "../../resolver/instance-types";
+import type { Architecture, CostEstimate } from "../../resolver/types";
+import type { Template } from "../../templates/schema";
+import { parseArchitecture, parseCommandArgs, parseInstanceType, parseSize, requireRegion, UsageError } from "../args";
+import { EXIT, type CliCommand } from "../command";
+import { formatDuration, formatFields, formatTable, formatUsd, paint, PLAIN, type Style } from "../format";
+import { styleOf, writeJson } from "../output";
+import { loadTemplateForCli } from "../templates";
+
+const OPTIONS = {
+  region: { type: "string" },
+  size: { type: "string" },
+  "instance-type": { type: "string" },
+  arch: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+/** `cws costs --json`: every number is an estimate from the bundled price snapshot. */
+export interface CostsReport {
+  template: string;
+  region: string;
+  instanceType: string;
+  architecture: Architecture;
+  /** How the instance type was chosen (flag, template default, size table). */
+  instanceTypeReason: string;
+  /** Script-provisioning minutes for this template (estimate). */
+  setupMinutes: number;
+  /** Launching from a pre-built AMI. */
+  ami: { estimatedLaunchSeconds: number; cost: CostEstimate };
+  /** Launching from the stock OS image and provisioning with the template's script. */
+  script: { estimatedLaunchSeconds: number; cost: CostEstimate };
+  label: string;
+  source: { name: string; date: string };
+}
+
+/**
+ * The AMI-vs-script estimate for a template, offline: instance type chosen exactly as `resolveAmi` would (same
+ * architecture rules, same size table), prices from the bundled snapshot. Internal. Exported for testing.
+ */
+export function costsReport(
+  template: Template,
+  options: { region: string; size?: ReturnType<typeof parseSize>; instanceType?: string; architecture?: Architecture },
+): CostsReport {
+  const config = template.ami_config;
+  const choice = selectInstanceType({
+    region: options.region,
+    size: options.size,
+    instanceType: options.instanceType,
+    architecture: options.architecture,
+    preferredArchitecture: chooseArchitecture(template, options),
+    familyPreference: config?.instance_family_preference,
+    defaults: template.instance_defaults ? { type: template.instance_defaults.type, size: template.instance_defaults.size } : undefined,
+  });
+  const setupMinutes = estimateSetupMinutes(template);
+  const base = { instanceType: choice.instanceType, region: options.region, setupMinutes };
+  const script = estimateCost({ ...base, method: "fallback_script" });
+  const ami = estimateCost({ ...base, method: "direct_mapping" });
+  return {
+    template: template.name,
+    region: options.region,
+    instanceType: choice.instanceType,
+    architecture: choice.architecture,
+    instanceTypeReason: choice.reason,
+    setupMinutes,
+    ami: { estimatedLaunchSeconds: estimateLaunchSeconds("direct_mapping", setupMinutes), cost: ami },
+    script: { estimatedLaunchSeconds: estimateLaunchSeconds("fallback_script", setupMinutes), cost: script },
+    label: script.label,
+    source: script.source,
+  };
+}
+
+export function formatCostsReport(report: CostsReport, style: Style = PLAIN): string {
+  const hourly = report.script.cost.hourlyUsd;
+  const rate = hourly === undefined ? "no price in the snapshot" : `${formatUsd(hourly)}/h`;
+  return [
+    paint(style, "bold", `Cost estimate for ${report.template} in ${report.region} (estimate, not a measurement)`),
+    formatFields([
+      ["Instance", `${report.instanceType} (${report.architecture}): ${report.instanceTypeReason}`],
+      ["Hourly", `${rate} on-demand (estimate)`],
+    ]),
+    "",
+    formatTable(
+      [
+        ["", "usable after (estimate)", "setup cost (estimate)"],
+        ["AMI", formatDuration(report.ami.estimatedLaunchSeconds), formatUsd(report.ami.cost.setupCostUsd)],
+        ["script", `${formatDuration(report.script.estimatedLaunchSeconds)} (${report.setupMinutes} min setup)`, formatUsd(report.script.cost.setupCostUsd)],
+      ],
+      "  ",
+    ),
+    "",
+    `Compare: ${report.script.cost.comparison}`,
+    paint(style, "dim", `${report.label} [price snapshot ${report.source.date}]`),
+    "",
+  ].join("\n");
+}
+
+export const costsCommand: CliCommand = {
+  path: ["costs"],
+  summary: "Estimate hourly and setup costs of a template: pre-built AMI vs script provisioning",
+  usage: "cws costs <template> [--region R] [--size S | --instance-type T] [--arch A] [--json]",
+  help: [
+    "Options:",
+    formatTable(
+      [
+        ["--region R", "region whose prices to use (default: global --region, AWS_REGION, AWS_DEFAULT_REGION, profile)"],
+        ["--size S", "XS, S, M, L, XL, GPU-S, GPU-M or GPU-L (default: the template's instance_defaults, else M)"],
+        ["--instance-type T", "price this instance type (not with --size)"],
+        ["--arch A", "x86_64 or arm64"],
+        ["--json", "print the CostsReport object (see docs/cli.md)"],
+      ],
+      "  ",
+    ),
+    "",
+    "Offline: no AWS call. Figures are estimates from the bundled on-demand price snapshot, never measurements.",
+  ].join("\n"),
+  async run(argv, context) {
+    const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: "<template>" });
+    if (values.size !== undefined && values["instance-type"] !== undefined) throw new UsageError("give --size or --instance-type, not both");
+    const size = parseSize(values.size);
+    const instanceType = parseInstanceType(values["instance-type"]);
+    const architecture = parseArchitecture(values.arch);
+    const region = requireRegion(values.region, context);
+    const { template } = loadTemplateForCli(positionals[0], context);
+    const report = costsReport(template, { region, size, instanceType, architecture });
+    if (values.json) writeJson(context, report);
+    else context.stdout.write(formatCostsReport(report, styleOf(context, false)));
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,168 @@
+import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
+import { ImageCache } from "../resolver/image-lookup";
+import { MARKETPLACE_OWNER_ALIAS } from "../resolver/tiers/marketplace";
+import type { Architecture, AwsClients } from "../resolver/types";
+import { isDeprecated, ownerIsTrusted } from "../resolver/validate-image";
+import { ACCOUNT_ID_PATTERN, ARCHITECTURES, type Template } from "../templates/schema";
+
+/** Where `cws ami list` found an image id. */
+export type ImageSourceKind = "ami_mappings" | "ssm_parameter" | "ami_search" | "marketplace_search" | "self";
+
+/** One row of `cws ami list` (also its --json element). */
+export interface ImageRow {
+  source: ImageSourceKind;
+  /** Which entry: `ami_mappings.us-east-1.x86_64`, the parameter name, the search query… */
+  via: string;
+  amiId: string;
+  /** False when the id is configured (mapping, parameter value) but DescribeImages does not know it in the region. */
+  exists: boolean;
+  name?: string;
+  ownerId?: string;
+  ownerAlias?: string;
+  architecture?: string;
+  creationDate?: string;
+  state?: string;
+  deprecationTime?: string;
+  deprecated: boolean;
+  /** Whether the owner passes the template's trust rules (trusted_owners, or the source's own owners). */
+  trusted: boolean;
+  /** Why `trusted` is what it is, in words. */
+  trust: string;
+}
+
+export interface ImageListing {
+  template?: string;
+  region: string;
+  images: ImageRow[];
+  /** Sources that could not be read (missing parameter…), one sentence each. */
+  notes: string[];
+}
+
+/**
+ * The images a template's AMI sources would consider in `region`: mapped ids, SSM parameter values, ami_search
+ * results and marketplace images, for both architectures, WITHOUT choosing (that is `cws ami resolve`). Searches
+ * here are the resolver's (owners always given, same filters) minus the architecture/state filters, so refused
+ * images are visible too.
+ */
+export async function listTemplateImages(template: Template, region: string, clients: AwsClients, now = new Date()): Promise<ImageListing> {
+  const config = template.ami_config;
+  const cache = new ImageCache({ ttlMs: 0 });
+  const ec2 = clients.ec2(region);
+  const notes: string[] = [];
+  const pending: Array<{ source: ImageSourceKind; via: string; amiId: string }> = [];
+  const searched: Array<{ source: ImageSourceKind; via: string; image: Image }> = [];
+
+  if (!config) notes.push(`template ${template.name} has no ami_config: it always uses script provisioning`);
+  for (const [mappedRegion, entry] of Object.entries(config?.ami_mappings ?? {})) {
+    if (mappedRegion !== region) continue;
+    if (typeof entry === "string") pending.push({ source: "ami_mappings", via: `ami_mappings.${region}`, amiId: entry });
+    else for (const arch of ARCHITECTURES) if (entry[arch]) pending.push({ source: "ami_mappings", via: `ami_mappings.${region}.${arch}`, amiId: entry[arch]! });
+  }
+  if (config?.ami_mappings && !(region in config.ami_mappings)) notes.push(`ami_mappings has no entry for ${region}`);
+
+  const parameter = config?.ssm_parameter;
+  const parameterNames = parameter === undefined ? [] : typeof parameter === "string" ? [parameter] : ARCHITECTURES.map((a) => parameter[a]).filter((n): n is string => !!n);
+  for (const name of parameterNames) {
+    const value = await cache.getParameter(clients.ssm(region), name);
+    if (value === undefined) notes.push(`ssm_parameter ${name} not found in ${region}`);
+    else pending.push({ source: "ssm_parameter", via: name, amiId: value.trim() });
+  }
+
+  const search = config?.ami_search;
+  if (search) {
+    const filters = [];
+    if (search.name_pattern) filters.push({ Name: "name", Values: [search.name_pattern] });
+    if (search.architecture) filters.push({ Name: "architecture", Values: search.architecture });
+    for (const [key, value] of Object.entries(search.required_tags ?? {})) filters.push({ Name: `tag:${key}`, Values: [value] });
+    if (search.version_tag) filters.push({ Name: "tag:Version", Values: [search.version_tag] });
+    const via = `owners [${search.owners.join(", ")}]${filters.map((f) => ` ${f.Name}=${f.Values.join("|")}`).join("")}`;
+    const minDate = search.min_creation_date ? Date.parse(search.min_creation_date) : undefined;
+    for (const image of await cache.searchImages(ec2, { owners: search.owners, filters })) {
+      if (minDate !== undefined && (Date.parse(image.CreationDate ?? "") || 0) < minDate) continue;
+      searched.push({ source: "ami_search", via, image });
+    }
+  }
+
+  const market = config?.marketplace_search;
+  if (market) {
+    const sellers = (config?.trusted_owners ?? []).filter((o) => ACCOUNT_ID_PATTERN.test(o));
+    const owners = [MARKETPLACE_OWNER_ALIAS, ...new Set(sellers)];
+    const found = await cache.searchImages(ec2, { owners, filters: [{ Name: "product-code", Values: [market.product_code] }] });
+    for (const image of found) {
+      if ((image.ProductCodes ?? []).some((c) => c.ProductCodeId === market.product_code)) {
+        searched.push({ source: "marketplace_search", via: `product code ${market.product_code}`, image });
+      }
+    }
+  }
+
+  const rows: ImageRow[] = [];
+  for (const entry of pending) {
+    const image = /^ami-[0-9a-f]+$/.test(entry.amiId) ? await cache.getImage(ec2, entry.amiId) : undefined;
+    rows.push(await toRow(entry.source, entry.via, entry.amiId, image, template, cache, clients, region, now));
+  }
+  for (const entry of searched) {
+    rows.push(await toRow(entry.source, entry.via, entry.image.ImageId ?? "?", entry.image, template, cache, clients, region, now));
+  }
+  return { template: template.name, region, images: rows, notes };
+}
+
+/** Images owned by the caller's account in the region (what `cws save` makes), newest first. */
+export async function listOwnImages(region: string, clients: AwsClients, now = new Date()): Promise<ImageListing> {
+  const images: Image[] = [];
+  let token: string | undefined;
+  do {
+    const page = await clients.ec2(region).send(new DescribeImagesCommand({ Owners: ["self"], NextToken: token }));
+    images.push(...(page.Images ?? []));
+    token = page.NextToken;
+  } while (token);
+  images.sort((a, b) => (b.CreationDate ?? "").localeCompare(a.CreationDate ?? "") || (b.ImageId ?? "").localeCompare(a.ImageId ?? ""));
+  return {
+    region,
+    images: images.map((image) => ({ ...imageFields(image, now), source: "self", via: "Owners=self", amiId: image.ImageId ?? "?", exists: true, trusted: true, trust: "owned by this account" })),
+    notes: [],
+  };
+}
+
+async function toRow(
+  source: ImageSourceKind,
+  via: string,
+  amiId: string,
+  image: Image | undefined,
+  template: Template,
+  cache: ImageCache,
+  clients: AwsClients,
+  region: string,
+  now: Date,
+): Promise<ImageRow> {
+  if (!image) return { source, via, amiId, exists: false, deprecated: false, trusted: false, trust: `does not exist in ${region}` };
+  const trustedOwners = template.ami_config?.trusted_owners;
+  let trusted: boolean;
+  let trust: string;
+  if (trustedOwners && trustedOwners.length > 0) {
+    const ownedBySelf = trustedOwners.includes("self") ? await cache.isOwnedBySelf(clients.ec2(region), amiId) : undefined;
+    trusted = ownerIsTrusted(image, trustedOwners, ownedBySelf);
+    trust = `owner ${image.OwnerId ?? "?"} ${trusted ? "in" : "not in"} trusted_owners [${trustedOwners.join(", ")}]`;
+  } else {
+    trusted = true;
+    trust =
+      source === "ami_search"
+        ? `owner in ami_search.owners (no trusted_owners)`
+        : source === "marketplace_search"
+          ? "carries the product code (no trusted_owners)"
+          : `named by the template's ${source} (no trusted_owners)`;
+  }
+  return { ...imageFields(image, now), source, via, amiId, exists: true, trusted, trust };
+}
+
+function imageFields(image: Image, now: Date) {
+  return {
+    name: image.Name,
+    ownerId: image.OwnerId,
+    ownerAlias: image.ImageOwnerAlias,
+    architecture: image.Architecture as Architecture | undefined,
+    creationDate: image.CreationDate,
+    state: image.State,
+    deprecationTime: image.DeprecationTime,
+    deprecated: isDeprecated(image, now),
+  };
+}

@@ -1,0 +1,22 @@
+import type { CliCommand } from "./command";
+import { amiInfoCommand } from "./commands/ami-info";
+import { amiListCommand } from "./commands/ami-list";
+import { amiResolveCommand } from "./commands/ami-resolve";
+import { amiTestCommand } from "./commands/ami-test";
+import { costsCommand } from "./commands/costs";
+import { templateListCommand, templateShowCommand, templateValidateCommand } from "./commands/template";
+
+/**
+ * Every `cws` command. Adding one: write a module exporting a CliCommand, import it here and add it to the list
+ * (the dispatcher matches the longest `path`; help lists commands alphabetically, so order here does not matter).
+ */
+export const COMMANDS: readonly CliCommand[] = [
+  amiResolveCommand,
+  amiTestCommand,
+  amiListCommand,
+  amiInfoCommand,
+  templateValidateCommand,
+  templateListCommand,
+  templateShowCommand,
+  costsCommand,
+];
