@@ -64,8 +64,7 @@ export function normaliseArchitecture(architecture: string | undefined): Archite
 }
 
 function ownerLabel(image: Image): string {
-  const id = image.OwnerId ?? "unknown";
-  return image.ImageOwnerAlias && image.ImageOwnerAlias !== id ? `${id} (${image.ImageOwnerAlias})` : id;
+  return image.OwnerId ?? image.ImageOwnerAlias ?? "unknown";
 }
 
 /**

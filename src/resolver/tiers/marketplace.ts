@@ -11,8 +11,7 @@ export const MARKETPLACE_OWNER_ALIAS = "aws-marketplace";
  * `marketplace_search`: images carrying the AWS Marketplace product code. Searched with
  * `Owners: ["aws-marketplace", …account ids from trusted_owners]` plus a `product-code` filter: on AWS the alias finds
  * every listing, and a seller account listed in trusted_owners finds that seller's images by account id (the only
- * way that works on emulators, which do not give marketplace images the "aws-marketplace" alias). Only images that
- * really carry the product code are considered. The version is the image's `Version` tag, else a version read
+ * way that works on emulators, which do not give marketplace images the "aws-marketplace" alias). An image listing other product codes is refused. The version is the image's `Version` tag, else a version read
  * from the name (semver.coerce); the highest version satisfying `version_constraint` wins (ties: newest, then
  * ImageId descending).
  */
@@ -36,7 +35,12 @@ export const marketplaceTier: Tier = {
       },
       context.signal,
     );
-    const withCode = found.filter((image) => (image.ProductCodes ?? []).some((code) => code.ProductCodeId === search.product_code));
+    // The product-code filter is applied by EC2; this re-check refuses an image that lists other codes. An image that
+    // lists none is kept, because emulators (moto) filter by product code but do not return ProductCodes.
+    const withCode = found.filter((image) => {
+      const codes = image.ProductCodes ?? [];
+      return codes.length === 0 || codes.some((code) => code.ProductCodeId === search.product_code);
+    });
     const query = `product code ${search.product_code} (${context.architecture})`;
     if (withCode.length === 0) return { outcome: "not_found", detail: `no marketplace image with ${query} in ${context.region}` };
 
