@@ -1,0 +1,319 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { selectInstanceType } from "../resolver/instance-types";
+import { InvalidInputError } from "../resolver/errors";
+import { AmiResolution } from "../dynamic/ami-resolution";
+import type { RefreshMode } from "../dynamic/pinning";
+import { loadTemplate, loadTemplateFromObject, formatIssue, TemplateError } from "../templates";
+import type { Architecture, Size, Strategy, Template } from "../templates/schema";
+import {
+  amiPathBootScript,
+  chooseRegion,
+  connectionHints,
+  ingressRules,
+  launchModeOf,
+  NO_REGION_MESSAGE,
+  rootVolumeSize,
+  validateWorkstationArgs,
+  workstationTags,
+  type ConnectionHints,
+  type LaunchMode,
+} from "./workstation-plan";
+
+export interface ResearchWorkstationArgs {
+  /**
+   * The template: a name (looked up in `templatesDirs`, then the shipped templates), a path to a YAML file, or an
+   * inline template object. A plain value, not an Output: the component reads it to decide ports, users and tags.
+   */
+  template: string | Record<string, unknown>;
+  /** Extra directories searched for templates by name, before the shipped ones. */
+  templatesDirs?: string[];
+  /** Values for the template's `parameters`. */
+  parameters?: Record<string, string | number | boolean>;
+  /**
+   * The region to launch in. Default: the explicit aws provider's region, else `aws:region` config, else AWS_REGION.
+   * Resolution happens in this region (dynamic resources never inherit the aws provider, so it is passed explicitly).
+   */
+  region?: pulumi.Input<string>;
+  /** A size (XS…XL, GPU-S…GPU-L) picks an instance type for the region and architecture. Give this or instanceType. */
+  size?: Size;
+  /** Pins one instance type (its architecture decides the AMI's). */
+  instanceType?: string;
+  architecture?: Architecture;
+  /** Launch into this subnet (its VPC gets the security group). Default: the default VPC's default subnet. */
+  subnetId?: pulumi.Input<string>;
+  /** The VPC for the security group; looked up from `subnetId` when omitted. */
+  vpcId?: pulumi.Input<string>;
+  /** Your own security groups. Give this or `allowedCidrs`. */
+  vpcSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Makes a security group opening the template's ports and services (and SSH with a key) to these IPv4 CIDRs only. */
+  allowedCidrs?: string[];
+  /** An EC2 key pair for SSH. Without it, connect with Session Manager. */
+  keyName?: string;
+  /** An existing instance profile. Default: a role with AmazonSSMManagedInstanceCore, for Session Manager. */
+  iamInstanceProfile?: pulumi.Input<string>;
+  /** Root volume (gp3, encrypted) in GiB. Default: the template's root_volume_gb, else 50. */
+  rootVolumeGb?: number;
+  /** Whether the instance gets a public IP (default: the subnet's setting). */
+  associatePublicIpAddress?: boolean;
+  tags?: Record<string, string>;
+  owner?: string;
+  project?: string;
+  /** Overrides the template's `ami_config.strategy`. */
+  strategy?: Strategy;
+  /**
+   * `pinned` (default): keep the AMI a previous run chose until the template's ami_config, the region or the
+   * architecture changes, or the AMI stops being launchable. `latest`: re-resolve on every run — be aware this
+   * replaces the workstation whenever a newer image wins.
+   */
+  refresh?: RefreshMode;
+  /** Consent to copy an AMI from a neighbouring region when none exists here (the copy is made by `pulumi up`). */
+  allowCrossRegionCopy?: boolean;
+  /** Keep a copied AMI when the workstation is destroyed (default: the copy and its snapshots are removed). */
+  retainCopyOnDelete?: boolean;
+}
+
+/**
+ * A research workstation: resolves its AMI at preview time (AmiResolution), then launches one EC2 instance with
+ * IMDSv2 required and an encrypted gp3 root volume, reachable by Session Manager (and SSH when keyed).
+ */
+export class ResearchWorkstation extends pulumi.ComponentResource {
+  public readonly instanceId: pulumi.Output<string>;
+  public readonly privateIp: pulumi.Output<string>;
+  public readonly publicIp: pulumi.Output<string>;
+  public readonly region: pulumi.Output<string>;
+  public readonly amiId: pulumi.Output<string>;
+  /** The tier that produced the AMI (fallback_script on the script path). */
+  public readonly resolutionMethod: pulumi.Output<string>;
+  /** One readable line per tier; what `pulumi preview` shows. */
+  public readonly fallbackChain: pulumi.Output<string[]>;
+  /** `ami`: boots a ready image; `script`: provisioned by user data at boot (5–8 min). */
+  public readonly launchMode: pulumi.Output<LaunchMode>;
+  public readonly instanceType: pulumi.Output<string>;
+  public readonly architecture: pulumi.Output<Architecture>;
+  /** Estimate, not a measurement: seconds until the workstation is usable. */
+  public readonly estimatedLaunchSeconds: pulumi.Output<number>;
+  /** Estimate, not a measurement: on-demand USD per hour from a bundled price snapshot (undefined without a price). */
+  public readonly estimatedCostPerHour: pulumi.Output<number | undefined>;
+  /** Says that the cost and time figures are estimates, and where the prices come from. */
+  public readonly costLabel: pulumi.Output<string>;
+  /** SSH command (with keyName), Session Manager command, and a URL per service. */
+  public readonly connection: pulumi.Output<ConnectionHints>;
+  public readonly securityGroupId?: pulumi.Output<string>;
+  public readonly templateName: string;
+  public readonly templateVersion: string | undefined;
+
+  constructor(name: string, args: ResearchWorkstationArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("cloudworkstation:index:ResearchWorkstation", name, {}, opts);
+
+    const template = this.loadTemplate(args);
+    this.templateName = template.name;
+    this.templateVersion = template.version;
+    const argErrors = validateWorkstationArgs(args);
+    if (argErrors.length > 0) {
+      throw new pulumi.ResourceError(
+        `workstation "${name}": ${argErrors.map((error) => `${error.field}: ${error.message}`).join("; ")}`,
+        this,
+      );
+    }
+
+    const awsProvider = this.awsProvider();
+    const region = this.workstationRegion(name, args, template, awsProvider);
+    const childOpts = { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) };
+
+    // Dynamic resources never inherit the aws provider: the region is passed explicitly instead.
+    const resolution = new AmiResolution(
+      `${name}-ami`,
+      {
+        ...(typeof args.template === "string" ? { template: args.template } : { templateObject: args.template }),
+        templatesDirs: args.templatesDirs,
+        parameters: args.parameters,
+        region,
+        architecture: args.architecture,
+        instanceType: args.instanceType,
+        size: args.size,
+        strategy: args.strategy,
+        refresh: args.refresh,
+        allowCrossRegionCopy: args.allowCrossRegionCopy,
+        retainCopyOnDelete: args.retainCopyOnDelete,
+      },
+      { parent: this },
+    );
+
+    let securityGroupIds: pulumi.Input<pulumi.Input<string>[]> | undefined = args.vpcSecurityGroupIds;
+    if (args.allowedCidrs) {
+      const vpcId =
+        args.vpcId ??
+        (args.subnetId !== undefined ? aws.ec2.getSubnetOutput({ id: args.subnetId }, { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) }).vpcId : undefined);
+      const group = new aws.ec2.SecurityGroup(
+        `${name}-sg`,
+        {
+          description: `CloudWorkstation ${name} (template ${template.name}): template ports from allowed CIDRs`,
+          ...(vpcId !== undefined ? { vpcId } : {}),
+          ingress: ingressRules(template, args.allowedCidrs, { ssh: args.keyName !== undefined }),
+          egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"], description: "all outbound" }],
+          tags: { Name: `${name}-sg`, "cloudworkstation:workstation": name, ...(args.tags ?? {}) },
+        },
+        childOpts,
+      );
+      securityGroupIds = [group.id];
+      this.securityGroupId = group.id;
+    }
+
+    let instanceProfile: pulumi.Input<string> | undefined = args.iamInstanceProfile;
+    if (instanceProfile === undefined) {
+      const role = new aws.iam.Role(
+        `${name}-role`,
+        {
+          description: `CloudWorkstation ${name}: Session Manager access`,
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
+          tags: { "cloudworkstation:workstation": name, ...(args.tags ?? {}) },
+        },
+        childOpts,
+      );
+      new aws.iam.RolePolicyAttachment(
+        `${name}-ssm`,
+        { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+        childOpts,
+      );
+      instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, childOpts).name;
+    }
+
+    const bootScript = amiPathBootScript(template);
+    const launchMode = resolution.method.apply(launchModeOf);
+    const userData = pulumi
+      .all([resolution.method, resolution.userData])
+      .apply(([method, script]) => (launchModeOf(method) === "script" ? script : bootScript));
+    const tags = resolution.method.apply((method) =>
+      workstationTags({
+        name,
+        templateName: template.name,
+        templateVersion: template.version,
+        resolutionMethod: method,
+        launchMode: launchModeOf(method),
+        owner: args.owner,
+        project: args.project,
+        tags: args.tags,
+      }),
+    );
+
+    const instance = new aws.ec2.Instance(
+      `${name}-instance`,
+      {
+        ami: resolution.amiId,
+        instanceType: resolution.instanceType,
+        ...(args.subnetId !== undefined ? { subnetId: args.subnetId } : {}),
+        ...(securityGroupIds !== undefined ? { vpcSecurityGroupIds: securityGroupIds } : {}),
+        ...(args.keyName !== undefined ? { keyName: args.keyName } : {}),
+        ...(args.associatePublicIpAddress !== undefined ? { associatePublicIpAddress: args.associatePublicIpAddress } : {}),
+        iamInstanceProfile: instanceProfile,
+        userData,
+        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
+        rootBlockDevice: { volumeType: "gp3", encrypted: true, volumeSize: rootVolumeSize(template, args.rootVolumeGb), deleteOnTermination: true },
+        tags,
+        volumeTags: tags,
+      },
+      childOpts,
+    );
+
+    this.instanceId = instance.id;
+    this.privateIp = instance.privateIp;
+    this.publicIp = instance.publicIp;
+    this.region = pulumi.output(region);
+    this.amiId = resolution.amiId;
+    this.resolutionMethod = resolution.method;
+    this.fallbackChain = resolution.fallbackChain;
+    this.launchMode = launchMode;
+    this.instanceType = resolution.instanceType;
+    this.architecture = resolution.architecture;
+    this.estimatedLaunchSeconds = resolution.estimatedLaunchSeconds;
+    this.estimatedCostPerHour = resolution.estimatedCostPerHour;
+    this.costLabel = resolution.costLabel;
+    this.connection = pulumi
+      .all([instance.id, instance.publicIp, instance.privateIp, this.region])
+      .apply(([instanceId, publicIp, privateIp, regionName]) =>
+        connectionHints({ template, instanceId, region: regionName, host: publicIp || privateIp, keyName: args.keyName }),
+      );
+
+    this.registerOutputs({
+      instanceId: this.instanceId,
+      privateIp: this.privateIp,
+      publicIp: this.publicIp,
+      region: this.region,
+      amiId: this.amiId,
+      resolutionMethod: this.resolutionMethod,
+      fallbackChain: this.fallbackChain,
+      launchMode: this.launchMode,
+      instanceType: this.instanceType,
+      architecture: this.architecture,
+      estimatedLaunchSeconds: this.estimatedLaunchSeconds,
+      estimatedCostPerHour: this.estimatedCostPerHour,
+      costLabel: this.costLabel,
+      connection: this.connection,
+    });
+  }
+
+  private loadTemplate(args: ResearchWorkstationArgs): Template {
+    const options = { templatesDirs: args.templatesDirs, parameters: args.parameters };
+    try {
+      if (typeof args.template === "string") return loadTemplate(args.template, options).template;
+      if (args.template && typeof args.template === "object") return loadTemplateFromObject(args.template, options).template;
+    } catch (error) {
+      if (error instanceof TemplateError) {
+        const issues = error.issues.map((issue) => `  ${formatIssue(issue)}`).join("\n");
+        throw new pulumi.ResourceError(`${error.message}${issues ? `\n${issues}` : ""}`, this);
+      }
+      throw new pulumi.ResourceError((error as Error).message, this);
+    }
+    throw new pulumi.ResourceError(
+      "template is required: a shipped template name (e.g. python-ml), a path to a template YAML file, or an inline template object",
+      this,
+    );
+  }
+
+  /** The aws provider this component was given (directly, in `providers`, or inherited from a parent). */
+  private awsProvider(): aws.Provider | undefined {
+    const provider = this.getProvider("aws:ec2/instance:Instance");
+    return provider && aws.Provider.isInstance(provider) ? provider : undefined;
+  }
+
+  /**
+   * The region, validated against the instance-type choice as soon as it is known: a plain region is checked here
+   * (so a size with no type in the region fails before anything is registered); a provider's region when it resolves.
+   */
+  private workstationRegion(name: string, args: ResearchWorkstationArgs, template: Template, provider: aws.Provider | undefined): pulumi.Input<string> {
+    const fallback = chooseRegion({
+      config: new pulumi.Config("aws").get("region"),
+      environment: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+    });
+    const validate = (region: string | undefined): string => {
+      if (!region) throw new pulumi.ResourceError(`workstation "${name}": ${NO_REGION_MESSAGE}`, this);
+      this.validateInstanceChoice(name, args, template, region);
+      return region;
+    };
+    if (typeof args.region === "string") return validate(chooseRegion({ arg: args.region }));
+    if (args.region !== undefined) return pulumi.output(args.region).apply((region) => validate(chooseRegion({ arg: region }) ?? fallback));
+    if (provider) return provider.region.apply((region) => validate(chooseRegion({ provider: region }) ?? fallback));
+    return validate(fallback);
+  }
+
+  private validateInstanceChoice(name: string, args: ResearchWorkstationArgs, template: Template, region: string): void {
+    try {
+      selectInstanceType({
+        region,
+        size: args.size,
+        instanceType: args.instanceType,
+        architecture: args.architecture,
+        preferredArchitecture: template.ami_config?.preferred_architecture,
+        familyPreference: template.ami_config?.instance_family_preference,
+        defaults: template.instance_defaults ? { type: template.instance_defaults.type, size: template.instance_defaults.size } : undefined,
+      });
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw new pulumi.ResourceError(`workstation "${name}" in ${region}: ${error.message}`, this);
+      throw error;
+    }
+  }
+}

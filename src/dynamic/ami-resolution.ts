@@ -1,0 +1,151 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { Architecture, Size, Strategy } from "../templates/schema";
+import type { RefreshMode } from "./pinning";
+
+/**
+ * Absolute path of the provider logic, WITHOUT an extension: Node picks ami-resolution-provider.js in dist/, tsx's
+ * hook picks the .ts file in tests. Only this string is captured by the serialized provider.
+ */
+const PROVIDER_MODULE = path.join(__dirname, "ami-resolution-provider");
+/** Where the logic lives when this package is installed as a dependency and the path above no longer exists. */
+const PACKAGED_PROVIDER_MODULE = "cloudworkstation/dist/src/dynamic/ami-resolution-provider";
+
+/** Loads the provider logic at call time (captured by value into the serialized provider: it uses only strings). */
+function loadProviderLogic(): typeof import("./ami-resolution-provider") {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(PROVIDER_MODULE);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "MODULE_NOT_FOUND" || !String(error).includes(PROVIDER_MODULE)) throw error;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(PACKAGED_PROVIDER_MODULE);
+  }
+}
+
+/**
+ * The dynamic provider. Pulumi serializes this object's closure into state; each method `require`s the logic (and
+ * through it the resolver and the AWS SDK) by path at call time, so nothing but two strings is captured.
+ */
+export const amiResolutionProvider: pulumi.dynamic.ResourceProvider = {
+  async check(olds, news) {
+    return loadProviderLogic().check(olds, news);
+  },
+  async diff(_id, olds, news) {
+    return loadProviderLogic().diff(olds, news);
+  },
+  async create(inputs) {
+    return loadProviderLogic().create(inputs);
+  },
+  async read(id, props) {
+    return loadProviderLogic().read(id, props);
+  },
+  async update(id, olds, news) {
+    return loadProviderLogic().update(id, olds, news);
+  },
+  async delete(id, props) {
+    await loadProviderLogic().remove(id, props);
+  },
+};
+
+export interface AmiResolutionArgs {
+  /** A template name (looked up in `templatesDirs`, then the shipped templates) or a path to a template file. */
+  template?: pulumi.Input<string>;
+  templatesDirs?: pulumi.Input<pulumi.Input<string>[]>;
+  /** An inline template object, validated like a file. Give this or `template`. */
+  templateObject?: pulumi.Input<Record<string, unknown>>;
+  /** Values for the template's `parameters`. */
+  parameters?: pulumi.Input<Record<string, string | number | boolean>>;
+  /** The region the workstation launches in. Required: dynamic resources never inherit the aws provider's region. */
+  region: pulumi.Input<string>;
+  architecture?: pulumi.Input<Architecture>;
+  instanceType?: pulumi.Input<string>;
+  size?: pulumi.Input<Size>;
+  /** Overrides the template's `ami_config.strategy`. */
+  strategy?: pulumi.Input<Strategy>;
+  /**
+   * `pinned` (default): keep the AMI an earlier run chose while the template's ami_config, the region and the
+   * architecture are unchanged and the AMI is still launchable — a newer image elsewhere never replaces a workstation.
+   * `latest`: resolve on every run; be aware this replaces the workstation whenever a newer image wins.
+   */
+  refresh?: pulumi.Input<RefreshMode>;
+  /** Consent to copy an AMI from a neighbouring region (made by `pulumi up`, never by preview). */
+  allowCrossRegionCopy?: pulumi.Input<boolean>;
+  /** Keep a copy this resource made when the resource is deleted (default false: the copy and its snapshots go). */
+  retainCopyOnDelete?: pulumi.Input<boolean>;
+  /** Bound on waiting for a copy to become available (seconds, default 3600). */
+  copyTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/**
+ * Which AMI a workstation launches, decided at preview time. `pulumi preview` already shows `amiId` and the
+ * `fallbackChain` that led to it, and `pulumi up` launches exactly that; with the default `refresh: pinned`, an
+ * unchanged stack previews clean even after newer images are published.
+ */
+export class AmiResolution extends pulumi.dynamic.Resource {
+  /** The AMI to launch in `region` (a copy's id after a cross-region copy; unknown in preview until the copy exists). */
+  public readonly amiId!: pulumi.Output<string>;
+  /** The AMI the resolver selected (for a cross-region copy, the source image in `sourceRegion`). */
+  public readonly resolvedAmiId!: pulumi.Output<string>;
+  /** The tier that produced the AMI: direct_mapping, ssm_parameter, dynamic_search, marketplace, cross_region or fallback_script. */
+  public readonly method!: pulumi.Output<string>;
+  /** One readable line per tier, e.g. `✓ dynamic_search: selected ami-… (…)`; a first line starting ↻ says why it re-resolved. */
+  public readonly fallbackChain!: pulumi.Output<string[]>;
+  public readonly architecture!: pulumi.Output<Architecture>;
+  public readonly instanceType!: pulumi.Output<string>;
+  /** The provisioning script, on the script path only (undefined on the AMI path). */
+  public readonly userData!: pulumi.Output<string | undefined>;
+  /** Estimate, not a measurement: seconds until the workstation is usable. */
+  public readonly estimatedLaunchSeconds!: pulumi.Output<number>;
+  /** For a cross-region copy: the region the source AMI lives in. */
+  public readonly sourceRegion!: pulumi.Output<string | undefined>;
+  public readonly strategy!: pulumi.Output<Strategy>;
+  public readonly templateName!: pulumi.Output<string>;
+  public readonly templateVersion!: pulumi.Output<string | undefined>;
+  /** Estimate, not a measurement: on-demand USD per hour from a bundled price snapshot (undefined without a price). */
+  public readonly estimatedCostPerHour!: pulumi.Output<number | undefined>;
+  /** Says in words that the cost figures are estimates and where the prices come from. */
+  public readonly costLabel!: pulumi.Output<string>;
+  /** Estimate: AMI path versus script path, e.g. "AMI: $0.20/h now · script: $0.20/h + 6 min setup ($0.02)". */
+  public readonly costComparison!: pulumi.Output<string>;
+  public readonly warnings!: pulumi.Output<string[]>;
+  /** Stable hash of ami_config + region + architecture (+ strategy and copy overrides): what pinning compares. */
+  public readonly pinKey!: pulumi.Output<string>;
+  public readonly templateHash!: pulumi.Output<string>;
+  /** A copy this resource made (removed on delete unless retainCopyOnDelete). */
+  public readonly copiedImageId!: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: AmiResolutionArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      amiResolutionProvider,
+      name,
+      {
+        ...args,
+        architecture: args.architecture,
+        instanceType: args.instanceType,
+        strategy: args.strategy,
+        // Identifies this resource's copies (tagged on the image) so a later check finds them again.
+        copyOwner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+        amiId: undefined,
+        resolvedAmiId: undefined,
+        method: undefined,
+        fallbackChain: undefined,
+        userData: undefined,
+        estimatedLaunchSeconds: undefined,
+        sourceRegion: undefined,
+        templateName: undefined,
+        templateVersion: undefined,
+        estimatedCostPerHour: undefined,
+        costLabel: undefined,
+        costComparison: undefined,
+        warnings: undefined,
+        pinKey: undefined,
+        templateHash: undefined,
+        copiedImageId: undefined,
+      },
+      opts,
+      undefined,
+      "AmiResolution",
+    );
+  }
+}
