@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { resolveAmi } from "../../src/resolver/engine";
+import { ImageCache } from "../../src/resolver/image-lookup";
+import { startMoto, type MotoServer } from "../helpers/moto";
+import { publishBaseParameters } from "../helpers/seed";
+import { CANONICAL, countCalls, NOBLE_AMD64_PATTERN, template } from "./support";
+
+describe("fleet-scale lookups (batching, coalescing, cache) against moto", () => {
+  let moto: MotoServer;
+  before(async () => {
+    moto = await startMoto();
+    await publishBaseParameters(moto.clients().ssm("us-east-1"), ["ubuntu-24.04"]);
+  });
+  after(async () => {
+    await moto?.stop();
+  });
+
+  const mappingTemplates = Array.from({ length: 20 }, (_, i) =>
+    template({ name: `lab-${i}`, ami_config: { ami_mappings: { "us-east-1": i % 2 ? "ami-00c41000000000002" : "ami-00c22000000000001" } } }),
+  );
+
+  it("sends ONE DescribeImages for 20 concurrent resolutions of mapping templates in one region", async () => {
+    const counter = countCalls(moto.clients());
+    const cache = new ImageCache();
+    const results = await Promise.all(mappingTemplates.map((t) => resolveAmi(t, { region: "us-east-1", size: "M" }, counter.clients, { cache })));
+    assert.ok(results.every((r) => r.method === "direct_mapping"));
+    assert.equal(counter.count("EC2:DescribeImages"), 1);
+  });
+
+  it("sends one DescribeImages per resolution when batching is off (so the count above can fail)", async () => {
+    const counter = countCalls(moto.clients());
+    const cache = new ImageCache({ batching: false, ttlMs: 0 });
+    await Promise.all(mappingTemplates.map((t) => resolveAmi(t, { region: "us-east-1", size: "M" }, counter.clients, { cache })));
+    assert.equal(counter.count("EC2:DescribeImages"), 2, "identical ids still coalesce while in flight");
+    counter.reset();
+    for (const t of mappingTemplates.slice(0, 5)) await resolveAmi(t, { region: "us-east-1", size: "M" }, counter.clients, { cache });
+    assert.equal(counter.count("EC2:DescribeImages"), 5);
+  });
+
+  it("coalesces identical concurrent searches into one call", async () => {
+    const counter = countCalls(moto.clients());
+    const t = template({ ami_config: { ami_search: { owners: [CANONICAL], name_pattern: NOBLE_AMD64_PATTERN } } });
+    const results = await Promise.all(Array.from({ length: 10 }, () => resolveAmi(t, { region: "us-east-1", size: "M" }, counter.clients, { cache: sharedCache() })));
+    assert.ok(results.every((r) => r.amiId === "ami-00c41000000000002"));
+    assert.equal(counter.count("EC2:DescribeImages"), 1);
+  });
+
+  let shared: ImageCache | undefined;
+  const sharedCache = () => (shared ??= new ImageCache());
+
+  it("answers a warm resolution from the cache, and asks again after the TTL (injected clock)", async () => {
+    let now = 1_000_000;
+    const cache = new ImageCache({ ttlMs: 60_000, now: () => now });
+    const counter = countCalls(moto.clients());
+    const t = template({ ami_config: { ami_search: { owners: [CANONICAL], name_pattern: NOBLE_AMD64_PATTERN } } });
+    const cold = await resolveAmi(t, { region: "us-east-1", size: "M" }, counter.clients, { cache });
+    const coldCalls = counter.total("EC2") + counter.total("SSM");
+    assert.ok(coldCalls > 0);
+    counter.reset();
+    const warm = await resolveAmi(t, { region: "us-east-1", size: "M" }, counter.clients, { cache });
+    assert.equal(counter.total("EC2") + counter.total("SSM"), 0);
+    assert.deepEqual(warm, cold);
+    now += 60_001;
+    await resolveAmi(t, { region: "us-east-1", size: "M" }, counter.clients, { cache });
+    assert.equal(counter.count("EC2:DescribeImages"), 1);
+  });
+});
