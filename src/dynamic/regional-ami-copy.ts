@@ -84,23 +84,19 @@ type Clients = typeof import("../resolver/clients");
 
 export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAmiCopyInputs, RegionalAmiCopyOutputs> = {
   async check(_olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const self: typeof import("./regional-ami-copy") = require(SELF_MODULE);
     return self.checkRegionalAmiCopyInputs(news as unknown as Record<string, unknown>);
   },
 
   async diff(_id, olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const self: typeof import("./regional-ami-copy") = require(SELF_MODULE);
     return self.diffRegionalAmiCopy(olds, news);
   },
 
   async create(inputs) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const imaging: Imaging = require(IMAGING_MODULE);
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
     const { DescribeImagesCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const clients = createAwsClients();
     if (inputs.region === inputs.sourceRegion) {
       // The source region maps to the source AMI itself; we only add the launch permissions.
@@ -128,10 +124,8 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
   },
 
   async read(id, props) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const imaging: Imaging = require(IMAGING_MODULE);
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const outputs = props as RegionalAmiCopyOutputs;
     const snapshotIds = await imaging.imageSnapshotIds(createAwsClients().ec2(outputs.region), outputs.amiId);
     if (snapshotIds.length === 0 && outputs.copied) return { id: "", props: {} as RegionalAmiCopyOutputs };
@@ -139,11 +133,9 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
   },
 
   async update(_id, olds, news) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const imaging: Imaging = require(IMAGING_MODULE);
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
     const ec2sdk = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const ec2 = createAwsClients().ec2(news.region);
     const removed = imaging.removedSharing(olds.sharing ?? {}, news.sharing);
     if (imaging.isSharing(removed)) await imaging.shareImage(ec2, olds.amiId, removed, { snapshotIds: olds.snapshotIds, operation: "remove" });
@@ -158,10 +150,8 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
   },
 
   async delete(_id, props) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const imaging: Imaging = require(IMAGING_MODULE);
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const ec2 = createAwsClients().ec2(props.region);
     if (!props.copied) {
       // Not ours to deregister: take back only the launch permissions we added.

@@ -112,9 +112,7 @@ export function renderAndWrite(
   inputs: SavedTemplateInputs,
   image: { amiId: string; architecture: "x86_64" | "arm64"; ownerId: string; capturedAt: string },
 ): { templateYaml: string; templateFile?: string } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fs: typeof import("node:fs") = require("node:fs");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodePath: typeof import("node:path") = require("node:path");
   const templateYaml = imaging.renderSavedTemplateYaml({
     templateName: inputs.templateName,
@@ -136,24 +134,20 @@ export function renderAndWrite(
 /** One module-level provider; each method requires what it needs (see the top of this file). */
 export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplateInputs, SavedTemplateOutputs> = {
   async check(_olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const self: typeof import("./saved-template") = require(SELF_MODULE);
     const { inputs, failures } = self.checkSavedTemplateInputs(news as unknown as Record<string, unknown>);
     return { inputs, failures };
   },
 
   async diff(_id, olds, news) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const self: typeof import("./saved-template") = require(SELF_MODULE);
     return self.diffSavedTemplate(olds, news);
   },
 
   async create(inputs) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const imaging: Imaging = require(IMAGING_MODULE);
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
     const self: typeof import("./saved-template") = require(SELF_MODULE);
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const ec2 = createAwsClients().ec2(inputs.region);
     const capturedAt = new Date();
     const result = await imaging.captureImage(ec2, {
@@ -187,11 +181,9 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
   },
 
   async read(id, props) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const { DescribeImagesCommand } = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
     const imaging: Imaging = require(IMAGING_MODULE);
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const outputs = props as SavedTemplateOutputs;
     try {
       const { Images = [] } = await createAwsClients().ec2(outputs.region).send(new DescribeImagesCommand({ ImageIds: [id] }));
@@ -204,12 +196,10 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
   },
 
   async update(id, olds, news) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const ec2sdk = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
     const imaging: Imaging = require(IMAGING_MODULE);
     const self: typeof import("./saved-template") = require(SELF_MODULE);
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const ec2 = createAwsClients().ec2(news.region);
     const resources = [id, ...olds.snapshotIds];
     const removed = Object.keys(olds.tags ?? {}).filter((key) => !(key in news.tags));
@@ -226,10 +216,8 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
   },
 
   async delete(id, props) {
-    /* eslint-disable @typescript-eslint/no-require-imports */
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
     const imaging: Imaging = require(IMAGING_MODULE);
-    /* eslint-enable @typescript-eslint/no-require-imports */
     if (props.retainOnDelete !== false) {
       console.log(`SavedTemplate: keeping ${id} in ${props.region} (retainOnDelete); deregister it with aws ec2 deregister-image when no template uses it`);
       return;
