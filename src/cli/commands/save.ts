@@ -179,7 +179,16 @@ export type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 export class CommandLineError extends Error {}
 
 /** util.parseArgs in strict mode: unknown flags and wrong positional counts are errors (exit 2). */
-export function parseCommandLine<O extends Options>(argv: string[], options: O, positionals: { min: number; max: number; names: string }) {
+/** What parseCommandLine returns for an option table. */
+export type ParsedValues<O extends Options> = {
+  [K in keyof O]?: O[K] extends { type: "boolean" } ? boolean : O[K] extends { multiple: true } ? string[] : string;
+};
+
+export function parseCommandLine<O extends Options>(
+  argv: string[],
+  options: O,
+  positionals: { min: number; max: number; names: string },
+): { values: ParsedValues<O>; positionals: string[] } {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -189,7 +198,7 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
   if (parsed.positionals.length < positionals.min || parsed.positionals.length > positionals.max) {
     throw new CommandLineError(`expected ${positionals.names}, got ${parsed.positionals.length ? parsed.positionals.join(" ") : "nothing"}`);
   }
-  return parsed;
+  return { values: parsed.values as ParsedValues<O>, positionals: parsed.positionals };
 }
 
 /** "a,b , c" → ["a","b","c"]; repeatable flags are flattened. */
