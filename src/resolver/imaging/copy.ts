@@ -3,7 +3,7 @@ import { CopyImageCommand, CreateTagsCommand, DescribeImagesCommand } from "@aws
 import type { Architecture } from "../../templates/schema";
 import { InvalidInputError } from "../errors";
 import type { AwsClients } from "../types";
-import { deleteImageAndSnapshots, describeDeletion, snapshotsOf } from "./cleanup";
+import { deleteImageAndSnapshots, describeDeletion, isNotFound, snapshotsOf } from "./cleanup";
 import { describeAwsError, ImagingError } from "./errors";
 import { MANAGED_TAG, toTagList } from "./capture";
 import { shareImage, type SharingOptions, validateSharing } from "./share";
@@ -67,8 +67,13 @@ export async function copyImage(clients: AwsClients, options: CopyOptions): Prom
   let step: (typeof COPY_STEPS)[number] = "DescribeImages (source)";
   let amiId: string | undefined;
   try {
-    const { Images = [] } = await source.send(new DescribeImagesCommand({ ImageIds: [options.sourceAmiId] }));
-    const sourceImage = Images[0];
+    const sourceImage = await source.send(new DescribeImagesCommand({ ImageIds: [options.sourceAmiId] })).then(
+      ({ Images = [] }) => Images[0],
+      (error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      },
+    );
     if (!sourceImage || sourceImage.State !== "available") {
       throw new InvalidInputError(
         `${options.sourceAmiId} is ${sourceImage ? `in state ${sourceImage.State}` : "not found"} in ${options.sourceRegion}; ` +
