@@ -1,3 +1,4 @@
+import { formatAmountUsd, formatRateUsd } from "../resolver/cost";
 import type { CostEstimate, FallbackStep, ResolutionResult, StepOutcome } from "../resolver/types";
 
 /**
@@ -91,12 +92,10 @@ export function formatDuration(seconds: number): string {
   return `~${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-/** Dollars with enough digits to be meaningful for small amounts ($0.0042, $0.45, $12.30). */
+/** One-off amounts as the cost module writes them ("$0.021", "$2.10", "<$0.001"); "unknown" without a price. */
 export function formatUsd(amount: number | undefined): string {
   if (amount === undefined || !Number.isFinite(amount)) return "unknown";
-  if (amount === 0) return "$0";
-  if (Math.abs(amount) < 0.01) return `$${amount.toPrecision(2)}`;
-  return `$${amount.toFixed(amount < 10 ? 3 : 2).replace(/0$/, "")}`;
+  return formatAmountUsd(amount);
 }
 
 /** What will be launched, in words: the AMI, the copy to make, the script, or why nothing can be. */
@@ -128,7 +127,7 @@ export function formatCopyPlan(result: ResolutionResult): string | undefined {
 
 /** The cost lines; every figure is called an estimate and the price snapshot is named. */
 export function formatCost(cost: CostEstimate, style: Style = PLAIN, indent = ""): string {
-  const hourly = cost.hourlyUsd === undefined ? "no price in the snapshot" : `${formatUsd(cost.hourlyUsd)}/h`;
+  const hourly = cost.hourlyUsd === undefined ? "no price in the snapshot" : `${formatRateUsd(cost.hourlyUsd)}/h`;
   return formatFields(
     [
       ["Instance", `${cost.instanceType} in ${cost.region}`],

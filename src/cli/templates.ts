@@ -7,14 +7,8 @@ import type { CliContext } from "./command";
  * bundled ones. Loader warnings go to stderr (never stdout, which may be JSON). Errors (unknown template, validation
  * issues) propagate as TemplateError, which the dispatcher prints with file:line:col and maps to exit 2.
  */
-export function loadTemplateForCli(nameOrPath: string, context: CliContext): { template: Template; file: string } {
+export function loadTemplateForCli(nameOrPath: string, context: CliContext): { template: Template; file: string | undefined } {
   const loaded = loadTemplate(nameOrPath, { templatesDirs: context.templatesDirs });
-  for (const warning of loaded.warnings ?? []) context.stderr.write(`cws: warning: ${typeof warning === "string" ? warning : formatWarning(warning)}\n`);
+  for (const warning of loaded.warnings) context.stderr.write(`cws: warning: ${warning}\n`);
   return { template: loaded.template, file: loaded.file };
-}
-
-function formatWarning(warning: unknown): string {
-  const w = warning as { file?: string; line?: number; column?: number; message?: string };
-  if (w && typeof w.message === "string") return w.file ? `${w.file}${w.line ? `:${w.line}:${w.column ?? 1}` : ""} ${w.message}` : w.message;
-  return JSON.stringify(warning);
 }

@@ -1,5 +1,5 @@
 import { chooseArchitecture } from "../../resolver/engine";
-import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "../../resolver/cost";
+import { estimateCost, formatRateUsd, estimateLaunchSeconds, estimateSetupMinutes } from "../../resolver/cost";
 import { selectInstanceType } from "../../resolver/instance-types";
 import type { Architecture, CostEstimate } from "../../resolver/types";
 import type { Template } from "../../templates/schema";
@@ -73,7 +73,7 @@ export function costsReport(
 
 export function formatCostsReport(report: CostsReport, style: Style = PLAIN): string {
   const hourly = report.script.cost.hourlyUsd;
-  const rate = hourly === undefined ? "no price in the snapshot" : `${formatUsd(hourly)}/h`;
+  const rate = hourly === undefined ? "no price in the snapshot" : `${formatRateUsd(hourly)}/h`;
   return [
     paint(style, "bold", `Cost estimate for ${report.template} in ${report.region} (estimate, not a measurement)`),
     formatFields([
