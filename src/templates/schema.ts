@@ -1,6 +1,7 @@
 import semver from "semver";
 import { z } from "zod";
 import { isKnownRegion, KNOWN_REGIONS } from "./regions";
+import { didYouMean } from "./suggest";
 
 /**
  * The workstation template format. Every object is strict: an unknown key is an error (with a "did you mean"
@@ -30,16 +31,31 @@ export type FallbackStrategy = (typeof FALLBACK_STRATEGIES)[number];
 
 export const PACKAGE_MANAGERS = ["apt", "dnf", "conda", "pip", "spack", "ami"] as const;
 
-const architecture = z.enum(ARCHITECTURES);
+/**
+ * Checks that only make sense on a whole template (after inheritance) carry this in their issue's `params`, so a
+ * template that inherits can be validated on its own without them (its parent may supply what they look for).
+ */
+export const MERGED_ONLY = { scope: "merged" } as const;
 
-const region = z.string().refine(isKnownRegion, {
-  error: (issue) =>
-    `unknown region "${String(issue.input)}"; expected one of ${KNOWN_REGIONS.slice(0, 6).join(", ")}, …`,
-});
+const architecture = z.enum(ARCHITECTURES).describe("CPU architecture: x86_64 (Intel/AMD) or arm64 (Graviton)");
 
-const amiId = z
+const region = z
   .string()
-  .regex(AMI_ID_PATTERN, { error: 'not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits' });
+  .refine(isKnownRegion, {
+    error: (issue) => {
+      const input = String(issue.input);
+      const suggestion = didYouMean(input, KNOWN_REGIONS);
+      return suggestion
+        ? `unknown region "${input}"${suggestion}`
+        : `unknown region "${input}"; expected an AWS commercial region such as ${KNOWN_REGIONS.slice(0, 4).join(", ")}`;
+    },
+  })
+  // Refinements do not reach JSON Schema; the enum lets editors flag a misspelt region as it is typed.
+  .meta({ enum: [...KNOWN_REGIONS] });
+
+const amiId = z.string().regex(AMI_ID_PATTERN, {
+  error: (issue) => `"${String(issue.input)}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`,
+});
 
 const owner = z.string().refine((value) => ACCOUNT_ID_PATTERN.test(value) || (OWNER_ALIASES as readonly string[]).includes(value), {
   error: (issue) =>
@@ -56,24 +72,34 @@ const nonEmpty = z.string().min(1, { error: "must not be empty" });
 const stringList = z.array(nonEmpty);
 
 /** region → AMI id, or region → { x86_64, arm64 }. */
-export const amiMappingSchema = z.union([
-  amiId,
-  z.strictObject({ x86_64: amiId.optional(), arm64: amiId.optional() }).refine((m) => m.x86_64 || m.arm64, {
-    error: "give at least one of x86_64 or arm64",
-  }),
-]);
+export const amiMappingSchema = z.union(
+  [
+    amiId,
+    z.strictObject({ x86_64: amiId.optional(), arm64: amiId.optional() }).refine((m) => m.x86_64 || m.arm64, {
+      error: "give at least one of x86_64 or arm64",
+    }),
+  ],
+  { error: "expected an AMI id (ami-…) or a mapping of architecture to AMI id, e.g. { x86_64: ami-…, arm64: ami-… }" },
+);
 export type AmiMapping = z.infer<typeof amiMappingSchema>;
 
 /** An SSM parameter name, or one per architecture. */
-export const ssmParameterSchema = z.union([
-  z.string().startsWith("/", { error: 'an SSM parameter name starts with "/"' }),
-  z
-    .strictObject({
-      x86_64: z.string().startsWith("/").optional(),
-      arm64: z.string().startsWith("/").optional(),
-    })
-    .refine((m) => m.x86_64 || m.arm64, { error: "give at least one of x86_64 or arm64" }),
-]);
+const ssmParameterName = z.string().startsWith("/", {
+  error: (issue) => `"${String(issue.input)}" is not an SSM parameter name: it starts with "/", e.g. /aws/service/…`,
+});
+export const ssmParameterSchema = z
+  .union(
+    [
+      ssmParameterName,
+      z
+        .strictObject({ x86_64: ssmParameterName.optional(), arm64: ssmParameterName.optional() })
+        .refine((m) => m.x86_64 || m.arm64, { error: "give at least one of x86_64 or arm64" }),
+    ],
+    { error: "expected an SSM parameter name (/aws/service/…) or a mapping of architecture to parameter name" },
+  )
+  .describe(
+    "Public or private SSM parameter whose value is an AMI id, e.g. /aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id; one name, or one per architecture",
+  );
 export type SsmParameter = z.infer<typeof ssmParameterSchema>;
 
 export const amiSearchSchema = z.strictObject({
@@ -86,39 +112,60 @@ export const amiSearchSchema = z.strictObject({
             'List the publisher\'s account ids, e.g. owners: ["099720109477"] for Canonical, or "self"/"amazon"'
           : undefined,
     })
-    .min(1, { error: "owners must list at least one account id or alias" }),
-  name_pattern: nonEmpty.optional(),
-  version_tag: nonEmpty.optional(),
-  architecture: z.array(architecture).min(1).optional(),
-  min_creation_date: isoDate.optional(),
-  required_tags: z.record(z.string(), z.string()).optional(),
-  include_deprecated: z.boolean().default(false),
-});
+    .min(1, { error: "owners must list at least one account id or alias" })
+    .describe("Publishers whose images may match: 12-digit account ids or self/amazon/aws-marketplace"),
+  name_pattern: nonEmpty.describe("DescribeImages name filter; * matches any characters").optional(),
+  version_tag: nonEmpty.describe("Only images whose Version tag equals this").optional(),
+  architecture: z.array(architecture).min(1).describe("Only images of these architectures").optional(),
+  min_creation_date: isoDate.describe("Only images created on or after this date (ISO 8601)").optional(),
+  required_tags: z.record(z.string(), z.string()).describe("Only images carrying all these tags").optional(),
+  include_deprecated: z.boolean().default(false).describe("Also consider images AWS marks deprecated"),
+}).describe("Find the newest matching image with DescribeImages; owners is required");
 export type AmiSearch = z.infer<typeof amiSearchSchema>;
 
-export const marketplaceSearchSchema = z.strictObject({
-  product_code: nonEmpty,
-  version_constraint: z
-    .string()
-    .refine((value) => semver.validRange(value) !== null, { error: 'not a semver range: write e.g. ">=2.1 <3" or "^1.4"' })
-    .optional(),
-});
+export const marketplaceSearchSchema = z
+  .strictObject({
+    product_code: nonEmpty.describe("The AWS Marketplace product code"),
+    version_constraint: z
+      .string()
+      .refine((value) => semver.validRange(value) !== null, { error: 'not a semver range: write e.g. ">=2.1 <3" or "^1.4"' })
+      .describe("semver range the product version must satisfy")
+      .optional(),
+  })
+  .describe("Find a subscribed AWS Marketplace image by product code");
 export type MarketplaceSearch = z.infer<typeof marketplaceSearchSchema>;
 
 export const amiConfigSchema = z
   .strictObject({
-    strategy: z.enum(STRATEGIES).default("ami_preferred"),
-    ami_mappings: z.record(region, amiMappingSchema).optional(),
+    strategy: z
+      .enum(STRATEGIES)
+      .default("ami_preferred")
+      .describe(
+        "ami_preferred: a found AMI is launched as is, else the provisioning script on the base OS; ami_required: an AMI or fail; ami_fallback: the script always runs, on the found AMI (or the base OS)",
+      ),
+    ami_mappings: z
+      .record(region, amiMappingSchema)
+      .describe("region → AMI id, or region → { x86_64, arm64 }: images you own or were given, tried first")
+      .optional(),
     ssm_parameter: ssmParameterSchema.optional(),
     ami_search: amiSearchSchema.optional(),
     marketplace_search: marketplaceSearchSchema.optional(),
-    fallback_strategy: z.enum(FALLBACK_STRATEGIES).default("script_provisioning"),
-    fallback_timeout: duration.default("10m"),
+    fallback_strategy: z
+      .enum(FALLBACK_STRATEGIES)
+      .default("script_provisioning")
+      .describe("When no AMI is found: script_provisioning, cross_region (copy from a nearby region, with consent) or error"),
+    fallback_timeout: duration.default("10m").describe("How long AMI resolution may take before the fallback applies"),
     preferred_architecture: architecture.optional(),
-    instance_family_preference: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'an instance family such as "m7i" or "g5"' })).optional(),
+    instance_family_preference: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'an instance family such as "m7i" or "g5"' }))
+      .describe("Instance families to try in order, e.g. [g6, g5]")
+      .optional(),
     /** When set, every candidate AMI's owner must be in this list, whatever tier found it. */
-    trusted_owners: z.array(owner).optional(),
-    allow_cross_region_copy: z.boolean().default(false),
+    trusted_owners: z
+      .array(owner)
+      .describe("When set, an AMI from any source is used only if its owner is listed here")
+      .optional(),
+    allow_cross_region_copy: z.boolean().default(false).describe("Consent to copying an AMI from another region"),
   })
   .superRefine((config, ctx) => {
     const hasSource = Boolean(
@@ -131,6 +178,7 @@ export const amiConfigSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["strategy"],
+        params: MERGED_ONLY,
         message:
           "ami_required needs an AMI source: add ami_mappings, ssm_parameter, ami_search or marketplace_search, " +
           "or use strategy: ami_preferred to allow script provisioning",
@@ -140,82 +188,146 @@ export const amiConfigSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["fallback_strategy"],
+        params: MERGED_ONLY,
         message: "cross_region copies an AMI found in a neighbouring region, but no AMI source is configured to find one",
       });
     }
-  });
+  })
+  .describe("Where the workstation's image comes from, tried in order: ami_mappings, ssm_parameter, ami_search, marketplace_search");
 export type AmiConfig = z.infer<typeof amiConfigSchema>;
 
 export const parameterSchema = z
   .strictObject({
-    type: z.enum(["string", "number", "boolean"]).default("string"),
-    default: z.union([z.string(), z.number(), z.boolean()]).optional(),
-    description: z.string().optional(),
-    choices: z.array(z.union([z.string(), z.number()])).optional(),
+    type: z.enum(["string", "number", "boolean"]).default("string").describe("The value's type"),
+    default: z
+      .union([z.string(), z.number(), z.boolean()], { error: "expected text, a number or true/false" })
+      .describe("Used when no value is given; without one, a value must be given")
+      .optional(),
+    description: z.string().describe("What the parameter controls").optional(),
+    choices: z
+      .array(z.union([z.string(), z.number()], { error: "expected text or a number" }))
+      .describe("The only values allowed")
+      .optional(),
   })
   .superRefine((param, ctx) => {
     if (param.default !== undefined && typeof param.default !== param.type) {
-      ctx.addIssue({ code: "custom", path: ["default"], message: `default must be a ${param.type}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["default"],
+        params: MERGED_ONLY,
+        message: `default must be a ${param.type}, as the parameter's type says${param.type === "string" && typeof param.default === "number" ? `; quote it ("${param.default}")` : ""}`,
+      });
     }
     if (param.choices && param.default !== undefined && !param.choices.includes(param.default as string | number)) {
-      ctx.addIssue({ code: "custom", path: ["default"], message: `default must be one of the choices: ${param.choices.join(", ")}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["default"],
+        params: MERGED_ONLY,
+        message: `default must be one of the choices: ${param.choices.join(", ")}`,
+      });
     }
-  });
+  })
+  .describe("A value given at launch (or defaulted) and substituted for {{name}} in every string of the template");
 export type TemplateParameter = z.infer<typeof parameterSchema>;
 
 const port = z.number().int().min(1).max(65535);
 
+/** A template name: also its file name (`<name>.yml`) and how other templates inherit from it. */
+const templateName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "a template name is lowercase letters, digits, '.', '_' and '-'" });
+
 export const templateSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "a template name is lowercase letters, digits, '.', '_' and '-'" }),
-  description: z.string().optional(),
-  version: z.union([z.string(), z.number()]).transform(String).optional(),
-  maintainer: z.string().optional(),
-  category: z.string().optional(),
-  base: z.enum(BASES).optional(),
+  name: templateName.describe("The template's name; by convention its file is <name>.yml"),
+  description: z.string().describe("One line shown in template lists; not inherited").optional(),
+  version: z
+    .union([z.string(), z.number()], { error: 'expected a version such as "1.2.0"' })
+    .transform(String)
+    .describe('The template\'s own version; quote it ("1.10") so YAML keeps it as text')
+    .optional(),
+  maintainer: z.string().describe("Who to ask about this template").optional(),
+  category: z.string().describe("Grouping for template lists, e.g. machine-learning").optional(),
+  base: z.enum(BASES).describe("The OS the provisioning script runs on (and whose stock image it starts from)").optional(),
   /** Parent template(s); see the loader for merge rules. */
-  inherits: z.union([nonEmpty, z.array(nonEmpty)]).optional(),
-  package_manager: z.enum(PACKAGE_MANAGERS).optional(),
+  inherits: z
+    .union([nonEmpty, z.array(nonEmpty).min(1)], { error: "expected a template name or a list of template names" })
+    .describe("Parent template name(s), merged left to right before this template; see docs/templates.md")
+    .optional(),
+  package_manager: z
+    .enum(PACKAGE_MANAGERS)
+    .describe("The template's main package manager (apt/dnf must match base)")
+    .optional(),
   packages: z
     .strictObject({
-      system: stringList.optional(),
-      conda: stringList.optional(),
-      pip: stringList.optional(),
-      spack: stringList.optional(),
+      system: stringList.describe("apt or dnf packages, by the base OS").optional(),
+      conda: stringList.describe('conda specs installed from conda-forge, e.g. "python=3.12", "bioconda::samtools"').optional(),
+      pip: stringList.describe("pip requirement specs, installed into the conda environment or a virtualenv").optional(),
+      spack: stringList.describe("spack specs, built in order").optional(),
     })
+    .describe("Software the provisioning script installs")
     .optional(),
   services: z
-    .array(z.strictObject({ name: nonEmpty, port: port.optional(), enable: z.boolean().default(true) }))
+    .array(
+      z.strictObject({
+        name: nonEmpty.describe("systemd unit name"),
+        port: port.describe("TCP port the service listens on").optional(),
+        enable: z.boolean().default(true).describe("Enable and start the unit during provisioning"),
+      }),
+    )
+    .describe("systemd services of the workstation; merged by name")
     .optional(),
   users: z
     .array(
       z.strictObject({
-        name: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { error: "a Linux user name is lowercase letters, digits, '_' and '-'" }),
-        groups: stringList.optional(),
-        shell: z.string().startsWith("/").optional(),
+        name: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_-]*$/, { error: "a Linux user name is lowercase letters, digits, '_' and '-'" })
+          .describe("Linux user name"),
+        groups: stringList.describe("Supplementary groups (created if missing)").optional(),
+        shell: z.string().startsWith("/", { error: 'a login shell is an absolute path such as "/bin/bash"' }).describe("Login shell").optional(),
       }),
     )
+    .describe("Linux users created on the workstation; merged by name")
     .optional(),
   instance_defaults: z
     .strictObject({
-      type: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'an instance type such as "m7i.large"' }).optional(),
-      size: z.enum(SIZES).optional(),
-      root_volume_gb: z.number().int().min(8).max(16384).optional(),
-      ports: z.array(port).optional(),
+      type: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'an instance type such as "m7i.large"' })
+        .describe("Pin one EC2 instance type")
+        .optional(),
+      size: z.enum(SIZES).describe("T-shirt size, mapped to an instance type per region and architecture").optional(),
+      root_volume_gb: z.number().int().min(8).max(16384).describe("Root EBS volume size in GiB").optional(),
+      ports: z.array(port).describe("Extra TCP ports to open").optional(),
     })
-    .refine((d) => !(d.type && d.size), { error: "give type or size, not both: type pins one instance type, size picks one per region and architecture" })
+    .refine((d) => !(d.type && d.size), {
+      path: ["size"],
+      error: "give type or size, not both: type pins one instance type, size picks one per region and architecture",
+    })
+    .describe("Instance settings used unless the launch overrides them")
     .optional(),
   idle_detection: z
     .strictObject({
       enabled: z.boolean().default(true),
-      idle_threshold_minutes: z.number().int().positive().optional(),
-      hibernate_threshold_minutes: z.number().int().positive().optional(),
-      check_interval_minutes: z.number().int().positive().optional(),
+      idle_threshold_minutes: z.number().int().positive().describe("Minutes without activity before the workstation counts as idle").optional(),
+      hibernate_threshold_minutes: z.number().int().positive().describe("Minutes idle before it is hibernated").optional(),
+      check_interval_minutes: z.number().int().positive().describe("How often activity is checked").optional(),
     })
+    .describe("Stop paying for workstations nobody is using")
     .optional(),
-  post_install: z.string().optional(),
-  user_data: z.string().optional(),
-  tags: z.record(z.string(), z.string()).optional(),
-  parameters: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), parameterSchema).optional(),
+  post_install: z.string().describe("Shell script run after packages, users and services; concatenated parent first when inherited").optional(),
+  user_data: z.string().describe("Extra shell script run last (not cloud-config)").optional(),
+  tags: z.record(z.string(), z.string()).describe("EC2 tags for the workstation's resources").optional(),
+  parameters: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+        error: (issue) =>
+          `"${String(issue.input)}" cannot be a parameter name: use letters, digits and "_", not starting with a digit (it is written {{name}} in values)`,
+      }),
+      parameterSchema,
+    )
+    .describe("Values given at launch, substituted for {{name}} in every string of the template")
+    .optional(),
   ami_config: amiConfigSchema.optional(),
 });
 
@@ -223,3 +335,17 @@ export const templateSchema = z.strictObject({
 export type Template = z.infer<typeof templateSchema>;
 /** A template as written, before defaults. */
 export type TemplateInput = z.input<typeof templateSchema>;
+
+/** The deprecated top-level key that `ami_config.ami_mappings` replaced. */
+export const LEGACY_AMIS_KEY = "amis";
+
+/**
+ * A template file as it may be written: the template, plus the deprecated `amis` key, which the loader moves into
+ * `ami_config.ami_mappings` (with a warning). Kept in the file schema so editors do not flag older files.
+ */
+export const templateFileSchema = templateSchema.extend({
+  [LEGACY_AMIS_KEY]: z
+    .record(region, amiMappingSchema)
+    .meta({ deprecated: true, description: "Deprecated: write ami_config.ami_mappings (same shape) instead" })
+    .optional(),
+});
