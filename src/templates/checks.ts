@@ -1,0 +1,69 @@
+import type { Template } from "./schema";
+import type { Problem } from "./zod-issues";
+
+/**
+ * Checks of a complete (merged, parameter-substituted, schema-valid) template for settings that are valid but do not
+ * do what they appear to: the resolver runs the provisioning script only on the script path (see
+ * src/resolver/engine.ts), so software listed in a template can silently never be installed.
+ */
+
+/** Publishers whose public images are stock operating systems, not images built from a template. */
+const STOCK_IMAGE_OWNERS = new Set(["099720109477", "137112412989", "136693071363"]); // Canonical, Amazon Linux, Debian
+const STOCK_SSM_PREFIXES = ["/aws/service/canonical/", "/aws/service/ami-amazon-linux-latest/", "/aws/service/debian/"];
+
+function provisioningContent(template: Template): string[] {
+  const present: string[] = [];
+  const packages = template.packages ?? {};
+  if (Object.values(packages).some((list) => (list ?? []).length > 0)) present.push("packages");
+  if ((template.services ?? []).length > 0) present.push("services");
+  if ((template.users ?? []).length > 0) present.push("users");
+  if (template.post_install?.trim()) present.push("post_install");
+  if (template.user_data?.trim()) present.push("user_data");
+  return present;
+}
+
+function stockImageSources(template: Template): string[] {
+  const config = template.ami_config;
+  if (!config) return [];
+  const sources: string[] = [];
+  const ssm = config.ssm_parameter;
+  const ssmNames = ssm === undefined ? [] : typeof ssm === "string" ? [ssm] : [ssm.x86_64, ssm.arm64].filter((name): name is string => !!name);
+  if (ssmNames.some((name) => STOCK_SSM_PREFIXES.some((prefix) => name.startsWith(prefix)))) sources.push("ssm_parameter");
+  if (config.ami_search?.owners.some((owner) => STOCK_IMAGE_OWNERS.has(owner))) sources.push("ami_search");
+  return sources;
+}
+
+export function provisioningWarnings(template: Template): Problem[] {
+  const content = provisioningContent(template);
+  const config = template.ami_config;
+  if (!config || content.length === 0) return [];
+  const at = ["ami_config", "strategy"];
+  if (config.strategy === "ami_required") {
+    return [
+      {
+        at,
+        anchor: "value",
+        path: at,
+        severity: "warning",
+        message:
+          `ami_required never runs the provisioning script, so this template's ${content.join(", ")} are not applied: ` +
+          "bake them into the image, or use ami_fallback to run the script on the image found",
+      },
+    ];
+  }
+  const stock = stockImageSources(template);
+  if (config.strategy === "ami_preferred" && stock.length > 0) {
+    return [
+      {
+        at,
+        anchor: "value",
+        path: at,
+        severity: "warning",
+        message:
+          `${stock.join(" and ")} find${stock.length === 1 ? "s" : ""} a stock OS image, which ami_preferred launches as is: ` +
+          `this template's ${content.join(", ")} would not be applied. Use strategy: ami_fallback to provision on that image`,
+      },
+    ];
+  }
+  return [];
+}

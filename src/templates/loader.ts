@@ -1,0 +1,422 @@
+import fs from "node:fs";
+import path from "node:path";
+import { checkAgainstSchema, describeValue, type Problem } from "./zod-issues";
+import { provisioningWarnings } from "./checks";
+import { formatIssue, isError, TemplateError, type TemplateIssue, type TemplatePath } from "./errors";
+import { normaliseLegacyAmis } from "./legacy";
+import { mergeTracked } from "./merge";
+import { isPlainObject, toIssue, track, type Tracked } from "./origins";
+import {
+  findPlaceholders,
+  hasPlaceholder,
+  resolveParameterValues,
+  substituteParameters,
+  undeclaredPlaceholders,
+  type ParameterValue,
+} from "./parameters";
+import { templateFileSchema, templateSchema, type Template, type TemplateInput } from "./schema";
+import { didYouMean } from "./suggest";
+import { locate, NO_POSITION, parseYamlSource, type TemplateSource } from "./yaml-source";
+
+/**
+ * Loads templates from files (by name or path) or objects: YAML parsing, validation with positions, inheritance,
+ * the legacy `amis` key and parameters. All file access is synchronous. Every problem of every file involved is
+ * collected and reported together in one TemplateError.
+ */
+
+const PACKAGE_NAME = "cloudworkstation";
+const TEMPLATE_EXTENSIONS = [".yml", ".yaml"];
+
+/**
+ * The nearest directory at or above `start` holding this package's package.json. Walking up (instead of a fixed
+ * `../..`) finds the same root from src/templates (tsx) and from dist/src/templates (compiled).
+ */
+export function findPackageRoot(start: string): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    try {
+      if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name === PACKAGE_NAME) return dir;
+    } catch {
+      // An unreadable or malformed package.json is not ours; keep walking.
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The templates shipped with the package: `<package root>/templates`. */
+export const DEFAULT_TEMPLATES_DIR: string = path.join(findPackageRoot(__dirname) ?? path.resolve(__dirname, "..", ".."), "templates");
+
+export interface LoadOptions {
+  /** Directories searched (in order) before DEFAULT_TEMPLATES_DIR, for the template and the parents it inherits. */
+  templatesDirs?: string[];
+  /** Values for the template's parameters, over their defaults. Strings are accepted for number and boolean parameters. */
+  parameters?: Record<string, string | number | boolean>;
+}
+
+export interface LoadedTemplate {
+  /** Merged, parameters substituted, validated, defaults applied. */
+  template: Template;
+  /** Absolute path of the template's file; undefined for an object. */
+  file: string | undefined;
+  /** Formatted like errors (`file:line:col path: message`). */
+  warnings: string[];
+  /** The template's name, then every template it inherits from, child first (reverse merge order). */
+  chain: string[];
+}
+
+export interface TemplateSummary {
+  name: string;
+  file: string;
+  description?: string;
+  category?: string;
+}
+
+/** One template file or object, checked on its own. */
+interface TemplateUnit {
+  source: TemplateSource;
+  name: string;
+  /** Absent when the source could not be used at all (syntax error, not a mapping). */
+  tracked?: Tracked;
+  parents: { name: string; at: TemplatePath }[];
+  issues: TemplateIssue[];
+}
+
+interface LoadContext {
+  dirs: string[];
+  units: Map<string, TemplateUnit>;
+}
+
+interface LoadResult {
+  template?: Template;
+  issues: TemplateIssue[];
+  chain: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public API
+
+/**
+ * A template by name (`python-ml`: `<dir>/python-ml.yml` or `.yaml`, searched in `templatesDirs` then the shipped
+ * templates) or by path (anything containing "/" or ending in .yml/.yaml). Throws TemplateError with every problem.
+ */
+export function loadTemplate(nameOrPath: string, options: LoadOptions = {}): LoadedTemplate {
+  const context = newContext(options);
+  const file = looksLikePath(nameOrPath) ? path.resolve(nameOrPath) : findTemplateFile(nameOrPath, context.dirs);
+  if (file === undefined || !fs.existsSync(file)) {
+    throw new TemplateError([
+      { file: nameOrPath, line: 0, column: 0, path: [], message: notFoundMessage(nameOrPath, looksLikePath(nameOrPath) ? [] : context.dirs, context.dirs) },
+    ]);
+  }
+  return finish(load(fileUnit(file, context), context, options), file);
+}
+
+/** A template given as an object (from Pulumi code, say). Parents it inherits are found as for loadTemplate. */
+export function loadTemplateFromObject(raw: unknown, options: LoadOptions & { source?: string } = {}): LoadedTemplate {
+  const context = newContext(options);
+  const source: TemplateSource = { file: options.source ?? "<inline template>" };
+  return finish(load(prepareUnit(raw, source, "inline", []), context, options), undefined);
+}
+
+/** Every error and warning of a template file (and the templates it inherits), without throwing. */
+export function validateTemplateFile(file: string, options: LoadOptions = {}): { ok: boolean; issues: TemplateIssue[]; template?: Template } {
+  const absolute = path.resolve(file);
+  if (!fs.existsSync(absolute)) {
+    return { ok: false, issues: [{ file, line: 0, column: 0, path: [], message: notFoundMessage(file, [], []) }] };
+  }
+  const context = newContext(options);
+  const result = load(fileUnit(absolute, context), context, options);
+  return { ok: !result.issues.some(isError), issues: result.issues, ...(result.template ? { template: result.template } : {}) };
+}
+
+/** The templates in `templatesDirs` and the shipped ones; a name found in an earlier directory hides later ones. */
+export function listTemplates(options: LoadOptions = {}): TemplateSummary[] {
+  const seen = new Map<string, TemplateSummary>();
+  for (const dir of newContext(options).dirs) {
+    for (const file of templateFilesIn(dir)) {
+      const name = templateNameOf(file);
+      if (seen.has(name)) continue;
+      const summary: TemplateSummary = { name, file };
+      const { value } = parseYamlSource(readText(file) ?? "", file);
+      if (isPlainObject(value)) {
+        if (typeof value.description === "string") summary.description = value.description;
+        if (typeof value.category === "string") summary.category = value.category;
+      }
+      seen.set(name, summary);
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Parse and validate one YAML document on its own: no inheritance, no parameters. Checks that need the parents
+ * (ami_required with no source, …) are skipped when the document inherits. Throws TemplateError.
+ */
+export function parseTemplateYaml(text: string, file: string): TemplateInput {
+  const parsed = parseYamlSource(text, file);
+  const source: TemplateSource = { file, yaml: parsed.yaml };
+  const unit = parsed.issues.some(isError)
+    ? { source, name: file, parents: [], issues: parsed.issues }
+    : prepareUnit(parsed.value, source, templateNameOf(file), parsed.issues);
+  const errors = unit.issues.filter(isError);
+  if (errors.length > 0 || !unit.tracked) throw new TemplateError(errors);
+  return unit.tracked.value as TemplateInput;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Loading one template and its parents
+
+function finish(result: LoadResult, file: string | undefined): LoadedTemplate {
+  const errors = result.issues.filter(isError);
+  if (errors.length > 0 || !result.template) throw new TemplateError(errors);
+  return {
+    template: result.template,
+    file,
+    warnings: result.issues.map((issue) => formatIssue({ ...issue, severity: undefined })),
+    chain: result.chain,
+  };
+}
+
+function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): LoadResult {
+  const { order, issues: resolutionIssues } = resolveInheritance(root, context);
+  const chain = order.map((unit) => unit.name).reverse();
+  const units = order.filter((unit): unit is TemplateUnit & { tracked: Tracked } => unit.tracked !== undefined);
+  // Placeholders are checked in each file, to point at the line that wrote them, against every declared parameter.
+  const declared = unique(units.flatMap((unit) => (isPlainObject(unit.tracked.value.parameters) ? Object.keys(unit.tracked.value.parameters) : [])));
+  const issues = [
+    ...order.flatMap((unit) => unit.issues),
+    ...resolutionIssues,
+    ...units.flatMap((unit) =>
+      undeclaredPlaceholders(unit.tracked.value, declared).map((problem) => toIssue(problem, unit.tracked.origins, unit.source)),
+    ),
+  ];
+  if (issues.some(isError) || units.length < order.length) return { issues, chain };
+
+  const merged = units.map((unit) => unit.tracked).reduce((parent, child) => mergeTracked(parent, child));
+  const located = (problems: Problem[]) => problems.map((problem) => toIssue(problem, merged.origins, root.source));
+
+  const declarations = isPlainObject(merged.value.parameters) ? merged.value.parameters : undefined;
+  const { values, problems } = resolveParameterValues(declarations, options.parameters as Record<string, ParameterValue> | undefined);
+  issues.push(...located(problems));
+  const used = new Set(findPlaceholders(merged.value).map(({ name }) => name));
+  issues.push(
+    ...located(
+      declared
+        .filter((name) => !used.has(name))
+        .map((name) => ({
+          at: ["parameters", name],
+          anchor: "key" as const,
+          path: ["parameters", name],
+          severity: "warning" as const,
+          message: `parameter "${name}" is declared but no value uses {{${name}}}`,
+        })),
+    ),
+  );
+  if (issues.some(isError)) return { issues, chain };
+
+  const result = checkAgainstSchema(templateSchema, substituteParameters(merged.value, values));
+  if (!result.success) return { issues: [...issues, ...located(result.problems)], chain };
+  issues.push(...located(provisioningWarnings(result.data)));
+  return { template: result.data, issues, chain };
+}
+
+/**
+ * Every template `root` inherits from, in merge order: a depth-first walk of the parents, left to right, each
+ * template placed after its own parents and only once (so a grandparent shared by two parents is merged once, first).
+ */
+function resolveInheritance(root: TemplateUnit, context: LoadContext): { order: TemplateUnit[]; issues: TemplateIssue[] } {
+  const order: TemplateUnit[] = [];
+  const issues: TemplateIssue[] = [];
+  const done = new Set<TemplateUnit>();
+  const visit = (unit: TemplateUnit, stack: TemplateUnit[]) => {
+    stack.push(unit);
+    for (const reference of unit.parents) {
+      const at = (message: string) => issues.push(locatedIn(unit, { at: reference.at, anchor: "value", path: reference.at, message }));
+      const file = findParentFile(reference.name, unit, context);
+      if (typeof file !== "string") {
+        at(notFoundMessage(reference.name, file.searched, context.dirs, "parent template"));
+        continue;
+      }
+      const parent = fileUnit(file, context);
+      const cycleStart = stack.indexOf(parent);
+      if (cycleStart >= 0) {
+        const cycle = stack.slice(cycleStart);
+        at(
+          `inheritance cycle: ${[...cycle, parent].map((member) => member.name).join(" → ")} ` +
+            `(${cycle.map((member) => `${member.name}: ${member.source.file}`).join(", ")}); remove one of these inherits`,
+        );
+        continue;
+      }
+      if (!done.has(parent)) visit(parent, stack);
+    }
+    stack.pop();
+    done.add(unit);
+    order.push(unit);
+  };
+  visit(root, []);
+  return { order, issues };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One file on its own
+
+function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
+  const cached = context.units.get(absolutePath);
+  if (cached) return cached;
+  const file = displayPath(absolutePath);
+  const text = readText(absolutePath);
+  let unit: TemplateUnit;
+  if (text === undefined) {
+    unit = { source: { file, absolutePath }, name: templateNameOf(absolutePath), parents: [], issues: [{ file, line: 0, column: 0, path: [], message: "cannot read the file" }] };
+  } else {
+    const parsed = parseYamlSource(text, file);
+    const source: TemplateSource = { file, absolutePath, yaml: parsed.yaml };
+    unit = parsed.issues.some(isError)
+      ? { source, name: templateNameOf(absolutePath), parents: [], issues: parsed.issues }
+      : prepareUnit(parsed.value, source, templateNameOf(absolutePath), parsed.issues);
+  }
+  context.units.set(absolutePath, unit);
+  return unit;
+}
+
+/** Normalise and validate one template on its own, and read what it inherits. */
+function prepareUnit(raw: unknown, source: TemplateSource, fallbackName: string, earlier: TemplateIssue[]): TemplateUnit {
+  if (!isPlainObject(raw)) {
+    const message =
+      raw === undefined || raw === null
+        ? "the template is empty: write a YAML mapping that starts with name: …"
+        : `a template is a mapping of keys (name:, description:, …), but this is ${describeValue(raw)}`;
+    return { source, name: fallbackName, parents: [], issues: [...earlier, locatedIn({ source }, { at: [], anchor: "value", path: [], message })] };
+  }
+  const { value, sourcePathOf, warnings } = normaliseLegacyAmis(raw);
+  const tracked = track(value, source, sourcePathOf);
+  const inherits = value.inherits;
+  const result = checkAgainstSchema(templateFileSchema, value);
+  const problems = result.success
+    ? []
+    : result.problems.filter(
+        (problem) =>
+          !(problem.mergedOnly && inherits !== undefined) &&
+          // A value written with a placeholder is checked once the parameters are substituted.
+          !(problem.anchor === "value" && hasPlaceholder(valueAt(value, problem.at))),
+      );
+  const issues = [...earlier, ...warnings.map((warning) => locatedIn({ source }, warning)), ...problems.map((problem) => toIssue(problem, tracked.origins, source))];
+
+  const name = typeof value.name === "string" ? value.name : fallbackName;
+  if (source.absolutePath && typeof value.name === "string" && value.name !== templateNameOf(source.absolutePath)) {
+    issues.push(
+      locatedIn(
+        { source },
+        {
+          at: ["name"],
+          anchor: "value",
+          path: ["name"],
+          severity: "warning",
+          message: `name "${value.name}" differs from the file name ${path.basename(source.absolutePath)}: templates are found and inherited by file name`,
+        },
+      ),
+    );
+  }
+  const parents =
+    typeof inherits === "string"
+      ? [{ name: inherits, at: ["inherits"] }]
+      : Array.isArray(inherits)
+        ? inherits.flatMap((entry, i) => (typeof entry === "string" && entry !== "" ? [{ name: entry, at: ["inherits", i] }] : []))
+        : [];
+  return { source, name, tracked, parents, issues };
+}
+
+function locatedIn(unit: { source: TemplateSource }, problem: Problem): TemplateIssue {
+  const position = unit.source.yaml ? locate(unit.source.yaml, problem.at, problem.anchor) : NO_POSITION;
+  return {
+    file: unit.source.file,
+    ...position,
+    path: problem.path,
+    message: problem.message,
+    ...(problem.severity ? { severity: problem.severity } : {}),
+  };
+}
+
+function valueAt(value: unknown, at: TemplatePath): unknown {
+  let node = value;
+  for (const segment of at) {
+    if (!(Array.isArray(node) || isPlainObject(node))) return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Finding files
+
+function newContext(options: LoadOptions): LoadContext {
+  return { dirs: unique([...(options.templatesDirs ?? []).map((dir) => path.resolve(dir)), DEFAULT_TEMPLATES_DIR]), units: new Map() };
+}
+
+function looksLikePath(nameOrPath: string): boolean {
+  return nameOrPath.includes("/") || nameOrPath.includes(path.sep) || TEMPLATE_EXTENSIONS.some((ext) => nameOrPath.endsWith(ext));
+}
+
+function findTemplateFile(name: string, dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
+    for (const ext of TEMPLATE_EXTENSIONS) {
+      const candidate = path.join(dir, `${name}${ext}`);
+      if (fs.existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** A parent by path (relative to the inheriting file) or by name: the inheriting file's directory first, then the search dirs. */
+function findParentFile(reference: string, from: TemplateUnit, context: LoadContext): string | { searched: string[] } {
+  const baseDir = from.source.absolutePath ? path.dirname(from.source.absolutePath) : process.cwd();
+  if (looksLikePath(reference)) {
+    const file = path.resolve(baseDir, reference);
+    return fs.existsSync(file) ? file : { searched: [] };
+  }
+  const dirs = unique([...(from.source.absolutePath ? [baseDir] : []), ...context.dirs]);
+  return findTemplateFile(reference, dirs) ?? { searched: dirs };
+}
+
+function notFoundMessage(reference: string, searched: readonly string[], allDirs: readonly string[], what = "template"): string {
+  if (searched.length === 0) return `${what} file "${reference}" not found`;
+  const available = unique(allDirs.flatMap((dir) => templateFilesIn(dir).map(templateNameOf)));
+  return (
+    `${what} "${reference}" not found${didYouMean(reference, available)} ` +
+    `(searched ${searched.map(displayPath).join(", ")} for ${reference}.yml and ${reference}.yaml; ` +
+    `available: ${available.length > 0 ? available.sort().join(", ") : "none"})`
+  );
+}
+
+function templateFilesIn(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((entry) => TEMPLATE_EXTENSIONS.some((ext) => entry.endsWith(ext)))
+      .sort()
+      .map((entry) => path.join(dir, entry));
+  } catch {
+    return [];
+  }
+}
+
+function templateNameOf(file: string): string {
+  return path.basename(file).replace(/\.ya?ml$/, "");
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Relative to the working directory when inside it (how a user would type it), else absolute. */
+function displayPath(absolutePath: string): string {
+  const relative = path.relative(process.cwd(), absolutePath);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : absolutePath;
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
