@@ -171,11 +171,11 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
 
 /** One AMI copy in one region, tracked in state on its own (so a failure elsewhere never forgets it). */
 export class RegionalAmiCopy extends pulumi.dynamic.Resource {
-  public readonly amiId!: pulumi.Output<string>;
-  public readonly snapshotIds!: pulumi.Output<string[]>;
-  public readonly architecture!: pulumi.Output<string>;
-  public readonly copied!: pulumi.Output<boolean>;
-  public readonly region!: pulumi.Output<string>;
+  declare public readonly amiId: pulumi.Output<string>;
+  declare public readonly snapshotIds: pulumi.Output<string[]>;
+  declare public readonly architecture: pulumi.Output<string>;
+  declare public readonly copied: pulumi.Output<boolean>;
+  declare public readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: RegionalAmiCopyArgs, opts?: pulumi.CustomResourceOptions) {
     super(regionalAmiCopyProvider, name, { ...args, amiId: undefined, snapshotIds: undefined, architecture: undefined, copied: undefined }, opts, "cloudworkstation", "RegionalAmiCopy");

@@ -235,17 +235,17 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
  * any failure it is restarted and a half-made image is deregistered with its snapshots.
  */
 export class SavedTemplate extends pulumi.dynamic.Resource {
-  public readonly amiId!: pulumi.Output<string>;
-  public readonly imageName!: pulumi.Output<string>;
-  public readonly snapshotIds!: pulumi.Output<string[]>;
-  public readonly architecture!: pulumi.Output<string>;
-  public readonly ownerId!: pulumi.Output<string>;
+  declare public readonly amiId: pulumi.Output<string>;
+  declare public readonly imageName: pulumi.Output<string>;
+  declare public readonly snapshotIds: pulumi.Output<string[]>;
+  declare public readonly architecture: pulumi.Output<string>;
+  declare public readonly ownerId: pulumi.Output<string>;
   /** The template, as YAML: `ami_config.ami_mappings` → { region: { architecture: amiId } }. */
-  public readonly templateYaml!: pulumi.Output<string>;
+  declare public readonly templateYaml: pulumi.Output<string>;
   /** Where the YAML was written, when `templatesDir` was given. */
-  public readonly templateFile!: pulumi.Output<string | undefined>;
-  public readonly capturedAt!: pulumi.Output<string>;
-  public readonly retainOnDelete!: pulumi.Output<boolean>;
+  declare public readonly templateFile: pulumi.Output<string | undefined>;
+  declare public readonly capturedAt: pulumi.Output<string>;
+  declare public readonly retainOnDelete: pulumi.Output<boolean>;
 
   constructor(name: string, args: SavedTemplateArgs, opts?: pulumi.CustomResourceOptions) {
     super(
