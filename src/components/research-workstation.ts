@@ -4,7 +4,7 @@ import { selectInstanceType } from "../resolver/instance-types";
 import { InvalidInputError } from "../resolver/errors";
 import { AmiResolution } from "../dynamic/ami-resolution";
 import type { RefreshMode } from "../dynamic/pinning";
-import { loadTemplate, loadTemplateFromObject, formatIssue, TemplateError } from "../templates";
+import { loadTemplate, loadTemplateFromObject, TemplateError } from "../templates";
 import type { Architecture, Size, Strategy, Template } from "../templates/schema";
 import {
   amiPathBootScript,
@@ -186,7 +186,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     const launchMode = resolution.method.apply(launchModeOf);
     const userData = pulumi
       .all([resolution.method, resolution.userData])
-      .apply(([method, script]) => (launchModeOf(method) === "script" ? script : bootScript));
+      .apply(([method, script]) => (launchModeOf(method) === "script" ? (script ?? undefined) : bootScript));
     const tags = resolution.method.apply((method) =>
       workstationTags({
         name,
@@ -230,7 +230,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     this.instanceType = resolution.instanceType;
     this.architecture = resolution.architecture;
     this.estimatedLaunchSeconds = resolution.estimatedLaunchSeconds;
-    this.estimatedCostPerHour = resolution.estimatedCostPerHour;
+    this.estimatedCostPerHour = resolution.estimatedCostPerHour.apply((cost) => cost ?? undefined);
     this.costLabel = resolution.costLabel;
     this.connection = pulumi
       .all([instance.id, instance.publicIp, instance.privateIp, this.region])
@@ -263,8 +263,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       if (args.template && typeof args.template === "object") return loadTemplateFromObject(args.template, options).template;
     } catch (error) {
       if (error instanceof TemplateError) {
-        const issues = error.issues.map((issue) => `  ${formatIssue(issue)}`).join("\n");
-        throw new pulumi.ResourceError(`${error.message}${issues ? `\n${issues}` : ""}`, this);
+        // The message lists every issue as file:line:column path: message.
+        throw new pulumi.ResourceError(`template ${describeTemplateArg(args.template)}: ${error.message}`, this);
       }
       throw new pulumi.ResourceError((error as Error).message, this);
     }
@@ -316,4 +316,10 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       throw error;
     }
   }
+}
+
+function describeTemplateArg(template: unknown): string {
+  if (typeof template === "string") return `"${template}"`;
+  const name = template && typeof template === "object" ? (template as { name?: unknown }).name : undefined;
+  return typeof name === "string" ? `"${name}" (inline object)` : "(inline object)";
 }

@@ -55,16 +55,19 @@ export interface AmiResolutionOutputs {
   fallbackChain: string[];
   architecture: Architecture;
   instanceType: string;
-  /** The rendered provisioning script, on the script path only. */
-  userData?: string;
+  /**
+   * The rendered provisioning script, on the script path only. Optional outputs are null, never absent: an absent
+   * output reads as unknown in a preview, and an unknown user data would show the instance as changing every time.
+   */
+  userData: string | null;
   /** Estimate, not a measurement. */
   estimatedLaunchSeconds: number;
-  sourceRegion?: string;
+  sourceRegion: string | null;
   strategy: Strategy;
   templateName: string;
-  templateVersion?: string;
-  /** Estimate, not a measurement (undefined when the price snapshot has no price). */
-  estimatedCostPerHour?: number;
+  templateVersion: string | null;
+  /** Estimate, not a measurement (null when the price snapshot has no price). */
+  estimatedCostPerHour: number | null;
   costLabel: string;
   costComparison: string;
   warnings: string[];
@@ -223,13 +226,15 @@ function inputsOnly(news: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function describeFailure(label: string, region: string, result: ResolutionResult, chain: string[]): string {
-  return (
-    `no launchable AMI for ${label} in ${region} (strategy ${result.strategy}); fallback chain:\n  ` +
-    chain.join("\n  ") +
-    "\nWhat to do: add an AMI source that exists in this region (ami_mappings, ssm_parameter, ami_search), " +
-    "allow a cross-region copy (allowCrossRegionCopy: true), or use strategy ami_preferred to allow script provisioning."
-  );
+function describeFailure(label: string, region: string, result: ResolutionResult, chain: string[], template: Template): string {
+  const source = "add an AMI source that exists in this region (ami_mappings, ssm_parameter, ami_search, marketplace_search)";
+  const todo =
+    result.strategy === "ami_required"
+      ? `${source}, allow a cross-region copy (allowCrossRegionCopy: true), or use strategy ami_preferred to allow script provisioning`
+      : template.ami_config?.fallback_strategy === "error"
+        ? `${source}, or remove fallback_strategy: error to allow script provisioning`
+        : `${source}, or make the script path's base image available (see the fallback_script line)`;
+  return `no launchable AMI for ${label} in ${region} (strategy ${result.strategy}); fallback chain:\n  ${chain.join("\n  ")}\nWhat to do: ${todo}.`;
 }
 
 async function describeImage(clients: AwsClients, region: string, imageId: string): Promise<Image | undefined> {
@@ -323,7 +328,7 @@ export async function check(
     }
     const chain = formatChain(result.fallbackChain);
     if (result.method === "failed" || !result.amiId) {
-      return { inputs: news, failures: [{ property: "template", reason: describeFailure(label, inputs.region, result, chain) }] };
+      return { inputs: news, failures: [{ property: "template", reason: describeFailure(label, inputs.region, result, chain, template) }] };
     }
     resolved = outputsOf(result, template, chain, key, hash, request);
     if (decision.keep && previous && resolved.architecture === olds.architecture) {
@@ -355,18 +360,9 @@ export async function check(
   return { inputs: stripUndefined(state as unknown as Record<string, unknown>) };
 }
 
+/** TemplateError's message already lists every issue as file:line:column path: message. */
 function templateErrorText(error: unknown): string {
-  const issues = (error as { issues?: unknown[] }).issues;
-  if (Array.isArray(issues) && issues.length > 0) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { formatIssue } = require("../templates") as typeof import("../templates");
-      return `${(error as Error).message}\n${issues.map((issue) => `  ${formatIssue(issue as never)}`).join("\n")}`;
-    } catch {
-      return (error as Error).message;
-    }
-  }
-  return (error as Error).message ?? String(error);
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function resolve(template: Template, inputs: AmiResolutionInputs, clients: AwsClients, now: Date): Promise<ResolutionResult> {
@@ -399,13 +395,13 @@ function outputsOf(
     fallbackChain: chain,
     architecture: result.architecture,
     instanceType: result.instanceType,
-    userData: result.method === "fallback_script" || result.userData ? result.userData : undefined,
+    userData: result.userData ?? null,
     estimatedLaunchSeconds: result.estimatedLaunchSeconds,
-    sourceRegion: result.method === "cross_region" ? result.sourceRegion ?? result.copyPlan?.sourceRegion : undefined,
+    sourceRegion: result.method === "cross_region" ? (result.sourceRegion ?? result.copyPlan?.sourceRegion ?? null) : null,
     strategy: result.strategy,
     templateName: template.name,
-    templateVersion: template.version,
-    estimatedCostPerHour: result.cost.hourlyUsd,
+    templateVersion: template.version ?? null,
+    estimatedCostPerHour: result.cost.hourlyUsd ?? null,
     costLabel: result.cost.label,
     costComparison: result.cost.comparison,
     warnings: [...result.warnings],
@@ -470,6 +466,8 @@ const COPY_POLL_MS = 15_000;
 /** Makes the consented cross-region copy (never in check), waits until it is available, and records it. */
 async function ensureCopy(state: AmiResolutionState, clients: AwsClients, pollMs = COPY_POLL_MS): Promise<AmiResolutionState> {
   if (!state.copyPending) return state;
+  if (!state.sourceRegion) throw new Error(`AmiResolution: a cross-region copy of ${state.resolvedAmiId} is pending but its source region is not recorded`);
+  const sourceRegion = state.sourceRegion;
   const existing = await findOurCopy(clients, state);
   const ec2 = await import("@aws-sdk/client-ec2");
   const client = clients.ec2(state.region);
@@ -479,7 +477,7 @@ async function ensureCopy(state: AmiResolutionState, clients: AwsClients, pollMs
     const token = createHash("sha256").update(`${state.copyOwner ?? ""}|${state.sourceRegion}|${state.resolvedAmiId}|${state.region}`).digest("hex").slice(0, 64);
     const response = await client.send(
       new ec2.CopyImageCommand({
-        SourceRegion: state.sourceRegion,
+        SourceRegion: sourceRegion,
         SourceImageId: state.resolvedAmiId,
         Name: `cloudworkstation-${state.templateName}-${state.resolvedAmiId}-from-${state.sourceRegion}`.slice(0, 128),
         Description: `Copy of ${state.resolvedAmiId} (${state.sourceRegion}) for CloudWorkstation template ${state.templateName}`,

@@ -83,37 +83,39 @@ export interface AmiResolutionArgs {
  * unchanged stack previews clean even after newer images are published.
  */
 export class AmiResolution extends pulumi.dynamic.Resource {
+  // `declare`: with target ES2022, a plain `amiId!: …` field is emitted as a class field that would overwrite, after
+  // super() returns, the Output the base constructor assigned.
   /** The AMI to launch in `region` (a copy's id after a cross-region copy; unknown in preview until the copy exists). */
-  public readonly amiId!: pulumi.Output<string>;
+  declare public readonly amiId: pulumi.Output<string>;
   /** The AMI the resolver selected (for a cross-region copy, the source image in `sourceRegion`). */
-  public readonly resolvedAmiId!: pulumi.Output<string>;
+  declare public readonly resolvedAmiId: pulumi.Output<string>;
   /** The tier that produced the AMI: direct_mapping, ssm_parameter, dynamic_search, marketplace, cross_region or fallback_script. */
-  public readonly method!: pulumi.Output<string>;
+  declare public readonly method: pulumi.Output<string>;
   /** One readable line per tier, e.g. `✓ dynamic_search: selected ami-… (…)`; a first line starting ↻ says why it re-resolved. */
-  public readonly fallbackChain!: pulumi.Output<string[]>;
-  public readonly architecture!: pulumi.Output<Architecture>;
-  public readonly instanceType!: pulumi.Output<string>;
-  /** The provisioning script, on the script path only (undefined on the AMI path). */
-  public readonly userData!: pulumi.Output<string | undefined>;
+  declare public readonly fallbackChain: pulumi.Output<string[]>;
+  declare public readonly architecture: pulumi.Output<Architecture>;
+  declare public readonly instanceType: pulumi.Output<string>;
+  /** The provisioning script, on the script path only (null on the AMI path). */
+  declare public readonly userData: pulumi.Output<string | null>;
   /** Estimate, not a measurement: seconds until the workstation is usable. */
-  public readonly estimatedLaunchSeconds!: pulumi.Output<number>;
+  declare public readonly estimatedLaunchSeconds: pulumi.Output<number>;
   /** For a cross-region copy: the region the source AMI lives in. */
-  public readonly sourceRegion!: pulumi.Output<string | undefined>;
-  public readonly strategy!: pulumi.Output<Strategy>;
-  public readonly templateName!: pulumi.Output<string>;
-  public readonly templateVersion!: pulumi.Output<string | undefined>;
-  /** Estimate, not a measurement: on-demand USD per hour from a bundled price snapshot (undefined without a price). */
-  public readonly estimatedCostPerHour!: pulumi.Output<number | undefined>;
+  declare public readonly sourceRegion: pulumi.Output<string | null>;
+  declare public readonly strategy: pulumi.Output<Strategy>;
+  declare public readonly templateName: pulumi.Output<string>;
+  declare public readonly templateVersion: pulumi.Output<string | null>;
+  /** Estimate, not a measurement: on-demand USD per hour from a bundled price snapshot (null without a price). */
+  declare public readonly estimatedCostPerHour: pulumi.Output<number | null>;
   /** Says in words that the cost figures are estimates and where the prices come from. */
-  public readonly costLabel!: pulumi.Output<string>;
+  declare public readonly costLabel: pulumi.Output<string>;
   /** Estimate: AMI path versus script path, e.g. "AMI: $0.20/h now · script: $0.20/h + 6 min setup ($0.02)". */
-  public readonly costComparison!: pulumi.Output<string>;
-  public readonly warnings!: pulumi.Output<string[]>;
+  declare public readonly costComparison: pulumi.Output<string>;
+  declare public readonly warnings: pulumi.Output<string[]>;
   /** Stable hash of ami_config + region + architecture (+ strategy and copy overrides): what pinning compares. */
-  public readonly pinKey!: pulumi.Output<string>;
-  public readonly templateHash!: pulumi.Output<string>;
+  declare public readonly pinKey: pulumi.Output<string>;
+  declare public readonly templateHash: pulumi.Output<string>;
   /** A copy this resource made (removed on delete unless retainCopyOnDelete). */
-  public readonly copiedImageId!: pulumi.Output<string | undefined>;
+  declare public readonly copiedImageId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AmiResolutionArgs, opts?: pulumi.CustomResourceOptions) {
     super(

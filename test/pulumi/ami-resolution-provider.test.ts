@@ -55,7 +55,7 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(state.method, "dynamic_search");
     assert.equal(state.architecture, "x86_64");
     assert.equal(typeof state.instanceType, "string");
-    assert.equal(state.userData, undefined, "no user data on the AMI path");
+    assert.equal(state.userData, null, "no user data on the AMI path (null, not absent: absent reads as unknown in a preview)");
     assert.equal(state.templateName, "noble-search");
     assert.equal(state.templateVersion, "1.4");
     const chain = state.fallbackChain as string[];

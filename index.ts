@@ -1,0 +1,12 @@
+/**
+ * The lab-fleet Pulumi program (Pulumi.yaml: cloudworkstation-lab). The fleet is stack config: a list in
+ * `cloudworkstation:fleet`, or a fleet.yaml named by `cloudworkstation:fleetFile` (see Pulumi.dev.yaml).
+ * `pulumi preview` shows each workstation's AMI and fallback chain; `pulumi up` launches exactly that.
+ */
+import * as path from "node:path";
+import { deployFleet, fleetOutputs, readFleet } from "./src/components/lab-fleet";
+
+const fleet = deployFleet(readFleet(), { templatesDirs: [path.join(process.cwd(), "templates")] });
+
+/** name → { instanceId, amiId, resolutionMethod, fallbackChain, launchMode, estimatedCostPerHour (estimate), connection }. */
+export const workstations = fleetOutputs(fleet);
