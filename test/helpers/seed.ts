@@ -81,6 +81,14 @@ export async function publishBaseParameters(ssm: SSMClient, bases: readonly Base
   return published;
 }
 
+/** PyTorch releases whose Deep Learning AMI public parameters the demo landscape publishes (deep-learning-gpu's default). */
+export const DEMO_DLAMI_PYTORCH_VERSIONS = ["2.11"];
+
+/** AWS's Deep Learning AMI parameter name for a PyTorch release (as the deep-learning-gpu template spells it). */
+export function dlamiParameterName(architecture: Architecture, pytorchVersion: string): string {
+  return `/aws/service/deeplearning/ami/${architecture}/oss-nvidia-driver-gpu-pytorch-${pytorchVersion}-ubuntu-24.04/latest/ami-id`;
+}
+
 export interface DemoLandscape {
   regions: string[];
   /** The lab's own images (owned by the test account), region → { name → id }. */
@@ -96,6 +104,8 @@ export interface DemoLandscape {
  * - every fixture image everywhere, including the name-squatter's newer "ubuntu-noble" image (210987654321);
  * - base OS public parameters in every region except the last, where only the Ubuntu ones exist (the moto-provided
  *   Amazon Linux parameters there point at images that do not exist: a stale-parameter gap);
+ * - the Deep Learning AMI public parameters (PyTorch DEMO_DLAMI_PYTORCH_VERSIONS) in every region, pointing at the
+ *   fixture DLAMIs (owner 898082745236) — the squatter's fake DLAMI is never pointed at;
  * - the lab's own images (owned by the test account, tagged Project=cloudworkstation) — "cws-python-ml-*" in the
  *   first region only (so neighbours need a cross-region copy and far regions script provisioning), and
  *   "cws-r-research-*" in the first two regions, with an arm64 build in the first;
@@ -108,6 +118,13 @@ export async function seedDemoLandscape(clients: AwsClients, regions: readonly s
   for (const region of regions) {
     const bases = region === last && regions.length > 1 ? (["ubuntu-24.04", "ubuntu-22.04"] as const) : BASES;
     landscape.publishedParameters[region] = await publishBaseParameters(clients.ssm(region), bases);
+    for (const version of DEMO_DLAMI_PYTORCH_VERSIONS) {
+      for (const [architecture, amiId] of [["x86_64", "ami-00d1a000000000001"], ["arm64", "ami-00d1a000000000002"]] as const) {
+        const name = dlamiParameterName(architecture, version);
+        await publishPublicParameter(clients.ssm(region), name, amiId);
+        landscape.publishedParameters[region].push(name);
+      }
+    }
     landscape.labImages[region] = {};
   }
   const lab = async (region: string, name: string, sourceAmiId: string, template: string) => {

@@ -1,3 +1,4 @@
+import type { Image } from "@aws-sdk/client-ec2";
 import assert from "node:assert/strict";
 import { chooseArchitecture, formatDuration, parseDuration } from "../../src/resolver/engine";
 import { crossRegionSearchOrder, REGION_FALLBACKS } from "../../src/resolver/regions-fallback";
@@ -26,10 +27,10 @@ describe("resolver pure helpers", () => {
 
   it("validates state, architecture, owner and deprecation, in that order of reasons", () => {
     const now = new Date("2026-11-22T00:00:00Z");
-    const base = { ImageId: "ami-1", State: "available", Architecture: "x86_64", OwnerId: "099720109477" };
+    const base: Image = { ImageId: "ami-1", State: "available", Architecture: "x86_64", OwnerId: "099720109477" };
     const req = { architecture: "x86_64" as const, includeDeprecated: false, now };
     assert.equal(validateImage(base, req).ok, true);
-    assert.deepEqual(validateImage({ ...base, State: "pending" }, req), { ok: false, reason: "state is pending, not available" });
+    assert.deepEqual(validateImage({ ...base, State: "pending" as Image["State"] }, req), { ok: false, reason: "state is pending, not available" });
     assert.match((validateImage(base, { ...req, architecture: "arm64" }) as { reason: string }).reason, /architecture x86_64 does not match arm64/);
     assert.match((validateImage(base, { ...req, trustedOwners: ["137112412989"] }) as { reason: string }).reason, /owner 099720109477 not in trusted_owners \[137112412989\]/);
     assert.equal(validateImage({ ...base, DeprecationTime: "2026-12-01T00:00:00Z" }, req).ok, true, "deprecation in the future is fine");

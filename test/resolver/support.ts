@@ -12,7 +12,10 @@ export interface CallCounter {
   reset(): void;
 }
 
+let counterSerial = 0;
+
 export function countCalls(inner: AwsClients): CallCounter {
+  const middlewareName = `cwsTestCallCounter${++counterSerial}`;
   const counts = new Map<string, number>();
   const instrumented = new WeakSet<object>();
   const instrument = <C extends EC2Client | SSMClient>(client: C, service: string): C => {
@@ -24,7 +27,7 @@ export function countCalls(inner: AwsClients): CallCounter {
           counts.set(key, (counts.get(key) ?? 0) + 1);
           return next(args);
         },
-        { step: "initialize", name: "cwsTestCallCounter" },
+        { step: "initialize", name: middlewareName },
       );
     }
     return client;
