@@ -69,6 +69,24 @@ describe("capturing an instance as an AMI", () => {
     assert.equal(await instanceState(ec2, instanceId), "running");
   });
 
+  it("lets EC2 reboot the instance in reboot mode (CreateImage NoReboot=false) without stopping it itself (fault proxy records the calls)", async () => {
+    const ec2 = proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    proxy.clear();
+    await captureImage(ec2, { instanceId, region: REGION, templateName: "rebooted", mode: "reboot", sleep: noSleep });
+    const createImage = proxy.requests.find((r) => r.Action === "CreateImage");
+    assert.equal(createImage?.NoReboot, "false");
+    assert.ok(!proxy.actions.includes("StopInstances"), proxy.actions.join(","));
+    const stopMode = await runInstance(ec2);
+    proxy.clear();
+    await captureImage(ec2, { instanceId: stopMode, region: REGION, templateName: "stopped", sleep: noSleep });
+    assert.equal(proxy.requests.find((r) => r.Action === "CreateImage")?.NoReboot, "true", "stop mode: already stopped, no extra reboot");
+    assert.ok(proxy.actions.indexOf("StopInstances") < proxy.actions.indexOf("CreateImage"));
+    // Restarted as soon as the image is available: before tagging (or any copy).
+    assert.ok(proxy.actions.indexOf("StartInstances") > proxy.actions.indexOf("DescribeImages"));
+    assert.ok(proxy.actions.indexOf("StartInstances") < proxy.actions.indexOf("CreateTags"));
+  });
+
   it("leaves a stopped instance stopped: it only restarts what it stopped", async () => {
     const ec2 = moto.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);

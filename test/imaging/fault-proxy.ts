@@ -25,6 +25,8 @@ export interface FaultProxy {
   clients(): AwsClients;
   /** Actions seen, in order. */
   actions: string[];
+  /** Every request's form parameters, in order (e.g. to check CreateImage's NoReboot). */
+  requests: Record<string, string>[];
   fail(rule: FaultRule): void;
   clear(): void;
   stop(): Promise<void>;
@@ -35,14 +37,17 @@ const HOP_BY_HOP = new Set(["host", "connection", "content-length", "transfer-en
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let rules: (FaultRule & { seen: number })[] = [];
   const actions: string[] = [];
+  const requests: Record<string, string>[] = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       void (async () => {
         const body = Buffer.concat(chunks);
-        const action = new URLSearchParams(body.toString("utf8")).get("Action") ?? "";
+        const params = new URLSearchParams(body.toString("utf8"));
+        const action = params.get("Action") ?? "";
         actions.push(action);
+        requests.push(Object.fromEntries(params));
         let fault: FaultRule | undefined;
         for (const rule of rules) {
           if (rule.action !== action) continue;
@@ -71,11 +76,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   return {
     endpoint,
     actions,
+    requests,
     clients: () => createAwsClients({ endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 }),
     fail: (rule) => rules.push({ ...rule, seen: 0 }),
     clear: () => {
       rules = [];
       actions.length = 0;
+      requests.length = 0;
     },
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeImagesCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
+import * as pulumi from "@pulumi/pulumi";
+import requireFromString from "require-from-string";
 import { parse } from "yaml";
 import { diffRegionalAmiCopy, checkRegionalAmiCopyInputs, regionalAmiCopyProvider, type RegionalAmiCopyOutputs } from "../../src/dynamic/regional-ami-copy";
 import { checkSavedTemplateInputs, diffSavedTemplate, savedTemplateProvider, type SavedTemplateOutputs } from "../../src/dynamic/saved-template";
@@ -123,6 +125,27 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
       assert.equal(await instanceState(ec2, instanceId), "running");
       assert.deepEqual(await ownImages(ec2), []);
     });
+  });
+
+  it("serializes each provider as a small closure that requires the engine by path; the loaded SavedTemplate provider captures and deletes against moto", async () => {
+    for (const provider of [savedTemplateProvider, regionalAmiCopyProvider]) {
+      const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+      assert.ok(text.length < 20_000, `serialized provider is ${text.length} characters`);
+      assert.doesNotMatch(text, /new CreateImageCommand|new CopyImageCommand|function waitFor/, "the engine and the SDK are required at call time, not captured");
+      assert.match(text, /resolver\/imaging/);
+    }
+    const { text } = await pulumi.runtime.serializeFunction(() => savedTemplateProvider, { allowSecrets: true });
+    // The way Pulumi's provider host loads it (cmd/dynamic-provider: requireFromString(text).handler()).
+    const loaded = requireFromString(text).handler() as typeof savedTemplateProvider;
+    const ec2 = moto.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    const checked = await loaded.check!({} as never, { instanceId, region: REGION, templateName: "serialized", retainOnDelete: false } as never);
+    assert.deepEqual(checked.failures, []);
+    const { id, outs } = await loaded.create!(checked.inputs!);
+    assert.equal(await instanceState(ec2, instanceId), "running");
+    assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), [id]);
+    await loaded.delete!(id, outs as SavedTemplateOutputs);
+    assert.deepEqual(await ownImages(ec2), []);
   });
 
   describe("RegionalAmiCopy", () => {
