@@ -102,7 +102,7 @@ export function formatUsd(amount: number | undefined): string {
 export function describeOutcome(result: ResolutionResult): string {
   switch (result.method) {
     case "failed":
-      return "unresolvable: no usable AMI and the strategy does not allow script provisioning";
+      return `unresolvable: no tier produced a usable image under strategy ${result.strategy} (see the fallback chain)`;
     case "fallback_script":
       return "script provisioning (user data from the template; no AMI of ours)" + (result.amiId ? ` on base image ${result.amiId}` : "");
     case "cross_region": {

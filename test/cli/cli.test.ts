@@ -16,6 +16,7 @@ import { MotoServer, startMoto } from "../helpers/moto";
 const ROOT = path.resolve(__dirname, "..", "..");
 const MAIN = path.join(ROOT, "dist", "src", "cli", "main.js");
 const NOBLE_PARAM = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
+const LAB_PARAM = "/cws-test/lab/ami-id";
 const CANONICAL = "099720109477";
 const SQUATTER = "210987654321";
 
@@ -76,8 +77,8 @@ describe("the cws binary (built, against moto)", function () {
     return file;
   }
 
-  async function publishNobleParameter(region: string, value = "ami-00c41000000000002"): Promise<void> {
-    await moto.clients().ssm(region).send(new PutParameterCommand({ Name: NOBLE_PARAM, Value: value, Type: "String", Overwrite: true }));
+  async function publishNobleParameter(region: string, value = "ami-00c41000000000002", name = NOBLE_PARAM): Promise<void> {
+    await moto.clients().ssm(region).send(new PutParameterCommand({ Name: name, Value: value, Type: "String", Overwrite: true }));
   }
 
   before(async function () {
@@ -99,6 +100,7 @@ describe("the cws binary (built, against moto)", function () {
     writeTemplate("pinned-required", {
       ami_config: { strategy: "ami_required", ami_mappings: { "us-east-1": "ami-0123456789abcdef0", "eu-west-1": "ami-0123456789abcdef0" } },
     });
+    writeTemplate("ssm-lab", { base: "ubuntu-24.04", ami_config: { ssm_parameter: LAB_PARAM, trusted_owners: [CANONICAL] } });
     writeTemplate("ssm-noble", { base: "ubuntu-24.04", ami_config: { ssm_parameter: NOBLE_PARAM, trusted_owners: [CANONICAL] } });
     writeTemplate("lab-parent", {
       description: "parent",
@@ -125,7 +127,7 @@ describe("the cws binary (built, against moto)", function () {
     assert.match(run.stdout, /Result +AMI ami-00c41000000000002 \(via dynamic_search\)/);
     assert.match(run.stdout, /✗ +direct_mapping +rejected +.*210987654321/);
     assert.match(run.stdout, /✓ +dynamic_search +selected +selected ami-00c41000000000002/);
-    assert.match(run.stdout, /– +marketplace +not configured/);
+    assert.match(run.stdout, /– +marketplace +skipped +an earlier tier selected/);
     assert.match(run.stdout, /until usable \(estimate\)/);
     assert.match(run.stdout, /Cost \(estimate\):/);
     assert.ok(!run.stdout.includes("\x1b["), "no colours when stdout is not a TTY");
@@ -168,19 +170,22 @@ describe("the cws binary (built, against moto)", function () {
   });
 
   it("test --regions a,b,c --json gives one result per region, in order, and exits 3 when one is unresolvable", async () => {
-    await publishNobleParameter("us-east-1");
-    await publishNobleParameter("eu-west-1");
-    const run = await cws(["ami", "test", "ssm-noble", "--regions", "us-east-1,eu-west-1,ap-south-1", "--strategy", "ami_required", "--json", "--templates-dir", dir]);
+    await publishNobleParameter("us-east-1", "ami-00c41000000000002", LAB_PARAM);
+    await publishNobleParameter("eu-west-1", "ami-00c41000000000001", LAB_PARAM);
+    const run = await cws(["ami", "test", "ssm-lab", "--regions", "us-east-1,eu-west-1,ap-south-1", "--strategy", "ami_required", "--json", "--templates-dir", dir]);
     const results = JSON.parse(run.stdout) as ResolutionResult[];
     assert.deepEqual(results.map((r) => r.region), ["us-east-1", "eu-west-1", "ap-south-1"]);
     assert.deepEqual(results.map((r) => r.method), ["ssm_parameter", "ssm_parameter", "failed"]);
+    assert.deepEqual(results.map((r) => r.amiId), ["ami-00c41000000000002", "ami-00c41000000000001", undefined]);
     assert.equal(run.code, 3);
   });
 
   it("test prints one row per region and a summary line (script fallback counts as resolved)", async () => {
-    await publishNobleParameter("us-east-1");
-    const run = await cws(["ami", "test", "ssm-noble", "--regions", "us-east-1,eu-west-1", "--templates-dir", dir]);
-    assert.equal(run.code, 0, run.stderr);
+    await publishNobleParameter("us-east-1", "ami-00c41000000000002", LAB_PARAM);
+    // eu-west-1 has no lab image, only the stock Ubuntu base for the script path.
+    await publishNobleParameter("eu-west-1", "ami-00c41000000000001");
+    const run = await cws(["ami", "test", "ssm-lab", "--regions", "us-east-1,eu-west-1", "--templates-dir", dir]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /✓ +us-east-1 +ami-00c41000000000002 +ssm_parameter/);
     assert.match(run.stdout, /~ +eu-west-1 +script +~\d+ min setup \(estimate\)/);
     assert.match(run.stdout, /2 regions: 1 AMI, 1 script fallback, 0 copy needed, 0 failed/);
@@ -248,8 +253,8 @@ describe("the cws binary (built, against moto)", function () {
     const good = writeTemplate("good", { base: "debian-12" });
     const run = await cws(["template", "validate", broken, good, "--templates-dir", dir]);
     assert.equal(run.code, 2);
-    assert.match(run.stdout, /broken\.yml:4:\d+ .*owners/);
-    assert.match(run.stdout, /broken\.yml:6:\d+ .*strategy/);
+    assert.match(run.stdout, /broken\.yml:[45]:\d+ ami_config\.ami_search: owners is required/);
+    assert.match(run.stdout, /broken\.yml:6:13 ami_config\.strategy: .*sometimes/);
     assert.match(run.stdout, /good\.yml: ✓ valid/);
     const ok = await cws(["template", "validate", good]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
@@ -339,6 +344,18 @@ describe("the cws binary (built, against moto)", function () {
     const resolve = await cws(["ami", "resolve", "python-ml", "--json"]);
     assert.ok(resolve.code === 0 || resolve.code === 3, resolve.stderr);
     assert.equal((JSON.parse(resolve.stdout) as ResolutionResult).template, "python-ml");
+  });
+
+  it("an unexpected error (AWS unreachable) is exit 1 with the message only; CWS_DEBUG=1 adds the stack", async () => {
+    const unreachable = { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_MAX_ATTEMPTS: "1" };
+    const run = await cws(["ami", "info", "ami-00c41000000000003"], unreachable);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.stdout, "");
+    assert.match(run.stderr, /^cws: .*ECONNREFUSED|^cws: .+/m);
+    assert.doesNotMatch(run.stderr, /^\s+at /m, "no stack trace without CWS_DEBUG");
+    const debug = await cws(["ami", "info", "ami-00c41000000000003"], { ...unreachable, CWS_DEBUG: "1" });
+    assert.equal(debug.code, 1);
+    assert.match(debug.stderr, /^\s+at /m);
   });
 
   it("--help works globally and per command, --version prints the package version", async () => {

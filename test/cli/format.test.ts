@@ -58,9 +58,9 @@ describe("cws formatters (pure)", () => {
     assert.match(lines[1], /^ {2}✓ {2}ssm_parameter +selected +selected ami-00c41000000000002 from parameter \/p$/);
     assert.match(lines[0], /^ {2}– {2}direct_mapping +not configured +no ami_mappings/);
     assert.match(lines[4], /✗ {2}cross_region +error +\[us-east-2\] AccessDenied/);
-    // The detail column starts at the same position on every line.
-    const starts = lines.map((line, i) => line.indexOf(steps[i].detail));
-    assert.ok(starts.every((s) => s === starts[1] || steps[starts.indexOf(s)]?.region), `columns misaligned: ${starts}`);
+    // The detail column starts at the same position on every line (the region prefix is part of the column).
+    const starts = lines.map((line, i) => line.indexOf(steps[i].region ? `[${steps[i].region}]` : steps[i].detail));
+    assert.equal(new Set(starts).size, 1, `columns misaligned: ${starts.join(", ")}`);
   });
 
   it("aligns columns by display width, ignoring colour codes, without trailing blanks", () => {

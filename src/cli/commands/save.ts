@@ -69,7 +69,7 @@ export const saveCommand: CliCommand = {
       const copyRegions = listFlag(values["copy-to-regions"]).filter((r) => r !== region);
       const sharing: SharingOptions = { accountIds: listFlag(values["share-accounts"]), public: values.public === true };
       validateSharing(sharing);
-      const file = templateFilePath(templateName, listFlag(values["templates-dir"]).concat(context.templatesDirs), process.cwd());
+      const file = templateFilePath(templateName, [...(values["templates-dir"] ?? []), ...context.templatesDirs], process.cwd());
       // Refuse before touching the instance: a capture whose template cannot be written wastes minutes of downtime.
       if (fs.existsSync(file) && values.force !== true) {
         throw new InvalidInputError(`${file} already exists; pass --force to overwrite it or choose another template name`, "<template-name>");
