@@ -26,7 +26,7 @@ describe("MultiRegionAmi (Pulumi runtime mocks; each RegionalAmiCopy's provider 
       savedEnv[key] = process.env[key];
       process.env[key] = value;
     }
-    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (message: string) => void warnings.push(message);
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (message: string) => void warnings.push(message);
     await pulumi.runtime.setMocks({
       async newResource(args) {
         created.push({ type: args.type, name: args.name, region: args.inputs.region });

@@ -201,7 +201,7 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
       imageName,
       region: options.region,
       snapshotIds,
-      architecture: image.Architecture === "arm64" ? "arm64" : architecture,
+      architecture,
       ownerId: image.OwnerId ?? "",
       instanceWasRunning,
       restarted,

@@ -62,7 +62,8 @@ export function renderSavedTemplateYaml(input: SavedTemplateInput): string {
   document.commentBefore =
     ` Saved by CloudWorkstation${input.createdAt ? ` on ${input.createdAt.toISOString()}` : ""}` +
     `${input.sourceInstanceId ? ` from ${input.sourceInstanceId}` : ""}.\n` +
-    " The AMIs below belong to the trusted owner; launching elsewhere falls back to the inherited template's script.";
+    " Only images owned by the trusted owner are accepted. In a region without a mapping, resolution continues with\n" +
+    " the other tiers (and whatever the inherited template configures).";
   return document.toString({ lineWidth: 0 });
 }
 
