@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { checkAgainstSchema, describeValue, type Problem } from "./zod-issues";
 import { provisioningWarnings } from "./checks";
+import { takesTextAt } from "./schema-walk";
 import { formatIssue, isError, TemplateError, type TemplateIssue, type TemplatePath } from "./errors";
 import { normaliseLegacyAmis } from "./legacy";
 import { mergeTracked } from "./merge";
@@ -104,7 +105,7 @@ export function loadTemplate(nameOrPath: string, options: LoadOptions = {}): Loa
   const file = looksLikePath(nameOrPath) ? path.resolve(nameOrPath) : findTemplateFile(nameOrPath, context.dirs);
   if (file === undefined || !fs.existsSync(file)) {
     throw new TemplateError([
-      { file: nameOrPath, line: 0, column: 0, path: [], message: notFoundMessage(nameOrPath, looksLikePath(nameOrPath) ? [] : context.dirs, context.dirs) },
+      { file: nameOrPath, line: 0, column: 0, path: [], message: notFoundMessage(nameOrPath, looksLikePath(nameOrPath) ? [] : context.dirs) },
     ]);
   }
   return finish(load(fileUnit(file, context), context, options), file);
@@ -121,7 +122,7 @@ export function loadTemplateFromObject(raw: unknown, options: LoadOptions & { so
 export function validateTemplateFile(file: string, options: LoadOptions = {}): { ok: boolean; issues: TemplateIssue[]; template?: Template } {
   const absolute = path.resolve(file);
   if (!fs.existsSync(absolute)) {
-    return { ok: false, issues: [{ file, line: 0, column: 0, path: [], message: notFoundMessage(file, [], []) }] };
+    return { ok: false, issues: [{ file, line: 0, column: 0, path: [], message: notFoundMessage(file, []) }] };
   }
   const context = newContext(options);
   const result = load(fileUnit(absolute, context), context, options);
@@ -213,7 +214,8 @@ function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): L
   );
   if (issues.some(isError)) return { issues, chain };
 
-  const result = checkAgainstSchema(templateSchema, substituteParameters(merged.value, values));
+  const substituted = substituteParameters(merged.value, values, (at) => takesTextAt(templateSchema, at));
+  const result = checkAgainstSchema(templateSchema, substituted);
   if (!result.success) return { issues: [...issues, ...located(result.problems)], chain };
   issues.push(...located(provisioningWarnings(result.data)));
   return { template: result.data, issues, chain };
@@ -233,7 +235,7 @@ function resolveInheritance(root: TemplateUnit, context: LoadContext): { order: 
       const at = (message: string) => issues.push(locatedIn(unit, { at: reference.at, anchor: "value", path: reference.at, message }));
       const file = findParentFile(reference.name, unit, context);
       if (typeof file !== "string") {
-        at(notFoundMessage(reference.name, file.searched, context.dirs, "parent template"));
+        at(notFoundMessage(reference.name, file.searched, "parent template"));
         continue;
       }
       const parent = fileUnit(file, context);
@@ -377,9 +379,9 @@ function findParentFile(reference: string, from: TemplateUnit, context: LoadCont
   return findTemplateFile(reference, dirs) ?? { searched: dirs };
 }
 
-function notFoundMessage(reference: string, searched: readonly string[], allDirs: readonly string[], what = "template"): string {
+function notFoundMessage(reference: string, searched: readonly string[], what = "template"): string {
   if (searched.length === 0) return `${what} file "${reference}" not found`;
-  const available = unique(allDirs.flatMap((dir) => templateFilesIn(dir).map(templateNameOf)));
+  const available = unique(searched.flatMap((dir) => templateFilesIn(dir).map(templateNameOf)));
   return (
     `${what} "${reference}" not found${didYouMean(reference, available)} ` +
     `(searched ${searched.map(displayPath).join(", ")} for ${reference}.yml and ${reference}.yaml; ` +

@@ -7,8 +7,8 @@ import { describeValue, type Problem } from "./zod-issues";
  * Template parameters: `parameters: { name: { type, default, choices } }` declares them, `{{name}}` uses them in any
  * string value. Values come from the caller (LoadOptions.parameters) over the declared defaults.
  *
- * A string that is exactly one placeholder takes the parameter's type (`root_volume_gb: "{{disk_gb}}"` becomes a
- * number); a placeholder inside a longer string is replaced by the value's text. `{{…}}` that is not an identifier
+ * A string that is exactly one placeholder, in a field that does not take text, becomes the parameter's value itself
+ * (`root_volume_gb: "{{disk_gb}}"` becomes a number); everywhere else placeholders are replaced by the value's text. `{{…}}` that is not an identifier
  * (`{{.Names}}` in a docker format string) is left alone. The `parameters` block itself is never substituted.
  */
 
@@ -152,17 +152,24 @@ export function resolveParameterValues(
   return { values, problems };
 }
 
-/** The template with every placeholder replaced. Same shape (so origins still apply); inputs untouched. */
-export function substituteParameters(template: Record<string, unknown>, values: ParameterValues): Record<string, unknown> {
-  const replace = (node: unknown): unknown => {
+/**
+ * The template with every placeholder replaced. Same shape (so origins still apply); inputs untouched.
+ * `takesText(path)` says whether the field at `path` accepts text (default: every field does).
+ */
+export function substituteParameters(
+  template: Record<string, unknown>,
+  values: ParameterValues,
+  takesText: (path: TemplatePath) => boolean = () => true,
+): Record<string, unknown> {
+  const replace = (node: unknown, path: TemplatePath): unknown => {
     if (typeof node === "string") {
       const whole = WHOLE_PLACEHOLDER.exec(node);
-      if (whole && whole[1] in values) return values[whole[1]];
+      if (whole && whole[1] in values && !takesText(path)) return values[whole[1]];
       return node.replace(PLACEHOLDER, (text, name: string) => (name in values ? String(values[name]) : text));
     }
-    if (Array.isArray(node)) return node.map(replace);
-    if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, replace(value)]));
+    if (Array.isArray(node)) return node.map((item, i) => replace(item, [...path, i]));
+    if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, replace(value, [...path, key])]));
     return node;
   };
-  return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, key === "parameters" ? value : replace(value)]));
+  return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, key === "parameters" ? value : replace(value, [key])]));
 }

@@ -72,3 +72,13 @@ export function allowedKeysAt(root: Schema, path: TemplatePath): string[] {
   }
   return [...keys];
 }
+
+/** Whether a value at `path` may be text (a string, enum or literal); true where the schema has nothing to say. */
+export function takesTextAt(root: Schema, path: TemplatePath): boolean {
+  const schemas = schemasAt(root, path);
+  if (schemas.length === 0) return true;
+  return schemas.some((schema) => {
+    const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
+    return def.type === "string" || def.type === "enum" || def.type === "literal" || def.type === "template_literal";
+  });
+}

@@ -80,7 +80,7 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
 function describeYamlError(code: string, message: string, text: string, pos: [number, number]): string {
   switch (code) {
     case "DUPLICATE_KEY":
-      return `duplicate key "${text.slice(pos[0], pos[1]).trim()}": a key may appear only once in a mapping`;
+      return `duplicate key "${keyTextAt(text, pos[0])}": a key may appear only once in a mapping`;
     case "TAB_AS_INDENT":
       return "YAML syntax error: tabs are not allowed for indentation; indent with spaces";
     case "MULTIPLE_DOCS":
@@ -88,6 +88,12 @@ function describeYamlError(code: string, message: string, text: string, pos: [nu
     default:
       return `YAML syntax error: ${lowerFirst(message)}`;
   }
+}
+
+/** The key written at `offset`: up to the colon that ends it, without quotes. */
+function keyTextAt(text: string, offset: number): string {
+  const key = /^[^:\n]*/.exec(text.slice(offset))?.[0] ?? "";
+  return key.trim().replace(/^(["'])(.*)\1$/, "$2");
 }
 
 function lowerFirst(message: string): string {
