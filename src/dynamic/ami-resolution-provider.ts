@@ -155,7 +155,6 @@ let cachedClients: { endpoint: string | undefined; clients: AwsClients } | undef
 export function defaultClients(): AwsClients {
   const endpoint = process.env.AWS_ENDPOINT_URL || undefined;
   if (!cachedClients || cachedClients.endpoint !== endpoint) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createAwsClients } = require("../resolver/clients") as typeof import("../resolver/clients");
     cachedClients = { endpoint, clients: createAwsClients() };
   }
@@ -168,7 +167,6 @@ interface LoadedTemplate {
 }
 
 function loadTemplateInput(news: AmiResolutionInputs): LoadedTemplate {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const templates = require("../templates") as typeof import("../templates");
   const options = { templatesDirs: news.templatesDirs, parameters: news.parameters };
   if (news.templateObject !== undefined) {
@@ -195,7 +193,6 @@ class InputError extends Error {
 export function requestedArchitecture(news: Pick<AmiResolutionInputs, "architecture" | "instanceType">, template: Template): string {
   if (news.architecture) return news.architecture;
   if (news.instanceType) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { architectureOfInstanceType } = require("../resolver/instance-types") as typeof import("../resolver/instance-types");
     try {
       return architectureOfInstanceType(news.instanceType);
@@ -366,7 +363,6 @@ function templateErrorText(error: unknown): string {
 }
 
 async function resolve(template: Template, inputs: AmiResolutionInputs, clients: AwsClients, now: Date): Promise<ResolutionResult> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { resolveAmi } = require("../resolver") as typeof import("../resolver");
   const options: ResolveOptions = {
     region: inputs.region,

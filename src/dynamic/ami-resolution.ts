@@ -14,11 +14,9 @@ const PACKAGED_PROVIDER_MODULE = "cloudworkstation/dist/src/dynamic/ami-resoluti
 /** Loads the provider logic at call time (captured by value into the serialized provider: it uses only strings). */
 function loadProviderLogic(): typeof import("./ami-resolution-provider") {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(PROVIDER_MODULE);
   } catch (error) {
     if ((error as { code?: string }).code !== "MODULE_NOT_FOUND" || !String(error).includes(PROVIDER_MODULE)) throw error;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(PACKAGED_PROVIDER_MODULE);
   }
 }

@@ -34,7 +34,6 @@ function loadProgram(file: string): { workstations: pulumi.Output<Record<string,
   for (const key of Object.keys(require.cache)) {
     if (key === file || key.includes(`${path.sep}src${path.sep}components${path.sep}lab-fleet`)) delete require.cache[key];
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(file);
 }
 
