@@ -44,11 +44,11 @@ export function formatPath(path: TemplatePath): string {
 
 /**
  * `templates/python-ml.yml:12:5 ami_config.ami_search: owners is required (…)`.
- * The position is left out when there is none, the path when the issue is about the whole template,
- * and warnings say so after the path.
+ * Without a position (objects, missing files) it is `file: path: message`; the path is left out when the issue is
+ * about the whole template, and warnings say so after the path.
  */
 export function formatIssue(issue: TemplateIssue): string {
-  const location = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}` : issue.file;
+  const location = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}` : `${issue.file}:`;
   const path = formatPath(issue.path);
   const warning = issue.severity === "warning" ? "warning: " : "";
   return `${location} ${path === "" ? "" : `${path}: `}${warning}${issue.message}`;

@@ -22,6 +22,11 @@ describe("template errors", () => {
     assert.equal(formatIssue({ file: "t.yml", line: 1, column: 1, path: ["tags", "a b"], message: "m" }), 't.yml:1:1 tags["a b"]: m');
   });
 
+  it("formats an issue without a position as file: path: message", () => {
+    assert.equal(formatIssue({ file: "<inline template>", line: 0, column: 0, path: ["tags"], message: "m" }), "<inline template>: tags: m");
+    assert.equal(formatIssue({ file: "pyton-ml", line: 0, column: 0, path: [], message: "not found" }), "pyton-ml: not found");
+  });
+
   it("points an unknown key at the key itself and suggests the allowed key it resembles", () => {
     const { error, file } = errorsOf(yaml("name: t", "ami_config:", "  ami_serch:", '    owners: ["099720109477"]'));
     const issue = issueWith(error.issues, "ami_serch");
@@ -165,7 +170,7 @@ describe("template errors", () => {
     );
     const issue = issueWith(error.issues, "owners is required");
     assert.deepEqual([issue.file, issue.line, issue.column], ["stack dev", 0, 0]);
-    assert.match(formatIssue(issue), /^stack dev ami_config\.ami_search: owners is required/);
+    assert.match(formatIssue(issue), /^stack dev: ami_config\.ami_search: owners is required/);
   });
 
   it("returns errors and warnings from validateTemplateFile instead of throwing", () => {

@@ -66,7 +66,7 @@ describe("legacy amis key", () => {
   it("normalises amis in objects and single documents too", () => {
     const loaded = loadTemplateFromObject({ name: "o", amis: { "us-east-1": "ami-0123456789abcdef0" } });
     assert.deepEqual(loaded.template.ami_config?.ami_mappings, { "us-east-1": "ami-0123456789abcdef0" });
-    assert.match(loaded.warnings[0], /^<inline template> "amis" is deprecated/);
+    assert.match(loaded.warnings[0], /^<inline template>: "amis" is deprecated/);
     const parsed = parseTemplateYaml(yaml("name: p", "amis:", "  us-east-1: ami-0123456789abcdef0"), "p.yml");
     assert.deepEqual(parsed.ami_config, { ami_mappings: { "us-east-1": "ami-0123456789abcdef0" } });
   });

@@ -56,7 +56,7 @@ describe("loading templates by name and path", () => {
     assert.ok(issue.message.includes(`${dir}, `), "lists the extra directory first");
     assert.ok(issue.message.includes("templates for pyton-ml.yml and pyton-ml.yaml"));
     assert.match(issue.message, /available: .*python-ml.*r-research/);
-    assert.equal(error.message, `pyton-ml ${issue.message}`);
+    assert.equal(error.message, `pyton-ml: ${issue.message}`);
   });
 
   it("reports a path that does not exist", () => {
@@ -93,7 +93,7 @@ describe("templates given as objects", () => {
 
   it("reports a non-object with the source label", () => {
     const error = templateErrorOf(() => loadTemplateFromObject("python-ml", { source: "args.template" }));
-    assert.match(error.message, /^args\.template a template is a mapping of keys/);
+    assert.match(error.message, /^args\.template: a template is a mapping of keys/);
   });
 });
 
