@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { createAwsClients } from "../resolver/clients";
@@ -79,7 +80,7 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       globals.region ??
       (env.AWS_REGION || undefined) ??
       (env.AWS_DEFAULT_REGION || undefined) ??
-      (await (environment.profileRegion ?? sdkProfileRegion)());
+      (await (environment.profileRegion ?? (() => sdkProfileRegion(env)))());
     const context: CliContext = {
       stdout,
       stderr,
@@ -267,8 +268,13 @@ export function packageVersion(): string {
   }
 }
 
-/** The region the SDK would use from the shared config file (AWS_PROFILE's section), or undefined. */
-async function sdkProfileRegion(): Promise<string | undefined> {
+/**
+ * The region the SDK would use from the shared config file (the AWS_PROFILE section), or undefined. Skipped when
+ * there is no config file, so a run that needs no AWS call never loads the SDK.
+ */
+async function sdkProfileRegion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const configFile = env.AWS_CONFIG_FILE || path.join(env.HOME || os.homedir(), ".aws", "config");
+  if (!fs.existsSync(configFile)) return undefined;
   const { EC2Client } = await import("@aws-sdk/client-ec2");
   const probe = new EC2Client({});
   try {

@@ -245,6 +245,14 @@ describe("the cws binary (built, against moto)", function () {
     assert.equal(JSON.parse(run.stdout).region, "eu-west-1");
   });
 
+  it("the region of the AWS_PROFILE's section in the config file is used when nothing else gives one", async () => {
+    const config = path.join(home, "aws-config");
+    fs.writeFileSync(config, "[default]\nregion = us-west-2\n\n[profile lab]\nregion = eu-west-2\n");
+    const run = await cws(["costs", "lab-child", "--json", "--templates-dir", dir], { AWS_REGION: undefined, AWS_CONFIG_FILE: config, AWS_PROFILE: "lab" });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).region, "eu-west-2");
+  });
+
   it("template validate reports every error of every file as file:line:col and exits 2", async () => {
     const broken = writeTemplate(
       "broken",

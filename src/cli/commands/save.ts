@@ -107,9 +107,14 @@ export const saveCommand: CliCommand = {
 
       let mappings: AmiMappings = addMapping({}, region, capture.architecture, capture.amiId);
       const failures: string[] = [];
+      // From here on the image exists: a failure in sharing or copying is reported, never a reason not to write the template.
       if (sharing.public || sharing.accountIds?.length) {
         progress(`share ${capture.amiId} in ${region}`);
-        await shareImage(ec2, capture.amiId, sharing, { snapshotIds: capture.snapshotIds });
+        try {
+          await shareImage(ec2, capture.amiId, sharing, { snapshotIds: capture.snapshotIds });
+        } catch (error) {
+          failures.push(`sharing ${capture.amiId} in ${region}: ${(error as Error).message}`);
+        }
       }
       // Copies run in parallel; each one cleans up after itself on failure, and the others are kept.
       const copies = await Promise.allSettled(
@@ -163,7 +168,7 @@ export const saveCommand: CliCommand = {
         ].join("\n"),
       );
       if (failures.length) {
-        context.stderr.write(`cws save: the image was saved, but some copies failed (the template maps only the regions that worked):\n  ${failures.join("\n  ")}\n`);
+        context.stderr.write(`cws save: the image was saved, but some steps after it failed (the template maps only the regions that worked):\n  ${failures.join("\n  ")}\n`);
         return EXIT.failure;
       }
       return EXIT.ok;
