@@ -99,7 +99,7 @@ export function diffSavedTemplate(olds: Partial<SavedTemplateInputs>, news: Save
     replaces: [...replaces],
     // A replacement captures the new image before the old resource is deleted (which by default keeps its AMI).
     deleteBeforeReplace: false,
-    stables: ["amiId", "snapshotIds", "architecture", "ownerId", "imageName"],
+    stables: replaces.length ? [] : ["amiId", "snapshotIds", "architecture", "ownerId", "imageName", "capturedAt"],
   };
 }
 

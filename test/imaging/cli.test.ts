@@ -12,6 +12,7 @@ import { loadTemplate } from "../../src/templates";
 import { MotoServer, startMoto } from "../helpers/moto";
 import { instanceState, noSleep, ownImages, runInstance } from "./helpers";
 import { captureImage } from "../../src/resolver/imaging";
+import { startFaultProxy } from "./fault-proxy";
 
 interface FakeContext extends CliContext {
   out(): string;
@@ -105,6 +106,28 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
     assert.match(context.out(), /new ResearchWorkstation\("my-env"/);
     assert.match(context.err(), /\[\s+\d+s\] stop instance i-/, "progress per step with elapsed time");
     assert.match(context.err(), /\[\s+\d+s\] restart instance i-/);
+  });
+
+  it("keeps the image and writes the template with the regions that worked when one copy fails, exiting 1 (fault proxy)", async () => {
+    const proxy = await startFaultProxy(moto.endpoint);
+    try {
+      const ec2 = moto.clients().ec2("us-east-1");
+      const instanceId = await runInstance(ec2);
+      proxy.fail({ action: "CopyImage", nth: 2 });
+      const context = { ...fakeContext(moto), clients: proxy.clients() };
+      const code = await saveCommand.run([instanceId, "partial", "--yes", "--templates-dir", dir, "--copy-to-regions", "eu-west-1,ap-south-1"], context);
+      assert.equal(code, EXIT.failure);
+      assert.equal(await instanceState(ec2, instanceId), "running");
+      const { template } = loadTemplate(path.join(dir, "partial.yml"));
+      const regions = Object.keys(template.ami_config?.ami_mappings ?? {}).sort();
+      assert.equal(regions.length, 2, `source + the copy that worked: ${regions.join(", ")}`);
+      assert.ok(regions.includes("us-east-1"));
+      const failed = ["eu-west-1", "ap-south-1"].find((r) => !regions.includes(r)) as string;
+      assert.match((context.err as () => string)(), new RegExp(`some steps after it failed[\\s\\S]*${failed}: CopyImage`));
+      assert.deepEqual(await ownImages(moto.clients().ec2(failed)), []);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("refuses to overwrite an existing template before touching the instance, unless --force", async () => {
