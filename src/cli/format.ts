@@ -132,7 +132,7 @@ export function formatCost(cost: CostEstimate, style: Style = PLAIN, indent = ""
     [
       ["Instance", `${cost.instanceType} in ${cost.region}`],
       ["Hourly", `${hourly} (estimate, on-demand)`],
-      ["Setup", `${cost.setupMinutes} min, ${formatUsd(cost.setupCostUsd)} (estimate)`],
+      ["Setup", cost.setupMinutes === 0 ? "none on this path" : `${cost.setupMinutes} min, ${formatUsd(cost.setupCostUsd)} (estimate)`],
       ["Copy", cost.copyCostUsd === undefined ? undefined : `${formatUsd(cost.copyCostUsd)} one-off (estimate)`],
       ["Compare", cost.comparison],
       ["Source", paint(style, "dim", `${cost.label} [${cost.source.name}, ${cost.source.date}]`)],
@@ -270,12 +270,15 @@ export function formatImageList(
       image.creationDate ? image.creationDate.slice(0, 10) : "-",
       !image.exists ? paint(style, "red", "missing") : image.deprecated ? paint(style, "yellow", `${image.state ?? "?"}, deprecated`) : (image.state ?? "?"),
       image.trusted ? paint(style, "green", "yes") : paint(style, "red", "no"),
-      image.source === "self" ? "self" : `${image.source}: ${image.via}`,
+      image.source === "ami_mappings" || image.source === "ssm_parameter" ? `${image.source}: ${image.via}` : image.source,
       image.name ?? "",
     ]);
     lines.push(formatTable([header, ...rows], "  "));
-    const untrusted = listing.images.filter((i) => i.exists && !i.trusted);
-    for (const image of untrusted) lines.push(`  ${paint(style, "red", "✗")} ${image.amiId}: ${image.trust}`);
+    // Searches are long; each is printed once under the table instead of in every row.
+    const searches = new Set(listing.images.filter((i) => i.source === "ami_search" || i.source === "marketplace_search").map((i) => `${i.source}: ${i.via}`));
+    for (const search of searches) lines.push(`  searched ${search}`);
+    const untrusted = new Map(listing.images.filter((i) => i.exists && !i.trusted).map((i) => [i.amiId, i.trust]));
+    for (const [amiId, trust] of untrusted) lines.push(`  ${paint(style, "red", "✗")} ${amiId}: ${trust}`);
   }
   for (const note of listing.notes) lines.push(`  note: ${note}`);
   return lines.join("\n") + "\n";

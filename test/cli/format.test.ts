@@ -154,7 +154,8 @@ describe("cws formatters (pure)", () => {
       ],
       notes: ["ssm_parameter /x not found in us-east-1"],
     });
-    assert.match(text, /ami-1 +210987654321 +x86_64 +2026-11-20 +available +no +ami_search/);
+    assert.match(text, /ami-1 +210987654321 +x86_64 +2026-11-20 +available +no +ami_search$/m);
+    assert.match(text, /searched ami_search: owners \[1\]/);
     assert.match(text, /ami-2 +- +- +- +missing +no/);
     assert.match(text, /✗ ami-1: owner 210987654321 not in trusted_owners/);
     assert.match(text, /note: ssm_parameter \/x not found/);
