@@ -75,6 +75,9 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       stdout.write(formatCommandHelp(command));
       return EXIT.ok;
     }
+    for (const dir of globals.templatesDirs) {
+      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--templates-dir ${dir} is not a directory`);
+    }
     if (globals.json) commandArgs.push("--json");
     const defaultRegion =
       globals.region ??

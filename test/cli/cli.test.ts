@@ -102,6 +102,10 @@ describe("the cws binary (built, against moto)", function () {
     });
     writeTemplate("ssm-lab", { base: "ubuntu-24.04", ami_config: { ssm_parameter: LAB_PARAM, trusted_owners: [CANONICAL] } });
     writeTemplate("ssm-noble", { base: "ubuntu-24.04", ami_config: { ssm_parameter: NOBLE_PARAM, trusted_owners: [CANONICAL] } });
+    writeTemplate("east2-only", {
+      base: "ubuntu-24.04",
+      ami_config: { ami_mappings: { "us-east-2": { x86_64: "ami-00c41000000000002", arm64: "ami-00c41000000000003" } }, trusted_owners: [CANONICAL] },
+    });
     writeTemplate("lab-parent", {
       description: "parent",
       base: "ubuntu-24.04",
@@ -156,6 +160,30 @@ describe("the cws binary (built, against moto)", function () {
     const result = JSON.parse(run.stdout) as ResolutionResult;
     assert.equal(result.region, "eu-west-1");
     assert.equal(result.amiId, "ami-00c41000000000001");
+  });
+
+  it("--allow-copy is wired: the copy plan appears only with consent, labelled with estimated time and cost", async () => {
+    const run = await cws(["ami", "resolve", "east2-only", "--allow-copy", "--strategy", "ami_required", "--templates-dir", dir]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /Result +copy needed: ami-00c41000000000002 in us-east-2 → us-east-1/);
+    assert.match(run.stdout, /Copy plan +ami-00c41000000000002 \(us-east-2\) → us-east-1, ~\d+ min and \$[\d.]+ \(estimate\), consented/);
+    assert.match(run.stdout, /✓ +cross_region +selected +\[us-east-2\]|✓ +cross_region +selected/);
+    const without = await cws(["ami", "resolve", "east2-only", "--strategy", "ami_required", "--json", "--templates-dir", dir]);
+    assert.equal(without.code, 3);
+    assert.equal((JSON.parse(without.stdout) as ResolutionResult).copyPlan, undefined);
+  });
+
+  it("--arch, --size and --instance-type are wired into the resolution", async () => {
+    const arm = JSON.parse((await cws(["ami", "resolve", "east2-only", "--region", "us-east-2", "--arch", "arm64", "--size", "L", "--json", "--templates-dir", dir])).stdout) as ResolutionResult;
+    assert.equal(arm.architecture, "arm64");
+    assert.equal(arm.amiId, "ami-00c41000000000003");
+    assert.match(arm.instanceType, /^m\d+g\.2xlarge$/);
+    const pinned = JSON.parse((await cws(["ami", "resolve", "east2-only", "--region", "us-east-2", "--instance-type", "m6i.large", "--json", "--templates-dir", dir])).stdout) as ResolutionResult;
+    assert.equal(pinned.instanceType, "m6i.large");
+    assert.equal(pinned.amiId, "ami-00c41000000000002");
+    const contradiction = await cws(["ami", "resolve", "east2-only", "--region", "us-east-2", "--instance-type", "m6i.large", "--arch", "arm64", "--templates-dir", dir]);
+    assert.equal(contradiction.code, 2, "an InvalidInputError from the engine is exit 2");
+    assert.match(contradiction.stderr, /m6i\.large/);
   });
 
   it("ami_required with no usable AMI exits 3 and still lists the chain", async () => {
@@ -231,6 +259,9 @@ describe("the cws binary (built, against moto)", function () {
     assert.equal(withDir.code, 0, withDir.stderr);
     const without = await cws(["costs", "lab-child"]);
     assert.equal(without.code, 2);
+    const missing = await cws(["costs", "lab-child", "--templates-dir", path.join(dir, "nope")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--templates-dir .*nope is not a directory/);
   });
 
   it("no region anywhere is exit 2 with a message saying how to set one", async () => {
