@@ -13,7 +13,6 @@ import {
   resolveParameterValues,
   substituteParameters,
   undeclaredPlaceholders,
-  type ParameterValue,
 } from "./parameters";
 import { templateFileSchema, templateSchema, type Template, type TemplateInput } from "./schema";
 import { didYouMean } from "./suggest";
@@ -196,7 +195,7 @@ function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): L
   const located = (problems: Problem[]) => problems.map((problem) => toIssue(problem, merged.origins, root.source));
 
   const declarations = isPlainObject(merged.value.parameters) ? merged.value.parameters : undefined;
-  const { values, problems } = resolveParameterValues(declarations, options.parameters as Record<string, ParameterValue> | undefined);
+  const { values, problems } = resolveParameterValues(declarations, options.parameters);
   issues.push(...located(problems));
   const used = new Set(findPlaceholders(merged.value).map(({ name }) => name));
   issues.push(
