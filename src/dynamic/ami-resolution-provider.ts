@@ -416,8 +416,23 @@ function pickOutputs(olds: Record<string, unknown>): AmiResolutionOutputs {
   return out as unknown as AmiResolutionOutputs;
 }
 
-function stripUndefined(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined));
+/**
+ * Drops undefined at every depth. The provider host turns results into a protobuf Struct, which throws on undefined
+ * ("Unexpected struct type"), even nested; absent keys are what undefined means anyway.
+ */
+export function stripUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  const strip = (entry: unknown): unknown => {
+    if (Array.isArray(entry)) return entry.filter((item) => item !== undefined).map(strip);
+    if (entry && typeof entry === "object") {
+      return Object.fromEntries(
+        Object.entries(entry as Record<string, unknown>)
+          .filter(([, item]) => item !== undefined)
+          .map(([key, item]) => [key, strip(item)]),
+      );
+    }
+    return entry;
+  };
+  return strip(value) as Record<string, unknown>;
 }
 
 export interface DiffResult {

@@ -1,19 +1,33 @@
 import assert from "node:assert/strict";
-import { DescribeImagesCommand, EC2Client, type DescribeImagesCommandInput } from "@aws-sdk/client-ec2";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  CopyImageCommand,
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  EC2Client,
+  type CopyImageCommandInput,
+  type CreateTagsCommandInput,
+  type DescribeImagesCommandInput,
+} from "@aws-sdk/client-ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { mockClient } from "aws-sdk-client-mock";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import requireFromString from "require-from-string";
 import { amiResolutionProvider } from "../../src/dynamic/ami-resolution";
 import { check, create, diff, read, remove, update, UNKNOWN } from "../../src/dynamic/ami-resolution-provider";
 import type { AwsClients } from "../../src/resolver/types";
 import { MotoServer, startMoto, TEST_CREDENTIALS } from "../helpers/moto";
-import { createImageFromInstance, deregisterInRegions } from "../helpers/seed";
+import { createImageFromInstance, deregisterInRegions, publishBaseParameters } from "../helpers/seed";
 
 /**
  * The AmiResolution provider's methods against moto (the fixture landscape of test/fixtures/amis.json). Each test
  * starts from a reset emulator and fresh clients (the resolver's lookup cache is per client, so nothing is reused).
  */
 
+const ROOT = path.resolve(__dirname, "..", "..");
 const NOBLE_AMD64_NEWEST = "ami-00c41000000000002";
 const NOBLE_AMD64_OLDER = "ami-00c41000000000001";
 const SQUATTER = "ami-00bad000000000001";
@@ -232,6 +246,67 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(fixture.Images?.length, 1, "a public image we only selected is never deregistered");
   });
 
+  it("records a copy still pending at the timeout in the error (id + properties), so it stays tracked (aws-sdk-client-mock over moto: moto copies are available at once)", async () => {
+    const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
+    const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true, copyTimeoutSeconds: 0 }), clients());
+    const real = moto.clients();
+    const mocked = new EC2Client({ region: "us-east-1", endpoint: moto.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    const ec2Mock = mockClient(mocked);
+    ec2Mock.onAnyCommand().callsFake(async (input: unknown) => {
+      throw new Error(`unexpected command ${JSON.stringify(input)}`);
+    });
+    // CopyImage and CreateTags go to moto unchanged; DescribeImages reports our copy as still pending.
+    ec2Mock.on(CopyImageCommand).callsFake((input: CopyImageCommandInput) => real.ec2("us-east-1").send(new CopyImageCommand(input)));
+    ec2Mock.on(CreateTagsCommand).callsFake((input: CreateTagsCommandInput) => real.ec2("us-east-1").send(new CreateTagsCommand(input)));
+    ec2Mock.on(DescribeImagesCommand).callsFake(async (input: DescribeImagesCommandInput) => {
+      const output = await real.ec2("us-east-1").send(new DescribeImagesCommand(input));
+      for (const image of output.Images ?? []) if (image.OwnerId === "123456789012") image.State = "pending";
+      return output;
+    });
+    try {
+      const pendingClients: AwsClients = { ec2: (region) => (region === "us-east-1" ? mocked : real.ec2(region)), ssm: (region) => real.ssm(region) };
+      await assert.rejects(create(checked.inputs, pendingClients), (error: Error & { id?: string; properties?: Record<string, unknown> }) => {
+        assert.match(error.message, /is not available after 0 s \(state pending\); run pulumi up again to keep waiting, or raise copyTimeoutSeconds/);
+        assert.match(String(error.id), /^ami-/);
+        assert.equal(error.properties?.copiedImageId, error.id);
+        assert.equal(error.properties?.copyMadeByUs, true, "recorded as ours, so destroy removes it");
+        return true;
+      });
+    } finally {
+      ec2Mock.restore();
+    }
+  });
+
+  it("runs from compiled JS in a separate plain-node process, the way pulumi-resource-pulumi-nodejs runs it", async function () {
+    // `npm test` builds dist/ first; CWS_DIST_DIR points elsewhere when testing another build.
+    const dist = process.env.CWS_DIST_DIR ?? path.join(ROOT, "dist");
+    if (!fs.existsSync(path.join(dist, "src", "dynamic", "ami-resolution.js"))) {
+      this.skip(); // no compiled build to test (run `npm run build`, or `npm test`, which builds first)
+    }
+    await publishBaseParameters(moto.clients().ssm("us-east-1"), ["ubuntu-24.04"]);
+    const env = { ...process.env, ...moto.env(), NODE_OPTIONS: "" };
+    const textFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cws-provider-")), "provider.js.txt");
+    // 1. The program process serializes the provider (what pulumi.dynamic.Resource stores in __provider).
+    const serialize = `
+      const pulumi = require("@pulumi/pulumi");
+      const { amiResolutionProvider } = require(${JSON.stringify(path.join(dist, "src", "dynamic", "ami-resolution.js"))});
+      const provider = amiResolutionProvider;
+      pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })
+        .then(({ text }) => require("fs").writeFileSync(${JSON.stringify(textFile)}, text));`;
+    execFileSync(process.execPath, ["-e", serialize], { env, cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    // 2. The provider host, another process without tsx: requireFromString(text).handler(), then check.
+    const host = `
+      const provider = require("require-from-string")(require("fs").readFileSync(${JSON.stringify(textFile)}, "utf8")).handler();
+      const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+      provider.check({}, { template: "python-ml", region: "us-east-1", size: "M", copyOwner: "p/s/n" })
+        .then((result) => process.stdout.write(JSON.stringify(Struct.fromJavaScript(result.inputs).toJavaScript())));`;
+    const output = execFileSync(process.execPath, ["-e", host], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }).toString();
+    // As the host sends it to the engine: through a protobuf Struct (which refuses undefined at any depth).
+    const inputs = JSON.parse(output) as Record<string, unknown>;
+    assert.equal(inputs.amiId, NOBLE_AMD64_NEWEST, "the shipped python-ml template's base image, found from dist/");
+    assert.equal(inputs.method, "fallback_script");
+  });
+
   describe("serialized the way Pulumi stores it", () => {
     const saved: Record<string, string | undefined> = {};
     before(async () => {
@@ -262,8 +337,12 @@ describe("the AmiResolution provider against moto", () => {
       assert.doesNotMatch(text, /resolveAmi|DescribeImagesCommand/, "the resolver and the SDK are required at call time, not captured");
       // The way Pulumi's provider host loads it (cmd/dynamic-provider: requireFromString(text).handler()).
       const loaded = requireFromString(text).handler() as pulumi.dynamic.ResourceProvider;
-      const result = await loaded.check!({}, news());
+      const result = await loaded.check!({}, news({ size: "M" }));
       assert.equal(result.inputs?.amiId, NOBLE_AMD64_NEWEST);
+      // The host converts results to a protobuf Struct, which throws on undefined at any depth.
+      assert.deepEqual(Struct.fromJavaScript(result.inputs).toJavaScript(), result.inputs);
+      const created = await loaded.create(result.inputs);
+      assert.deepEqual(Struct.fromJavaScript(created.outs).toJavaScript(), created.outs);
       assert.equal(result.inputs?.method, "dynamic_search");
       const diffResult = await loaded.diff!("id", result.inputs, result.inputs);
       assert.equal(diffResult.changes, false);
