@@ -1,9 +1,12 @@
 import type { CliCommand } from "./command";
+import { amiCopyCommand } from "./commands/ami-copy";
 import { amiInfoCommand } from "./commands/ami-info";
 import { amiListCommand } from "./commands/ami-list";
 import { amiResolveCommand } from "./commands/ami-resolve";
+import { amiShareCommand } from "./commands/ami-share";
 import { amiTestCommand } from "./commands/ami-test";
 import { costsCommand } from "./commands/costs";
+import { saveCommand } from "./commands/save";
 import { templateListCommand, templateShowCommand, templateValidateCommand } from "./commands/template";
 
 /**
@@ -19,4 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   templateListCommand,
   templateShowCommand,
   costsCommand,
+  saveCommand,
+  amiCopyCommand,
+  amiShareCommand,
 ];

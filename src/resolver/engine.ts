@@ -160,7 +160,8 @@ export async function resolveAmi(
     if (selected.region !== region) sourceRegion = selected.region;
   }
 
-  const setupMinutes = method === "fallback_script" ? estimateSetupMinutes(template) : 0;
+  // Always the script path's setup time: estimateCost charges it only on that path, but compares both.
+  const setupMinutes = estimateSetupMinutes(template);
   const copy = method === "cross_region" && copyPlan ? { minutes: copyPlan.estimatedMinutes, costUsd: copyPlan.estimatedCostUsd } : undefined;
   return {
     template: template.name,
