@@ -125,7 +125,11 @@ const OUTPUT_KEYS = [
 /** Bookkeeping about a copy we made; kept by update, never compared by diff. */
 const COPY_KEYS = ["copiedImageId", "copyMadeByUs", "copyPending"] as const;
 
-/** Keys whose change means a different AMI or a different place: the resource (and the instance) is replaced. */
+/**
+ * Keys whose change means a different place: the resolution is replaced. A different AMI alone is an in-place update:
+ * the instance is replaced anyway (its `ami` changes), and Pulumi re-runs check WITHOUT the old inputs for a resource
+ * it replaces, which would drop the chain's "↻ re-resolved: …" line that says why (seen with the real engine).
+ */
 const REPLACE_KEYS = ["region", "architecture"] as const;
 
 export function containsUnknown(value: unknown): boolean {
@@ -442,18 +446,14 @@ export interface DiffResult {
 }
 
 /**
- * Replacement when the AMI to launch changes (or the region or architecture); an in-place update for anything else
- * that differs (refresh mode, chain wording, retainCopyOnDelete…); no change when the resolution is identical.
- * `olds` are the old OUTPUTS, `news` the new checked inputs. Internal. Exported for testing.
+ * Replacement when the region or architecture changes; an in-place update when the AMI changes (the instance, whose
+ * `ami` changes, is replaced by its own diff) or anything else differs (refresh mode, retainCopyOnDelete…); no change
+ * when the resolution is identical. `olds` are the old OUTPUTS, `news` the new checked inputs.
+ * Internal. Exported for testing.
  */
 export function diff(olds: Record<string, unknown>, news: Record<string, unknown>): DiffResult {
   const replaces = new Set<string>();
   const resolved = typeof news.resolvedAmiId === "string";
-  if (resolved) {
-    if (news.resolvedAmiId !== olds.resolvedAmiId) replaces.add("amiId");
-    else if (news.amiId !== undefined && news.amiId !== olds.amiId) replaces.add("amiId");
-    else if (news.copyPending && !olds.copyPending && olds.amiId !== undefined && olds.copiedImageId === undefined) replaces.add("amiId");
-  }
   for (const key of REPLACE_KEYS) {
     const next = news[key];
     if (next !== undefined && !containsUnknown(next) && canonicalJson(next) !== canonicalJson(olds[key])) replaces.add(key);
@@ -546,12 +546,17 @@ export async function update(
 ): Promise<{ outs: Record<string, unknown> }> {
   let state = { ...news } as unknown as AmiResolutionState;
   const old = olds as unknown as AmiResolutionState;
-  if (old.copiedImageId && old.resolvedAmiId === state.resolvedAmiId && old.region === state.region) {
+  const sameSource = Boolean(old.copiedImageId) && old.resolvedAmiId === state.resolvedAmiId && old.region === state.region;
+  if (sameSource) {
     // Same source, same region: the copy we made is still this resource's.
     state = { ...state, amiId: state.amiId ?? old.copiedImageId, copiedImageId: old.copiedImageId, copyMadeByUs: old.copyMadeByUs };
     if (state.amiId === old.copiedImageId) delete state.copyPending;
   }
   state = await ensureCopy(state, clients);
+  if (!sameSource && old.copiedImageId && old.copiedImageId !== state.copiedImageId) {
+    // The resolution moved away from a copy we made: remove it as delete would (running instances are unaffected).
+    await remove(old.copiedImageId, { ...olds, retainCopyOnDelete: state.retainCopyOnDelete }, clients);
+  }
   return { outs: stripUndefined(state as unknown as Record<string, unknown>) };
 }
 

@@ -97,7 +97,7 @@ describe("the AmiResolution provider against moto", () => {
     assert.deepEqual(diff(created.outs, second.inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
-  it("with refresh: latest, picks up the newer image, says so in the chain, and diff asks for replacement", async () => {
+  it("with refresh: latest, picks up the newer image, says so in the chain, and diff reports the AMI change", async () => {
     const first = await check({}, news({ refresh: "latest" }), clients());
     const unchanged = await check(first.inputs, news({ refresh: "latest" }), clients());
     assert.deepEqual(unchanged.inputs, first.inputs, "no newer image: latest is a no-op too");
@@ -110,7 +110,7 @@ describe("the AmiResolution provider against moto", () => {
     const chain = second.inputs.fallbackChain as string[];
     assert.match(chain[0], new RegExp(`^↻ refresh: latest — ${newer} replaced ${NOBLE_AMD64_NEWEST}`));
     const created = await create(first.inputs, clients());
-    assert.deepEqual(diff(created.outs, second.inputs).replaces, ["amiId"]);
+    assert.deepEqual(diff(created.outs, second.inputs), { changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
   it("re-resolves when the pinned AMI was deregistered, and the chain's first line says why", async () => {
@@ -187,11 +187,12 @@ describe("the AmiResolution provider against moto", () => {
     assert.match(contradiction.failures?.[0].reason ?? "", /m7i\.large is an x86_64 instance type, but architecture arm64 was requested/);
   });
 
-  it("diff replaces on a different AMI, region or architecture, updates on other changes, and is a no-op when equal", async () => {
+  it("diff updates in place for a different AMI (the instance's own ami diff replaces it), replaces on region or architecture, and is a no-op when equal", async () => {
     const { inputs } = await check({}, news(), clients());
     const { outs } = await create(inputs, clients());
     assert.deepEqual(diff(outs, inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
-    assert.deepEqual(diff(outs, { ...inputs, resolvedAmiId: NOBLE_AMD64_OLDER, amiId: NOBLE_AMD64_OLDER }).replaces, ["amiId"]);
+    // Not a replacement: Pulumi re-checks a replaced resource without its old inputs, which would lose the "↻" reason.
+    assert.deepEqual(diff(outs, { ...inputs, resolvedAmiId: NOBLE_AMD64_OLDER, amiId: NOBLE_AMD64_OLDER }), { changes: true, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(diff(outs, { ...inputs, region: "us-east-2" }).replaces, ["region"]);
     assert.deepEqual(diff(outs, { ...inputs, architecture: "arm64" }).replaces, ["architecture"]);
     assert.deepEqual(diff(outs, { ...inputs, refresh: "latest" }), { changes: true, replaces: [], deleteBeforeReplace: false });
@@ -229,6 +230,21 @@ describe("the AmiResolution provider against moto", () => {
     await remove(copyId, created.outs, clients());
     const after = await moto.clients().ec2("us-east-1").send(new DescribeImagesCommand({ Owners: ["self"] }));
     assert.equal((after.Images ?? []).some((image) => image.ImageId === copyId), false, "the copy we made is gone");
+  });
+
+  it("removes the copy it made when an update moves the resolution to an image in the region", async () => {
+    const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
+    const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true }), clients());
+    const created = await create(checked.inputs, clients());
+    const bothRegions = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST, "us-east-1": NOBLE_AMD64_OLDER } } };
+    const moved = await check(checked.inputs, news({ templateObject: bothRegions, allowCrossRegionCopy: true }), clients());
+    assert.equal(moved.inputs.amiId, NOBLE_AMD64_OLDER);
+    assert.match((moved.inputs.fallbackChain as string[])[0], /^↻ re-resolved: the template's ami_config/);
+    const updated = await update(String(created.id), created.outs, moved.inputs, clients());
+    assert.equal(updated.outs.amiId, NOBLE_AMD64_OLDER);
+    assert.equal(updated.outs.copiedImageId, undefined);
+    const { Images = [] } = await moto.clients().ec2("us-east-1").send(new DescribeImagesCommand({ Owners: ["self"] }));
+    assert.equal(Images.some((image) => image.ImageId === created.id), false, "the superseded copy is gone");
   });
 
   it("retains the copy on delete when retainCopyOnDelete is set, and never deletes an image it did not make", async () => {
