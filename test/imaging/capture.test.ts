@@ -59,6 +59,32 @@ describe("capturing an instance as an AMI", () => {
     assert.ok(steps.some((s) => s.startsWith("stop instance")) && steps.some((s) => s.startsWith("restart instance")));
   });
 
+  it("interrupted while waiting for the image (a Ctrl-C), removes the unfinished image and restarts the instance", async () => {
+    const ec2 = moto.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    const before = await ownImages(ec2);
+    const interrupt = new AbortController();
+    const error = await captureImage(ec2, {
+      instanceId,
+      region: REGION,
+      templateName: "interrupted",
+      sleep: noSleep,
+      signal: interrupt.signal,
+      onProgress: (step) => {
+        if (step.startsWith("create image")) interrupt.abort();
+      },
+    }).then(
+      () => assert.fail("an interrupted capture must not succeed"),
+      (caught: unknown) => caught,
+    );
+    assert.ok(error instanceof ImagingError, String(error));
+    assert.equal(error.step, "wait for image available");
+    assert.match(error.message, /interrupted/);
+    assert.ok(error.undone.some((line) => line.includes(`${instanceId} restarted`)), error.message);
+    assert.equal(await instanceState(ec2, instanceId), "running");
+    assert.deepEqual(await ownImages(ec2), before);
+  });
+
   it("never stops or starts the instance in no-reboot mode (fault proxy records the calls)", async () => {
     const ec2 = proxy.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);

@@ -95,14 +95,28 @@ export const saveCommand: CliCommand = {
 
       const progress = progressPrinter(context, true);
       const ec2 = context.clients.ec2(region);
-      const capture = await captureImage(ec2, {
-        instanceId,
-        region,
-        templateName,
-        description: values.description,
-        mode,
-        onProgress: (step) => progress(step),
-      });
+      // Ctrl-C while the instance is stopped must not leave it stopped: the first one interrupts the capture,
+      // which then deregisters the unfinished image and restarts the instance before exiting.
+      const interrupt = new AbortController();
+      const onInterrupt = () => {
+        context.stderr.write("\ncws save: interrupted; undoing (unfinished image removed, instance restarted)…\n");
+        interrupt.abort();
+      };
+      process.once("SIGINT", onInterrupt);
+      let capture;
+      try {
+        capture = await captureImage(ec2, {
+          instanceId,
+          region,
+          templateName,
+          description: values.description,
+          mode,
+          signal: interrupt.signal,
+          onProgress: (step) => progress(step),
+        });
+      } finally {
+        process.removeListener("SIGINT", onInterrupt);
+      }
       context.stderr.write(`cws save: ${capture.amiId} available in ${region}${capture.restarted ? `; ${instanceId} started again` : ""}\n`);
 
       let mappings: AmiMappings = addMapping({}, region, capture.architecture, capture.amiId);

@@ -12,7 +12,7 @@ import type { Architecture } from "../../templates/schema";
 import { InvalidInputError } from "../errors";
 import { deleteImageAndSnapshots, describeDeletion, isNotFound, snapshotsOf } from "./cleanup";
 import { describeAwsError, ImagingError } from "./errors";
-import { realSleep, waitFor, type WaitOptions } from "./waiters";
+import { realSleep, throwIfInterrupted, waitFor, type WaitOptions } from "./waiters";
 
 export const CAPTURE_MODES = ["stop", "reboot", "no-reboot"] as const;
 /**
@@ -108,7 +108,13 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
   const date = (options.date ?? (() => new Date()))();
   const imageName = options.imageName ?? defaultImageName(options.templateName, date);
   const tags = captureTags({ templateName: options.templateName, instanceId: options.instanceId, date, tags: options.tags });
-  const waitOptions = { sleep: options.sleep ?? realSleep, now: options.now, intervalMs: options.intervalMs, onProgress: options.onProgress };
+  const waitOptions = {
+    sleep: options.sleep ?? realSleep,
+    now: options.now,
+    intervalMs: options.intervalMs,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  };
   const started = (options.now ?? Date.now)();
   const progress = (step: string) => options.onProgress?.(step, (options.now ?? Date.now)() - started);
 
@@ -133,6 +139,7 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
 
     if (mode === "stop" && instanceWasRunning) {
       step = "StopInstances";
+      throwIfInterrupted(options.signal, step);
       progress(`stop instance ${options.instanceId}`);
       stoppedByUs = true; // set before the call: a stop that fails after AWS accepted it must still be undone
       await ec2.send(new StopInstancesCommand({ InstanceIds: [options.instanceId] }));
@@ -150,6 +157,7 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
     }
 
     step = "CreateImage";
+    throwIfInterrupted(options.signal, step);
     progress(`create image ${imageName}`);
     imageRequested = true;
     const created = await ec2.send(

@@ -15,6 +15,8 @@ export interface WaitOptions {
   /** Give up after this long; every wait is bounded. */
   timeoutMs?: number;
   onProgress?: ProgressCallback;
+  /** Aborting stops the wait before its next poll (a Ctrl-C in `cws save`); the caller then undoes its work. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 15_000;
@@ -39,6 +41,19 @@ export class WaitTimeoutError extends Error {
   }
 }
 
+/** The caller's signal was aborted (e.g. the user pressed Ctrl-C): stop here and let the caller undo its work. */
+export class InterruptedError extends Error {
+  constructor(readonly step: string) {
+    super(`${step}: interrupted`);
+    this.name = "InterruptedError";
+  }
+}
+
+/** Throws InterruptedError when the signal has been aborted. Call between steps that change anything. */
+export function throwIfInterrupted(signal: AbortSignal | undefined, step: string): void {
+  if (signal?.aborted) throw new InterruptedError(step);
+}
+
 export class WaitFailedError extends Error {
   constructor(
     readonly step: string,
@@ -61,6 +76,7 @@ export async function waitFor<T>(
   const started = now();
   let lastState: string | undefined;
   for (;;) {
+    throwIfInterrupted(options.signal, step);
     const outcome = await poll();
     if (outcome.done) return outcome.value;
     if (outcome.failed) throw new WaitFailedError(step, outcome.failed);
