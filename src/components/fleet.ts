@@ -192,7 +192,16 @@ export function parseFleetYaml(text: string, file: string, baseDir?: string): Fl
   if (!baseDir) return entries;
   return entries.map((entry) =>
     typeof entry.template === "string" && /[\\/]|\.ya?ml$/.test(entry.template) && !path.isAbsolute(entry.template)
-      ? { ...entry, template: path.resolve(baseDir, entry.template) }
+      ? { ...entry, template: stablePath(path.resolve(baseDir, entry.template)) }
       : entry,
   );
+}
+
+/**
+ * Relative to the working directory (the Pulumi project) when inside it, so the path recorded in state is the same
+ * in every checkout (a laptop and CI); absolute otherwise.
+ */
+function stablePath(absolute: string): string {
+  const relative = path.relative(process.cwd(), absolute);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? `.${path.sep}${relative}` : absolute;
 }

@@ -122,6 +122,9 @@ const OUTPUT_KEYS = [
   "copyMadeByUs",
 ] as const;
 
+/** How the template was located; its content is compared through templateHash, pinKey and the resolution. */
+const TEMPLATE_LOCATOR_KEYS = ["template", "templatesDirs", "templateObject", "parameters"] as const;
+
 /** Bookkeeping about a copy we made; kept by update, never compared by diff. */
 const COPY_KEYS = ["copiedImageId", "copyMadeByUs", "copyPending"] as const;
 
@@ -458,7 +461,10 @@ export function diff(olds: Record<string, unknown>, news: Record<string, unknown
     const next = news[key];
     if (next !== undefined && !containsUnknown(next) && canonicalJson(next) !== canonicalJson(olds[key])) replaces.add(key);
   }
-  const ignored = new Set<string>(["__provider", ...COPY_KEYS]);
+  // Where the template was found (a path, a directory list, an inline object, parameters) is not a change by itself:
+  // what it says is in templateHash/pinKey and the resolution. Otherwise a checkout at another path (CI vs a laptop)
+  // would show every workstation as changing.
+  const ignored = new Set<string>(["__provider", ...COPY_KEYS, ...TEMPLATE_LOCATOR_KEYS]);
   // A pending copy's amiId is not known yet; while our copy exists, check fills it in, so compare only when present.
   if (news.amiId === undefined && news.copyPending) ignored.add("amiId");
   const keys = new Set([...Object.keys(news), ...Object.keys(olds)]);

@@ -196,6 +196,9 @@ describe("the AmiResolution provider against moto", () => {
     assert.deepEqual(diff(outs, { ...inputs, region: "us-east-2" }).replaces, ["region"]);
     assert.deepEqual(diff(outs, { ...inputs, architecture: "arm64" }).replaces, ["architecture"]);
     assert.deepEqual(diff(outs, { ...inputs, refresh: "latest" }), { changes: true, replaces: [], deleteBeforeReplace: false });
+    // The same template found elsewhere (another checkout's path) is not a change: its content is in templateHash.
+    assert.deepEqual(diff(outs, { ...inputs, templatesDirs: ["/elsewhere/templates"] }), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.equal(diff(outs, { ...inputs, templateHash: "different" }).changes, true);
     const updated = await update(String(inputs.amiId), outs, { ...inputs, refresh: "latest" }, clients());
     assert.equal(updated.outs.refresh, "latest");
     assert.deepEqual((await read(String(outs.amiId), outs, clients())).props, outs);

@@ -93,7 +93,15 @@ describe("fleet configuration", () => {
     assert.deepEqual(fleet[0], { name: "alice", template: "python-ml", region: "us-east-1", owner: "alice", tags: { lab: "jones", "cost-centre": "42" } });
     assert.equal(fleet[1].region, "eu-west-1");
     assert.equal(fleet[1].owner, "lab");
-    assert.equal(fleet[1].template, path.join(dir, "templates", "custom.yml"));
+    assert.equal(fleet[1].template, path.join(dir, "templates", "custom.yml"), "outside the working directory: absolute");
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      // Inside the project: relative, so every checkout records the same path in state.
+      assert.equal(loadFleetFile("fleet.yaml")[1].template, `.${path.sep}${path.join("templates", "custom.yml")}`);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("says which file could not be read", () => {
