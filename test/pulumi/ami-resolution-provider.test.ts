@@ -97,6 +97,20 @@ describe("the AmiResolution provider against moto", () => {
     assert.deepEqual(diff(created.outs, second.inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
+  it("keeps the pinned AMI when only the size changes, taking the new instance type and its price", async () => {
+    const first = await check({}, news({ size: "M" }), clients());
+    await createImageFromInstance(moto.clients().ec2("us-east-1"), {
+      sourceAmiId: NOBLE_AMD64_NEWEST,
+      name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261121",
+    });
+    const resized = await check(first.inputs, news({ size: "XL" }), clients());
+    assert.equal(resized.inputs.amiId, NOBLE_AMD64_NEWEST);
+    assert.deepEqual(resized.inputs.fallbackChain, first.inputs.fallbackChain);
+    assert.notEqual(resized.inputs.instanceType, first.inputs.instanceType);
+    assert.deepEqual(resized.inputs.request, { architecture: "x86_64", size: "XL" });
+    assert.ok((resized.inputs.estimatedCostPerHour as number) > (first.inputs.estimatedCostPerHour as number), "a bigger type costs more (estimate)");
+  });
+
   it("with refresh: latest, picks up the newer image, says so in the chain, and diff reports the AMI change", async () => {
     const first = await check({}, news({ refresh: "latest" }), clients());
     const unchanged = await check(first.inputs, news({ refresh: "latest" }), clients());
