@@ -1,5 +1,6 @@
 import { formatAmountUsd, formatRateUsd } from "../resolver/cost";
 import type { CostEstimate, FallbackStep, ResolutionResult, StepOutcome } from "../resolver/types";
+import type { ImageRow } from "./image-sources";
 
 /**
  * Pure formatting for human output. Every function takes data and a Style and returns text, so tests call them
@@ -234,26 +235,9 @@ export function formatTestReport(template: string, entries: readonly RegionOutco
   ].join("\n") + "\n";
 }
 
-/** Rows of `cws ami list` (structure from image-sources.ts, kept loose here so formatting stays dependency-free). */
-export interface ImageRowView {
-  source: string;
-  via: string;
-  amiId: string;
-  exists: boolean;
-  name?: string;
-  ownerId?: string;
-  ownerAlias?: string;
-  architecture?: string;
-  creationDate?: string;
-  state?: string;
-  deprecated: boolean;
-  trusted: boolean;
-  trust: string;
-}
-
 /** One table of images with owner, architecture, creation date, state and trust; notes after it. */
 export function formatImageList(
-  listing: { template?: string; region: string; images: readonly ImageRowView[]; notes: readonly string[] },
+  listing: { template?: string; region: string; images: readonly ImageRow[]; notes: readonly string[] },
   style: Style = PLAIN,
 ): string {
   const title = listing.template
