@@ -1,6 +1,6 @@
 import YAML from "yaml";
 import { listTemplates, validateTemplateFile } from "../../templates";
-import { formatIssue, isError, type TemplateIssue } from "../../templates/errors";
+import { formatIssue, isError, sortIssues, type TemplateIssue } from "../../templates/errors";
 import { parseCommandArgs } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable, paint } from "../format";
@@ -30,7 +30,7 @@ export const templateValidateCommand: CliCommand = {
     const style = styleOf(context, values.json === true);
     const reports: ValidationReport[] = positionals.map((file) => {
       const result = validateTemplateFile(file, { templatesDirs: context.templatesDirs });
-      return { file, ok: result.ok, issues: result.issues };
+      return { file, ok: result.ok, issues: sortIssues(result.issues) };
     });
     if (values.json) writeJson(context, reports);
     else {
