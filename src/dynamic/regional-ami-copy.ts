@@ -1,11 +1,14 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN } from "./ami-resolution-provider";
 import type { SharingOptions } from "../resolver/imaging";
 
 // Captured as strings only (see saved-template.ts): the provider runs later from its serialized closure.
 const IMAGING_MODULE = path.resolve(__dirname, "..", "resolver", "imaging");
 const CLIENTS_MODULE = path.resolve(__dirname, "..", "resolver", "clients");
 const SELF_MODULE = path.resolve(__dirname, "regional-ami-copy");
+/** Has stripUndefined: the provider host's protobuf Struct throws on undefined values ("Unexpected struct type"). */
+const STRUCT_MODULE = path.resolve(__dirname, "ami-resolution-provider");
 
 export interface RegionalAmiCopyArgs {
   sourceAmiId: pulumi.Input<string>;
@@ -68,7 +71,9 @@ export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): { inp
   if (!inputs.sourceRegion) failures.push({ property: "sourceRegion", reason: "sourceRegion is required" });
   if (!inputs.region) failures.push({ property: "region", reason: "region is required" });
   if (!(inputs.timeoutMinutes > 0)) failures.push({ property: "timeoutMinutes", reason: "must be a positive number of minutes" });
-  return { inputs, failures };
+  // In a preview, an input computed from another resource (e.g. sourceAmiId: saved.amiId) is Pulumi's unknown
+  // sentinel: it is checked again once known, so it is not a mistake now.
+  return { inputs, failures: failures.filter((failure) => news[failure.property] !== UNKNOWN) };
 }
 
 /** Internal. Exported for testing. */
@@ -82,10 +87,17 @@ export function diffRegionalAmiCopy(olds: Partial<RegionalAmiCopyInputs>, news: 
 type Imaging = typeof import("../resolver/imaging");
 type Clients = typeof import("../resolver/clients");
 
+/** Drops undefined at every depth (optional inputs the user left out), so the engine can serialize the result. */
+function structSafe<T extends object>(value: T): T {
+  const { stripUndefined }: typeof import("./ami-resolution-provider") = require(STRUCT_MODULE);
+  return stripUndefined(value as unknown as Record<string, unknown>) as unknown as T;
+}
+
 export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAmiCopyInputs, RegionalAmiCopyOutputs> = {
   async check(_olds, news) {
     const self: typeof import("./regional-ami-copy") = require(SELF_MODULE);
-    return self.checkRegionalAmiCopyInputs(news as unknown as Record<string, unknown>);
+    const { inputs, failures } = self.checkRegionalAmiCopyInputs(news as unknown as Record<string, unknown>);
+    return { inputs: structSafe(inputs), failures };
   },
 
   async diff(_id, olds, news) {
@@ -105,7 +117,7 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
       const snapshotIds = imaging.snapshotsOf(Images[0]?.BlockDeviceMappings);
       await imaging.shareImage(ec2, inputs.sourceAmiId, inputs.sharing, { snapshotIds });
       const outs = { ...inputs, amiId: inputs.sourceAmiId, snapshotIds, architecture: Images[0]?.Architecture ?? "x86_64", copied: false };
-      return { id: `${inputs.region}/${inputs.sourceAmiId}`, outs };
+      return { id: `${inputs.region}/${inputs.sourceAmiId}`, outs: structSafe(outs) };
     }
     // copyImage cleans up a copy it started but could not finish, so a failure here leaves nothing behind.
     const result = await imaging.copyImage(clients, {
@@ -120,7 +132,7 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
       timeoutMs: inputs.timeoutMinutes * 60_000,
     });
     const outs = { ...inputs, amiId: result.amiId, snapshotIds: result.snapshotIds, architecture: result.architecture, copied: true };
-    return { id: `${inputs.region}/${result.amiId}`, outs };
+    return { id: `${inputs.region}/${result.amiId}`, outs: structSafe(outs) };
   },
 
   async read(id, props) {
@@ -129,7 +141,7 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
     const outputs = props as RegionalAmiCopyOutputs;
     const snapshotIds = await imaging.imageSnapshotIds(createAwsClients().ec2(outputs.region), outputs.amiId);
     if (snapshotIds.length === 0 && outputs.copied) return { id: "", props: {} as RegionalAmiCopyOutputs };
-    return { id, props: { ...outputs, snapshotIds: snapshotIds.length ? snapshotIds : outputs.snapshotIds } };
+    return { id, props: structSafe({ ...outputs, snapshotIds: snapshotIds.length ? snapshotIds : outputs.snapshotIds }) };
   },
 
   async update(_id, olds, news) {
@@ -146,7 +158,7 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
       if (removedTags.length) await ec2.send(new ec2sdk.DeleteTagsCommand({ Resources: resources, Tags: removedTags.map((Key) => ({ Key })) }));
       if (Object.keys(news.tags).length) await ec2.send(new ec2sdk.CreateTagsCommand({ Resources: resources, Tags: imaging.toTagList(news.tags) }));
     }
-    return { outs: { ...olds, ...news } };
+    return { outs: structSafe({ ...olds, ...news }) };
   },
 
   async delete(_id, props) {

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { UNKNOWN } from "./ami-resolution-provider";
 import type { CaptureMode, SharingOptions } from "../resolver/imaging";
 
 /*
@@ -10,6 +11,8 @@ import type { CaptureMode, SharingOptions } from "../resolver/imaging";
 const IMAGING_MODULE = path.resolve(__dirname, "..", "resolver", "imaging");
 const CLIENTS_MODULE = path.resolve(__dirname, "..", "resolver", "clients");
 const SELF_MODULE = path.resolve(__dirname, "saved-template");
+/** Has stripUndefined: the provider host's protobuf Struct throws on undefined values ("Unexpected struct type"). */
+const STRUCT_MODULE = path.resolve(__dirname, "ami-resolution-provider");
 
 export interface SavedTemplateArgs {
   /** The instance to capture. Changing it captures a new image (replacement). */
@@ -86,7 +89,9 @@ export function checkSavedTemplateInputs(news: Record<string, unknown>): { input
     failures.push({ property: "templateName", reason: `"${inputs.templateName}" is not a template name: lowercase letters, digits, '.', '_' and '-'` });
   }
   if (!["stop", "reboot", "no-reboot"].includes(inputs.mode)) failures.push({ property: "mode", reason: `unknown mode "${inputs.mode}": use stop, reboot or no-reboot` });
-  return { inputs, failures };
+  // In a preview, an input computed from another resource (e.g. sourceAmiId: saved.amiId) is Pulumi's unknown
+  // sentinel: it is checked again once known, so it is not a mistake now.
+  return { inputs, failures: failures.filter((failure) => news[failure.property] !== UNKNOWN) };
 }
 
 /** Replace when the capture itself would differ; everything else is an in-place update. Internal. Exported for testing. */
@@ -105,6 +110,12 @@ export function diffSavedTemplate(olds: Partial<SavedTemplateInputs>, news: Save
 
 type Imaging = typeof import("../resolver/imaging");
 type Clients = typeof import("../resolver/clients");
+
+/** Drops undefined at every depth (optional inputs the user left out), so the engine can serialize the result. */
+function structSafe<T extends object>(value: T): T {
+  const { stripUndefined }: typeof import("./ami-resolution-provider") = require(STRUCT_MODULE);
+  return stripUndefined(value as unknown as Record<string, unknown>) as unknown as T;
+}
 
 /** Renders the YAML for a capture and (optionally) writes it. Runs inside the provider. Internal. Exported for testing. */
 export function renderAndWrite(
@@ -136,7 +147,7 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
   async check(_olds, news) {
     const self: typeof import("./saved-template") = require(SELF_MODULE);
     const { inputs, failures } = self.checkSavedTemplateInputs(news as unknown as Record<string, unknown>);
-    return { inputs, failures };
+    return { inputs: structSafe(inputs), failures };
   },
 
   async diff(_id, olds, news) {
@@ -177,7 +188,7 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
       capturedAt: capturedAt.toISOString(),
       ...rendered,
     };
-    return { id: result.amiId, outs };
+    return { id: result.amiId, outs: structSafe(outs) };
   },
 
   async read(id, props) {
@@ -188,7 +199,7 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
     try {
       const { Images = [] } = await createAwsClients().ec2(outputs.region).send(new DescribeImagesCommand({ ImageIds: [id] }));
       if (!Images[0]) return { id: "", props: {} as SavedTemplateOutputs };
-      return { id, props: { ...outputs, snapshotIds: imaging.snapshotsOf(Images[0].BlockDeviceMappings) } };
+      return { id, props: structSafe({ ...outputs, snapshotIds: imaging.snapshotsOf(Images[0].BlockDeviceMappings) }) };
     } catch (error) {
       if (imaging.isNotFound(error)) return { id: "", props: {} as SavedTemplateOutputs };
       throw error;
@@ -212,7 +223,7 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
       capturedAt: olds.capturedAt,
     });
     const outs: SavedTemplateOutputs = { ...olds, ...news, templateFile: undefined, ...rendered };
-    return { outs };
+    return { outs: structSafe(outs) };
   },
 
   async delete(id, props) {
