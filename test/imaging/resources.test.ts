@@ -16,6 +16,13 @@ import { instanceState, newSnapshots, ownImages, runInstance, snapshotIds } from
 
 const REGION = "us-east-1";
 
+/** Paths whose value is undefined, at any depth: Pulumi's provider host cannot encode them. */
+function undefinedPaths(value: unknown, at = "$"): string[] {
+  if (value === undefined) return [at];
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, inner]) => undefinedPaths(inner, `${at}.${key}`));
+}
+
 describe("the SavedTemplate and RegionalAmiCopy providers (methods called directly, against moto)", () => {
   let moto: MotoServer;
   let proxy: FaultProxy;
@@ -54,6 +61,19 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
       assert.deepEqual(ok.failures, []);
       const bad = checkSavedTemplateInputs({ instanceId: "web-1", region: REGION, templateName: "Lab Env", mode: "hibernate" });
       assert.deepEqual(bad.failures.map((f) => f.property), ["instanceId", "templateName", "mode"]);
+    });
+
+    it("accepts inputs still unknown in a preview and returns checked inputs with no undefined at any depth (what the real engine's Struct encoding needs)", async () => {
+      const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+      const saved = await savedTemplateProvider.check!({}, { instanceId: unknown, region: REGION, templateName: "lab" } as never);
+      assert.deepEqual(saved.failures, []);
+      assert.deepEqual(undefinedPaths(saved.inputs), []);
+      const copy = await regionalAmiCopyProvider.check!({}, { sourceAmiId: unknown, sourceRegion: REGION, region: "eu-west-1" } as never);
+      assert.deepEqual(copy.failures, []);
+      assert.deepEqual(undefinedPaths(copy.inputs), []);
+      // A known but malformed value is still refused.
+      const bad = await regionalAmiCopyProvider.check!({}, { sourceAmiId: "ami-1", sourceRegion: REGION, region: "eu-west-1" } as never);
+      assert.deepEqual(bad.failures?.map((f) => f.property), ["sourceAmiId"]);
     });
 
     it("replaces on a new instance, region or mode, and updates tags or retainOnDelete in place", () => {
