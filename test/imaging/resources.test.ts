@@ -65,14 +65,14 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
 
     it("accepts inputs still unknown in a preview and returns checked inputs with no undefined at any depth (what the real engine's Struct encoding needs)", async () => {
       const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-      const saved = await savedTemplateProvider.check!({}, { instanceId: unknown, region: REGION, templateName: "lab" } as never);
+      const saved = await savedTemplateProvider.check!({} as never, { instanceId: unknown, region: REGION, templateName: "lab" } as never);
       assert.deepEqual(saved.failures, []);
       assert.deepEqual(undefinedPaths(saved.inputs), []);
-      const copy = await regionalAmiCopyProvider.check!({}, { sourceAmiId: unknown, sourceRegion: REGION, region: "eu-west-1" } as never);
+      const copy = await regionalAmiCopyProvider.check!({} as never, { sourceAmiId: unknown, sourceRegion: REGION, region: "eu-west-1" } as never);
       assert.deepEqual(copy.failures, []);
       assert.deepEqual(undefinedPaths(copy.inputs), []);
       // A known but malformed value is still refused.
-      const bad = await regionalAmiCopyProvider.check!({}, { sourceAmiId: "ami-1", sourceRegion: REGION, region: "eu-west-1" } as never);
+      const bad = await regionalAmiCopyProvider.check!({} as never, { sourceAmiId: "ami-1", sourceRegion: REGION, region: "eu-west-1" } as never);
       assert.deepEqual(bad.failures?.map((f) => f.property), ["sourceAmiId"]);
     });
 
