@@ -1,9 +1,11 @@
 import { DescribeImagesCommand, type DescribeImagesCommandInput, type EC2Client, type Filter, type Image } from "@aws-sdk/client-ec2";
-import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { GetParameterCommand, GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 
 /**
  * Fleet-scale lookups for the resolver: a per-process cache of DescribeImages/GetParameter results with a TTL,
- * batching of image-id lookups (all ids asked for within `batchWindowMs` go out as ONE DescribeImages call),
+ * batching of image-id lookups (all ids asked for within `batchWindowMs` go out as ONE DescribeImages call) and of
+ * parameter lookups (as GetParameters, 10 names a call — which also makes the ids they hold arrive together, so the
+ * DescribeImages that follows batches too),
  * coalescing of identical concurrent searches, and a per-client (so per-region) limit on calls in flight.
  *
  * State is kept per SDK client object, and clients are per region (see clients.ts), so two emulators or two
@@ -15,9 +17,9 @@ export interface ImageCacheOptions {
   ttlMs?: number;
   /** Milliseconds clock, injectable for tests. Default `Date.now`. */
   now?: () => number;
-  /** Collect image ids for this long before sending one DescribeImages. Default 2 ms. */
+  /** Collect image ids (parameter names) for this long before sending one DescribeImages (GetParameters). Default 2 ms. */
   batchWindowMs?: number;
-  /** false sends one DescribeImages per image id (for comparison in the bench). Default true. */
+  /** false sends one DescribeImages per image id and one GetParameter per name (for comparison in the bench). Default true. */
   batching?: boolean;
   /** Calls in flight per region (per client). Default 8. */
   maxInFlightPerRegion?: number;
@@ -37,21 +39,25 @@ export interface LookupStats {
 
 export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 const MAX_IDS_PER_CALL = 100;
+/** GetParameters takes at most 10 names. */
+const MAX_PARAMETERS_PER_CALL = 10;
 
 interface Entry {
   value: unknown;
   expires: number;
 }
 
+/** Keys collected during one batch window, answered by one call that returns a value (or undefined) per key. */
 interface Batch {
-  ids: Set<string>;
-  shared: SharedCall<Map<string, Image | undefined>>;
+  keys: Set<string>;
+  shared: SharedCall<Map<string, unknown>>;
 }
 
 interface ClientState {
   entries: Map<string, Entry>;
   inflight: Map<string, SharedCall<unknown>>;
-  batch?: Batch;
+  /** The open batch per kind of lookup ("image", "parameter"). */
+  batches: Map<string, Batch>;
   semaphore: Semaphore;
 }
 
@@ -86,19 +92,7 @@ export class ImageCache {
     if (!this.batching) {
       return (await this.shared(state, `single:${imageId}`, signal, (abort) => this.fetchImages(ec2, state, [imageId], abort))).get(imageId);
     }
-    let batch = state.batch;
-    if (!batch || batch.ids.size >= MAX_IDS_PER_CALL) {
-      const ids = new Set<string>();
-      const shared = new SharedCall<Map<string, Image | undefined>>();
-      const opened: Batch = (batch = { ids, shared });
-      state.batch = opened;
-      setTimeout(() => {
-        if (state.batch === opened) state.batch = undefined;
-        shared.start((abort) => this.fetchImages(ec2, state, [...ids], abort));
-      }, this.batchWindowMs);
-    }
-    batch.ids.add(imageId);
-    return (await batch.shared.wait(signal)).get(imageId);
+    return this.batched<Image>(state, "image", imageId, MAX_IDS_PER_CALL, signal, (ids, abort) => this.fetchImages(ec2, state, ids, abort));
   }
 
   /** Every image matching the search (all pages), newest order not guaranteed. Identical concurrent searches share one call. */
@@ -133,6 +127,11 @@ export class ImageCache {
     const key = `parameter:${name}`;
     const cached = this.cached<string | undefined>(state, key);
     if (cached.hit) return cached.value;
+    if (this.batching) {
+      return this.batched<string>(state, "parameter", name, MAX_PARAMETERS_PER_CALL, signal, (names, abort) =>
+        this.fetchParameters(ssm, state, names, abort),
+      );
+    }
     return this.shared(state, key, signal, async (abort) => {
       this.stats.getParameterCalls++;
       try {
@@ -143,6 +142,40 @@ export class ImageCache {
         throw error;
       }
     });
+  }
+
+  /** Adds `key` to the open batch of this kind (opening one, sent after batchWindowMs, when none is open or it is full). */
+  private async batched<T>(
+    state: ClientState,
+    kind: string,
+    key: string,
+    maxKeys: number,
+    signal: AbortSignal | undefined,
+    fetch: (keys: string[], abort: AbortSignal) => Promise<Map<string, T | undefined>>,
+  ): Promise<T | undefined> {
+    let batch = state.batches.get(kind);
+    if (!batch || batch.keys.size >= maxKeys) {
+      const keys = new Set<string>();
+      const shared = new SharedCall<Map<string, unknown>>();
+      const opened: Batch = (batch = { keys, shared });
+      state.batches.set(kind, opened);
+      setTimeout(() => {
+        if (state.batches.get(kind) === opened) state.batches.delete(kind);
+        shared.start((abort) => fetch([...keys], abort));
+      }, this.batchWindowMs);
+    }
+    batch.keys.add(key);
+    return (await batch.shared.wait(signal)).get(key) as T | undefined;
+  }
+
+  /** One GetParameters for up to 10 names; names it reports invalid (not found) map to undefined. */
+  private async fetchParameters(ssm: SSMClient, state: ClientState, names: string[], abort: AbortSignal): Promise<Map<string, string | undefined>> {
+    this.stats.getParameterCalls++;
+    const { Parameters = [] } = await state.semaphore.run(() => ssm.send(new GetParametersCommand({ Names: names }), { abortSignal: abort }));
+    const values = new Map<string, string | undefined>(names.map((name) => [name, undefined]));
+    for (const parameter of Parameters) if (parameter.Name && values.has(parameter.Name)) values.set(parameter.Name, parameter.Value);
+    for (const [name, value] of values) this.store(state, `parameter:${name}`, value);
+    return values;
   }
 
   private async fetchImages(ec2: EC2Client, state: ClientState, ids: string[], abort: AbortSignal): Promise<Map<string, Image | undefined>> {
@@ -224,7 +257,7 @@ export class ImageCache {
 
   private state(client: object): ClientState {
     let state = this.states.get(client);
-    if (!state) this.states.set(client, (state = { entries: new Map(), inflight: new Map(), semaphore: new Semaphore(this.maxInFlight) }));
+    if (!state) this.states.set(client, (state = { entries: new Map(), inflight: new Map(), batches: new Map(), semaphore: new Semaphore(this.maxInFlight) }));
     return state;
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
-import { GetParameterCommand } from "@aws-sdk/client-ssm";
+import { GetParametersCommand } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { createAwsClients } from "../../src/resolver/clients";
 import { resolveAmi } from "../../src/resolver/engine";
@@ -30,7 +30,9 @@ function mockedClients() {
   const ec2 = mockClient(clients.ec2("us-east-1"));
   const ssm = mockClient(clients.ssm("us-east-1"));
   // The script tier's base: the Ubuntu parameter and its image.
-  ssm.on(GetParameterCommand, { Name: UBUNTU_2404_AMD64_PARAMETER }).resolves({ Parameter: { Value: BASE.ImageId } });
+  ssm
+    .on(GetParametersCommand, { Names: [UBUNTU_2404_AMD64_PARAMETER] })
+    .resolves({ Parameters: [{ Name: UBUNTU_2404_AMD64_PARAMETER, Value: BASE.ImageId }] });
   ec2.on(DescribeImagesCommand, { ImageIds: [BASE.ImageId as string] }).resolves({ Images: [BASE] });
   return { clients, ec2, ssm };
 }
