@@ -2,30 +2,16 @@ import assert from "node:assert/strict";
 import { DescribeImagesCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { captureImage, ImagingError } from "../../src/resolver/imaging";
 import { InvalidInputError } from "../../src/resolver/errors";
-import { MotoServer, startMoto } from "../helpers/moto";
-import { FaultProxy, startFaultProxy } from "./fault-proxy";
+import { useMotoBehindFaultProxy } from "./fault-proxy";
 import { instanceState, newSnapshots, noSleep, ownImages, runInstance, snapshotIds } from "./helpers";
 
 const REGION = "us-east-1";
 
 describe("capturing an instance as an AMI", () => {
-  let moto: MotoServer;
-  let proxy: FaultProxy;
-  before(async () => {
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-  });
-  after(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await moto.reset();
-    proxy.clear();
-  });
+  const emulator = useMotoBehindFaultProxy({ resetEachTest: true });
 
   it("stops a running instance, images it with tagged image and snapshots, and leaves it running again", async () => {
-    const ec2 = moto.clients().ec2(REGION);
+    const ec2 = emulator.moto.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
     const steps: string[] = [];
     const result = await captureImage(ec2, {
@@ -60,7 +46,7 @@ describe("capturing an instance as an AMI", () => {
   });
 
   it("interrupted while waiting for the image (a Ctrl-C), removes the unfinished image and restarts the instance", async () => {
-    const ec2 = moto.clients().ec2(REGION);
+    const ec2 = emulator.moto.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
     const before = await ownImages(ec2);
     const interrupt = new AbortController();
@@ -86,35 +72,35 @@ describe("capturing an instance as an AMI", () => {
   });
 
   it("never stops or starts the instance in no-reboot mode (fault proxy records the calls)", async () => {
-    const ec2 = proxy.clients().ec2(REGION);
+    const ec2 = emulator.proxy.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
-    proxy.clear();
+    emulator.proxy.clear();
     const result = await captureImage(ec2, { instanceId, region: REGION, templateName: "quick", mode: "no-reboot", sleep: noSleep });
     assert.equal(result.restarted, false);
-    assert.ok(!proxy.actions.includes("StopInstances") && !proxy.actions.includes("StartInstances"), proxy.actions.join(","));
+    assert.ok(!emulator.proxy.actions.includes("StopInstances") && !emulator.proxy.actions.includes("StartInstances"), emulator.proxy.actions.join(","));
     assert.equal(await instanceState(ec2, instanceId), "running");
   });
 
   it("lets EC2 reboot the instance in reboot mode (CreateImage NoReboot=false) without stopping it itself (fault proxy records the calls)", async () => {
-    const ec2 = proxy.clients().ec2(REGION);
+    const ec2 = emulator.proxy.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
-    proxy.clear();
+    emulator.proxy.clear();
     await captureImage(ec2, { instanceId, region: REGION, templateName: "rebooted", mode: "reboot", sleep: noSleep });
-    const createImage = proxy.requests.find((r) => r.Action === "CreateImage");
+    const createImage = emulator.proxy.requests.find((r) => r.Action === "CreateImage");
     assert.equal(createImage?.NoReboot, "false");
-    assert.ok(!proxy.actions.includes("StopInstances"), proxy.actions.join(","));
+    assert.ok(!emulator.proxy.actions.includes("StopInstances"), emulator.proxy.actions.join(","));
     const stopMode = await runInstance(ec2);
-    proxy.clear();
+    emulator.proxy.clear();
     await captureImage(ec2, { instanceId: stopMode, region: REGION, templateName: "stopped", sleep: noSleep });
-    assert.equal(proxy.requests.find((r) => r.Action === "CreateImage")?.NoReboot, "true", "stop mode: already stopped, no extra reboot");
-    assert.ok(proxy.actions.indexOf("StopInstances") < proxy.actions.indexOf("CreateImage"));
+    assert.equal(emulator.proxy.requests.find((r) => r.Action === "CreateImage")?.NoReboot, "true", "stop mode: already stopped, no extra reboot");
+    assert.ok(emulator.proxy.actions.indexOf("StopInstances") < emulator.proxy.actions.indexOf("CreateImage"));
     // Restarted as soon as the image is available: before tagging (or any copy).
-    assert.ok(proxy.actions.indexOf("StartInstances") > proxy.actions.indexOf("DescribeImages"));
-    assert.ok(proxy.actions.indexOf("StartInstances") < proxy.actions.indexOf("CreateTags"));
+    assert.ok(emulator.proxy.actions.indexOf("StartInstances") > emulator.proxy.actions.indexOf("DescribeImages"));
+    assert.ok(emulator.proxy.actions.indexOf("StartInstances") < emulator.proxy.actions.indexOf("CreateTags"));
   });
 
   it("leaves a stopped instance stopped: it only restarts what it stopped", async () => {
-    const ec2 = moto.clients().ec2(REGION);
+    const ec2 = emulator.moto.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
     const { StopInstancesCommand } = await import("@aws-sdk/client-ec2");
     await ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] }));
@@ -125,7 +111,7 @@ describe("capturing an instance as an AMI", () => {
   });
 
   it("refuses an instance that does not exist with a clear input error, touching nothing", async () => {
-    const ec2 = moto.clients().ec2(REGION);
+    const ec2 = emulator.moto.clients().ec2(REGION);
     await assert.rejects(
       captureImage(ec2, { instanceId: "i-0123456789abcdef0", region: REGION, templateName: "x", sleep: noSleep }),
       (error: unknown) => error instanceof InvalidInputError && /does not exist/.test(error.message),
@@ -145,11 +131,11 @@ describe("capturing an instance as an AMI", () => {
   ];
   for (const fault of faults) {
     it(`leaves the instance running and no image or snapshot behind when ${fault.action} fails ${fault.when === "after" ? "after AWS acted (response lost)" : "outright"} at step "${fault.step}" (fault proxy in front of moto)`, async () => {
-      const ec2 = proxy.clients().ec2(REGION);
+      const ec2 = emulator.proxy.clients().ec2(REGION);
       const instanceId = await runInstance(ec2);
       const baseline = await snapshotIds(ec2);
-      proxy.clear();
-      proxy.fail({ action: fault.action, nth: fault.nth, when: fault.when });
+      emulator.proxy.clear();
+      emulator.proxy.fail({ action: fault.action, nth: fault.nth, when: fault.when });
       const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "broken", sleep: noSleep }).then(
         () => assert.fail("capture should have failed"),
         (e: unknown) => e,
@@ -162,26 +148,26 @@ describe("capturing an instance as an AMI", () => {
       assert.equal(await instanceState(ec2, instanceId), "running");
       assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), []);
       assert.deepEqual(await newSnapshots(ec2, baseline), []);
-      if (fault.imageMade) assert.ok(proxy.actions.includes("DeregisterImage"));
+      if (fault.imageMade) assert.ok(emulator.proxy.actions.includes("DeregisterImage"));
     });
   }
 
   it("retries a failed restart and keeps the finished image (fault proxy fails StartInstances once)", async () => {
-    const ec2 = proxy.clients().ec2(REGION);
+    const ec2 = emulator.proxy.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
-    proxy.clear();
-    proxy.fail({ action: "StartInstances" });
+    emulator.proxy.clear();
+    emulator.proxy.fail({ action: "StartInstances" });
     const result = await captureImage(ec2, { instanceId, region: REGION, templateName: "flaky", sleep: noSleep });
     assert.equal(await instanceState(ec2, instanceId), "running");
     assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), [result.amiId]);
-    assert.equal(proxy.actions.filter((a) => a === "StartInstances").length, 2);
+    assert.equal(emulator.proxy.actions.filter((a) => a === "StartInstances").length, 2);
   });
 
   it("says the instance is still stopped, and how to start it, when every restart fails; the image is not orphaned (fault proxy)", async () => {
-    const ec2 = proxy.clients().ec2(REGION);
+    const ec2 = emulator.proxy.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
-    proxy.clear();
-    proxy.fail({ action: "StartInstances", always: true });
+    emulator.proxy.clear();
+    emulator.proxy.fail({ action: "StartInstances", always: true });
     const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "stuck", sleep: noSleep }).catch((e: unknown) => e);
     assert.ok(error instanceof ImagingError);
     assert.equal(error.step, "StartInstances");

@@ -16,8 +16,7 @@ import {
   shareImage,
 } from "../../src/resolver/imaging";
 import { loadTemplate } from "../../src/templates";
-import { MotoServer, startMoto } from "../helpers/moto";
-import { FaultProxy, startFaultProxy } from "./fault-proxy";
+import { useMotoBehindFaultProxy } from "./fault-proxy";
 import { newSnapshots, noSleep, runInstance, snapshotIds } from "./helpers";
 
 const SOURCE = "us-east-1";
@@ -25,30 +24,17 @@ const ORG_ARN = "arn:aws:organizations::111122223333:organization/o-abcdef1234";
 const OU_ARN = "arn:aws:organizations::111122223333:ou/o-abcdef1234/ou-ab12-cdef3456";
 
 describe("copying and sharing a saved image", () => {
-  let moto: MotoServer;
-  let proxy: FaultProxy;
-  before(async () => {
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-  });
-  after(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
-  beforeEach(async () => {
-    await moto.reset();
-    proxy.clear();
-  });
+  const emulator = useMotoBehindFaultProxy({ resetEachTest: true });
 
   async function capture(arch: "x86_64" | "arm64" = "x86_64") {
-    const ec2 = moto.clients().ec2(SOURCE);
+    const ec2 = emulator.moto.clients().ec2(SOURCE);
     const instanceId = await runInstance(ec2, arch === "arm64" ? "ami-00c41000000000003" : "ami-00c41000000000001");
     return { instanceId, ...(await captureImage(ec2, { instanceId, region: SOURCE, templateName: "lab-env", tags: { Team: "bio" }, sleep: noSleep })) };
   }
 
   it("copies to each region with the source's tags and the requested launch permissions, image and snapshots", async () => {
     const source = await capture();
-    const clients = moto.clients();
+    const clients = emulator.moto.clients();
     for (const targetRegion of ["eu-west-1", "ap-south-1"]) {
       const copy = await copyImage(clients, {
         sourceAmiId: source.amiId,
@@ -83,7 +69,7 @@ describe("copying and sharing a saved image", () => {
     assert.deepEqual(launchPermissionsFor({ public: false }), []);
     assert.deepEqual(launchPermissionsFor({ public: "yes" as unknown as boolean }), []);
     const source = await capture();
-    const ec2 = moto.clients().ec2(SOURCE);
+    const ec2 = emulator.moto.clients().ec2(SOURCE);
     await shareImage(ec2, source.amiId, { public: true });
     const { LaunchPermissions = [] } = await ec2.send(new DescribeImageAttributeCommand({ ImageId: source.amiId, Attribute: "launchPermission" }));
     assert.deepEqual(LaunchPermissions, [{ Group: "all" }]);
@@ -93,21 +79,21 @@ describe("copying and sharing a saved image", () => {
   });
 
   it("rejects a malformed account id or organization ARN before calling AWS", async () => {
-    proxy.clear();
-    const ec2 = proxy.clients().ec2(SOURCE);
+    emulator.proxy.clear();
+    const ec2 = emulator.proxy.clients().ec2(SOURCE);
     await assert.rejects(shareImage(ec2, "ami-00c41000000000001", { accountIds: ["12345"] }), (e: unknown) => e instanceof InvalidInputError && /sharing.accountIds/.test(e.message));
     await assert.rejects(shareImage(ec2, "ami-00c41000000000001", { organizationArns: ["o-abc"] }), /not an organization ARN/);
-    assert.deepEqual(proxy.actions, []);
+    assert.deepEqual(emulator.proxy.actions, []);
   });
 
   it("deregisters a copy that became unreadable while waiting and deletes its snapshots, naming the step (fault proxy)", async () => {
     const source = await capture();
-    const target = proxy.clients().ec2("eu-west-1");
+    const target = emulator.proxy.clients().ec2("eu-west-1");
     const baseline = await snapshotIds(target);
-    proxy.clear();
+    emulator.proxy.clear();
     // DescribeImages #1 is the source lookup (us-east-1), #2 the first poll of the copy.
-    proxy.fail({ action: "DescribeImages", nth: 2 });
-    const error = await copyImage(proxy.clients(), { sourceAmiId: source.amiId, sourceRegion: SOURCE, targetRegion: "eu-west-1", sleep: noSleep }).catch((e: unknown) => e);
+    emulator.proxy.fail({ action: "DescribeImages", nth: 2 });
+    const error = await copyImage(emulator.proxy.clients(), { sourceAmiId: source.amiId, sourceRegion: SOURCE, targetRegion: "eu-west-1", sleep: noSleep }).catch((e: unknown) => e);
     assert.ok(error instanceof ImagingError, String(error));
     assert.match(error.message, /^wait for copy available \(us-east-1 → eu-west-1\) failed .*undone: deregistered ami-[0-9a-f]+ and deleted snap-[0-9a-f]+ in eu-west-1/);
     const { Images = [] } = await target.send(new DescribeImagesCommand({ Owners: ["self"] }));
@@ -117,7 +103,7 @@ describe("copying and sharing a saved image", () => {
 
   it("refuses to copy an image that does not exist, as an input error", async () => {
     await assert.rejects(
-      copyImage(moto.clients(), { sourceAmiId: "ami-0000000000000dead", sourceRegion: SOURCE, targetRegion: "eu-west-1", sleep: noSleep }),
+      copyImage(emulator.moto.clients(), { sourceAmiId: "ami-0000000000000dead", sourceRegion: SOURCE, targetRegion: "eu-west-1", sleep: noSleep }),
       (e: unknown) => e instanceof InvalidInputError && /not found in us-east-1/.test(e.message),
     );
   });
@@ -128,7 +114,7 @@ describe("copying and sharing a saved image", () => {
     let mappings = addMapping({}, SOURCE, source.architecture, source.amiId);
     const copies: Record<string, string> = { [SOURCE]: source.amiId };
     for (const region of ["eu-west-1", "ap-south-1"]) {
-      const copy = await copyImage(moto.clients(), { sourceAmiId: source.amiId, sourceRegion: SOURCE, targetRegion: region, sleep: noSleep });
+      const copy = await copyImage(emulator.moto.clients(), { sourceAmiId: source.amiId, sourceRegion: SOURCE, targetRegion: region, sleep: noSleep });
       assert.equal(copy.architecture, "arm64");
       mappings = addMapping(mappings, region, copy.architecture, copy.amiId);
       copies[region] = copy.amiId;
@@ -143,11 +129,11 @@ describe("copying and sharing a saved image", () => {
     assert.deepEqual(template.ami_config?.trusted_owners, ["123456789012"]);
     assert.deepEqual(template.packages?.system, ["git"], "inherits the base template");
     for (const [region, amiId] of Object.entries(copies)) {
-      const result = await resolveAmi(template, { region, architecture: "arm64" }, moto.clients());
+      const result = await resolveAmi(template, { region, architecture: "arm64" }, emulator.moto.clients());
       assert.equal(result.method, "direct_mapping", `${region}: ${JSON.stringify(result.fallbackChain)}`);
       assert.equal(result.amiId, amiId);
     }
-    const elsewhere = await resolveAmi(template, { region: "us-west-2", architecture: "arm64" }, moto.clients());
+    const elsewhere = await resolveAmi(template, { region: "us-west-2", architecture: "arm64" }, emulator.moto.clients());
     assert.notEqual(elsewhere.method, "direct_mapping");
   });
 });

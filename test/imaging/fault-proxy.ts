@@ -2,7 +2,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAwsClients } from "../../src/resolver/clients";
 import type { AwsClients } from "../../src/resolver/types";
-import { TEST_CREDENTIALS } from "../helpers/moto";
+import { startMoto, TEST_CREDENTIALS, type MotoServer } from "../helpers/moto";
 
 /**
  * A fault-injecting HTTP proxy on loopback in front of moto. It forwards every request, except that it fails the
@@ -96,4 +96,30 @@ function sendFault(response: http.ServerResponse, rule: FaultRule): void {
       `<Message>injected failure of ${rule.action} (${rule.when ?? "before"})</Message></Error></Errors>` +
       `<RequestID>fault-proxy</RequestID></Response>`,
   );
+}
+
+/** moto with a fault proxy in front of it, for the enclosing `describe`. Fields are set once its `before` has run. */
+export interface MotoBehindFaultProxy {
+  moto: MotoServer;
+  proxy: FaultProxy;
+}
+
+/** Starts moto and a fault proxy before the enclosing describe's tests, stops both after; optionally resets both before each test. */
+export function useMotoBehindFaultProxy(options: { resetEachTest?: boolean } = {}): MotoBehindFaultProxy {
+  const emulator = {} as MotoBehindFaultProxy;
+  before(async () => {
+    emulator.moto = await startMoto();
+    emulator.proxy = await startFaultProxy(emulator.moto.endpoint);
+  });
+  after(async () => {
+    await emulator.proxy?.stop();
+    await emulator.moto?.stop();
+  });
+  if (options.resetEachTest) {
+    beforeEach(async () => {
+      await emulator.moto.reset();
+      emulator.proxy.clear();
+    });
+  }
+  return emulator;
 }

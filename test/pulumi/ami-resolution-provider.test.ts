@@ -310,12 +310,13 @@ describe("the AmiResolution provider against moto", () => {
     }
   });
 
-  it("runs from compiled JS in a separate plain-node process, the way pulumi-resource-pulumi-nodejs runs it", async function () {
+  it("runs from compiled JS in a separate plain-node process, the way pulumi-resource-pulumi-nodejs runs it", async () => {
     // `npm test` builds dist/ first; CWS_DIST_DIR points elsewhere when testing another build.
     const dist = process.env.CWS_DIST_DIR ?? path.join(ROOT, "dist");
-    if (!fs.existsSync(path.join(dist, "src", "dynamic", "ami-resolution.js"))) {
-      this.skip(); // no compiled build to test (run `npm run build`, or `npm test`, which builds first)
-    }
+    assert.ok(
+      fs.existsSync(path.join(dist, "src", "dynamic", "ami-resolution.js")),
+      `no compiled build in ${dist}: run \`npm run build\` (npm test builds first)`,
+    );
     await publishBaseParameters(moto.clients().ssm("us-east-1"), ["ubuntu-24.04"]);
     const env = { ...process.env, ...moto.env(), NODE_OPTIONS: "" };
     const textFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cws-provider-")), "provider.js.txt");

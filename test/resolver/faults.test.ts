@@ -6,8 +6,8 @@ import { createAwsClients } from "../../src/resolver/clients";
 import { resolveAmi } from "../../src/resolver/engine";
 import { ImageCache } from "../../src/resolver/image-lookup";
 import type { FallbackStep, ResolutionResult, TierName } from "../../src/resolver/types";
-import { startFaultProxy, type FaultProxy } from "../imaging/fault-proxy";
-import { startMoto, TEST_CREDENTIALS, type MotoServer } from "../helpers/moto";
+import { useMotoBehindFaultProxy } from "../imaging/fault-proxy";
+import { TEST_CREDENTIALS } from "../helpers/moto";
 import { publishBaseParameters } from "../helpers/seed";
 import { CANONICAL, NOBLE_AMD64_PATTERN, template, UBUNTU_2404_AMD64_PARAMETER } from "./support";
 
@@ -120,33 +120,24 @@ describe("resolver behaviour moto cannot emulate", () => {
   });
 
   describe("throttling (fault-injecting proxy in front of moto)", () => {
-    let moto: MotoServer;
-    let proxy: FaultProxy;
-    before(async () => {
-      moto = await startMoto();
-      proxy = await startFaultProxy(moto.endpoint);
-    });
-    after(async () => {
-      await proxy?.stop();
-      await moto?.stop();
-    });
+    const emulator = useMotoBehindFaultProxy();
 
     it("retries DescribeImages after RequestLimitExceeded and still resolves", async () => {
-      await publishBaseParameters(moto.clients().ssm("us-east-1"), ["ubuntu-24.04"]);
-      proxy.clear();
-      proxy.fail({ action: "DescribeImages", nth: 1, code: "RequestLimitExceeded" });
-      proxy.fail({ action: "DescribeImages", nth: 2, code: "RequestLimitExceeded" });
-      const clients = createAwsClients({ endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 4 });
+      await publishBaseParameters(emulator.moto.clients().ssm("us-east-1"), ["ubuntu-24.04"]);
+      emulator.proxy.clear();
+      emulator.proxy.fail({ action: "DescribeImages", nth: 1, code: "RequestLimitExceeded" });
+      emulator.proxy.fail({ action: "DescribeImages", nth: 2, code: "RequestLimitExceeded" });
+      const clients = createAwsClients({ endpoint: emulator.proxy.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 4 });
       const result = await resolveAmi(searchTemplate(), options, clients, { cache: new ImageCache() });
       assert.equal(result.method, "dynamic_search");
       assert.equal(result.amiId, "ami-00c41000000000002");
-      assert.ok(proxy.actions.filter((a) => a === "DescribeImages").length >= 3, proxy.actions.join(","));
+      assert.ok(emulator.proxy.actions.filter((a) => a === "DescribeImages").length >= 3, emulator.proxy.actions.join(","));
     });
 
     it("records the tier as an error (not a crash) when throttling outlasts the bounded attempts", async () => {
-      proxy.clear();
-      proxy.fail({ action: "DescribeImages", nth: 1, always: true, code: "RequestLimitExceeded" });
-      const clients = createAwsClients({ endpoint: proxy.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 2 });
+      emulator.proxy.clear();
+      emulator.proxy.fail({ action: "DescribeImages", nth: 1, always: true, code: "RequestLimitExceeded" });
+      const clients = createAwsClients({ endpoint: emulator.proxy.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 2 });
       const result = await resolveAmi(searchTemplate(), { ...options, strategy: "ami_required" }, clients, { cache: new ImageCache() });
       assert.equal(result.method, "failed");
       assert.equal(step(result, "dynamic_search").outcome, "error");
