@@ -10,9 +10,9 @@ import { resolveAmi } from "../src/resolver/engine";
 import { ImageCache } from "../src/resolver/image-lookup";
 import type { AwsClients, Template } from "../src/resolver/types";
 import { templateSchema } from "../src/templates/schema";
-import { startMoto } from "../test/helpers/moto";
-import { seedDemoLandscape } from "../test/helpers/seed";
-import { countCalls } from "../test/resolver/support";
+import { startMoto } from "../harness/moto";
+import { seedDemoLandscape } from "../harness/seed";
+import { countCalls } from "../harness/call-counter";
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
 

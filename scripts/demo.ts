@@ -9,9 +9,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { findPulumiCli, PulumiSandbox, REPO_ROOT } from "../test/e2e/pulumi-cli";
-import { startMoto, type MotoServer } from "../test/helpers/moto";
-import { createImageFromInstance, FIXTURE_BASE_IMAGES, publishBaseParameters, publishPublicParameter } from "../test/helpers/seed";
+import { findPulumiCli, PulumiSandbox, REPO_ROOT } from "../harness/pulumi-cli";
+import { startMoto, type MotoServer } from "../harness/moto";
+import { createImageFromInstance, FIXTURE_BASE_IMAGES, publishBaseParameters, publishPublicParameter } from "../harness/seed";
 import type { AwsClients } from "../src/resolver/types";
 
 const CWS = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");

@@ -9,13 +9,13 @@ echo "==> npm dependencies (npm ci)" >&2
 npm ci --no-audit --no-fund
 
 python=${CWS_PYTHON:-python3}
-wanted=$(sed -n 's/^moto\[server\]==//p' test/requirements.txt)
+wanted=$(sed -n 's/^moto\[server\]==//p' harness/requirements.txt)
 have=$("$python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true)
 if [ "$have" = "$wanted" ] && "$python" -c 'import flask, werkzeug' 2>/dev/null; then
   echo "==> moto $have already installed" >&2
 else
   echo "==> moto $wanted (pip; found: ${have:-none})" >&2
-  "$python" -m pip install --quiet --disable-pip-version-check -r test/requirements.txt
+  "$python" -m pip install --quiet --disable-pip-version-check -r harness/requirements.txt
 fi
 
 echo "==> Pulumi CLI" >&2

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { RegionalAmiCopy } from "../dynamic/regional-ami-copy";
-import type { SharingOptions } from "../resolver/imaging";
+import type { SharingOptions } from "../imaging";
 
 export interface MultiRegionAmiArgs {
   sourceAmiId: pulumi.Input<string>;

@@ -1,10 +1,10 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN } from "./ami-resolution-provider";
-import type { SharingOptions } from "../resolver/imaging";
+import type { SharingOptions } from "../imaging";
 
 // Captured as strings only (see saved-template.ts): the provider runs later from its serialized closure.
-const IMAGING_MODULE = path.resolve(__dirname, "..", "resolver", "imaging");
+const IMAGING_MODULE = path.resolve(__dirname, "..", "imaging");
 const CLIENTS_MODULE = path.resolve(__dirname, "..", "resolver", "clients");
 const SELF_MODULE = path.resolve(__dirname, "regional-ami-copy");
 /** Has stripUndefined: the provider host's protobuf Struct throws on undefined values ("Unexpected struct type"). */
@@ -84,7 +84,7 @@ export function diffRegionalAmiCopy(olds: Partial<RegionalAmiCopyInputs>, news: 
   return { changes: replaces.length + updates.length > 0, replaces: [...replaces], deleteBeforeReplace: false, stables: replaces.length ? [] : ["amiId", "snapshotIds"] };
 }
 
-type Imaging = typeof import("../resolver/imaging");
+type Imaging = typeof import("../imaging");
 type Clients = typeof import("../resolver/clients");
 
 /** Drops undefined at every depth (optional inputs the user left out), so the engine can serialize the result. */

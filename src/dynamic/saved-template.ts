@@ -1,14 +1,14 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN } from "./ami-resolution-provider";
-import type { CaptureMode, SharingOptions } from "../resolver/imaging";
+import type { CaptureMode, SharingOptions } from "../imaging";
 
 /*
  * The provider runs later, in a separate process, from the serialized closure of its methods. So every method
  * requires the AWS SDK and our engine itself, and captures only strings: these absolute module paths, resolved now
  * without an extension so they work from compiled JS under dist/ and from .ts under tsx in tests.
  */
-const IMAGING_MODULE = path.resolve(__dirname, "..", "resolver", "imaging");
+const IMAGING_MODULE = path.resolve(__dirname, "..", "imaging");
 const CLIENTS_MODULE = path.resolve(__dirname, "..", "resolver", "clients");
 const SELF_MODULE = path.resolve(__dirname, "saved-template");
 /** Has stripUndefined: the provider host's protobuf Struct throws on undefined values ("Unexpected struct type"). */
@@ -108,7 +108,7 @@ export function diffSavedTemplate(olds: Partial<SavedTemplateInputs>, news: Save
   };
 }
 
-type Imaging = typeof import("../resolver/imaging");
+type Imaging = typeof import("../imaging");
 type Clients = typeof import("../resolver/clients");
 
 /** Drops undefined at every depth (optional inputs the user left out), so the engine can serialize the result. */

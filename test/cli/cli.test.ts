@@ -7,7 +7,7 @@ import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { CreateImageCommand, DeregisterImageCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import YAML from "yaml";
 import { TIER_ORDER, type ResolutionResult } from "../../src/resolver/types";
-import { MotoServer, startMoto } from "../helpers/moto";
+import { MotoServer, startMoto } from "../../harness/moto";
 
 /**
  * The built `cws` binary (dist/src/cli/main.js) against moto. The binary is (re)built with `tsc -p .` when missing or

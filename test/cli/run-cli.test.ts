@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { runCli, type CliEnvironment } from "../../src/cli/cli";
-import { MotoServer, startMoto } from "../helpers/moto";
+import { MotoServer, startMoto } from "../../harness/moto";
 
 /** The dispatcher in-process (no build), for what a spawned process cannot show: TTY-only progress and colours. */
 describe("runCli in-process (moto)", () => {

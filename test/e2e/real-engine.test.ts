@@ -4,9 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { parse as parseYaml } from "yaml";
-import { MotoServer, startMoto } from "../helpers/moto";
-import { createImageFromInstance, deregisterInRegions, FIXTURE_BASE_IMAGES, publishPublicParameter } from "../helpers/seed";
-import { e2eGate, findPulumiCli, lockedPulumiVersion, PulumiProject, PulumiSandbox, REPO_ROOT, type CommandResult } from "./pulumi-cli";
+import { MotoServer, startMoto } from "../../harness/moto";
+import { createImageFromInstance, deregisterInRegions, FIXTURE_BASE_IMAGES, publishPublicParameter } from "../../harness/seed";
+import { e2eGate, findPulumiCli, lockedPulumiVersion, PulumiProject, PulumiSandbox, REPO_ROOT, type CommandResult } from "../../harness/pulumi-cli";
 
 /**
  * End-to-end: our dynamic resources under the REAL Pulumi engine — the `pulumi` CLI that `npm run setup` builds (or
@@ -17,7 +17,7 @@ import { e2eGate, findPulumiCli, lockedPulumiVersion, PulumiProject, PulumiSandb
  * Plugin limitation: the AWS provider plugin (pulumi-resource-aws) cannot be downloaded here, so only resources that
  * need no plugin run under the engine: AmiResolution, SavedTemplate, RegionalAmiCopy (dynamic resources) and the
  * MultiRegionAmi component. ResearchWorkstation creates aws.* resources, so it stays under runtime mocks
- * (test/pulumi/research-workstation.test.ts), where the mocks run the real serialized AmiResolution against moto.
+ * (test/components/research-workstation.test.ts), where the mocks run the real serialized AmiResolution against moto.
  *
  * Prerequisites: `npm run setup` (CLI) and `npm run build` (`npm test` builds first; run that after editing src/ —
  * these programs load dist/, not the sources). Without them the suite FAILS saying so; `CWS_SKIP_E2E=1` skips it

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
-import { MotoServer, startMoto } from "../helpers/moto";
+import { MotoServer, startMoto } from "../../harness/moto";
 
 describe("the moto test harness", () => {
   let moto: MotoServer;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DescribeImagesCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
-import { captureImage, ImagingError } from "../../src/resolver/imaging";
+import { captureImage, ImagingError } from "../../src/imaging";
 import { InvalidInputError } from "../../src/resolver/errors";
-import { useMotoBehindFaultProxy } from "./fault-proxy";
+import { useMotoBehindFaultProxy } from "../../harness/fault-proxy";
 import { instanceState, newSnapshots, noSleep, ownImages, runInstance, snapshotIds } from "./helpers";
 
 const REGION = "us-east-1";

@@ -14,9 +14,9 @@ import {
   launchPermissionsFor,
   renderSavedTemplateYaml,
   shareImage,
-} from "../../src/resolver/imaging";
+} from "../../src/imaging";
 import { loadTemplate } from "../../src/templates";
-import { useMotoBehindFaultProxy } from "./fault-proxy";
+import { useMotoBehindFaultProxy } from "../../harness/fault-proxy";
 import { newSnapshots, noSleep, runInstance, snapshotIds } from "./helpers";
 
 const SOURCE = "us-east-1";

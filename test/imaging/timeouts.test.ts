@@ -9,7 +9,7 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
-import { copyImage, ImagingError, waitFor, WaitTimeoutError } from "../../src/resolver/imaging";
+import { copyImage, ImagingError, waitFor, WaitTimeoutError } from "../../src/imaging";
 import type { AwsClients } from "../../src/resolver/types";
 
 /** A fake clock: sleeping advances it, so a 45-minute wait takes no real time. */

@@ -4,9 +4,10 @@ import { resolveAmi } from "../../src/resolver/engine";
 import { InvalidInputError } from "../../src/resolver/errors";
 import { listTemplates, loadTemplate } from "../../src/templates";
 import { TIER_ORDER, type AwsClients, type FallbackStep, type ResolutionResult, type TierName } from "../../src/resolver/types";
-import { startMoto, type MotoServer } from "../helpers/moto";
-import { createImageFromInstance, publishBaseParameters, seedDemoLandscape } from "../helpers/seed";
-import { CANONICAL, countCalls, NOBLE_AMD64_PATTERN, template, type CallCounter } from "./support";
+import { startMoto, type MotoServer } from "../../harness/moto";
+import { createImageFromInstance, publishBaseParameters, seedDemoLandscape } from "../../harness/seed";
+import { countCalls, type CallCounter } from "../../harness/call-counter";
+import { CANONICAL, NOBLE_AMD64_PATTERN, template } from "./support";
 
 const step = (result: ResolutionResult, tier: TierName): FallbackStep => result.fallbackChain.find((s) => s.tier === tier) as FallbackStep;
 

@@ -6,9 +6,9 @@ import { createAwsClients } from "../../src/resolver/clients";
 import { resolveAmi } from "../../src/resolver/engine";
 import { ImageCache } from "../../src/resolver/image-lookup";
 import type { FallbackStep, ResolutionResult, TierName } from "../../src/resolver/types";
-import { useMotoBehindFaultProxy } from "../imaging/fault-proxy";
-import { TEST_CREDENTIALS } from "../helpers/moto";
-import { publishBaseParameters } from "../helpers/seed";
+import { useMotoBehindFaultProxy } from "../../harness/fault-proxy";
+import { TEST_CREDENTIALS } from "../../harness/moto";
+import { publishBaseParameters } from "../../harness/seed";
 import { CANONICAL, NOBLE_AMD64_PATTERN, template, UBUNTU_2404_AMD64_PARAMETER } from "./support";
 
 const step = (result: ResolutionResult, tier: TierName): FallbackStep => result.fallbackChain.find((s) => s.tier === tier) as FallbackStep;

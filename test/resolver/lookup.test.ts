@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { resolveAmi } from "../../src/resolver/engine";
 import { ImageCache } from "../../src/resolver/image-lookup";
-import { startMoto, type MotoServer } from "../helpers/moto";
-import { publishBaseParameters } from "../helpers/seed";
-import { CANONICAL, countCalls, NOBLE_AMD64_PATTERN, template } from "./support";
+import { startMoto, type MotoServer } from "../../harness/moto";
+import { publishBaseParameters } from "../../harness/seed";
+import { countCalls } from "../../harness/call-counter";
+import { CANONICAL, NOBLE_AMD64_PATTERN, template } from "./support";
 
 describe("fleet-scale lookups (batching, coalescing, cache) against moto", () => {
   let moto: MotoServer;

@@ -4,8 +4,8 @@ import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { ImageCache } from "../../src/resolver/image-lookup";
 import { resolveAmi } from "../../src/resolver/engine";
 import type { AwsClients, FallbackStep, ResolutionResult, TierName } from "../../src/resolver/types";
-import { startMoto, type MotoServer } from "../helpers/moto";
-import { createImageFromInstance, publishPublicParameter } from "../helpers/seed";
+import { startMoto, type MotoServer } from "../../harness/moto";
+import { createImageFromInstance, publishPublicParameter } from "../../harness/seed";
 import {
   CANONICAL,
   MARKETPLACE_SELLER,

@@ -1,4 +1,4 @@
-import { copyImage, type CopyResult } from "../../resolver/imaging";
+import { copyImage, type CopyResult } from "../../imaging";
 import { EXIT, type CliCommand } from "../command";
 import { CommandLineError, listFlag, parseCommandLine, progressPrinter, runWithErrors } from "./save";
 

@@ -1,4 +1,4 @@
-import { imageSnapshotIds, PUBLIC_SHARING_WARNING, shareImage, type SharingOptions, validateSharing } from "../../resolver/imaging";
+import { imageSnapshotIds, PUBLIC_SHARING_WARNING, shareImage, type SharingOptions, validateSharing } from "../../imaging";
 import { EXIT, type CliCommand } from "../command";
 import { CommandLineError, listFlag, parseCommandLine, regionOf, runWithErrors } from "./save";
 

@@ -15,7 +15,7 @@ import {
   shareImage,
   type SharingOptions,
   validateSharing,
-} from "../../resolver/imaging";
+} from "../../imaging";
 import { InvalidInputError } from "../../resolver/errors";
 import { EXIT, type CliCommand, type CliContext } from "../command";
 

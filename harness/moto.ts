@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { createAwsClients } from "../../src/resolver/clients";
-import type { AwsClients } from "../../src/resolver/types";
+import { createAwsClients } from "../src/resolver/clients";
+import type { AwsClients } from "../src/resolver/types";
 
-/** The AMI landscape every emulator starts with (and returns to on reset): see test/fixtures/amis.json. */
-export const FIXTURE_AMIS_PATH = path.resolve(__dirname, "..", "fixtures", "amis.json");
+/** The AMI landscape every emulator starts with (and returns to on reset): see harness/fixtures/amis.json. */
+export const FIXTURE_AMIS_PATH = path.resolve(__dirname, "fixtures", "amis.json");
 const LAUNCHER = path.resolve(__dirname, "moto_launcher.py");
 
 export const TEST_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };

@@ -1,8 +1,8 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAwsClients } from "../../src/resolver/clients";
-import type { AwsClients } from "../../src/resolver/types";
-import { startMoto, TEST_CREDENTIALS, type MotoServer } from "../helpers/moto";
+import { createAwsClients } from "../src/resolver/clients";
+import type { AwsClients } from "../src/resolver/types";
+import { startMoto, TEST_CREDENTIALS, type MotoServer } from "./moto";
 
 /**
  * A fault-injecting HTTP proxy on loopback in front of moto. It forwards every request, except that it fails the

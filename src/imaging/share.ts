@@ -1,5 +1,5 @@
 import { EC2Client, type LaunchPermission, ModifyImageAttributeCommand, ModifySnapshotAttributeCommand } from "@aws-sdk/client-ec2";
-import { InvalidInputError } from "../errors";
+import { InvalidInputError } from "../resolver/errors";
 
 export interface SharingOptions {
   /** 12-digit AWS account ids that may launch the image (their snapshots get createVolumePermission too). */

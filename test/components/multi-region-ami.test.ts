@@ -5,8 +5,8 @@ import { parse } from "yaml";
 import { checkSavedTemplateInputs, savedTemplateProvider } from "../../src/dynamic/saved-template";
 import { checkRegionalAmiCopyInputs, regionalAmiCopyProvider } from "../../src/dynamic/regional-ami-copy";
 import { MultiRegionAmi, planRegions, renderAmiMappings } from "../../src/components/multi-region-ami";
-import { MotoServer, startMoto } from "../helpers/moto";
-import { ownImages, runInstance } from "./helpers";
+import { MotoServer, startMoto } from "../../harness/moto";
+import { ownImages, runInstance } from "../imaging/helpers";
 
 function outputOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((value) => resolve(value)));

@@ -8,8 +8,8 @@ import {
   StopInstancesCommand,
   type Tag,
 } from "@aws-sdk/client-ec2";
-import type { Architecture } from "../../templates/schema";
-import { InvalidInputError } from "../errors";
+import type { Architecture } from "../templates/schema";
+import { InvalidInputError } from "../resolver/errors";
 import { deleteImageAndSnapshots, describeDeletion, isNotFound, snapshotsOf } from "./cleanup";
 import { describeAwsError, ImagingError } from "./errors";
 import { realSleep, throwIfInterrupted, waitFor, type WaitOptions } from "./waiters";

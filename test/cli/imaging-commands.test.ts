@@ -9,10 +9,10 @@ import { amiCopyCommand } from "../../src/cli/commands/ami-copy";
 import { amiShareCommand } from "../../src/cli/commands/ami-share";
 import { saveCommand } from "../../src/cli/commands/save";
 import { loadTemplate } from "../../src/templates";
-import { MotoServer, startMoto } from "../helpers/moto";
-import { instanceState, noSleep, ownImages, runInstance } from "./helpers";
-import { captureImage } from "../../src/resolver/imaging";
-import { startFaultProxy } from "./fault-proxy";
+import { MotoServer, startMoto } from "../../harness/moto";
+import { instanceState, noSleep, ownImages, runInstance } from "../imaging/helpers";
+import { captureImage } from "../../src/imaging";
+import { startFaultProxy } from "../../harness/fault-proxy";
 
 interface FakeContext extends CliContext {
   out(): string;

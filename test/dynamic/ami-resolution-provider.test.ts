@@ -19,11 +19,11 @@ import requireFromString from "require-from-string";
 import { amiResolutionProvider } from "../../src/dynamic/ami-resolution";
 import { check, create, diff, read, remove, update, UNKNOWN } from "../../src/dynamic/ami-resolution-provider";
 import type { AwsClients } from "../../src/resolver/types";
-import { MotoServer, startMoto, TEST_CREDENTIALS } from "../helpers/moto";
-import { createImageFromInstance, deregisterInRegions, publishBaseParameters } from "../helpers/seed";
+import { MotoServer, startMoto, TEST_CREDENTIALS } from "../../harness/moto";
+import { createImageFromInstance, deregisterInRegions, publishBaseParameters } from "../../harness/seed";
 
 /**
- * The AmiResolution provider's methods against moto (the fixture landscape of test/fixtures/amis.json). Each test
+ * The AmiResolution provider's methods against moto (the fixture landscape of harness/fixtures/amis.json). Each test
  * starts from a reset emulator and fresh clients (the resolver's lookup cache is per client, so nothing is reused).
  */
 

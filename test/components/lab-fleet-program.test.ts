@@ -3,8 +3,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import type { WorkstationSummary } from "../../src/components/lab-fleet";
-import { MotoServer, startMoto } from "../helpers/moto";
-import { publishBaseParameters } from "../helpers/seed";
+import { MotoServer, startMoto } from "../../harness/moto";
+import { publishBaseParameters } from "../../harness/seed";
 
 /**
  * The lab-fleet program (index.ts at the repository root, and examples/lab-fleet) run under runtime mocks.

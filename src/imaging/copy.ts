@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { CopyImageCommand, CreateTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
-import type { Architecture } from "../../templates/schema";
-import { InvalidInputError } from "../errors";
-import type { AwsClients } from "../types";
+import type { Architecture } from "../templates/schema";
+import { InvalidInputError } from "../resolver/errors";
+import type { AwsClients } from "../resolver/types";
 import { deleteImageAndSnapshots, describeDeletion, isNotFound, snapshotsOf } from "./cleanup";
 import { describeAwsError, ImagingError } from "./errors";
 import { MANAGED_TAG, toTagList } from "./capture";

@@ -9,7 +9,7 @@ import * as path from "node:path";
  * compiled `dist/`, and commands run with `--non-interactive --color never`.
  */
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const REPO_ROOT = path.resolve(__dirname, "..");
 
 /** The three executables the engine needs for a Node.js program with dynamic resources. */
 export const PULUMI_EXECUTABLES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"] as const;

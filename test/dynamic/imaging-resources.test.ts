@@ -8,11 +8,11 @@ import requireFromString from "require-from-string";
 import { parse } from "yaml";
 import { diffRegionalAmiCopy, checkRegionalAmiCopyInputs, regionalAmiCopyProvider, type RegionalAmiCopyOutputs } from "../../src/dynamic/regional-ami-copy";
 import { checkSavedTemplateInputs, diffSavedTemplate, savedTemplateProvider, type SavedTemplateOutputs } from "../../src/dynamic/saved-template";
-import { ImagingError } from "../../src/resolver/imaging";
+import { ImagingError } from "../../src/imaging";
 import { loadTemplateFromObject, templateSchema } from "../../src/templates";
-import { MotoServer, startMoto } from "../helpers/moto";
-import { FaultProxy, startFaultProxy } from "./fault-proxy";
-import { instanceState, newSnapshots, ownImages, runInstance, snapshotIds } from "./helpers";
+import { MotoServer, startMoto } from "../../harness/moto";
+import { FaultProxy, startFaultProxy } from "../../harness/fault-proxy";
+import { instanceState, newSnapshots, ownImages, runInstance, snapshotIds } from "../imaging/helpers";
 
 const REGION = "us-east-1";
 

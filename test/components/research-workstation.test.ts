@@ -3,8 +3,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import { ResearchWorkstation } from "../../src/components/research-workstation";
-import { MotoServer, startMoto } from "../helpers/moto";
-import { publishBaseParameters } from "../helpers/seed";
+import { MotoServer, startMoto } from "../../harness/moto";
+import { publishBaseParameters } from "../../harness/seed";
 
 /**
  * ResearchWorkstation under Pulumi runtime mocks, in preview and in update mode.

@@ -7,17 +7,17 @@ import {
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { baseImageSource } from "../../src/resolver/base-images";
-import type { AwsClients } from "../../src/resolver/types";
-import { BASES, type Architecture, type Base } from "../../src/templates/schema";
+import { baseImageSource } from "../src/resolver/base-images";
+import type { AwsClients } from "../src/resolver/types";
+import { BASES, type Architecture, type Base } from "../src/templates/schema";
 
 /**
- * Seeding helpers for tests and the demo, against moto (test/helpers/moto.ts). Images made here are owned by the
+ * Seeding helpers for tests and the demo, against moto (harness/moto.ts). Images made here are owned by the
  * test account (123456789012, "self"); moto's RegisterImage drops the architecture, so images are made the way a
  * lab makes them: RunInstances from an image of the wanted architecture, CreateImage, terminate.
  */
 
-/** The fixture's stock image of each base OS and architecture (see test/fixtures/amis.json). */
+/** The fixture's stock image of each base OS and architecture (see harness/fixtures/amis.json). */
 export const FIXTURE_BASE_IMAGES: Readonly<Record<Base, Readonly<Record<Architecture, string>>>> = {
   "ubuntu-24.04": { x86_64: "ami-00c41000000000002", arm64: "ami-00c41000000000003" },
   "ubuntu-22.04": { x86_64: "ami-00c22000000000001", arm64: "ami-00c22000000000002" },
