@@ -9,7 +9,10 @@ const layer = (forbidden, message) => ({
     "error",
     {
       patterns: [
-        { group: ["**/test/**", "**/harness/**", "../../test", "../../harness"], message: "src/ never imports tests or the test harness." },
+        {
+          group: ["**/test/**", "**/harness/**", "../../test", "../../harness"],
+          message: "src/ never imports tests or the test harness.",
+        },
         ...forbidden.map((group) => ({ group: [`**/${group}`, `**/${group}/**`], message })),
       ],
     },
@@ -30,15 +33,24 @@ export default tseslint.config(
   },
   {
     files: ["src/templates/**/*.ts"],
-    rules: layer(["resolver", "imaging", "dynamic", "components", "cli", "server", ...PULUMI], "templates import nothing above them (templates → resolver → imaging/dynamic → components)."),
+    rules: layer(
+      ["resolver", "imaging", "dynamic", "components", "cli", "server", ...PULUMI],
+      "templates import nothing above them (templates → resolver → imaging/dynamic → components).",
+    ),
   },
   {
     files: ["src/resolver/**/*.ts"],
-    rules: layer(["imaging", "dynamic", "components", "cli", "server", ...PULUMI], "the resolver imports only templates, never @pulumi/* or the layers above it."),
+    rules: layer(
+      ["imaging", "dynamic", "components", "cli", "server", ...PULUMI],
+      "the resolver imports only templates, never @pulumi/* or the layers above it.",
+    ),
   },
   {
     files: ["src/imaging/**/*.ts"],
-    rules: layer(["dynamic", "components", "cli", "server", ...PULUMI], "imaging sits below dynamic resources and components, and never imports @pulumi/*."),
+    rules: layer(
+      ["dynamic", "components", "cli", "server", ...PULUMI],
+      "imaging sits below dynamic resources and components, and never imports @pulumi/*.",
+    ),
   },
   {
     files: ["src/dynamic/**/*.ts"],

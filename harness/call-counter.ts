@@ -32,7 +32,10 @@ export function countCalls(inner: AwsClients): CallCounter {
     return client;
   };
   return {
-    clients: { ec2: (region) => instrument(inner.ec2(region), "EC2"), ssm: (region) => instrument(inner.ssm(region), "SSM") },
+    clients: {
+      ec2: (region) => instrument(inner.ec2(region), "EC2"),
+      ssm: (region) => instrument(inner.ssm(region), "SSM"),
+    },
     counts,
     count: (command) => counts.get(command) ?? 0,
     total: (service) => [...counts].filter(([key]) => key.startsWith(`${service}:`)).reduce((sum, [, n]) => sum + n, 0),

@@ -32,7 +32,15 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-const HOP_BY_HOP = new Set(["host", "connection", "content-length", "transfer-encoding", "keep-alive", "expect", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "host",
+  "connection",
+  "content-length",
+  "transfer-encoding",
+  "keep-alive",
+  "expect",
+  "upgrade",
+]);
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let rules: (FaultRule & { seen: number })[] = [];
@@ -60,7 +68,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         for (const [key, value] of Object.entries(request.headers)) {
           if (typeof value === "string" && !HOP_BY_HOP.has(key)) headers[key] = value;
         }
-        const upstream = await fetch(`${target}${request.url ?? "/"}`, { method: request.method, headers, body: request.method === "GET" ? undefined : body });
+        const upstream = await fetch(`${target}${request.url ?? "/"}`, {
+          method: request.method,
+          headers,
+          body: request.method === "GET" ? undefined : body,
+        });
         const text = Buffer.from(await upstream.arrayBuffer());
         if (fault) return sendFault(response, fault);
         response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/xml" });

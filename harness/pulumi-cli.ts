@@ -98,7 +98,9 @@ export function e2eGate(options: { env?: NodeJS.ProcessEnv; root?: string; distF
   }
   const missing = options.distFiles.filter((file) => !fs.existsSync(file));
   if (missing.length) {
-    problems.push(`the compiled provider is missing (${missing.map((f) => path.relative(root, f)).join(", ")}): run \`npm run build\` (npm test builds first)`);
+    problems.push(
+      `the compiled provider is missing (${missing.map((f) => path.relative(root, f)).join(", ")}): run \`npm run build\` (npm test builds first)`,
+    );
   }
   if (problems.length === 0) return { run: true, cli: cli as PulumiCli };
   const reason = `end-to-end tests cannot run: ${problems.join("; and ")}`;

@@ -58,13 +58,19 @@ export async function createImageFromInstance(
 }
 
 /** Deregisters an image in each region (fixture images exist everywhere under the same id): makes regional gaps. */
-export async function deregisterInRegions(clients: AwsClients, amiId: string, regions: readonly string[]): Promise<void> {
+export async function deregisterInRegions(
+  clients: AwsClients,
+  amiId: string,
+  regions: readonly string[],
+): Promise<void> {
   for (const region of regions) await clients.ec2(region).send(new DeregisterImageCommand({ ImageId: amiId }));
 }
 
 /** Publishes (or overwrites) a parameter such as /aws/service/canonical/... pointing at an AMI. */
 export async function publishPublicParameter(ssm: SSMClient, name: string, amiId: string): Promise<void> {
-  await ssm.send(new PutParameterCommand({ Name: name, Value: amiId, Type: "String", DataType: "aws:ec2:image", Overwrite: true }));
+  await ssm.send(
+    new PutParameterCommand({ Name: name, Value: amiId, Type: "String", DataType: "aws:ec2:image", Overwrite: true }),
+  );
 }
 
 /** Publishes every base OS's public parameter (both architectures) in a region, pointing at the fixture images. */
@@ -119,7 +125,10 @@ export async function seedDemoLandscape(clients: AwsClients, regions: readonly s
     const bases = region === last && regions.length > 1 ? (["ubuntu-24.04", "ubuntu-22.04"] as const) : BASES;
     landscape.publishedParameters[region] = await publishBaseParameters(clients.ssm(region), bases);
     for (const version of DEMO_DLAMI_PYTORCH_VERSIONS) {
-      for (const [architecture, amiId] of [["x86_64", "ami-00d1a000000000001"], ["arm64", "ami-00d1a000000000002"]] as const) {
+      for (const [architecture, amiId] of [
+        ["x86_64", "ami-00d1a000000000001"],
+        ["arm64", "ami-00d1a000000000002"],
+      ] as const) {
         const name = dlamiParameterName(architecture, version);
         await publishPublicParameter(clients.ssm(region), name, amiId);
         landscape.publishedParameters[region].push(name);
@@ -140,11 +149,16 @@ export async function seedDemoLandscape(clients: AwsClients, regions: readonly s
   await lab(regions[0], "cws-python-ml-x86_64-20261101", FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64, "python-ml");
   await lab(regions[0], "cws-r-research-x86_64-20261101", FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64, "r-research");
   await lab(regions[0], "cws-r-research-arm64-20261101", FIXTURE_BASE_IMAGES["ubuntu-24.04"].arm64, "r-research");
-  if (regions.length > 1) await lab(regions[1], "cws-r-research-x86_64-20261101", FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64, "r-research");
+  if (regions.length > 1)
+    await lab(regions[1], "cws-r-research-x86_64-20261101", FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64, "r-research");
   if (regions.length > 1) {
     await deregisterInRegions(clients, FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64, [last]);
     // The publisher's parameter there points at the previous release, as it would on AWS.
-    await publishPublicParameter(clients.ssm(last), baseImageSource("ubuntu-24.04", "x86_64").ssmParameter as string, "ami-00c41000000000001");
+    await publishPublicParameter(
+      clients.ssm(last),
+      baseImageSource("ubuntu-24.04", "x86_64").ssmParameter as string,
+      "ami-00c41000000000001",
+    );
   }
   landscape.notes.push(
     `the squatter 210987654321 publishes a newer "ubuntu-noble-24.04-amd64" image in every region; it must never be chosen`,

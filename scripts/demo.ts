@@ -11,7 +11,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { findPulumiCli, PulumiSandbox, REPO_ROOT } from "../harness/pulumi-cli";
 import { startMoto, type MotoServer } from "../harness/moto";
-import { createImageFromInstance, FIXTURE_BASE_IMAGES, publishBaseParameters, publishPublicParameter } from "../harness/seed";
+import {
+  createImageFromInstance,
+  FIXTURE_BASE_IMAGES,
+  publishBaseParameters,
+  publishPublicParameter,
+} from "../harness/seed";
 import type { AwsClients } from "../src/resolver/types";
 
 const CWS = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
@@ -60,7 +65,11 @@ async function seedLab(clients: AwsClients): Promise<string[]> {
 /** Runs a command with the terminal as its output; resolves with its exit code. */
 function run(command: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd ?? REPO_ROOT, env: options.env, stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: options.env,
+      stdio: ["ignore", "inherit", "inherit"],
+    });
     child.once("error", reject);
     child.once("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
@@ -68,10 +77,19 @@ function run(command: string, args: string[], options: { cwd?: string; env: Node
 
 async function main(): Promise<number> {
   const started = Date.now();
-  for (const [file, what] of [[CWS, "the cws binary"], [EXAMPLE_MAIN, "the compiled example"]] as const) {
-    if (!fs.existsSync(file)) throw new Error(`${what} is missing (${path.relative(REPO_ROOT, file)}): run \`npm run build\` (npm run demo does it first)`);
+  for (const [file, what] of [
+    [CWS, "the cws binary"],
+    [EXAMPLE_MAIN, "the compiled example"],
+  ] as const) {
+    if (!fs.existsSync(file))
+      throw new Error(
+        `${what} is missing (${path.relative(REPO_ROOT, file)}): run \`npm run build\` (npm run demo does it first)`,
+      );
   }
-  console.log(bold("CloudWorkstation demo") + ": everything runs on this machine against moto, a local AWS emulator. No AWS account is used.");
+  console.log(
+    bold("CloudWorkstation demo") +
+      ": everything runs on this machine against moto, a local AWS emulator. No AWS account is used.",
+  );
 
   header("Starting the AWS emulator (moto) on loopback");
   let moto: MotoServer | undefined;
@@ -97,7 +115,15 @@ async function main(): Promise<number> {
     header(`Seeding a lab's images in ${REGIONS.length} regions`);
     for (const line of await seedLab(moto.clients())) console.log(`  ${line}`);
 
-    const cwsArgs = ["--templates-dir", path.relative(REPO_ROOT, path.join(EXAMPLE_DIR, "templates")), "ami", "test", TEMPLATE, "--regions", REGIONS.join(",")];
+    const cwsArgs = [
+      "--templates-dir",
+      path.relative(REPO_ROOT, path.join(EXAMPLE_DIR, "templates")),
+      "ami",
+      "test",
+      TEMPLATE,
+      "--regions",
+      REGIONS.join(","),
+    ];
     header("cws: which AMI the template launches in each region");
     console.log(`$ cws ${cwsArgs.join(" ")}`);
     const env = { ...process.env, ...moto.env() };
@@ -119,11 +145,17 @@ async function main(): Promise<number> {
       const project = sandbox.project("cloudworkstation-preview-demo", { main: EXAMPLE_MAIN });
       const init = await project.run(["stack", "init", "demo"]);
       if (init.status !== 0) throw new Error(`pulumi stack init failed:\n${init.output}`);
-      console.log("$ pulumi preview   (examples/preview-demo: alice in us-east-1, bob in eu-west-1; local state, nothing is created)");
-      const status = await run("pulumi", ["preview", "--non-interactive", "--suppress-progress", "--color", process.stdout.isTTY ? "auto" : "never"], {
-        cwd: project.dir,
-        env: project.env,
-      });
+      console.log(
+        "$ pulumi preview   (examples/preview-demo: alice in us-east-1, bob in eu-west-1; local state, nothing is created)",
+      );
+      const status = await run(
+        "pulumi",
+        ["preview", "--non-interactive", "--suppress-progress", "--color", process.stdout.isTTY ? "auto" : "never"],
+        {
+          cwd: project.dir,
+          env: project.env,
+        },
+      );
       if (status !== 0) throw new Error(`pulumi preview exited with ${status}`);
     }
   } finally {
@@ -131,7 +163,9 @@ async function main(): Promise<number> {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
   }
-  console.log(`\nDone in ${Math.round((Date.now() - started) / 1000)} s; the emulator is stopped. On real AWS: see docs/demo.md.`);
+  console.log(
+    `\nDone in ${Math.round((Date.now() - started) / 1000)} s; the emulator is stopped. On real AWS: see docs/demo.md.`,
+  );
   return 0;
 }
 

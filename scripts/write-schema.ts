@@ -19,11 +19,15 @@ function main(argv: readonly string[]): number {
   const current = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, "utf8") : undefined;
   if (argv.includes("--check")) {
     if (current === expected) return 0;
-    process.stderr.write(`${path.relative(process.cwd(), SCHEMA_FILE)} is ${current === undefined ? "missing" : "out of date"}: run npm run schema\n`);
+    process.stderr.write(
+      `${path.relative(process.cwd(), SCHEMA_FILE)} is ${current === undefined ? "missing" : "out of date"}: run npm run schema\n`,
+    );
     return 1;
   }
   if (current !== expected) fs.writeFileSync(SCHEMA_FILE, expected);
-  process.stdout.write(`${path.relative(process.cwd(), SCHEMA_FILE)} ${current === expected ? "is up to date" : "written"}\n`);
+  process.stdout.write(
+    `${path.relative(process.cwd(), SCHEMA_FILE)} ${current === expected ? "is up to date" : "written"}\n`,
+  );
   return 0;
 }
 

@@ -15,16 +15,27 @@ const region = config.get("region") ?? "eu-west-1";
 const labCidr = config.get("labCidr") ?? "203.0.113.0/24";
 
 // The stack's own provider: every AWS resource below, the workstation's included, goes through it.
-const provider = new aws.Provider("lab-eu", { region: region as aws.Region, defaultTags: { tags: { team: "smith-lab" } } });
+const provider = new aws.Provider("lab-eu", {
+  region: region as aws.Region,
+  defaultTags: { tags: { team: "smith-lab" } },
+});
 
-const vpc = new aws.ec2.Vpc("lab-vpc", { cidrBlock: "10.42.0.0/16", enableDnsHostnames: true, enableDnsSupport: true }, { provider });
+const vpc = new aws.ec2.Vpc(
+  "lab-vpc",
+  { cidrBlock: "10.42.0.0/16", enableDnsHostnames: true, enableDnsSupport: true },
+  { provider },
+);
 const gateway = new aws.ec2.InternetGateway("lab-igw", { vpcId: vpc.id }, { provider });
 const subnet = new aws.ec2.Subnet(
   "lab-public-a",
   { vpcId: vpc.id, cidrBlock: "10.42.1.0/24", availabilityZone: `${region}a`, mapPublicIpOnLaunch: true },
   { provider },
 );
-const routes = new aws.ec2.RouteTable("lab-public", { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }] }, { provider });
+const routes = new aws.ec2.RouteTable(
+  "lab-public",
+  { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: gateway.id }] },
+  { provider },
+);
 new aws.ec2.RouteTableAssociation("lab-public-a", { subnetId: subnet.id, routeTableId: routes.id }, { provider });
 
 // The region comes from the provider (no `region` argument needed); the AMI is resolved at preview time in it.

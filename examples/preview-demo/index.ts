@@ -29,14 +29,30 @@ const entries = config.getObject<WorkstationEntry[]>("workstations") ?? [
   { name: "bob", region: "eu-west-1" },
 ];
 // The same directory from examples/preview-demo and from its compiled copy under dist/.
-const templatesDir = path.join(findPackageRoot(__dirname) ?? path.resolve(__dirname, "..", ".."), "examples", "preview-demo", "templates");
+const templatesDir = path.join(
+  findPackageRoot(__dirname) ?? path.resolve(__dirname, "..", ".."),
+  "examples",
+  "preview-demo",
+  "templates",
+);
 
 export const workstations = Object.fromEntries(
   entries.map((entry) => {
-    const ami = new AmiResolution(`${entry.name}-ami`, { template, templatesDirs: [templatesDir], region: entry.region, size: entry.size });
+    const ami = new AmiResolution(`${entry.name}-ami`, {
+      template,
+      templatesDirs: [templatesDir],
+      region: entry.region,
+      size: entry.size,
+    });
     return [
       entry.name,
-      { region: entry.region, amiId: ami.amiId, method: ami.method, instanceType: ami.instanceType, fallbackChain: ami.fallbackChain },
+      {
+        region: entry.region,
+        amiId: ami.amiId,
+        method: ami.method,
+        instanceType: ami.instanceType,
+        fallbackChain: ami.fallbackChain,
+      },
     ];
   }),
 );

@@ -55,7 +55,10 @@ export function parseCommandArgs<S extends OptionSpecs>(
   const count = parsed.positionals.length;
   if (count < positionals.min) throw new UsageError(`missing ${positionals.names}`);
   if (count > positionals.max) {
-    const extra = parsed.positionals.slice(positionals.max).map((p) => `"${p}"`).join(", ");
+    const extra = parsed.positionals
+      .slice(positionals.max)
+      .map((p) => `"${p}"`)
+      .join(", ");
     throw new UsageError(`unexpected argument${count - positionals.max > 1 ? "s" : ""} ${extra}`);
   }
   return { values: parsed.values as ParsedValues<S>, positionals: parsed.positionals };
@@ -94,13 +97,16 @@ export function parseInstanceType(value: string | undefined): string | undefined
 
 export function checkRegion(region: string, flag = "--region"): string {
   if (isKnownRegion(region)) return region;
-  throw new UsageError(`${flag} ${region} is not a known AWS region; expected one of ${KNOWN_REGIONS.slice(0, 6).join(", ")}, …`);
+  throw new UsageError(
+    `${flag} ${region} is not a known AWS region; expected one of ${KNOWN_REGIONS.slice(0, 6).join(", ")}, …`,
+  );
 }
 
 /** Split "a,b, c" into a list, rejecting empty entries and unknown regions. */
 export function parseRegionList(value: string): string[] {
   const regions = value.split(",").map((r) => r.trim());
-  if (regions.some((r) => r === "")) throw new UsageError(`--regions "${value}" has an empty entry; write e.g. us-east-1,eu-west-1`);
+  if (regions.some((r) => r === ""))
+    throw new UsageError(`--regions "${value}" has an empty entry; write e.g. us-east-1,eu-west-1`);
   for (const region of regions) checkRegion(region, "--regions:");
   return [...new Set(regions)];
 }

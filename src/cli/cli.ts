@@ -61,7 +61,8 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       }
       const words = [...match.consumed, rest[match.consumed.length]].filter((w) => w !== undefined);
       const known = commands.filter((c) => match.consumed.every((w, i) => c.path[i] === w));
-      const what = match.consumed.length > 0 && rest.length === match.consumed.length ? "incomplete command" : "unknown command";
+      const what =
+        match.consumed.length > 0 && rest.length === match.consumed.length ? "incomplete command" : "unknown command";
       if (globals.help && what === "incomplete command") {
         stdout.write(formatGeneralHelp(known));
         return EXIT.ok;
@@ -76,7 +77,8 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       return EXIT.ok;
     }
     for (const dir of globals.templatesDirs) {
-      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--templates-dir ${dir} is not a directory`);
+      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+        throw new UsageError(`--templates-dir ${dir} is not a directory`);
     }
     if (globals.json) commandArgs.push("--json");
     const defaultRegion =
@@ -102,7 +104,12 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
 }
 
 /** Maps an error to its exit code and prints it: the message, and the stack only with CWS_DEBUG=1. */
-export function reportError(error: unknown, stderr: NodeJS.WritableStream, command: CliCommand | undefined, debug: boolean): number {
+export function reportError(
+  error: unknown,
+  stderr: NodeJS.WritableStream,
+  command: CliCommand | undefined,
+  debug: boolean,
+): number {
   if (error instanceof UsageError) {
     stderr.write(`cws: ${error.message}\nusage: ${command?.usage ?? GLOBAL_USAGE}\n`);
     return EXIT.invalidInput;
@@ -115,7 +122,10 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream, comma
     stderr.write(`cws: ${error.message}\n`);
     return EXIT.invalidInput;
   }
-  const message = error instanceof Error ? `${error.name && error.name !== "Error" ? `${error.name}: ` : ""}${error.message}` : String(error);
+  const message =
+    error instanceof Error
+      ? `${error.name && error.name !== "Error" ? `${error.name}: ` : ""}${error.message}`
+      : String(error);
   stderr.write(`cws: ${message}\n`);
   if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
   else stderr.write("(set CWS_DEBUG=1 for the stack trace)\n");
@@ -135,7 +145,9 @@ function checkRegionSource(region: string, fromFlag: boolean): string {
   try {
     return checkRegion(region);
   } catch {
-    throw new UsageError(`the environment's region "${region}" (AWS_REGION, AWS_DEFAULT_REGION or profile) is not a known AWS region`);
+    throw new UsageError(
+      `the environment's region "${region}" (AWS_REGION, AWS_DEFAULT_REGION or profile) is not a known AWS region`,
+    );
   }
 }
 
@@ -168,7 +180,10 @@ export function extractGlobalOptions(argv: readonly string[]): { globals: Global
       rest.push(token);
       continue;
     }
-    const [flag, inline] = token.startsWith("--") && token.includes("=") ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)] : [token, undefined];
+    const [flag, inline] =
+      token.startsWith("--") && token.includes("=")
+        ? [token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)]
+        : [token, undefined];
     if (flag === "--templates-dir") {
       const [value, next] = valueOf(flag, i, inline);
       globals.templatesDirs.push(value);
@@ -203,13 +218,17 @@ export function matchCommand(
 ): { command?: CliCommand; consumed: string[] } {
   let best: CliCommand | undefined;
   for (const command of commands) {
-    if (command.path.every((word, i) => args[i] === word) && (!best || command.path.length > best.path.length)) best = command;
+    if (command.path.every((word, i) => args[i] === word) && (!best || command.path.length > best.path.length))
+      best = command;
   }
   if (best) return { command: best, consumed: best.path };
   // How far the words go into some command's path: "ami" alone is a group, not a command.
   const consumed: string[] = [];
   for (let i = 0; i < args.length; i++) {
-    if (commands.some((c) => c.path.length > i + 1 && consumed.every((w, j) => c.path[j] === w) && c.path[i] === args[i])) consumed.push(args[i]);
+    if (
+      commands.some((c) => c.path.length > i + 1 && consumed.every((w, j) => c.path[j] === w) && c.path[i] === args[i])
+    )
+      consumed.push(args[i]);
     else break;
   }
   return { consumed };
@@ -231,7 +250,9 @@ export function formatGeneralHelp(commands: readonly CliCommand[]): string {
     "",
     "Commands:",
     formatTable(
-      [...commands].sort((a, b) => a.path.join(" ").localeCompare(b.path.join(" "))).map((c) => [c.path.join(" "), c.summary]),
+      [...commands]
+        .sort((a, b) => a.path.join(" ").localeCompare(b.path.join(" ")))
+        .map((c) => [c.path.join(" "), c.summary]),
       "  ",
     ),
     "",

@@ -13,7 +13,14 @@ export interface Style {
 }
 export const PLAIN: Style = { color: false };
 
-const ANSI = { reset: "\x1b[0m", bold: "\x1b[1m", dim: "\x1b[2m", red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m" };
+const ANSI = {
+  reset: "\x1b[0m",
+  bold: "\x1b[1m",
+  dim: "\x1b[2m",
+  red: "\x1b[31m",
+  green: "\x1b[32m",
+  yellow: "\x1b[33m",
+};
 type Paint = keyof typeof ANSI;
 export function paint(style: Style, colour: Exclude<Paint, "reset">, text: string): string {
   return style.color ? `${ANSI[colour]}${text}${ANSI.reset}` : text;
@@ -35,7 +42,9 @@ export function formatTable(rows: string[][], indent = ""): string {
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, displayWidth(cell))));
   return rows
     .map((row) => {
-      const cells = row.map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(widths[i] - displayWidth(cell))));
+      const cells = row.map((cell, i) =>
+        i === row.length - 1 ? cell : cell + " ".repeat(widths[i] - displayWidth(cell)),
+      );
       return (indent + cells.join("  ")).trimEnd();
     })
     .join("\n");
@@ -105,11 +114,19 @@ export function describeOutcome(result: ResolutionResult): string {
     case "failed":
       return `unresolvable: no tier produced a usable image under strategy ${result.strategy} (see the fallback chain)`;
     case "fallback_script":
-      return "script provisioning (user data from the template; no AMI of ours)" + (result.amiId ? ` on base image ${result.amiId}` : "");
+      return (
+        "script provisioning (user data from the template; no AMI of ours)" +
+        (result.amiId ? ` on base image ${result.amiId}` : "")
+      );
     case "cross_region": {
       const plan = result.copyPlan;
-      const from = plan ? `${plan.sourceAmiId} in ${plan.sourceRegion}` : `${result.amiId ?? "?"} in ${result.sourceRegion ?? "?"}`;
-      return `copy needed: ${from} → ${result.region}` + (plan && !plan.consented ? " (not consented: pass --allow-copy)" : "");
+      const from = plan
+        ? `${plan.sourceAmiId} in ${plan.sourceRegion}`
+        : `${result.amiId ?? "?"} in ${result.sourceRegion ?? "?"}`;
+      return (
+        `copy needed: ${from} → ${result.region}` +
+        (plan && !plan.consented ? " (not consented: pass --allow-copy)" : "")
+      );
     }
     default:
       return `AMI ${result.amiId ?? "?"} (via ${result.method})`;
@@ -133,7 +150,12 @@ export function formatCost(cost: CostEstimate, style: Style = PLAIN, indent = ""
     [
       ["Instance", `${cost.instanceType} in ${cost.region}`],
       ["Hourly", `${hourly} (estimate, on-demand)`],
-      ["Setup", cost.setupMinutes === 0 ? "none on this path" : `${cost.setupMinutes} min, ${formatUsd(cost.setupCostUsd)} (estimate)`],
+      [
+        "Setup",
+        cost.setupMinutes === 0
+          ? "none on this path"
+          : `${cost.setupMinutes} min, ${formatUsd(cost.setupCostUsd)} (estimate)`,
+      ],
       ["Copy", cost.copyCostUsd === undefined ? undefined : `${formatUsd(cost.copyCostUsd)} one-off (estimate)`],
       ["Compare", cost.comparison],
       ["Source", paint(style, "dim", `${cost.label} [${cost.source.name}, ${cost.source.date}]`)],
@@ -186,11 +208,23 @@ export function formatRegionRow(entry: RegionOutcome, style: Style = PLAIN): str
   const r = entry;
   switch (r.method) {
     case "failed": {
-      const last = [...r.fallbackChain].reverse().find((s) => s.outcome === "rejected" || s.outcome === "error" || s.outcome === "not_found");
-      return [paint(style, "red", "✗"), r.region, "failed", last ? `${last.tier}: ${last.detail}` : "no tier produced an image"];
+      const last = [...r.fallbackChain]
+        .reverse()
+        .find((s) => s.outcome === "rejected" || s.outcome === "error" || s.outcome === "not_found");
+      return [
+        paint(style, "red", "✗"),
+        r.region,
+        "failed",
+        last ? `${last.tier}: ${last.detail}` : "no tier produced an image",
+      ];
     }
     case "fallback_script":
-      return [paint(style, "yellow", "~"), r.region, "script", `${formatDuration(r.estimatedLaunchSeconds)} setup (estimate), ${r.instanceType}`];
+      return [
+        paint(style, "yellow", "~"),
+        r.region,
+        "script",
+        `${formatDuration(r.estimatedLaunchSeconds)} setup (estimate), ${r.instanceType}`,
+      ];
     case "cross_region": {
       const plan = r.copyPlan;
       const detail = plan
@@ -227,12 +261,17 @@ export function formatTestReport(template: string, entries: readonly RegionOutco
   const s = summariseRegions(entries);
   const parts = [`${s.ami} AMI`, `${s.script} script fallback`, `${s.copy} copy needed`, `${s.failed} failed`];
   if (s.errors > 0) parts.push(`${s.errors} error${s.errors > 1 ? "s" : ""}`);
-  return [
-    `Template ${template} in ${s.total} region${s.total === 1 ? "" : "s"}:`,
-    formatTable(entries.map((e) => formatRegionRow(e, style)), "  "),
-    "",
-    `${s.total} regions: ${parts.join(", ")}`,
-  ].join("\n") + "\n";
+  return (
+    [
+      `Template ${template} in ${s.total} region${s.total === 1 ? "" : "s"}:`,
+      formatTable(
+        entries.map((e) => formatRegionRow(e, style)),
+        "  ",
+      ),
+      "",
+      `${s.total} regions: ${parts.join(", ")}`,
+    ].join("\n") + "\n"
+  );
 }
 
 /** One table of images with owner, architecture, creation date, state and trust; notes after it. */
@@ -246,20 +285,32 @@ export function formatImageList(
   const lines = [title];
   if (listing.images.length === 0) lines.push("  (none)");
   else {
-    const header = ["AMI", "OWNER", "ARCH", "CREATED", "STATE", "TRUSTED", "SOURCE", "NAME"].map((h) => paint(style, "dim", h));
+    const header = ["AMI", "OWNER", "ARCH", "CREATED", "STATE", "TRUSTED", "SOURCE", "NAME"].map((h) =>
+      paint(style, "dim", h),
+    );
     const rows = listing.images.map((image) => [
       image.amiId,
       image.ownerId ?? "-",
       image.architecture ?? "-",
       image.creationDate ? image.creationDate.slice(0, 10) : "-",
-      !image.exists ? paint(style, "red", "missing") : image.deprecated ? paint(style, "yellow", `${image.state ?? "?"}, deprecated`) : (image.state ?? "?"),
+      !image.exists
+        ? paint(style, "red", "missing")
+        : image.deprecated
+          ? paint(style, "yellow", `${image.state ?? "?"}, deprecated`)
+          : (image.state ?? "?"),
       image.trusted ? paint(style, "green", "yes") : paint(style, "red", "no"),
-      image.source === "ami_mappings" || image.source === "ssm_parameter" ? `${image.source}: ${image.via}` : image.source,
+      image.source === "ami_mappings" || image.source === "ssm_parameter"
+        ? `${image.source}: ${image.via}`
+        : image.source,
       image.name ?? "",
     ]);
     lines.push(formatTable([header, ...rows], "  "));
     // Searches are long; each is printed once under the table instead of in every row.
-    const searches = new Set(listing.images.filter((i) => i.source === "ami_search" || i.source === "marketplace_search").map((i) => `${i.source}: ${i.via}`));
+    const searches = new Set(
+      listing.images
+        .filter((i) => i.source === "ami_search" || i.source === "marketplace_search")
+        .map((i) => `${i.source}: ${i.via}`),
+    );
     for (const search of searches) lines.push(`  searched ${search}`);
     const untrusted = new Map(listing.images.filter((i) => i.exists && !i.trusted).map((i) => [i.amiId, i.trust]));
     for (const [amiId, trust] of untrusted) lines.push(`  ${paint(style, "red", "✗")} ${amiId}: ${trust}`);
@@ -294,7 +345,9 @@ export interface ImageInfo {
 }
 
 export function formatImageInfo(info: ImageInfo, style: Style = PLAIN): string {
-  const deprecation = info.deprecationTime ? `${info.deprecationTime}${info.deprecated ? paint(style, "yellow", " (deprecated)") : " (scheduled)"}` : "none";
+  const deprecation = info.deprecationTime
+    ? `${info.deprecationTime}${info.deprecated ? paint(style, "yellow", " (deprecated)") : " (scheduled)"}`
+    : "none";
   const lines = [
     formatFields([
       ["AMI", paint(style, "bold", info.amiId)],
@@ -313,10 +366,28 @@ export function formatImageInfo(info: ImageInfo, style: Style = PLAIN): string {
     ]),
   ];
   if (info.snapshots.length > 0) {
-    lines.push("", "Snapshots:", formatTable(info.snapshots.map((s) => [s.deviceName ?? "?", s.snapshotId ?? "(none)", s.sizeGb === undefined ? "?" : `${s.sizeGb} GB`, s.volumeType ?? ""]), "  "));
+    lines.push(
+      "",
+      "Snapshots:",
+      formatTable(
+        info.snapshots.map((s) => [
+          s.deviceName ?? "?",
+          s.snapshotId ?? "(none)",
+          s.sizeGb === undefined ? "?" : `${s.sizeGb} GB`,
+          s.volumeType ?? "",
+        ]),
+        "  ",
+      ),
+    );
   }
   const tags = Object.entries(info.tags).sort(([a], [b]) => a.localeCompare(b));
   lines.push("", tags.length ? "Tags:" : "Tags: none");
-  if (tags.length) lines.push(formatTable(tags.map(([k, v]) => [k, v]), "  "));
+  if (tags.length)
+    lines.push(
+      formatTable(
+        tags.map(([k, v]) => [k, v]),
+        "  ",
+      ),
+    );
   return lines.join("\n") + "\n";
 }

@@ -44,7 +44,12 @@ export interface ImageListing {
  * here are the resolver's (owners always given, same filters) minus the architecture/state filters, so refused
  * images are visible too.
  */
-export async function listTemplateImages(template: Template, region: string, clients: AwsClients, now = new Date()): Promise<ImageListing> {
+export async function listTemplateImages(
+  template: Template,
+  region: string,
+  clients: AwsClients,
+  now = new Date(),
+): Promise<ImageListing> {
   const config = template.ami_config;
   const cache = new ImageCache({ ttlMs: 0 });
   const ec2 = clients.ec2(region);
@@ -55,13 +60,22 @@ export async function listTemplateImages(template: Template, region: string, cli
   if (!config) notes.push(`template ${template.name} has no ami_config: it always uses script provisioning`);
   for (const [mappedRegion, entry] of Object.entries(config?.ami_mappings ?? {})) {
     if (mappedRegion !== region) continue;
-    if (typeof entry === "string") pending.push({ source: "ami_mappings", via: `ami_mappings.${region}`, amiId: entry });
-    else for (const arch of ARCHITECTURES) if (entry[arch]) pending.push({ source: "ami_mappings", via: `ami_mappings.${region}.${arch}`, amiId: entry[arch]! });
+    if (typeof entry === "string")
+      pending.push({ source: "ami_mappings", via: `ami_mappings.${region}`, amiId: entry });
+    else
+      for (const arch of ARCHITECTURES)
+        if (entry[arch])
+          pending.push({ source: "ami_mappings", via: `ami_mappings.${region}.${arch}`, amiId: entry[arch]! });
   }
   if (config?.ami_mappings && !(region in config.ami_mappings)) notes.push(`ami_mappings has no entry for ${region}`);
 
   const parameter = config?.ssm_parameter;
-  const parameterNames = parameter === undefined ? [] : typeof parameter === "string" ? [parameter] : ARCHITECTURES.map((a) => parameter[a]).filter((n): n is string => !!n);
+  const parameterNames =
+    parameter === undefined
+      ? []
+      : typeof parameter === "string"
+        ? [parameter]
+        : ARCHITECTURES.map((a) => parameter[a]).filter((n): n is string => !!n);
   for (const name of parameterNames) {
     const value = await cache.getParameter(clients.ssm(region), name);
     if (value === undefined) notes.push(`ssm_parameter ${name} not found in ${region}`);
@@ -73,7 +87,8 @@ export async function listTemplateImages(template: Template, region: string, cli
     const filters = [];
     if (search.name_pattern) filters.push({ Name: "name", Values: [search.name_pattern] });
     if (search.architecture) filters.push({ Name: "architecture", Values: search.architecture });
-    for (const [key, value] of Object.entries(search.required_tags ?? {})) filters.push({ Name: `tag:${key}`, Values: [value] });
+    for (const [key, value] of Object.entries(search.required_tags ?? {}))
+      filters.push({ Name: `tag:${key}`, Values: [value] });
     if (search.version_tag) filters.push({ Name: "tag:Version", Values: [search.version_tag] });
     const via = `owners [${search.owners.join(", ")}]${filters.map((f) => ` ${f.Name}=${f.Values.join("|")}`).join("")}`;
     const minDate = search.min_creation_date ? Date.parse(search.min_creation_date) : undefined;
@@ -87,7 +102,10 @@ export async function listTemplateImages(template: Template, region: string, cli
   if (market) {
     const sellers = (config?.trusted_owners ?? []).filter((o) => ACCOUNT_ID_PATTERN.test(o));
     const owners = [MARKETPLACE_OWNER_ALIAS, ...new Set(sellers)];
-    const found = await cache.searchImages(ec2, { owners, filters: [{ Name: "product-code", Values: [market.product_code] }] });
+    const found = await cache.searchImages(ec2, {
+      owners,
+      filters: [{ Name: "product-code", Values: [market.product_code] }],
+    });
     for (const image of found) {
       if ((image.ProductCodes ?? []).some((c) => c.ProductCodeId === market.product_code)) {
         searched.push({ source: "marketplace_search", via: `product code ${market.product_code}`, image });
@@ -101,7 +119,19 @@ export async function listTemplateImages(template: Template, region: string, cli
     rows.push(await toRow(entry.source, entry.via, entry.amiId, image, template, cache, clients, region, now));
   }
   for (const entry of searched) {
-    rows.push(await toRow(entry.source, entry.via, entry.image.ImageId ?? "?", entry.image, template, cache, clients, region, now));
+    rows.push(
+      await toRow(
+        entry.source,
+        entry.via,
+        entry.image.ImageId ?? "?",
+        entry.image,
+        template,
+        cache,
+        clients,
+        region,
+        now,
+      ),
+    );
   }
   return { template: template.name, region, images: rows, notes };
 }
@@ -115,10 +145,21 @@ export async function listOwnImages(region: string, clients: AwsClients, now = n
     images.push(...(page.Images ?? []));
     token = page.NextToken;
   } while (token);
-  images.sort((a, b) => (b.CreationDate ?? "").localeCompare(a.CreationDate ?? "") || (b.ImageId ?? "").localeCompare(a.ImageId ?? ""));
+  images.sort(
+    (a, b) =>
+      (b.CreationDate ?? "").localeCompare(a.CreationDate ?? "") || (b.ImageId ?? "").localeCompare(a.ImageId ?? ""),
+  );
   return {
     region,
-    images: images.map((image) => ({ ...imageFields(image, now), source: "self", via: "Owners=self", amiId: image.ImageId ?? "?", exists: true, trusted: true, trust: "owned by this account" })),
+    images: images.map((image) => ({
+      ...imageFields(image, now),
+      source: "self",
+      via: "Owners=self",
+      amiId: image.ImageId ?? "?",
+      exists: true,
+      trusted: true,
+      trust: "owned by this account",
+    })),
     notes: [],
   };
 }
@@ -134,12 +175,23 @@ async function toRow(
   region: string,
   now: Date,
 ): Promise<ImageRow> {
-  if (!image) return { source, via, amiId, exists: false, deprecated: false, trusted: false, trust: `does not exist in ${region}` };
+  if (!image)
+    return {
+      source,
+      via,
+      amiId,
+      exists: false,
+      deprecated: false,
+      trusted: false,
+      trust: `does not exist in ${region}`,
+    };
   const trustedOwners = template.ami_config?.trusted_owners;
   let trusted: boolean;
   let trust: string;
   if (trustedOwners && trustedOwners.length > 0) {
-    const ownedBySelf = trustedOwners.includes("self") ? await cache.isOwnedBySelf(clients.ec2(region), amiId) : undefined;
+    const ownedBySelf = trustedOwners.includes("self")
+      ? await cache.isOwnedBySelf(clients.ec2(region), amiId)
+      : undefined;
     trusted = ownerIsTrusted(image, trustedOwners, ownedBySelf);
     trust = `owner ${image.OwnerId ?? "?"} ${trusted ? "in" : "not in"} trusted_owners [${trustedOwners.join(", ")}]`;
   } else {

@@ -29,7 +29,9 @@ export function resolveOptionsFromFlags(values: {
   "allow-copy"?: boolean;
 }): Omit<ResolveOptions, "region"> {
   if (values.size !== undefined && values["instance-type"] !== undefined) {
-    throw new UsageError("give --size or --instance-type, not both: --instance-type pins one type, --size picks one per region");
+    throw new UsageError(
+      "give --size or --instance-type, not both: --instance-type pins one type, --size picks one per region",
+    );
   }
   const options: Omit<ResolveOptions, "region"> = {};
   const architecture = parseArchitecture(values.arch);

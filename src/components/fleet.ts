@@ -22,21 +22,37 @@ const entryFields = {
   }),
   /** A shipped template name, a path to a template file (relative to the fleet file), or an inline template. */
   template: z.union([nonEmpty, z.record(z.string(), z.unknown())], {
-    error: "template is a template name (e.g. python-ml), a path to a template YAML file, or an inline template mapping",
+    error:
+      "template is a template name (e.g. python-ml), a path to a template YAML file, or an inline template mapping",
   }),
   region: z
     .string()
-    .refine(isKnownRegion, { error: (issue) => `unknown region "${String(issue.input)}"; expected one of ${KNOWN_REGIONS.slice(0, 6).join(", ")}, …` })
+    .refine(isKnownRegion, {
+      error: (issue) =>
+        `unknown region "${String(issue.input)}"; expected one of ${KNOWN_REGIONS.slice(0, 6).join(", ")}, …`,
+    })
     .optional(),
   size: z.enum(SIZES).optional(),
-  instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'an instance type such as "m7i.large"' }).optional(),
+  instanceType: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'an instance type such as "m7i.large"' })
+    .optional(),
   architecture: z.enum(ARCHITECTURES).optional(),
   owner: nonEmpty.optional(),
   project: nonEmpty.optional(),
   allowedCidrs: z
-    .array(z.string().refine(isIpv4Cidr, { error: (issue) => `"${String(issue.input)}" is not an IPv4 CIDR block; write e.g. "203.0.113.0/24"` }))
+    .array(
+      z
+        .string()
+        .refine(isIpv4Cidr, {
+          error: (issue) => `"${String(issue.input)}" is not an IPv4 CIDR block; write e.g. "203.0.113.0/24"`,
+        }),
+    )
     .optional(),
-  subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, { error: 'a subnet id such as "subnet-0abc1234"' }).optional(),
+  subnetId: z
+    .string()
+    .regex(/^subnet-[0-9a-f]+$/, { error: 'a subnet id such as "subnet-0abc1234"' })
+    .optional(),
   keyName: nonEmpty.optional(),
   strategy: z.enum(STRATEGIES).optional(),
   refresh: z.enum(REFRESH_MODES).optional(),
@@ -75,7 +91,9 @@ export class FleetConfigError extends Error {
     readonly source: string,
     readonly issues: FleetIssue[],
   ) {
-    super(`${source}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the fleet:\n${issues.map((issue) => `  ${formatFleetIssue(issue)}`).join("\n")}`);
+    super(
+      `${source}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the fleet:\n${issues.map((issue) => `  ${formatFleetIssue(issue)}`).join("\n")}`,
+    );
     this.name = "FleetConfigError";
   }
 }
@@ -90,7 +108,13 @@ interface Located {
   file?: string;
 }
 
-function issueAt(located: Located, fullPath: TemplatePath, message: string, entryName?: string, anchor: "value" | "key" = "value"): FleetIssue {
+function issueAt(
+  located: Located,
+  fullPath: TemplatePath,
+  message: string,
+  entryName?: string,
+  anchor: "value" | "key" = "value",
+): FleetIssue {
   const label = formatPath(fullPath) + (entryName ? ` (${entryName})` : "");
   const issue: FleetIssue = { path: label, message };
   if (located.yaml && located.file) {
@@ -108,7 +132,15 @@ function zodIssues(error: z.ZodError, base: TemplatePath, located: Located, entr
     const at = [...base, ...(issue.path as (string | number)[])];
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        issues.push(issueAt(located, [...at, key], `unknown field; expected one of ${Object.keys(entryFields).join(", ")}`, entryName, "key"));
+        issues.push(
+          issueAt(
+            located,
+            [...at, key],
+            `unknown field; expected one of ${Object.keys(entryFields).join(", ")}`,
+            entryName,
+            "key",
+          ),
+        );
       }
       continue;
     }
@@ -126,19 +158,27 @@ function zodIssues(error: z.ZodError, base: TemplatePath, located: Located, entr
  */
 export function parseFleet(
   raw: unknown,
-  options: { source: string; base?: TemplatePath; defaults?: FleetDefaults; located?: Located } = { source: "cloudworkstation:fleet" },
+  options: { source: string; base?: TemplatePath; defaults?: FleetDefaults; located?: Located } = {
+    source: "cloudworkstation:fleet",
+  },
 ): FleetEntry[] {
   const base = options.base ?? ["fleet"];
   const located = options.located ?? {};
   if (!Array.isArray(raw)) {
-    throw new FleetConfigError(options.source, [issueAt(located, base, "must be a list of workstations, each with at least name and template")]);
+    throw new FleetConfigError(options.source, [
+      issueAt(located, base, "must be a list of workstations, each with at least name and template"),
+    ]);
   }
-  if (raw.length === 0) throw new FleetConfigError(options.source, [issueAt(located, base, "list at least one workstation")]);
+  if (raw.length === 0)
+    throw new FleetConfigError(options.source, [issueAt(located, base, "list at least one workstation")]);
   const issues: FleetIssue[] = [];
   const entries: FleetEntry[] = [];
   const firstIndexByName = new Map<string, number>();
   raw.forEach((item, index) => {
-    const name = item && typeof item === "object" && typeof (item as { name?: unknown }).name === "string" ? (item as { name: string }).name : undefined;
+    const name =
+      item && typeof item === "object" && typeof (item as { name?: unknown }).name === "string"
+        ? (item as { name: string }).name
+        : undefined;
     const merged = mergeDefaults(item, options.defaults);
     const parsed = fleetEntrySchema.safeParse(merged);
     if (!parsed.success) {
@@ -147,7 +187,14 @@ export function parseFleet(
     }
     const first = firstIndexByName.get(parsed.data.name);
     if (first !== undefined) {
-      issues.push(issueAt(located, [...base, index, "name"], `duplicate name "${parsed.data.name}" (also ${formatPath([...base, first])}); every workstation needs its own name`, name));
+      issues.push(
+        issueAt(
+          located,
+          [...base, index, "name"],
+          `duplicate name "${parsed.data.name}" (also ${formatPath([...base, first])}); every workstation needs its own name`,
+          name,
+        ),
+      );
       return;
     }
     firstIndexByName.set(parsed.data.name, index);
@@ -160,7 +207,10 @@ export function parseFleet(
 function mergeDefaults(item: unknown, defaults: FleetDefaults | undefined): unknown {
   if (!defaults || !item || typeof item !== "object" || Array.isArray(item)) return item;
   const entry = item as Record<string, unknown>;
-  const tags = defaults.tags || entry.tags ? { ...(defaults.tags ?? {}), ...((entry.tags as Record<string, string>) ?? {}) } : undefined;
+  const tags =
+    defaults.tags || entry.tags
+      ? { ...(defaults.tags ?? {}), ...((entry.tags as Record<string, string>) ?? {}) }
+      : undefined;
   return { ...defaults, ...entry, ...(tags ? { tags } : {}) };
 }
 
@@ -173,7 +223,12 @@ export function loadFleetFile(file: string, displayName = file): FleetEntry[] {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (error) {
-    throw new FleetConfigError(displayName, [{ path: "(file)", message: `cannot read the fleet file: ${(error as Error).message}; check cloudworkstation:fleetFile` }]);
+    throw new FleetConfigError(displayName, [
+      {
+        path: "(file)",
+        message: `cannot read the fleet file: ${(error as Error).message}; check cloudworkstation:fleetFile`,
+      },
+    ]);
   }
   return parseFleetYaml(text, displayName, path.dirname(path.resolve(file)));
 }
@@ -183,12 +238,26 @@ export function parseFleetYaml(text: string, file: string, baseDir?: string): Fl
   const parsed = parseYamlSource(text, file);
   const errors = parsed.issues.filter((issue) => issue.severity !== "warning");
   if (errors.length > 0) {
-    throw new FleetConfigError(file, errors.map((issue) => ({ path: formatPath(issue.path) || "(document)", message: issue.message, file, line: issue.line, column: issue.column })));
+    throw new FleetConfigError(
+      file,
+      errors.map((issue) => ({
+        path: formatPath(issue.path) || "(document)",
+        message: issue.message,
+        file,
+        line: issue.line,
+        column: issue.column,
+      })),
+    );
   }
   const located: Located = { yaml: parsed.yaml, file };
   const top = fleetFileSchema.safeParse(parsed.value);
   if (!top.success) throw new FleetConfigError(file, zodIssues(top.error, [], located));
-  const entries = parseFleet(top.data.workstations, { source: file, base: ["workstations"], defaults: top.data.defaults, located });
+  const entries = parseFleet(top.data.workstations, {
+    source: file,
+    base: ["workstations"],
+    defaults: top.data.defaults,
+    located,
+  });
   if (!baseDir) return entries;
   return entries.map((entry) =>
     typeof entry.template === "string" && /[\\/]|\.ya?ml$/.test(entry.template) && !path.isAbsolute(entry.template)

@@ -16,12 +16,17 @@ export const FLEET_FILE_CONFIG_KEY = "cloudworkstation:fleetFile";
  * The fleet: stack config `cloudworkstation:fleet` (a list), or the file named by `cloudworkstation:fleetFile`
  * (relative to the program directory). Throws pulumi.RunError with every problem (index, name, field, file:line).
  */
-export function readFleet(config: pulumi.Config = new pulumi.Config("cloudworkstation"), baseDir: string = process.cwd()): FleetEntry[] {
+export function readFleet(
+  config: pulumi.Config = new pulumi.Config("cloudworkstation"),
+  baseDir: string = process.cwd(),
+): FleetEntry[] {
   const file = config.get("fleetFile");
   const inline = config.getObject<unknown>("fleet");
   try {
     if (file !== undefined && inline !== undefined) {
-      throw new pulumi.RunError(`set ${FLEET_CONFIG_KEY} or ${FLEET_FILE_CONFIG_KEY}, not both: remove one with \`pulumi config rm\``);
+      throw new pulumi.RunError(
+        `set ${FLEET_CONFIG_KEY} or ${FLEET_FILE_CONFIG_KEY}, not both: remove one with \`pulumi config rm\``,
+      );
     }
     if (file !== undefined) return loadFleetFile(path.resolve(baseDir, file), file);
     if (inline === undefined) {
@@ -45,7 +50,10 @@ export interface FleetOptions {
 }
 
 /** One ResearchWorkstation per entry, named after the entry. */
-export function deployFleet(entries: readonly FleetEntry[], options: FleetOptions = {}): Record<string, ResearchWorkstation> {
+export function deployFleet(
+  entries: readonly FleetEntry[],
+  options: FleetOptions = {},
+): Record<string, ResearchWorkstation> {
   const workstations: Record<string, ResearchWorkstation> = {};
   for (const entry of entries) {
     workstations[entry.name] = new ResearchWorkstation(
@@ -86,7 +94,9 @@ export interface WorkstationSummary {
 }
 
 /** The stack output: name → what that workstation's user needs. */
-export function fleetOutputs(workstations: Record<string, ResearchWorkstation>): pulumi.Output<Record<string, WorkstationSummary>> {
+export function fleetOutputs(
+  workstations: Record<string, ResearchWorkstation>,
+): pulumi.Output<Record<string, WorkstationSummary>> {
   const entries = Object.entries(workstations).map(([name, workstation]) =>
     pulumi
       .all([
@@ -98,10 +108,21 @@ export function fleetOutputs(workstations: Record<string, ResearchWorkstation>):
         workstation.estimatedCostPerHour,
         workstation.connection,
       ])
-      .apply(([instanceId, amiId, resolutionMethod, fallbackChain, launchMode, estimatedCostPerHour, connection]) => [
-        name,
-        { instanceId, amiId, resolutionMethod, fallbackChain, launchMode, estimatedCostPerHour, connection } satisfies WorkstationSummary,
-      ] as const),
+      .apply(
+        ([instanceId, amiId, resolutionMethod, fallbackChain, launchMode, estimatedCostPerHour, connection]) =>
+          [
+            name,
+            {
+              instanceId,
+              amiId,
+              resolutionMethod,
+              fallbackChain,
+              launchMode,
+              estimatedCostPerHour,
+              connection,
+            } satisfies WorkstationSummary,
+          ] as const,
+      ),
   );
   return pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs));
 }

@@ -34,7 +34,10 @@ export function planRegions(regions: string[]): string[] {
 export function renderAmiMappings(entries: { region: string; architecture: string; amiId: string }[]): string {
   const mappings: Record<string, Record<string, string>> = {};
   for (const entry of [...entries].sort((a, b) => a.region.localeCompare(b.region))) {
-    mappings[entry.region] = { ...(mappings[entry.region] ?? {}), [entry.architecture === "arm64" ? "arm64" : "x86_64"]: entry.amiId };
+    mappings[entry.region] = {
+      ...(mappings[entry.region] ?? {}),
+      [entry.architecture === "arm64" ? "arm64" : "x86_64"]: entry.amiId,
+    };
   }
   return stringify({ ami_mappings: mappings }, { lineWidth: 0 });
 }
@@ -86,7 +89,11 @@ export class MultiRegionAmi extends pulumi.ComponentResource {
       );
     }
     const entries = pulumi.all(
-      regions.map((region) => pulumi.all([this.copies[region].amiId, this.copies[region].architecture]).apply(([amiId, architecture]) => ({ region, amiId, architecture }))),
+      regions.map((region) =>
+        pulumi
+          .all([this.copies[region].amiId, this.copies[region].architecture])
+          .apply(([amiId, architecture]) => ({ region, amiId, architecture })),
+      ),
     );
     this.amiIds = entries.apply((list) => Object.fromEntries(list.map((e) => [e.region, e.amiId])));
     this.amiMappings = entries.apply(renderAmiMappings);

@@ -144,14 +144,28 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     if (args.allowedCidrs) {
       const vpcId =
         args.vpcId ??
-        (args.subnetId !== undefined ? aws.ec2.getSubnetOutput({ id: args.subnetId }, { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) }).vpcId : undefined);
+        (args.subnetId !== undefined
+          ? aws.ec2.getSubnetOutput(
+              { id: args.subnetId },
+              { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) },
+            ).vpcId
+          : undefined);
       const group = new aws.ec2.SecurityGroup(
         `${name}-sg`,
         {
           description: `CloudWorkstation ${name} (template ${template.name}): template ports from allowed CIDRs`,
           ...(vpcId !== undefined ? { vpcId } : {}),
           ingress: ingressRules(template, args.allowedCidrs, { ssh: args.keyName !== undefined }),
-          egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"], description: "all outbound" }],
+          egress: [
+            {
+              protocol: "-1",
+              fromPort: 0,
+              toPort: 0,
+              cidrBlocks: ["0.0.0.0/0"],
+              ipv6CidrBlocks: ["::/0"],
+              description: "all outbound",
+            },
+          ],
           tags: { Name: `${name}-sg`, "cloudworkstation:workstation": name, ...(args.tags ?? {}) },
         },
         childOpts,
@@ -208,11 +222,18 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         ...(args.subnetId !== undefined ? { subnetId: args.subnetId } : {}),
         ...(securityGroupIds !== undefined ? { vpcSecurityGroupIds: securityGroupIds } : {}),
         ...(args.keyName !== undefined ? { keyName: args.keyName } : {}),
-        ...(args.associatePublicIpAddress !== undefined ? { associatePublicIpAddress: args.associatePublicIpAddress } : {}),
+        ...(args.associatePublicIpAddress !== undefined
+          ? { associatePublicIpAddress: args.associatePublicIpAddress }
+          : {}),
         iamInstanceProfile: instanceProfile,
         userData,
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
-        rootBlockDevice: { volumeType: "gp3", encrypted: true, volumeSize: rootVolumeSize(template, args.rootVolumeGb), deleteOnTermination: true },
+        rootBlockDevice: {
+          volumeType: "gp3",
+          encrypted: true,
+          volumeSize: rootVolumeSize(template, args.rootVolumeGb),
+          deleteOnTermination: true,
+        },
         tags,
         volumeTags: tags,
       },
@@ -235,7 +256,13 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     this.connection = pulumi
       .all([instance.id, instance.publicIp, instance.privateIp, this.region])
       .apply(([instanceId, publicIp, privateIp, regionName]) =>
-        connectionHints({ template, instanceId, region: regionName, host: publicIp || privateIp, keyName: args.keyName }),
+        connectionHints({
+          template,
+          instanceId,
+          region: regionName,
+          host: publicIp || privateIp,
+          keyName: args.keyName,
+        }),
       );
 
     this.registerOutputs({
@@ -260,7 +287,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     const options = { templatesDirs: args.templatesDirs, parameters: args.parameters };
     try {
       if (typeof args.template === "string") return loadTemplate(args.template, options).template;
-      if (args.template && typeof args.template === "object") return loadTemplateFromObject(args.template, options).template;
+      if (args.template && typeof args.template === "object")
+        return loadTemplateFromObject(args.template, options).template;
     } catch (error) {
       if (error instanceof TemplateError) {
         // The message lists every issue as file:line:column path: message.
@@ -284,7 +312,12 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
    * The region, validated against the instance-type choice as soon as it is known: a plain region is checked here
    * (so a size with no type in the region fails before anything is registered); a provider's region when it resolves.
    */
-  private workstationRegion(name: string, args: ResearchWorkstationArgs, template: Template, provider: aws.Provider | undefined): pulumi.Input<string> {
+  private workstationRegion(
+    name: string,
+    args: ResearchWorkstationArgs,
+    template: Template,
+    provider: aws.Provider | undefined,
+  ): pulumi.Input<string> {
     const fallback = chooseRegion({
       config: new pulumi.Config("aws").get("region"),
       environment: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
@@ -295,12 +328,18 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       return region;
     };
     if (typeof args.region === "string") return validate(chooseRegion({ arg: args.region }));
-    if (args.region !== undefined) return pulumi.output(args.region).apply((region) => validate(chooseRegion({ arg: region }) ?? fallback));
+    if (args.region !== undefined)
+      return pulumi.output(args.region).apply((region) => validate(chooseRegion({ arg: region }) ?? fallback));
     if (provider) return provider.region.apply((region) => validate(chooseRegion({ provider: region }) ?? fallback));
     return validate(fallback);
   }
 
-  private validateInstanceChoice(name: string, args: ResearchWorkstationArgs, template: Template, region: string): void {
+  private validateInstanceChoice(
+    name: string,
+    args: ResearchWorkstationArgs,
+    template: Template,
+    region: string,
+  ): void {
     try {
       selectInstanceType({
         region,
@@ -309,10 +348,13 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         architecture: args.architecture,
         preferredArchitecture: template.ami_config?.preferred_architecture,
         familyPreference: template.ami_config?.instance_family_preference,
-        defaults: template.instance_defaults ? { type: template.instance_defaults.type, size: template.instance_defaults.size } : undefined,
+        defaults: template.instance_defaults
+          ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
+          : undefined,
       });
     } catch (error) {
-      if (error instanceof InvalidInputError) throw new pulumi.ResourceError(`workstation "${name}" in ${region}: ${error.message}`, this);
+      if (error instanceof InvalidInputError)
+        throw new pulumi.ResourceError(`workstation "${name}" in ${region}: ${error.message}`, this);
       throw error;
     }
   }

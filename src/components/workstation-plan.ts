@@ -53,7 +53,10 @@ export function isIpv4Cidr(value: string): boolean {
  * The TCP ports a workstation listens on for people: `instance_defaults.ports`, every enabled service's port, and 22
  * when an SSH key is given. Sorted, unique.
  */
-export function ingressPorts(template: Pick<Template, "instance_defaults" | "services">, options: { ssh: boolean }): number[] {
+export function ingressPorts(
+  template: Pick<Template, "instance_defaults" | "services">,
+  options: { ssh: boolean },
+): number[] {
   const ports = new Set<number>(template.instance_defaults?.ports ?? []);
   for (const service of template.services ?? []) {
     if (service.enable !== false && service.port !== undefined) ports.add(service.port);
@@ -71,15 +74,25 @@ export interface IngressRule {
 }
 
 /** One ingress rule per port, from the allowed CIDR blocks only. */
-export function ingressRules(template: Pick<Template, "instance_defaults" | "services">, cidrs: readonly string[], options: { ssh: boolean }): IngressRule[] {
+export function ingressRules(
+  template: Pick<Template, "instance_defaults" | "services">,
+  cidrs: readonly string[],
+  options: { ssh: boolean },
+): IngressRule[] {
   const serviceByPort = new Map<number, string>();
-  for (const service of template.services ?? []) if (service.port !== undefined) serviceByPort.set(service.port, service.name);
+  for (const service of template.services ?? [])
+    if (service.port !== undefined) serviceByPort.set(service.port, service.name);
   return ingressPorts(template, options).map((port) => ({
     protocol: "tcp",
     fromPort: port,
     toPort: port,
     cidrBlocks: [...cidrs],
-    description: port === 22 && !serviceByPort.has(22) ? "SSH" : serviceByPort.has(port) ? `service ${serviceByPort.get(port)}` : `template port ${port}`,
+    description:
+      port === 22 && !serviceByPort.has(22)
+        ? "SSH"
+        : serviceByPort.has(port)
+          ? `service ${serviceByPort.get(port)}`
+          : `template port ${port}`,
   }));
 }
 
@@ -100,18 +113,34 @@ export function validateWorkstationArgs(args: {
 }): WorkstationArgErrors[] {
   const errors: WorkstationArgErrors[] = [];
   if (args.size !== undefined && args.instanceType !== undefined) {
-    errors.push({ field: "size", message: "give size or instanceType, not both: instanceType pins one type, size picks one per region and architecture" });
+    errors.push({
+      field: "size",
+      message:
+        "give size or instanceType, not both: instanceType pins one type, size picks one per region and architecture",
+    });
   }
   if (args.vpcSecurityGroupIds !== undefined && args.allowedCidrs !== undefined) {
-    errors.push({ field: "allowedCidrs", message: "give vpcSecurityGroupIds (your own groups) or allowedCidrs (the component makes a group), not both" });
+    errors.push({
+      field: "allowedCidrs",
+      message: "give vpcSecurityGroupIds (your own groups) or allowedCidrs (the component makes a group), not both",
+    });
   }
   for (const [index, cidr] of (args.allowedCidrs ?? []).entries()) {
     if (typeof cidr === "string" && !isIpv4Cidr(cidr)) {
-      errors.push({ field: `allowedCidrs[${index}]`, message: `"${cidr}" is not an IPv4 CIDR block; write e.g. "203.0.113.0/24" (or "198.51.100.7/32" for one address)` });
+      errors.push({
+        field: `allowedCidrs[${index}]`,
+        message: `"${cidr}" is not an IPv4 CIDR block; write e.g. "203.0.113.0/24" (or "198.51.100.7/32" for one address)`,
+      });
     }
   }
-  if (typeof args.rootVolumeGb === "number" && (!Number.isInteger(args.rootVolumeGb) || args.rootVolumeGb < 8 || args.rootVolumeGb > 16384)) {
-    errors.push({ field: "rootVolumeGb", message: `${args.rootVolumeGb} is not a root volume size; give whole GiB between 8 and 16384` });
+  if (
+    typeof args.rootVolumeGb === "number" &&
+    (!Number.isInteger(args.rootVolumeGb) || args.rootVolumeGb < 8 || args.rootVolumeGb > 16384)
+  ) {
+    errors.push({
+      field: "rootVolumeGb",
+      message: `${args.rootVolumeGb} is not a root volume size; give whole GiB between 8 and 16384`,
+    });
   }
   return errors;
 }
@@ -185,17 +214,22 @@ export function amiPathBootScript(template: Pick<Template, "name" | "users" | "s
   ];
   for (const user of users) {
     const groups = user.groups ?? [];
-    for (const group of groups) lines.push(`getent group ${shellQuote(group)} >/dev/null || groupadd ${shellQuote(group)}`);
+    for (const group of groups)
+      lines.push(`getent group ${shellQuote(group)} >/dev/null || groupadd ${shellQuote(group)}`);
     const options = [
       "-m",
       ...(user.shell ? ["-s", shellQuote(user.shell)] : []),
       ...(groups.length > 0 ? ["-G", shellQuote(groups.join(","))] : []),
     ];
-    lines.push(`id -u ${shellQuote(user.name)} >/dev/null 2>&1 || useradd ${options.join(" ")} ${shellQuote(user.name)}`);
+    lines.push(
+      `id -u ${shellQuote(user.name)} >/dev/null 2>&1 || useradd ${options.join(" ")} ${shellQuote(user.name)}`,
+    );
   }
   for (const service of services) {
     const unit = shellQuote(`${service.name}.service`);
-    lines.push(`if systemctl list-unit-files ${unit} >/dev/null 2>&1; then systemctl enable --now ${unit} || echo "could not start ${service.name}" >&2; fi`);
+    lines.push(
+      `if systemctl list-unit-files ${unit} >/dev/null 2>&1; then systemctl enable --now ${unit} || echo "could not start ${service.name}" >&2; fi`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

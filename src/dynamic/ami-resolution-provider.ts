@@ -197,10 +197,14 @@ class InputError extends Error {
 }
 
 /** The architecture the caller asked for, as the pin key sees it. Internal. Exported for testing. */
-export function requestedArchitecture(news: Pick<AmiResolutionInputs, "architecture" | "instanceType">, template: Template): string {
+export function requestedArchitecture(
+  news: Pick<AmiResolutionInputs, "architecture" | "instanceType">,
+  template: Template,
+): string {
   if (news.architecture) return news.architecture;
   if (news.instanceType) {
-    const { architectureOfInstanceType } = require("../resolver/instance-types") as typeof import("../resolver/instance-types");
+    const { architectureOfInstanceType } =
+      require("../resolver/instance-types") as typeof import("../resolver/instance-types");
     try {
       return architectureOfInstanceType(news.instanceType);
     } catch {
@@ -230,8 +234,15 @@ function inputsOnly(news: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function describeFailure(label: string, region: string, result: ResolutionResult, chain: string[], template: Template): string {
-  const source = "add an AMI source that exists in this region (ami_mappings, ssm_parameter, ami_search, marketplace_search)";
+function describeFailure(
+  label: string,
+  region: string,
+  result: ResolutionResult,
+  chain: string[],
+  template: Template,
+): string {
+  const source =
+    "add an AMI source that exists in this region (ami_mappings, ssm_parameter, ami_search, marketplace_search)";
   const todo =
     result.strategy === "ami_required"
       ? `${source}, allow a cross-region copy (allowCrossRegionCopy: true), or use strategy ami_preferred to allow script provisioning`
@@ -244,10 +255,17 @@ function describeFailure(label: string, region: string, result: ResolutionResult
 async function describeImage(clients: AwsClients, region: string, imageId: string): Promise<Image | undefined> {
   const { DescribeImagesCommand } = await import("@aws-sdk/client-ec2");
   try {
-    const { Images = [] } = await clients.ec2(region).send(new DescribeImagesCommand({ ImageIds: [imageId], IncludeDeprecated: true }));
+    const { Images = [] } = await clients
+      .ec2(region)
+      .send(new DescribeImagesCommand({ ImageIds: [imageId], IncludeDeprecated: true }));
     return Images.find((image) => image.ImageId === imageId);
   } catch (error) {
-    if (/InvalidAMIID\.(NotFound|Unavailable|Malformed)/.test(String((error as Error).name) + String((error as Error).message))) return undefined;
+    if (
+      /InvalidAMIID\.(NotFound|Unavailable|Malformed)/.test(
+        String((error as Error).name) + String((error as Error).message),
+      )
+    )
+      return undefined;
     throw error;
   }
 }
@@ -288,18 +306,34 @@ export async function check(
   if (hasUnknownResolutionInput(news)) return { inputs: news };
   const inputs = news as unknown as AmiResolutionInputs;
   if (typeof inputs.region !== "string" || inputs.region.length === 0) {
-    return { inputs: news, failures: [{ property: "region", reason: "region is required: the AWS region the workstation launches in, e.g. us-east-1" }] };
+    return {
+      inputs: news,
+      failures: [
+        {
+          property: "region",
+          reason: "region is required: the AWS region the workstation launches in, e.g. us-east-1",
+        },
+      ],
+    };
   }
   const refresh: RefreshMode = inputs.refresh ?? "pinned";
   if (refresh !== "pinned" && refresh !== "latest") {
-    return { inputs: news, failures: [{ property: "refresh", reason: `refresh must be "pinned" or "latest", got "${String(refresh)}"` }] };
+    return {
+      inputs: news,
+      failures: [{ property: "refresh", reason: `refresh must be "pinned" or "latest", got "${String(refresh)}"` }],
+    };
   }
 
   let loaded: LoadedTemplate;
   try {
     loaded = loadTemplateInput(inputs);
   } catch (error) {
-    return { inputs: news, failures: [{ property: error instanceof InputError ? error.property : "template", reason: templateErrorText(error) }] };
+    return {
+      inputs: news,
+      failures: [
+        { property: error instanceof InputError ? error.property : "template", reason: templateErrorText(error) },
+      ],
+    };
   }
   const { template, label } = loaded;
   const key = computePinKey({
@@ -316,11 +350,21 @@ export async function check(
   let decision = decidePin({ refresh, previous, pinKey: key, templateHash: hash });
   if (decision.keep && previous) {
     const image = await describeImage(clients, previous.region, previous.amiId);
-    decision = decidePin({ refresh, previous, pinKey: key, templateHash: hash, imageState: pinnedImageState(image, now) });
+    decision = decidePin({
+      refresh,
+      previous,
+      pinKey: key,
+      templateHash: hash,
+      imageState: pinnedImageState(image, now),
+    });
   }
 
   let resolved: AmiResolutionOutputs;
-  if (decision.keep && canonicalJson(olds.request ?? {}) === canonicalJson(request) && olds.templateName === template.name) {
+  if (
+    decision.keep &&
+    canonicalJson(olds.request ?? {}) === canonicalJson(request) &&
+    olds.templateName === template.name
+  ) {
     // Everything the resolution depends on is unchanged and the pinned AMI is still launchable: the old answer stands.
     resolved = pickOutputs(olds);
   } else {
@@ -328,18 +372,39 @@ export async function check(
     try {
       result = await resolve(template, inputs, clients, now);
     } catch (error) {
-      return { inputs: news, failures: [{ property: (error as { field?: string }).field ?? "template", reason: `${label} in ${inputs.region}: ${(error as Error).message}` }] };
+      return {
+        inputs: news,
+        failures: [
+          {
+            property: (error as { field?: string }).field ?? "template",
+            reason: `${label} in ${inputs.region}: ${(error as Error).message}`,
+          },
+        ],
+      };
     }
     const chain = formatChain(result.fallbackChain);
     if (result.method === "failed" || !result.amiId) {
-      return { inputs: news, failures: [{ property: "template", reason: describeFailure(label, inputs.region, result, chain, template) }] };
+      return {
+        inputs: news,
+        failures: [{ property: "template", reason: describeFailure(label, inputs.region, result, chain, template) }],
+      };
     }
     resolved = outputsOf(result, template, chain, key, hash, request);
     if (decision.keep && previous && resolved.architecture === olds.architecture) {
       // Only the instance type or size changed: keep the pinned AMI, take the new type and its price.
-      resolved = { ...pickOutputs(olds), instanceType: resolved.instanceType, estimatedCostPerHour: resolved.estimatedCostPerHour, costLabel: resolved.costLabel, costComparison: resolved.costComparison, request };
+      resolved = {
+        ...pickOutputs(olds),
+        instanceType: resolved.instanceType,
+        estimatedCostPerHour: resolved.estimatedCostPerHour,
+        costLabel: resolved.costLabel,
+        costComparison: resolved.costComparison,
+        request,
+      };
     } else if (decision.keep && previous) {
-      resolved.fallbackChain = [`↻ re-resolved: the new instance type runs ${resolved.architecture}, the pinned ${previous.amiId} is ${String(olds.architecture)}`, ...chain];
+      resolved.fallbackChain = [
+        `↻ re-resolved: the new instance type runs ${resolved.architecture}, the pinned ${previous.amiId} is ${String(olds.architecture)}`,
+        ...chain,
+      ];
     } else if (!decision.keep && decision.why) {
       resolved.fallbackChain = [decision.why, ...chain];
     } else if (refresh === "latest" && previous && previous.amiId !== resolved.resolvedAmiId) {
@@ -369,7 +434,12 @@ function templateErrorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function resolve(template: Template, inputs: AmiResolutionInputs, clients: AwsClients, now: Date): Promise<ResolutionResult> {
+async function resolve(
+  template: Template,
+  inputs: AmiResolutionInputs,
+  clients: AwsClients,
+  now: Date,
+): Promise<ResolutionResult> {
   const { resolveAmi } = require("../resolver") as typeof import("../resolver");
   const options: ResolveOptions = {
     region: inputs.region,
@@ -400,7 +470,8 @@ function outputsOf(
     instanceType: result.instanceType,
     userData: result.userData ?? null,
     estimatedLaunchSeconds: result.estimatedLaunchSeconds,
-    sourceRegion: result.method === "cross_region" ? (result.sourceRegion ?? result.copyPlan?.sourceRegion ?? null) : null,
+    sourceRegion:
+      result.method === "cross_region" ? (result.sourceRegion ?? result.copyPlan?.sourceRegion ?? null) : null,
     strategy: result.strategy,
     templateName: template.name,
     templateVersion: template.version ?? null,
@@ -459,7 +530,8 @@ export function diff(olds: Record<string, unknown>, news: Record<string, unknown
   const resolved = typeof news.resolvedAmiId === "string";
   for (const key of REPLACE_KEYS) {
     const next = news[key];
-    if (next !== undefined && !containsUnknown(next) && canonicalJson(next) !== canonicalJson(olds[key])) replaces.add(key);
+    if (next !== undefined && !containsUnknown(next) && canonicalJson(next) !== canonicalJson(olds[key]))
+      replaces.add(key);
   }
   // Where the template was found (a path, a directory list, an inline object, parameters) is not a change by itself:
   // what it says is in templateHash/pinKey and the resolution. Otherwise a checkout at another path (CI vs a laptop)
@@ -481,9 +553,16 @@ export const DEFAULT_COPY_TIMEOUT_SECONDS = 3600;
 const COPY_POLL_MS = 15_000;
 
 /** Makes the consented cross-region copy (never in check), waits until it is available, and records it. */
-async function ensureCopy(state: AmiResolutionState, clients: AwsClients, pollMs = COPY_POLL_MS): Promise<AmiResolutionState> {
+async function ensureCopy(
+  state: AmiResolutionState,
+  clients: AwsClients,
+  pollMs = COPY_POLL_MS,
+): Promise<AmiResolutionState> {
   if (!state.copyPending) return state;
-  if (!state.sourceRegion) throw new Error(`AmiResolution: a cross-region copy of ${state.resolvedAmiId} is pending but its source region is not recorded`);
+  if (!state.sourceRegion)
+    throw new Error(
+      `AmiResolution: a cross-region copy of ${state.resolvedAmiId} is pending but its source region is not recorded`,
+    );
   const sourceRegion = state.sourceRegion;
   const existing = await findOurCopy(clients, state);
   const ec2 = await import("@aws-sdk/client-ec2");
@@ -491,7 +570,10 @@ async function ensureCopy(state: AmiResolutionState, clients: AwsClients, pollMs
   let copyId = existing?.ImageId;
   if (!copyId) {
     const { createHash } = await import("node:crypto");
-    const token = createHash("sha256").update(`${state.copyOwner ?? ""}|${state.sourceRegion}|${state.resolvedAmiId}|${state.region}`).digest("hex").slice(0, 64);
+    const token = createHash("sha256")
+      .update(`${state.copyOwner ?? ""}|${state.sourceRegion}|${state.resolvedAmiId}|${state.region}`)
+      .digest("hex")
+      .slice(0, 64);
     const response = await client.send(
       new ec2.CopyImageCommand({
         SourceRegion: sourceRegion,
@@ -522,12 +604,19 @@ async function ensureCopy(state: AmiResolutionState, clients: AwsClients, pollMs
     const image = await describeImage(clients, state.region, copyId);
     if (image?.State === "available") return recorded;
     if (image && (image.State === "failed" || image.State === "error" || image.State === "invalid")) {
-      throw Object.assign(new Error(`copy ${copyId} of ${state.resolvedAmiId} from ${state.sourceRegion} ended in state ${image.State}: ${image.StateReason?.Message ?? "no reason given"}; it is recorded and will be removed on delete`), { id: copyId, properties: recorded });
+      throw Object.assign(
+        new Error(
+          `copy ${copyId} of ${state.resolvedAmiId} from ${state.sourceRegion} ended in state ${image.State}: ${image.StateReason?.Message ?? "no reason given"}; it is recorded and will be removed on delete`,
+        ),
+        { id: copyId, properties: recorded },
+      );
     }
     if (Date.now() >= deadline) {
       // Recorded in state (id + properties), so the copy is tracked: the next `pulumi up` waits again, destroy removes it.
       throw Object.assign(
-        new Error(`copy ${copyId} of ${state.resolvedAmiId} from ${state.sourceRegion} is not available after ${Math.round(timeoutMs / 1000)} s (state ${image?.State ?? "unknown"}); run pulumi up again to keep waiting, or raise copyTimeoutSeconds`),
+        new Error(
+          `copy ${copyId} of ${state.resolvedAmiId} from ${state.sourceRegion} is not available after ${Math.round(timeoutMs / 1000)} s (state ${image?.State ?? "unknown"}); run pulumi up again to keep waiting, or raise copyTimeoutSeconds`,
+        ),
         { id: copyId, properties: recorded },
       );
     }
@@ -536,9 +625,13 @@ async function ensureCopy(state: AmiResolutionState, clients: AwsClients, pollMs
 }
 
 /** Internal. Exported for testing. */
-export async function create(inputs: Record<string, unknown>, clients: AwsClients = defaultClients()): Promise<{ id: string; outs: Record<string, unknown> }> {
+export async function create(
+  inputs: Record<string, unknown>,
+  clients: AwsClients = defaultClients(),
+): Promise<{ id: string; outs: Record<string, unknown> }> {
   let state = inputs as unknown as AmiResolutionState;
-  if (typeof state.resolvedAmiId !== "string") throw new Error("AmiResolution: create was called without a resolution (check did not run or failed)");
+  if (typeof state.resolvedAmiId !== "string")
+    throw new Error("AmiResolution: create was called without a resolution (check did not run or failed)");
   state = await ensureCopy(state, clients);
   return { id: state.amiId as string, outs: stripUndefined(state as unknown as Record<string, unknown>) };
 }
@@ -552,10 +645,16 @@ export async function update(
 ): Promise<{ outs: Record<string, unknown> }> {
   let state = { ...news } as unknown as AmiResolutionState;
   const old = olds as unknown as AmiResolutionState;
-  const sameSource = Boolean(old.copiedImageId) && old.resolvedAmiId === state.resolvedAmiId && old.region === state.region;
+  const sameSource =
+    Boolean(old.copiedImageId) && old.resolvedAmiId === state.resolvedAmiId && old.region === state.region;
   if (sameSource) {
     // Same source, same region: the copy we made is still this resource's.
-    state = { ...state, amiId: state.amiId ?? old.copiedImageId, copiedImageId: old.copiedImageId, copyMadeByUs: old.copyMadeByUs };
+    state = {
+      ...state,
+      amiId: state.amiId ?? old.copiedImageId,
+      copiedImageId: old.copiedImageId,
+      copyMadeByUs: old.copyMadeByUs,
+    };
     if (state.amiId === old.copiedImageId) delete state.copyPending;
   }
   state = await ensureCopy(state, clients);
@@ -567,7 +666,11 @@ export async function update(
 }
 
 /** Refresh: the resolution is a recorded decision; only a copy we made can disappear underneath it. */
-export async function read(id: string, props: Record<string, unknown>, clients: AwsClients = defaultClients()): Promise<{ id: string; props: Record<string, unknown> }> {
+export async function read(
+  id: string,
+  props: Record<string, unknown>,
+  clients: AwsClients = defaultClients(),
+): Promise<{ id: string; props: Record<string, unknown> }> {
   const state = { ...props } as unknown as AmiResolutionState;
   if (state.copiedImageId) {
     const image = await describeImage(clients, state.region, state.copiedImageId);
@@ -580,14 +683,20 @@ export async function read(id: string, props: Record<string, unknown>, clients: 
 }
 
 /** Removes a copy we made (image and its snapshots) unless retainCopyOnDelete. Nothing else is ours to delete. */
-export async function remove(_id: string, props: Record<string, unknown>, clients: AwsClients = defaultClients()): Promise<void> {
+export async function remove(
+  _id: string,
+  props: Record<string, unknown>,
+  clients: AwsClients = defaultClients(),
+): Promise<void> {
   const state = props as unknown as AmiResolutionState;
   if (!state.copyMadeByUs || !state.copiedImageId || state.retainCopyOnDelete) return;
   const ec2 = await import("@aws-sdk/client-ec2");
   const client = clients.ec2(state.region);
   const image = await describeImage(clients, state.region, state.copiedImageId);
   if (!image) return;
-  const snapshots = (image.BlockDeviceMappings ?? []).map((mapping) => mapping.Ebs?.SnapshotId).filter((id): id is string => Boolean(id));
+  const snapshots = (image.BlockDeviceMappings ?? [])
+    .map((mapping) => mapping.Ebs?.SnapshotId)
+    .filter((id): id is string => Boolean(id));
   await client.send(new ec2.DeregisterImageCommand({ ImageId: state.copiedImageId }));
   for (const snapshotId of snapshots) {
     try {

@@ -16,7 +16,8 @@ function loadProviderLogic(): typeof import("./ami-resolution-provider") {
   try {
     return require(PROVIDER_MODULE);
   } catch (error) {
-    if ((error as { code?: string }).code !== "MODULE_NOT_FOUND" || !String(error).includes(PROVIDER_MODULE)) throw error;
+    if ((error as { code?: string }).code !== "MODULE_NOT_FOUND" || !String(error).includes(PROVIDER_MODULE))
+      throw error;
     return require(PACKAGED_PROVIDER_MODULE);
   }
 }

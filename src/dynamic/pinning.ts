@@ -75,9 +75,7 @@ export interface PreviousResolution {
 }
 
 /** The pinned AMI's state, from one DescribeImages in its region. */
-export type PinnedImageState =
-  | { valid: true }
-  | { valid: false; reason: string };
+export type PinnedImageState = { valid: true } | { valid: false; reason: string };
 
 export type PinDecision =
   | { keep: true }
@@ -101,10 +99,16 @@ export function decidePin(input: {
   if (!previous) return { keep: false };
   if (input.refresh === "latest") return { keep: false };
   if (previous.pinKey !== input.pinKey) {
-    return { keep: false, why: `↻ re-resolved: the template's ami_config, the region, the architecture or the strategy changed since ${previous.amiId} was pinned` };
+    return {
+      keep: false,
+      why: `↻ re-resolved: the template's ami_config, the region, the architecture or the strategy changed since ${previous.amiId} was pinned`,
+    };
   }
   if (previous.method === "fallback_script" && previous.templateHash !== input.templateHash) {
-    return { keep: false, why: "↻ re-resolved: the template changed and this workstation is script-provisioned (its user data is rendered from the template)" };
+    return {
+      keep: false,
+      why: "↻ re-resolved: the template changed and this workstation is script-provisioned (its user data is rendered from the template)",
+    };
   }
   if (input.imageState && !input.imageState.valid) {
     return { keep: false, why: `↻ re-resolved: pinned ${previous.amiId} ${input.imageState.reason}` };
@@ -139,10 +143,12 @@ export function pinnedImageState(
   now: Date,
 ): PinnedImageState {
   if (!image) return { valid: false, reason: "was deregistered (DescribeImages no longer returns it)" };
-  if (image.State !== "available") return { valid: false, reason: `is ${image.State ?? "in an unknown state"}, not available` };
+  if (image.State !== "available")
+    return { valid: false, reason: `is ${image.State ?? "in an unknown state"}, not available` };
   if (image.DeprecationTime) {
     const at = Date.parse(image.DeprecationTime);
-    if (!Number.isNaN(at) && at <= now.getTime()) return { valid: false, reason: `is deprecated since ${image.DeprecationTime}` };
+    if (!Number.isNaN(at) && at <= now.getTime())
+      return { valid: false, reason: `is deprecated since ${image.DeprecationTime}` };
   }
   return { valid: true };
 }

@@ -52,7 +52,10 @@ const REPLACE_ON = ["sourceAmiId", "sourceRegion", "region", "name", "encrypted"
 const UPDATABLE = ["tags", "sharing", "retainOnDelete", "timeoutMinutes"] as const;
 
 /** Defaults and input checks. Internal. Exported for testing. */
-export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): { inputs: RegionalAmiCopyInputs; failures: { property: string; reason: string }[] } {
+export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): {
+  inputs: RegionalAmiCopyInputs;
+  failures: { property: string; reason: string }[];
+} {
   const failures: { property: string; reason: string }[] = [];
   const text = (key: string) => (typeof news[key] === "string" && news[key] !== "" ? (news[key] as string) : undefined);
   const inputs: RegionalAmiCopyInputs = {
@@ -67,21 +70,32 @@ export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): { inp
     retainOnDelete: news.retainOnDelete === undefined ? true : Boolean(news.retainOnDelete),
     timeoutMinutes: typeof news.timeoutMinutes === "number" ? news.timeoutMinutes : DEFAULT_COPY_TIMEOUT_MINUTES,
   };
-  if (!/^ami-[0-9a-f]{8,17}$/.test(inputs.sourceAmiId)) failures.push({ property: "sourceAmiId", reason: `"${inputs.sourceAmiId}" is not an AMI id` });
+  if (!/^ami-[0-9a-f]{8,17}$/.test(inputs.sourceAmiId))
+    failures.push({ property: "sourceAmiId", reason: `"${inputs.sourceAmiId}" is not an AMI id` });
   if (!inputs.sourceRegion) failures.push({ property: "sourceRegion", reason: "sourceRegion is required" });
   if (!inputs.region) failures.push({ property: "region", reason: "region is required" });
-  if (!(inputs.timeoutMinutes > 0)) failures.push({ property: "timeoutMinutes", reason: "must be a positive number of minutes" });
+  if (!(inputs.timeoutMinutes > 0))
+    failures.push({ property: "timeoutMinutes", reason: "must be a positive number of minutes" });
   // In a preview, an input computed from another resource (e.g. sourceAmiId: saved.amiId) is Pulumi's unknown
   // sentinel: it is checked again once known, so it is not a mistake now.
   return { inputs, failures: failures.filter((failure) => news[failure.property] !== UNKNOWN) };
 }
 
 /** Internal. Exported for testing. */
-export function diffRegionalAmiCopy(olds: Partial<RegionalAmiCopyInputs>, news: RegionalAmiCopyInputs): pulumi.dynamic.DiffResult {
-  const same = (key: keyof RegionalAmiCopyInputs) => JSON.stringify(olds[key] ?? null) === JSON.stringify(news[key] ?? null);
+export function diffRegionalAmiCopy(
+  olds: Partial<RegionalAmiCopyInputs>,
+  news: RegionalAmiCopyInputs,
+): pulumi.dynamic.DiffResult {
+  const same = (key: keyof RegionalAmiCopyInputs) =>
+    JSON.stringify(olds[key] ?? null) === JSON.stringify(news[key] ?? null);
   const replaces = REPLACE_ON.filter((key) => !same(key));
   const updates = UPDATABLE.filter((key) => !same(key));
-  return { changes: replaces.length + updates.length > 0, replaces: [...replaces], deleteBeforeReplace: false, stables: replaces.length ? [] : ["amiId", "snapshotIds"] };
+  return {
+    changes: replaces.length + updates.length > 0,
+    replaces: [...replaces],
+    deleteBeforeReplace: false,
+    stables: replaces.length ? [] : ["amiId", "snapshotIds"],
+  };
 }
 
 type Imaging = typeof import("../imaging");
@@ -116,7 +130,13 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
       const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [inputs.sourceAmiId] }));
       const snapshotIds = imaging.snapshotsOf(Images[0]?.BlockDeviceMappings);
       await imaging.shareImage(ec2, inputs.sourceAmiId, inputs.sharing, { snapshotIds });
-      const outs = { ...inputs, amiId: inputs.sourceAmiId, snapshotIds, architecture: Images[0]?.Architecture ?? "x86_64", copied: false };
+      const outs = {
+        ...inputs,
+        amiId: inputs.sourceAmiId,
+        snapshotIds,
+        architecture: Images[0]?.Architecture ?? "x86_64",
+        copied: false,
+      };
       return { id: `${inputs.region}/${inputs.sourceAmiId}`, outs: structSafe(outs) };
     }
     // copyImage cleans up a copy it started but could not finish, so a failure here leaves nothing behind.
@@ -131,7 +151,13 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
       sharing: inputs.sharing,
       timeoutMs: inputs.timeoutMinutes * 60_000,
     });
-    const outs = { ...inputs, amiId: result.amiId, snapshotIds: result.snapshotIds, architecture: result.architecture, copied: true };
+    const outs = {
+      ...inputs,
+      amiId: result.amiId,
+      snapshotIds: result.snapshotIds,
+      architecture: result.architecture,
+      copied: true,
+    };
     return { id: `${inputs.region}/${result.amiId}`, outs: structSafe(outs) };
   },
 
@@ -141,7 +167,10 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
     const outputs = props as RegionalAmiCopyOutputs;
     const snapshotIds = await imaging.imageSnapshotIds(createAwsClients().ec2(outputs.region), outputs.amiId);
     if (snapshotIds.length === 0 && outputs.copied) return { id: "", props: {} as RegionalAmiCopyOutputs };
-    return { id, props: structSafe({ ...outputs, snapshotIds: snapshotIds.length ? snapshotIds : outputs.snapshotIds }) };
+    return {
+      id,
+      props: structSafe({ ...outputs, snapshotIds: snapshotIds.length ? snapshotIds : outputs.snapshotIds }),
+    };
   },
 
   async update(_id, olds, news) {
@@ -150,13 +179,18 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
     const ec2sdk = require("@aws-sdk/client-ec2") as typeof import("@aws-sdk/client-ec2");
     const ec2 = createAwsClients().ec2(news.region);
     const removed = imaging.removedSharing(olds.sharing ?? {}, news.sharing);
-    if (imaging.isSharing(removed)) await imaging.shareImage(ec2, olds.amiId, removed, { snapshotIds: olds.snapshotIds, operation: "remove" });
+    if (imaging.isSharing(removed))
+      await imaging.shareImage(ec2, olds.amiId, removed, { snapshotIds: olds.snapshotIds, operation: "remove" });
     await imaging.shareImage(ec2, olds.amiId, news.sharing, { snapshotIds: olds.snapshotIds });
     if (olds.copied) {
       const resources = [olds.amiId, ...olds.snapshotIds];
       const removedTags = Object.keys(olds.tags ?? {}).filter((key) => !(key in news.tags));
-      if (removedTags.length) await ec2.send(new ec2sdk.DeleteTagsCommand({ Resources: resources, Tags: removedTags.map((Key) => ({ Key })) }));
-      if (Object.keys(news.tags).length) await ec2.send(new ec2sdk.CreateTagsCommand({ Resources: resources, Tags: imaging.toTagList(news.tags) }));
+      if (removedTags.length)
+        await ec2.send(
+          new ec2sdk.DeleteTagsCommand({ Resources: resources, Tags: removedTags.map((Key) => ({ Key })) }),
+        );
+      if (Object.keys(news.tags).length)
+        await ec2.send(new ec2sdk.CreateTagsCommand({ Resources: resources, Tags: imaging.toTagList(news.tags) }));
     }
     return { outs: structSafe({ ...olds, ...news }) };
   },
@@ -167,7 +201,10 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
     const ec2 = createAwsClients().ec2(props.region);
     if (!props.copied) {
       // Not ours to deregister: take back only the launch permissions we added.
-      if (imaging.isSharing(props.sharing)) await imaging.shareImage(ec2, props.amiId, props.sharing, { snapshotIds: props.snapshotIds, operation: "remove" }).catch(() => undefined);
+      if (imaging.isSharing(props.sharing))
+        await imaging
+          .shareImage(ec2, props.amiId, props.sharing, { snapshotIds: props.snapshotIds, operation: "remove" })
+          .catch(() => undefined);
       return;
     }
     if (props.retainOnDelete !== false) {
@@ -176,7 +213,9 @@ export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAm
     }
     const result = await imaging.deleteImageAndSnapshots(ec2, props.amiId);
     if (result.failedSnapshots.length) {
-      throw new Error(`deregistered ${props.amiId} in ${props.region} but could not delete ${result.failedSnapshots.map((f) => `${f.snapshotId} (${f.reason})`).join(", ")}`);
+      throw new Error(
+        `deregistered ${props.amiId} in ${props.region} but could not delete ${result.failedSnapshots.map((f) => `${f.snapshotId} (${f.reason})`).join(", ")}`,
+      );
     }
   },
 };
@@ -190,6 +229,13 @@ export class RegionalAmiCopy extends pulumi.dynamic.Resource {
   declare public readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: RegionalAmiCopyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(regionalAmiCopyProvider, name, { ...args, amiId: undefined, snapshotIds: undefined, architecture: undefined, copied: undefined }, opts, "cloudworkstation", "RegionalAmiCopy");
+    super(
+      regionalAmiCopyProvider,
+      name,
+      { ...args, amiId: undefined, snapshotIds: undefined, architecture: undefined, copied: undefined },
+      opts,
+      "cloudworkstation",
+      "RegionalAmiCopy",
+    );
   }
 }

@@ -69,7 +69,10 @@ const REPLACE_ON = ["instanceId", "region", "mode"] as const;
 const UPDATABLE = ["retainOnDelete", "tags", "templateName", "description", "baseTemplate", "templatesDir"] as const;
 
 /** Applies defaults and reports input mistakes as check failures. Internal. Exported for testing. */
-export function checkSavedTemplateInputs(news: Record<string, unknown>): { inputs: SavedTemplateInputs; failures: { property: string; reason: string }[] } {
+export function checkSavedTemplateInputs(news: Record<string, unknown>): {
+  inputs: SavedTemplateInputs;
+  failures: { property: string; reason: string }[];
+} {
   const failures: { property: string; reason: string }[] = [];
   const text = (key: string) => (typeof news[key] === "string" && news[key] !== "" ? (news[key] as string) : undefined);
   const inputs: SavedTemplateInputs = {
@@ -83,20 +86,33 @@ export function checkSavedTemplateInputs(news: Record<string, unknown>): { input
     retainOnDelete: news.retainOnDelete === undefined ? true : Boolean(news.retainOnDelete),
     templatesDir: text("templatesDir"),
   };
-  if (!/^i-[0-9a-f]{8,17}$/.test(inputs.instanceId)) failures.push({ property: "instanceId", reason: `"${inputs.instanceId}" is not an instance id (i- followed by hex digits)` });
-  if (!inputs.region) failures.push({ property: "region", reason: "region is required (the instance's region, e.g. us-east-1)" });
+  if (!/^i-[0-9a-f]{8,17}$/.test(inputs.instanceId))
+    failures.push({
+      property: "instanceId",
+      reason: `"${inputs.instanceId}" is not an instance id (i- followed by hex digits)`,
+    });
+  if (!inputs.region)
+    failures.push({ property: "region", reason: "region is required (the instance's region, e.g. us-east-1)" });
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(inputs.templateName)) {
-    failures.push({ property: "templateName", reason: `"${inputs.templateName}" is not a template name: lowercase letters, digits, '.', '_' and '-'` });
+    failures.push({
+      property: "templateName",
+      reason: `"${inputs.templateName}" is not a template name: lowercase letters, digits, '.', '_' and '-'`,
+    });
   }
-  if (!["stop", "reboot", "no-reboot"].includes(inputs.mode)) failures.push({ property: "mode", reason: `unknown mode "${inputs.mode}": use stop, reboot or no-reboot` });
+  if (!["stop", "reboot", "no-reboot"].includes(inputs.mode))
+    failures.push({ property: "mode", reason: `unknown mode "${inputs.mode}": use stop, reboot or no-reboot` });
   // In a preview, an input computed from another resource (e.g. sourceAmiId: saved.amiId) is Pulumi's unknown
   // sentinel: it is checked again once known, so it is not a mistake now.
   return { inputs, failures: failures.filter((failure) => news[failure.property] !== UNKNOWN) };
 }
 
 /** Replace when the capture itself would differ; everything else is an in-place update. Internal. Exported for testing. */
-export function diffSavedTemplate(olds: Partial<SavedTemplateInputs>, news: SavedTemplateInputs): pulumi.dynamic.DiffResult {
-  const same = (key: keyof SavedTemplateInputs) => JSON.stringify(olds[key] ?? null) === JSON.stringify(news[key] ?? null);
+export function diffSavedTemplate(
+  olds: Partial<SavedTemplateInputs>,
+  news: SavedTemplateInputs,
+): pulumi.dynamic.DiffResult {
+  const same = (key: keyof SavedTemplateInputs) =>
+    JSON.stringify(olds[key] ?? null) === JSON.stringify(news[key] ?? null);
   const replaces = REPLACE_ON.filter((key) => !same(key));
   const updates = UPDATABLE.filter((key) => !same(key));
   return {
@@ -197,7 +213,9 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
     const imaging: Imaging = require(IMAGING_MODULE);
     const outputs = props as SavedTemplateOutputs;
     try {
-      const { Images = [] } = await createAwsClients().ec2(outputs.region).send(new DescribeImagesCommand({ ImageIds: [id] }));
+      const { Images = [] } = await createAwsClients()
+        .ec2(outputs.region)
+        .send(new DescribeImagesCommand({ ImageIds: [id] }));
       if (!Images[0]) return { id: "", props: {} as SavedTemplateOutputs };
       return { id, props: structSafe({ ...outputs, snapshotIds: imaging.snapshotsOf(Images[0].BlockDeviceMappings) }) };
     } catch (error) {
@@ -214,8 +232,10 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
     const ec2 = createAwsClients().ec2(news.region);
     const resources = [id, ...olds.snapshotIds];
     const removed = Object.keys(olds.tags ?? {}).filter((key) => !(key in news.tags));
-    if (removed.length) await ec2.send(new ec2sdk.DeleteTagsCommand({ Resources: resources, Tags: removed.map((Key) => ({ Key })) }));
-    if (Object.keys(news.tags).length) await ec2.send(new ec2sdk.CreateTagsCommand({ Resources: resources, Tags: imaging.toTagList(news.tags) }));
+    if (removed.length)
+      await ec2.send(new ec2sdk.DeleteTagsCommand({ Resources: resources, Tags: removed.map((Key) => ({ Key })) }));
+    if (Object.keys(news.tags).length)
+      await ec2.send(new ec2sdk.CreateTagsCommand({ Resources: resources, Tags: imaging.toTagList(news.tags) }));
     const rendered = self.renderAndWrite(imaging, news, {
       amiId: olds.amiId,
       architecture: olds.architecture === "arm64" ? "arm64" : "x86_64",
@@ -230,12 +250,16 @@ export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplat
     const { createAwsClients }: Clients = require(CLIENTS_MODULE);
     const imaging: Imaging = require(IMAGING_MODULE);
     if (props.retainOnDelete !== false) {
-      console.log(`SavedTemplate: keeping ${id} in ${props.region} (retainOnDelete); deregister it with aws ec2 deregister-image when no template uses it`);
+      console.log(
+        `SavedTemplate: keeping ${id} in ${props.region} (retainOnDelete); deregister it with aws ec2 deregister-image when no template uses it`,
+      );
       return;
     }
     const result = await imaging.deleteImageAndSnapshots(createAwsClients().ec2(props.region), id);
     if (result.failedSnapshots.length) {
-      throw new Error(`deregistered ${id} but could not delete ${result.failedSnapshots.map((f) => `${f.snapshotId} (${f.reason})`).join(", ")}`);
+      throw new Error(
+        `deregistered ${id} but could not delete ${result.failedSnapshots.map((f) => `${f.snapshotId} (${f.reason})`).join(", ")}`,
+      );
     }
   },
 };

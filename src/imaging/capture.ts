@@ -78,7 +78,12 @@ export function defaultImageName(templateName: string, date: Date): string {
 }
 
 /** Tags for the image and its snapshots: ours (template, source, date, managed) plus the user's. */
-export function captureTags(options: { templateName: string; instanceId: string; date: Date; tags?: Record<string, string> }): Record<string, string> {
+export function captureTags(options: {
+  templateName: string;
+  instanceId: string;
+  date: Date;
+  tags?: Record<string, string>;
+}): Record<string, string> {
   return {
     ...(options.tags ?? {}),
     "cloudworkstation:template": options.templateName,
@@ -103,11 +108,19 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
     throw new InvalidInputError(`unknown mode "${mode}": use one of ${CAPTURE_MODES.join(", ")}`, "mode");
   }
   if (!/^i-[0-9a-f]{8,17}$/.test(options.instanceId)) {
-    throw new InvalidInputError(`"${options.instanceId}" is not an instance id (i- followed by 8 or 17 hex digits)`, "instanceId");
+    throw new InvalidInputError(
+      `"${options.instanceId}" is not an instance id (i- followed by 8 or 17 hex digits)`,
+      "instanceId",
+    );
   }
   const date = (options.date ?? (() => new Date()))();
   const imageName = options.imageName ?? defaultImageName(options.templateName, date);
-  const tags = captureTags({ templateName: options.templateName, instanceId: options.instanceId, date, tags: options.tags });
+  const tags = captureTags({
+    templateName: options.templateName,
+    instanceId: options.instanceId,
+    date,
+    tags: options.tags,
+  });
   const waitOptions = {
     sleep: options.sleep ?? realSleep,
     now: options.now,
@@ -149,7 +162,8 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
         async () => {
           const current = (await describeInstance(ec2, options.instanceId)).State?.Name;
           if (current === "stopped") return { done: true, value: undefined };
-          if (current === "terminated" || current === "shutting-down") return { done: false, failed: `instance is ${current}` };
+          if (current === "terminated" || current === "shutting-down")
+            return { done: false, failed: `instance is ${current}` };
           return { done: false, state: current };
         },
         { ...waitOptions, intervalMs: options.intervalMs ?? 5_000, timeoutMs: options.stopTimeoutMs ?? 10 * 60_000 },
@@ -181,7 +195,10 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
         const found = Images[0];
         if (found?.State === "available") return { done: true, value: found };
         if (found?.State === "failed" || found?.State === "error" || found?.State === "invalid") {
-          return { done: false, failed: `image state ${found.State}${found.StateReason?.Message ? `: ${found.StateReason.Message}` : ""}` };
+          return {
+            done: false,
+            failed: `image state ${found.State}${found.StateReason?.Message ? `: ${found.StateReason.Message}` : ""}`,
+          };
         }
         return { done: false, state: found?.State ?? "not visible yet" };
       },
@@ -258,16 +275,27 @@ async function describeInstance(ec2: EC2Client, instanceId: string) {
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
-  throw new InvalidInputError(`instance ${instanceId} does not exist in this region; check the id and --region`, "instanceId");
+  throw new InvalidInputError(
+    `instance ${instanceId} does not exist in this region; check the id and --region`,
+    "instanceId",
+  );
 }
 
 function toArchitecture(value: string | undefined, instanceId: string): Architecture {
   if (value === "x86_64" || value === "arm64") return value;
   if (value === undefined) return "x86_64";
-  throw new InvalidInputError(`instance ${instanceId} has architecture ${value}; templates support x86_64 and arm64`, "instanceId");
+  throw new InvalidInputError(
+    `instance ${instanceId} has architecture ${value}; templates support x86_64 and arm64`,
+    "instanceId",
+  );
 }
 
-async function startWithRetries(ec2: EC2Client, instanceId: string, attempts: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+async function startWithRetries(
+  ec2: EC2Client,
+  instanceId: string,
+  attempts: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));

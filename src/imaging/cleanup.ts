@@ -78,7 +78,9 @@ export function describeDeletion(amiId: string, result: DeleteImageResult): { un
   const snaps = result.deletedSnapshots.length ? ` and deleted ${result.deletedSnapshots.join(", ")}` : "";
   undone.push(result.deregistered ? `deregistered ${amiId}${snaps}` : `${amiId} was already gone${snaps}`);
   for (const failed of result.failedSnapshots) {
-    notUndone.push(`snapshot ${failed.snapshotId} could not be deleted (${failed.reason}): delete it with aws ec2 delete-snapshot --snapshot-id ${failed.snapshotId}`);
+    notUndone.push(
+      `snapshot ${failed.snapshotId} could not be deleted (${failed.reason}): delete it with aws ec2 delete-snapshot --snapshot-id ${failed.snapshotId}`,
+    );
   }
   return { undone, notUndone };
 }

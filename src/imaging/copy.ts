@@ -37,11 +37,26 @@ export interface CopyResult {
   tags: Record<string, string>;
 }
 
-export const COPY_STEPS = ["DescribeImages (source)", "CopyImage", "wait for copy available", "tag copy", "share copy"] as const;
+export const COPY_STEPS = [
+  "DescribeImages (source)",
+  "CopyImage",
+  "wait for copy available",
+  "tag copy",
+  "share copy",
+] as const;
 
 /** Same inputs, same token: a retried CopyImage (lost response, re-run) returns the copy already made instead of a second one. */
-export function copyClientToken(options: Pick<CopyOptions, "sourceAmiId" | "sourceRegion" | "targetRegion" | "name" | "encrypted" | "kmsKeyId">): string {
-  const key = JSON.stringify([options.sourceAmiId, options.sourceRegion, options.targetRegion, options.name ?? "", Boolean(options.encrypted || options.kmsKeyId), options.kmsKeyId ?? ""]);
+export function copyClientToken(
+  options: Pick<CopyOptions, "sourceAmiId" | "sourceRegion" | "targetRegion" | "name" | "encrypted" | "kmsKeyId">,
+): string {
+  const key = JSON.stringify([
+    options.sourceAmiId,
+    options.sourceRegion,
+    options.targetRegion,
+    options.name ?? "",
+    Boolean(options.encrypted || options.kmsKeyId),
+    options.kmsKeyId ?? "",
+  ]);
   return `cws-${createHash("sha256").update(key).digest("hex").slice(0, 48)}`;
 }
 
@@ -58,12 +73,20 @@ export function copyableTags(tags: { Key?: string; Value?: string }[] | undefine
  */
 export async function copyImage(clients: AwsClients, options: CopyOptions): Promise<CopyResult> {
   if (options.sourceRegion === options.targetRegion) {
-    throw new InvalidInputError(`the target region ${options.targetRegion} is the source region; there is nothing to copy`, "targetRegion");
+    throw new InvalidInputError(
+      `the target region ${options.targetRegion} is the source region; there is nothing to copy`,
+      "targetRegion",
+    );
   }
   if (options.sharing) validateSharing(options.sharing);
   const source = clients.ec2(options.sourceRegion);
   const target = clients.ec2(options.targetRegion);
-  const waitOptions = { sleep: options.sleep ?? realSleep, now: options.now, intervalMs: options.intervalMs, onProgress: options.onProgress };
+  const waitOptions = {
+    sleep: options.sleep ?? realSleep,
+    now: options.now,
+    intervalMs: options.intervalMs,
+    onProgress: options.onProgress,
+  };
   let step: (typeof COPY_STEPS)[number] = "DescribeImages (source)";
   let amiId: string | undefined;
   try {
@@ -81,7 +104,12 @@ export async function copyImage(clients: AwsClients, options: CopyOptions): Prom
         "sourceAmiId",
       );
     }
-    const tags = { ...copyableTags(sourceImage.Tags), ...(options.tags ?? {}), "cloudworkstation:copied-from": `${options.sourceRegion}/${options.sourceAmiId}`, [MANAGED_TAG]: "true" };
+    const tags = {
+      ...copyableTags(sourceImage.Tags),
+      ...(options.tags ?? {}),
+      "cloudworkstation:copied-from": `${options.sourceRegion}/${options.sourceAmiId}`,
+      [MANAGED_TAG]: "true",
+    };
     const name = options.name ?? sourceImage.Name ?? options.sourceAmiId;
 
     step = "CopyImage";
@@ -108,7 +136,10 @@ export async function copyImage(clients: AwsClients, options: CopyOptions): Prom
         const state = found[0]?.State;
         if (state === "available") return { done: true, value: found[0] };
         if (state === "failed" || state === "error" || state === "invalid" || state === "deregistered") {
-          return { done: false, failed: `copy state ${state}${found[0]?.StateReason?.Message ? `: ${found[0].StateReason.Message}` : ""}` };
+          return {
+            done: false,
+            failed: `copy state ${state}${found[0]?.StateReason?.Message ? `: ${found[0].StateReason.Message}` : ""}`,
+          };
         }
         return { done: false, state: state ?? "not visible yet" };
       },

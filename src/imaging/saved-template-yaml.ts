@@ -20,7 +20,12 @@ export interface SavedTemplateInput {
 }
 
 /** Adds one AMI to a mapping, keeping every other region and architecture. */
-export function addMapping(mappings: AmiMappings, region: string, architecture: Architecture, amiId: string): AmiMappings {
+export function addMapping(
+  mappings: AmiMappings,
+  region: string,
+  architecture: Architecture,
+  amiId: string,
+): AmiMappings {
   return { ...mappings, [region]: { ...(mappings[region] ?? {}), [architecture]: amiId } };
 }
 
@@ -51,7 +56,10 @@ export function buildSavedTemplate(input: SavedTemplateInput): TemplateInput {
   const parsed = templateSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidInputError(`the saved template would be invalid: ${issue.message}`, issue.path.join(".") || "template");
+    throw new InvalidInputError(
+      `the saved template would be invalid: ${issue.message}`,
+      issue.path.join(".") || "template",
+    );
   }
   return raw;
 }

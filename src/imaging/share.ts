@@ -1,4 +1,9 @@
-import { EC2Client, type LaunchPermission, ModifyImageAttributeCommand, ModifySnapshotAttributeCommand } from "@aws-sdk/client-ec2";
+import {
+  EC2Client,
+  type LaunchPermission,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
+} from "@aws-sdk/client-ec2";
 import { InvalidInputError } from "../resolver/errors";
 
 export interface SharingOptions {
@@ -23,16 +28,23 @@ export const PUBLIC_SHARING_WARNING =
 /** Checks sharing targets before any AWS call; a typo in an account id would otherwise share with a stranger or fail late. */
 export function validateSharing(sharing: SharingOptions): void {
   for (const id of sharing.accountIds ?? []) {
-    if (!ACCOUNT.test(id)) throw new InvalidInputError(`"${id}" is not a 12-digit AWS account id`, "sharing.accountIds");
+    if (!ACCOUNT.test(id))
+      throw new InvalidInputError(`"${id}" is not a 12-digit AWS account id`, "sharing.accountIds");
   }
   for (const arn of sharing.organizationArns ?? []) {
     if (!ORGANIZATION_ARN.test(arn)) {
-      throw new InvalidInputError(`"${arn}" is not an organization ARN (arn:aws:organizations::<account>:organization/o-…)`, "sharing.organizationArns");
+      throw new InvalidInputError(
+        `"${arn}" is not an organization ARN (arn:aws:organizations::<account>:organization/o-…)`,
+        "sharing.organizationArns",
+      );
     }
   }
   for (const arn of sharing.organizationalUnitArns ?? []) {
     if (!OU_ARN.test(arn)) {
-      throw new InvalidInputError(`"${arn}" is not an organizational unit ARN (arn:aws:organizations::<account>:ou/o-…/ou-…)`, "sharing.organizationalUnitArns");
+      throw new InvalidInputError(
+        `"${arn}" is not an organizational unit ARN (arn:aws:organizations::<account>:ou/o-…/ou-…)`,
+        "sharing.organizationalUnitArns",
+      );
     }
   }
 }

@@ -33,9 +33,13 @@ export function baseImageSource(base: Base, architecture: Architecture): BaseIma
     case "amazonlinux-2023":
       return { ssmParameter: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}` };
     case "ubuntu-24.04":
-      return { ssmParameter: `/aws/service/canonical/ubuntu/server/24.04/stable/current/${debianArch}/hvm/ebs-gp3/ami-id` };
+      return {
+        ssmParameter: `/aws/service/canonical/ubuntu/server/24.04/stable/current/${debianArch}/hvm/ebs-gp3/ami-id`,
+      };
     case "ubuntu-22.04":
-      return { ssmParameter: `/aws/service/canonical/ubuntu/server/22.04/stable/current/${debianArch}/hvm/ebs-gp2/ami-id` };
+      return {
+        ssmParameter: `/aws/service/canonical/ubuntu/server/22.04/stable/current/${debianArch}/hvm/ebs-gp2/ami-id`,
+      };
     case "debian-12":
       return { ssmParameter: `/aws/service/debian/release/bookworm/latest/${debianArch}` };
     case "rocky-9":

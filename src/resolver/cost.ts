@@ -32,7 +32,12 @@ export const SETUP_MINUTES = {
 /** Copy-time model coefficients (see copyMinutesForSnapshot). */
 export const COPY_MINUTES = { fixed: 5, perGb: 0.4 } as const;
 
-const AMI_METHODS: ReadonlySet<ResolutionMethod> = new Set(["direct_mapping", "ssm_parameter", "dynamic_search", "marketplace"]);
+const AMI_METHODS: ReadonlySet<ResolutionMethod> = new Set([
+  "direct_mapping",
+  "ssm_parameter",
+  "dynamic_search",
+  "marketplace",
+]);
 
 const round = (value: number, decimals: number): number => {
   const factor = 10 ** decimals;
@@ -115,7 +120,9 @@ export function estimateCopy(input: { sourceRegion: string; targetRegion: string
   }
   const minutes = copyMinutesForSnapshot(input.snapshotGb);
   const rates = PRICE_SNAPSHOT.interRegionTransferUsdPerGb;
-  const transfer = Object.prototype.hasOwnProperty.call(rates, input.sourceRegion) ? rates[input.sourceRegion] : rates.default;
+  const transfer = Object.prototype.hasOwnProperty.call(rates, input.sourceRegion)
+    ? rates[input.sourceRegion]
+    : rates.default;
   const costUsd = round(input.snapshotGb * (transfer + PRICE_SNAPSHOT.snapshotStorageUsdPerGbMonth), 4);
   return { minutes, costUsd };
 }
@@ -157,7 +164,10 @@ export function estimateCost(input: {
   copy?: { minutes: number; costUsd: number };
 }): CostEstimate {
   if (!Number.isFinite(input.setupMinutes) || input.setupMinutes < 0) {
-    throw new InvalidInputError(`setup minutes must be a non-negative number, got ${input.setupMinutes}`, "setupMinutes");
+    throw new InvalidInputError(
+      `setup minutes must be a non-negative number, got ${input.setupMinutes}`,
+      "setupMinutes",
+    );
   }
   const hourlyUsd = hourlyPriceUsd(input.instanceType, input.region);
   const onScriptPath = input.method === "fallback_script";
@@ -170,7 +180,8 @@ export function estimateCost(input: {
   if (hourlyUsd === undefined) {
     const missing = `no price for ${input.instanceType} in ${input.region} in the snapshot`;
     comparison = `AMI: ${missing} · script: + ${setupText}`;
-    if (input.copy) comparison = `copied AMI: ~${formatMinutes(input.copy.minutes)} min copy (${formatAmountUsd(input.copy.costUsd)} one-off), ${missing} · script: + ${setupText}`;
+    if (input.copy)
+      comparison = `copied AMI: ~${formatMinutes(input.copy.minutes)} min copy (${formatAmountUsd(input.copy.costUsd)} one-off), ${missing} · script: + ${setupText}`;
   } else {
     const rate = `${formatRateUsd(hourlyUsd)}/h`;
     const script = `script: ${rate} + ${setupText} (${formatAmountUsd(scriptSetupCost!)})`;

@@ -59,7 +59,8 @@ export async function resolveAmi(
   engineOptions: EngineOptions = {},
 ): Promise<ResolutionResult> {
   const region = options.region;
-  if (!isKnownRegion(region)) throw new InvalidInputError(`unknown region "${region}"; use an AWS commercial region such as us-east-1`, "region");
+  if (!isKnownRegion(region))
+    throw new InvalidInputError(`unknown region "${region}"; use an AWS commercial region such as us-east-1`, "region");
   const config = template.ami_config;
   const strategy = options.strategy ?? config?.strategy ?? "ami_preferred";
   const fallbackStrategy: FallbackStrategy = config?.fallback_strategy ?? "script_provisioning";
@@ -75,10 +76,15 @@ export async function resolveAmi(
     architecture: options.architecture,
     preferredArchitecture: chooseArchitecture(template, options, warnings),
     familyPreference: config?.instance_family_preference,
-    defaults: template.instance_defaults ? { type: template.instance_defaults.type, size: template.instance_defaults.size } : undefined,
+    defaults: template.instance_defaults
+      ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
+      : undefined,
   });
   if (options.architecture && choice.architecture !== options.architecture) {
-    throw new InvalidInputError(`${choice.instanceType} is ${choice.architecture}, not ${options.architecture}`, "architecture");
+    throw new InvalidInputError(
+      `${choice.instanceType} is ${choice.architecture}, not ${options.architecture}`,
+      "architecture",
+    );
   }
 
   const tiers = engineOptions.tiers ?? TIERS;
@@ -144,7 +150,8 @@ export async function resolveAmi(
     clearTimeout(timer);
   }
   for (const name of TIER_ORDER) {
-    if (!chain.some((step) => step.tier === name)) chain.push({ tier: name, outcome: "not_configured", detail: "tier not in this engine's tier list" });
+    if (!chain.some((step) => step.tier === name))
+      chain.push({ tier: name, outcome: "not_configured", detail: "tier not in this engine's tier list" });
   }
   chain.sort((a, b) => TIER_ORDER.indexOf(a.tier) - TIER_ORDER.indexOf(b.tier));
 
@@ -162,7 +169,10 @@ export async function resolveAmi(
 
   // Always the script path's setup time: estimateCost charges it only on that path, but compares both.
   const setupMinutes = estimateSetupMinutes(template);
-  const copy = method === "cross_region" && copyPlan ? { minutes: copyPlan.estimatedMinutes, costUsd: copyPlan.estimatedCostUsd } : undefined;
+  const copy =
+    method === "cross_region" && copyPlan
+      ? { minutes: copyPlan.estimatedMinutes, costUsd: copyPlan.estimatedCostUsd }
+      : undefined;
   return {
     template: template.name,
     region,
@@ -224,7 +234,11 @@ function toStep(tier: Tier, result: TierResult, targetRegion: string): FallbackS
  * else `preferred_architecture` when the template's sources for the region offer it (or say nothing either way);
  * else the only architecture they offer; else x86_64. Internal. Exported for testing.
  */
-export function chooseArchitecture(template: Template, options: Pick<ResolveOptions, "architecture" | "instanceType" | "region">, warnings: string[] = []): Architecture {
+export function chooseArchitecture(
+  template: Template,
+  options: Pick<ResolveOptions, "architecture" | "instanceType" | "region">,
+  warnings: string[] = [],
+): Architecture {
   if (options.architecture) return options.architecture;
   const pinnedType = options.instanceType ?? template.instance_defaults?.type;
   if (pinnedType) return architectureOfInstanceType(pinnedType);
@@ -234,7 +248,8 @@ export function chooseArchitecture(template: Template, options: Pick<ResolveOpti
   if (preferred && (offered === undefined || offered.has(preferred))) return preferred;
   if (offered && offered.size === 1) {
     const only = [...offered][0];
-    if (preferred) warnings.push(`preferred_architecture ${preferred} is not offered in ${options.region}; using ${only}`);
+    if (preferred)
+      warnings.push(`preferred_architecture ${preferred} is not offered in ${options.region}; using ${only}`);
     return only;
   }
   return preferred ?? "x86_64";
@@ -268,7 +283,11 @@ function offeredArchitectures(config: AmiConfig | undefined, region: string): Se
 /** "10m" → 600000. Internal. Exported for testing. */
 export function parseDuration(text: string): number {
   const match = DURATION_PATTERN.exec(text);
-  if (!match) throw new InvalidInputError(`"${text}" is not a duration: write e.g. "90s", "10m" or "1h"`, "ami_config.fallback_timeout");
+  if (!match)
+    throw new InvalidInputError(
+      `"${text}" is not a duration: write e.g. "90s", "10m" or "1h"`,
+      "ami_config.fallback_timeout",
+    );
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
   return Number(match[1]) * unit;
 }

@@ -1,4 +1,10 @@
-import { DescribeImagesCommand, type DescribeImagesCommandInput, type EC2Client, type Filter, type Image } from "@aws-sdk/client-ec2";
+import {
+  DescribeImagesCommand,
+  type DescribeImagesCommandInput,
+  type EC2Client,
+  type Filter,
+  type Image,
+} from "@aws-sdk/client-ec2";
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 
 /**
@@ -90,20 +96,30 @@ export class ImageCache {
     const cached = this.cached<Image | undefined>(state, key);
     if (cached.hit) return cached.value;
     if (!this.batching) {
-      return (await this.shared(state, `single:${imageId}`, signal, (abort) => this.fetchImages(ec2, state, [imageId], abort))).get(imageId);
+      return (
+        await this.shared(state, `single:${imageId}`, signal, (abort) => this.fetchImages(ec2, state, [imageId], abort))
+      ).get(imageId);
     }
-    return this.batched<Image>(state, "image", imageId, MAX_IDS_PER_CALL, signal, (ids, abort) => this.fetchImages(ec2, state, ids, abort));
+    return this.batched<Image>(state, "image", imageId, MAX_IDS_PER_CALL, signal, (ids, abort) =>
+      this.fetchImages(ec2, state, ids, abort),
+    );
   }
 
   /** Every image matching the search (all pages), newest order not guaranteed. Identical concurrent searches share one call. */
   async searchImages(ec2: EC2Client, search: ImageSearch, signal?: AbortSignal): Promise<Image[]> {
-    if (search.owners.length === 0) throw new Error("refusing to search images without owners: a name alone can match anyone's image");
+    if (search.owners.length === 0)
+      throw new Error("refusing to search images without owners: a name alone can match anyone's image");
     const state = this.state(ec2);
     const key = `search:${searchKey(search)}`;
     const cached = this.cached<Image[]>(state, key);
     if (cached.hit) return cached.value;
     return this.shared(state, key, signal, async (abort) => {
-      const images = await this.paginate(ec2, state, { Owners: search.owners, Filters: search.filters, MaxResults: 1000 }, abort);
+      const images = await this.paginate(
+        ec2,
+        state,
+        { Owners: search.owners, Filters: search.filters, MaxResults: 1000 },
+        abort,
+      );
       for (const image of images) if (image.ImageId) this.store(state, `image:${image.ImageId}`, image);
       return images;
     });
@@ -116,7 +132,12 @@ export class ImageCache {
     const cached = this.cached<boolean>(state, key);
     if (cached.hit) return cached.value;
     return this.shared(state, key, signal, async (abort) => {
-      const images = await this.paginate(ec2, state, { Owners: ["self"], Filters: [{ Name: "image-id", Values: [imageId] }] }, abort);
+      const images = await this.paginate(
+        ec2,
+        state,
+        { Owners: ["self"], Filters: [{ Name: "image-id", Values: [imageId] }] },
+        abort,
+      );
       return images.some((image) => image.ImageId === imageId);
     });
   }
@@ -135,7 +156,9 @@ export class ImageCache {
     return this.shared(state, key, signal, async (abort) => {
       this.stats.getParameterCalls++;
       try {
-        const { Parameter } = await state.semaphore.run(() => ssm.send(new GetParameterCommand({ Name: name }), { abortSignal: abort }));
+        const { Parameter } = await state.semaphore.run(() =>
+          ssm.send(new GetParameterCommand({ Name: name }), { abortSignal: abort }),
+        );
         return Parameter?.Value;
       } catch (error) {
         if (errorName(error) === "ParameterNotFound") return undefined;
@@ -169,16 +192,29 @@ export class ImageCache {
   }
 
   /** One GetParameters for up to 10 names; names it reports invalid (not found) map to undefined. */
-  private async fetchParameters(ssm: SSMClient, state: ClientState, names: string[], abort: AbortSignal): Promise<Map<string, string | undefined>> {
+  private async fetchParameters(
+    ssm: SSMClient,
+    state: ClientState,
+    names: string[],
+    abort: AbortSignal,
+  ): Promise<Map<string, string | undefined>> {
     this.stats.getParameterCalls++;
-    const { Parameters = [] } = await state.semaphore.run(() => ssm.send(new GetParametersCommand({ Names: names }), { abortSignal: abort }));
+    const { Parameters = [] } = await state.semaphore.run(() =>
+      ssm.send(new GetParametersCommand({ Names: names }), { abortSignal: abort }),
+    );
     const values = new Map<string, string | undefined>(names.map((name) => [name, undefined]));
-    for (const parameter of Parameters) if (parameter.Name && values.has(parameter.Name)) values.set(parameter.Name, parameter.Value);
+    for (const parameter of Parameters)
+      if (parameter.Name && values.has(parameter.Name)) values.set(parameter.Name, parameter.Value);
     for (const [name, value] of values) this.store(state, `parameter:${name}`, value);
     return values;
   }
 
-  private async fetchImages(ec2: EC2Client, state: ClientState, ids: string[], abort: AbortSignal): Promise<Map<string, Image | undefined>> {
+  private async fetchImages(
+    ec2: EC2Client,
+    state: ClientState,
+    ids: string[],
+    abort: AbortSignal,
+  ): Promise<Map<string, Image | undefined>> {
     const found = new Map<string, Image | undefined>();
     const record = (images: Image[], asked: string[]) => {
       for (const id of asked) found.set(id, undefined);
@@ -208,7 +244,12 @@ export class ImageCache {
     return found;
   }
 
-  private async paginate(ec2: EC2Client, state: ClientState, input: DescribeImagesCommandInput, abort: AbortSignal): Promise<Image[]> {
+  private async paginate(
+    ec2: EC2Client,
+    state: ClientState,
+    input: DescribeImagesCommandInput,
+    abort: AbortSignal,
+  ): Promise<Image[]> {
     const images: Image[] = [];
     let NextToken: string | undefined;
     do {
@@ -222,7 +263,12 @@ export class ImageCache {
     return images;
   }
 
-  private async shared<T>(state: ClientState, key: string, signal: AbortSignal | undefined, run: (abort: AbortSignal) => Promise<T>): Promise<T> {
+  private async shared<T>(
+    state: ClientState,
+    key: string,
+    signal: AbortSignal | undefined,
+    run: (abort: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     let call = state.inflight.get(key) as SharedCall<T> | undefined;
     if (!call) {
       const created = new SharedCall<T>();
@@ -257,7 +303,16 @@ export class ImageCache {
 
   private state(client: object): ClientState {
     let state = this.states.get(client);
-    if (!state) this.states.set(client, (state = { entries: new Map(), inflight: new Map(), batches: new Map(), semaphore: new Semaphore(this.maxInFlight) }));
+    if (!state)
+      this.states.set(
+        client,
+        (state = {
+          entries: new Map(),
+          inflight: new Map(),
+          batches: new Map(),
+          semaphore: new Semaphore(this.maxInFlight),
+        }),
+      );
     return state;
   }
 }
@@ -328,7 +383,8 @@ function abortError(signal: AbortSignal): Error {
 export function errorName(error: unknown): string {
   if (error && typeof error === "object") {
     const named = error as { name?: unknown; Code?: unknown; code?: unknown };
-    for (const value of [named.name, named.Code, named.code]) if (typeof value === "string" && value !== "Error") return value;
+    for (const value of [named.name, named.Code, named.code])
+      if (typeof value === "string" && value !== "Error") return value;
   }
   return "";
 }

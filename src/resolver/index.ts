@@ -2,11 +2,25 @@
  * The Universal AMI System's public surface: `resolveAmi` and everything other layers (dynamic providers,
  * components, CLI) need from the resolver. No `@pulumi/*` import anywhere below this folder.
  */
-export { resolveAmi, chooseArchitecture, parseDuration, formatDuration, DEFAULT_FALLBACK_TIMEOUT, DEFAULT_SCRIPT_TIER_TIMEOUT_MS } from "./engine";
+export {
+  resolveAmi,
+  chooseArchitecture,
+  parseDuration,
+  formatDuration,
+  DEFAULT_FALLBACK_TIMEOUT,
+  DEFAULT_SCRIPT_TIER_TIMEOUT_MS,
+} from "./engine";
 export type { EngineOptions } from "./engine";
 export { ImageCache, defaultImageCache, DEFAULT_CACHE_TTL_MS, errorName } from "./image-lookup";
 export type { ImageCacheOptions, ImageSearch, LookupStats } from "./image-lookup";
-export { validateImage, ownerIsTrusted, isDeprecated, compareNewestFirst, snapshotGigabytes, normaliseArchitecture } from "./validate-image";
+export {
+  validateImage,
+  ownerIsTrusted,
+  isDeprecated,
+  compareNewestFirst,
+  snapshotGigabytes,
+  normaliseArchitecture,
+} from "./validate-image";
 export type { ImageRequirements, ImageVerdict } from "./validate-image";
 export { REGION_FALLBACKS, regionFallbacks, crossRegionSearchOrder } from "./regions-fallback";
 export {

@@ -31,7 +31,13 @@ const T4G: Omit<GpuSpec, "count"> = { model: "NVIDIA T4G", memoryGiB: 16 };
 const V100: Omit<GpuSpec, "count"> = { model: "NVIDIA V100", memoryGiB: 16 };
 
 function option(instanceType: string, vcpu: number, memoryGiB: number, gpu?: GpuSpec): SizeOption {
-  return { family: instanceType.slice(0, instanceType.indexOf(".")), instanceType, vcpu, memoryGiB, ...(gpu ? { gpu } : {}) };
+  return {
+    family: instanceType.slice(0, instanceType.indexOf(".")),
+    instanceType,
+    vcpu,
+    memoryGiB,
+    ...(gpu ? { gpu } : {}),
+  };
 }
 
 /**
@@ -98,12 +104,15 @@ export const SIZE_TABLE: SizeTable = {
 /** Every instance type in SIZE_TABLE, sorted. */
 export function sizeTableInstanceTypes(): string[] {
   const types = new Set<string>();
-  for (const size of SIZES) for (const arch of ARCHITECTURES) for (const o of SIZE_TABLE[size][arch]) types.add(o.instanceType);
+  for (const size of SIZES)
+    for (const arch of ARCHITECTURES) for (const o of SIZE_TABLE[size][arch]) types.add(o.instanceType);
   return [...types].sort();
 }
 
 /** The SIZE_TABLE entry for an instance type, with its size and architecture, if the table has it. */
-export function findInSizeTable(instanceType: string): { size: Size; architecture: Architecture; option: SizeOption } | undefined {
+export function findInSizeTable(
+  instanceType: string,
+): { size: Size; architecture: Architecture; option: SizeOption } | undefined {
   for (const size of SIZES) {
     for (const architecture of ARCHITECTURES) {
       const found = SIZE_TABLE[size][architecture].find((o) => o.instanceType === instanceType);
@@ -214,7 +223,8 @@ export interface SelectInstanceTypeInput {
 export function selectInstanceType(input: SelectInstanceTypeInput): InstanceChoice {
   if (input.instanceType !== undefined) return chooseExplicitType(input.instanceType, "instanceType", input);
   if (input.size !== undefined) return chooseBySize(input.size, "size", input);
-  if (input.defaults?.type !== undefined) return chooseExplicitType(input.defaults.type, "instance_defaults.type", input);
+  if (input.defaults?.type !== undefined)
+    return chooseExplicitType(input.defaults.type, "instance_defaults.type", input);
   if (input.defaults?.size !== undefined) return chooseBySize(input.defaults.size, "instance_defaults.size", input);
   return chooseBySize("M", "default", input);
 }
@@ -263,10 +273,19 @@ function chooseBySize(
   input: SelectInstanceTypeInput,
 ): InstanceChoice {
   const field = source === "default" ? "size" : source;
-  const sizeText = source === "default" ? `default size ${size}` : source === "size" ? `size ${size}` : `size ${size} (from ${source})`;
+  const sizeText =
+    source === "default"
+      ? `default size ${size}`
+      : source === "size"
+        ? `size ${size}`
+        : `size ${size} (from ${source})`;
   let architecture: Architecture = input.architecture ?? input.preferredArchitecture ?? "x86_64";
   let candidates = offeredCandidates(size, architecture, input.region);
-  let archNote = input.architecture ? "explicit architecture" : input.preferredArchitecture ? "preferred architecture" : "default architecture";
+  let archNote = input.architecture
+    ? "explicit architecture"
+    : input.preferredArchitecture
+      ? "preferred architecture"
+      : "default architecture";
 
   if (candidates.length === 0 && input.architecture === undefined && architecture !== "x86_64") {
     // A preference yields: fall back to x86_64 rather than fail.
@@ -302,7 +321,8 @@ function chooseBySize(
     ...candidates.filter((o) => !preference.includes(o.family)),
   ];
   const chosen = ordered[0];
-  const why = preference.length > 0 && preference[0] === chosen.family ? "preferred family" : "first offered in the size table";
+  const why =
+    preference.length > 0 && preference[0] === chosen.family ? "preferred family" : "first offered in the size table";
   const skipped = SIZE_TABLE[size][architecture].filter((o) => !candidates.includes(o)).map((o) => o.family);
   const skippedNote = skipped.length > 0 ? `; ${input.region} lacks ${skipped.join(", ")}` : "";
   return {

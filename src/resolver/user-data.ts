@@ -42,7 +42,10 @@ export function shellQuote(value: string): string {
 function argument(value: string, field: string): string {
   if (value.includes("\0")) throw new InvalidInputError("contains a NUL character", field);
   if (value.startsWith("-")) {
-    throw new InvalidInputError(`"${value}" starts with "-", so the command would read it as an option; remove the dash`, field);
+    throw new InvalidInputError(
+      `"${value}" starts with "-", so the command would read it as an option; remove the dash`,
+      field,
+    );
   }
   return shellQuote(value);
 }
@@ -189,7 +192,11 @@ export function renderUserData(template: Template, options: RenderUserDataOption
   if (pip.length > 0) {
     const python = useConda ? `${CONDA_PREFIX}/envs/${CONDA_ENV_NAME}/bin/python3` : `${PIP_VENV_PATH}/bin/python3`;
     const pipWords = sortedUnique(pip).map(shellQuote).join(" ");
-    section(useConda ? `pip (into the conda environment ${CONDA_ENV_NAME})` : `pip (into the virtual environment ${PIP_VENV_PATH})`);
+    section(
+      useConda
+        ? `pip (into the conda environment ${CONDA_ENV_NAME})`
+        : `pip (into the virtual environment ${PIP_VENV_PATH})`,
+    );
     log(`installing ${sortedUnique(pip).length} pip packages`);
     if (!useConda) {
       out.push(
@@ -270,7 +277,9 @@ export function renderUserData(template: Template, options: RenderUserDataOption
   section("ready marker (always last)");
   log("setup complete");
   const marker = template.version !== undefined ? "template=%s\\nversion=%s\\n" : "template=%s\\n";
-  const markerArgs = [template.name, ...(template.version !== undefined ? [template.version] : [])].map(shellQuote).join(" ");
+  const markerArgs = [template.name, ...(template.version !== undefined ? [template.version] : [])]
+    .map(shellQuote)
+    .join(" ");
   const markerDir = READY_MARKER_PATH.slice(0, READY_MARKER_PATH.lastIndexOf("/"));
   out.push(
     `install -d -m 0755 ${markerDir}`,

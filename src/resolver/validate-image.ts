@@ -26,11 +26,18 @@ export type ImageVerdict = { ok: true; image: Image } | { ok: false; reason: str
  * `owner 210987654321 not in trusted_owners [099720109477]`. Internal. Exported for testing.
  */
 export function validateImage(image: Image | undefined, requirements: ImageRequirements): ImageVerdict {
-  if (!image) return { ok: false, reason: "does not exist in the region (deregistered, never copied here, or not shared with this account)" };
+  if (!image)
+    return {
+      ok: false,
+      reason: "does not exist in the region (deregistered, never copied here, or not shared with this account)",
+    };
   if (image.State !== "available") return { ok: false, reason: `state is ${image.State ?? "unknown"}, not available` };
   const architecture = normaliseArchitecture(image.Architecture);
   if (architecture !== requirements.architecture) {
-    return { ok: false, reason: `architecture ${image.Architecture ?? "unknown"} does not match ${requirements.architecture}` };
+    return {
+      ok: false,
+      reason: `architecture ${image.Architecture ?? "unknown"} does not match ${requirements.architecture}`,
+    };
   }
   const trusted = requirements.trustedOwners;
   if (trusted && trusted.length > 0 && !ownerIsTrusted(image, trusted, requirements.ownedBySelf)) {

@@ -27,8 +27,14 @@ function stockImageSources(template: Template): string[] {
   if (!config) return [];
   const sources: string[] = [];
   const ssm = config.ssm_parameter;
-  const ssmNames = ssm === undefined ? [] : typeof ssm === "string" ? [ssm] : [ssm.x86_64, ssm.arm64].filter((name): name is string => !!name);
-  if (ssmNames.some((name) => STOCK_SSM_PREFIXES.some((prefix) => name.startsWith(prefix)))) sources.push("ssm_parameter");
+  const ssmNames =
+    ssm === undefined
+      ? []
+      : typeof ssm === "string"
+        ? [ssm]
+        : [ssm.x86_64, ssm.arm64].filter((name): name is string => !!name);
+  if (ssmNames.some((name) => STOCK_SSM_PREFIXES.some((prefix) => name.startsWith(prefix))))
+    sources.push("ssm_parameter");
   if (config.ami_search?.owners.some((owner) => STOCK_IMAGE_OWNERS.has(owner))) sources.push("ami_search");
   return sources;
 }

@@ -11,13 +11,17 @@ export const TEMPLATE_SCHEMA_ID = "urn:cloudworkstation:schema:template:v1";
  * The deprecated `amis` key is allowed and marked deprecated, so older files are not flagged while they still load.
  */
 export function templateJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(templateFileSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(templateFileSchema, { io: "input", target: "draft-2020-12" }) as Record<
+    string,
+    unknown
+  >;
   const { $schema, ...rest } = generated;
   return {
     $schema,
     $id: TEMPLATE_SCHEMA_ID,
     title: "CloudWorkstation template",
-    description: "A research workstation template: software, services, users, instance defaults and where its image comes from. See docs/templates.md.",
+    description:
+      "A research workstation template: software, services, users, instance defaults and where its image comes from. See docs/templates.md.",
     ...rest,
   };
 }

@@ -40,7 +40,8 @@ export function normaliseLegacyAmis(raw: Record<string, unknown>): NormalisedTem
   const value: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(raw)) {
     if (key === LEGACY_AMIS_KEY) continue;
-    value[key] = key === "ami_config" ? { ...(config as Record<string, unknown>), ami_mappings: mergedMappings } : entry;
+    value[key] =
+      key === "ami_config" ? { ...(config as Record<string, unknown>), ami_mappings: mergedMappings } : entry;
   }
   if (config === undefined) value.ami_config = { ami_mappings: mergedMappings };
 

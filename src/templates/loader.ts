@@ -35,7 +35,11 @@ export function findPackageRoot(start: string): string | undefined {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, "package.json");
     try {
-      if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name === PACKAGE_NAME) return dir;
+      if (
+        fs.existsSync(manifest) &&
+        (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name === PACKAGE_NAME
+      )
+        return dir;
     } catch {
       // An unreadable or malformed package.json is not ours; keep walking.
     }
@@ -44,7 +48,10 @@ export function findPackageRoot(start: string): string | undefined {
 }
 
 /** The templates shipped with the package: `<package root>/templates`. */
-export const DEFAULT_TEMPLATES_DIR: string = path.join(findPackageRoot(__dirname) ?? path.resolve(__dirname, "..", ".."), "templates");
+export const DEFAULT_TEMPLATES_DIR: string = path.join(
+  findPackageRoot(__dirname) ?? path.resolve(__dirname, "..", ".."),
+  "templates",
+);
 
 export interface LoadOptions {
   /** Directories searched (in order) before DEFAULT_TEMPLATES_DIR, for the template and the parents it inherits. */
@@ -104,7 +111,13 @@ export function loadTemplate(nameOrPath: string, options: LoadOptions = {}): Loa
   const file = looksLikePath(nameOrPath) ? path.resolve(nameOrPath) : findTemplateFile(nameOrPath, context.dirs);
   if (file === undefined || !fs.existsSync(file)) {
     throw new TemplateError([
-      { file: nameOrPath, line: 0, column: 0, path: [], message: notFoundMessage(nameOrPath, looksLikePath(nameOrPath) ? [] : context.dirs) },
+      {
+        file: nameOrPath,
+        line: 0,
+        column: 0,
+        path: [],
+        message: notFoundMessage(nameOrPath, looksLikePath(nameOrPath) ? [] : context.dirs),
+      },
     ]);
   }
   return finish(load(fileUnit(file, context), context, options), file);
@@ -118,14 +131,21 @@ export function loadTemplateFromObject(raw: unknown, options: LoadOptions & { so
 }
 
 /** Every error and warning of a template file (and the templates it inherits), without throwing. */
-export function validateTemplateFile(file: string, options: LoadOptions = {}): { ok: boolean; issues: TemplateIssue[]; template?: Template } {
+export function validateTemplateFile(
+  file: string,
+  options: LoadOptions = {},
+): { ok: boolean; issues: TemplateIssue[]; template?: Template } {
   const absolute = path.resolve(file);
   if (!fs.existsSync(absolute)) {
     return { ok: false, issues: [{ file, line: 0, column: 0, path: [], message: notFoundMessage(file, []) }] };
   }
   const context = newContext(options);
   const result = load(fileUnit(absolute, context), context, options);
-  return { ok: !result.issues.some(isError), issues: result.issues, ...(result.template ? { template: result.template } : {}) };
+  return {
+    ok: !result.issues.some(isError),
+    issues: result.issues,
+    ...(result.template ? { template: result.template } : {}),
+  };
 }
 
 /** The templates in `templatesDirs` and the shipped ones; a name found in an earlier directory hides later ones. */
@@ -181,12 +201,18 @@ function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): L
   const chain = order.map((unit) => unit.name).reverse();
   const units = order.filter((unit): unit is TemplateUnit & { tracked: Tracked } => unit.tracked !== undefined);
   // Placeholders are checked in each file, to point at the line that wrote them, against every declared parameter.
-  const declared = unique(units.flatMap((unit) => (isPlainObject(unit.tracked.value.parameters) ? Object.keys(unit.tracked.value.parameters) : [])));
+  const declared = unique(
+    units.flatMap((unit) =>
+      isPlainObject(unit.tracked.value.parameters) ? Object.keys(unit.tracked.value.parameters) : [],
+    ),
+  );
   const issues = [
     ...order.flatMap((unit) => unit.issues),
     ...resolutionIssues,
     ...units.flatMap((unit) =>
-      undeclaredPlaceholders(unit.tracked.value, declared).map((problem) => toIssue(problem, unit.tracked.origins, unit.source)),
+      undeclaredPlaceholders(unit.tracked.value, declared).map((problem) =>
+        toIssue(problem, unit.tracked.origins, unit.source),
+      ),
     ),
   ];
   if (issues.some(isError) || units.length < order.length) return { issues, chain };
@@ -224,14 +250,18 @@ function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): L
  * Every template `root` inherits from, in merge order: a depth-first walk of the parents, left to right, each
  * template placed after its own parents and only once (so a grandparent shared by two parents is merged once, first).
  */
-function resolveInheritance(root: TemplateUnit, context: LoadContext): { order: TemplateUnit[]; issues: TemplateIssue[] } {
+function resolveInheritance(
+  root: TemplateUnit,
+  context: LoadContext,
+): { order: TemplateUnit[]; issues: TemplateIssue[] } {
   const order: TemplateUnit[] = [];
   const issues: TemplateIssue[] = [];
   const done = new Set<TemplateUnit>();
   const visit = (unit: TemplateUnit, stack: TemplateUnit[]) => {
     stack.push(unit);
     for (const reference of unit.parents) {
-      const at = (message: string) => issues.push(locatedIn(unit, { at: reference.at, anchor: "value", path: reference.at, message }));
+      const at = (message: string) =>
+        issues.push(locatedIn(unit, { at: reference.at, anchor: "value", path: reference.at, message }));
       const file = findParentFile(reference.name, unit, context);
       if (typeof file !== "string") {
         at(notFoundMessage(reference.name, file.searched, "parent template"));
@@ -267,7 +297,12 @@ function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
   const text = readText(absolutePath);
   let unit: TemplateUnit;
   if (text === undefined) {
-    unit = { source: { file, absolutePath }, name: templateNameOf(absolutePath), parents: [], issues: [{ file, line: 0, column: 0, path: [], message: "cannot read the file" }] };
+    unit = {
+      source: { file, absolutePath },
+      name: templateNameOf(absolutePath),
+      parents: [],
+      issues: [{ file, line: 0, column: 0, path: [], message: "cannot read the file" }],
+    };
   } else {
     const parsed = parseYamlSource(text, file);
     const source: TemplateSource = { file, absolutePath, yaml: parsed.yaml };
@@ -280,13 +315,23 @@ function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
 }
 
 /** Normalise and validate one template on its own, and read what it inherits. */
-function prepareUnit(raw: unknown, source: TemplateSource, fallbackName: string, earlier: TemplateIssue[]): TemplateUnit {
+function prepareUnit(
+  raw: unknown,
+  source: TemplateSource,
+  fallbackName: string,
+  earlier: TemplateIssue[],
+): TemplateUnit {
   if (!isPlainObject(raw)) {
     const message =
       raw === undefined || raw === null
         ? "the template is empty: write a YAML mapping that starts with name: …"
         : `a template is a mapping of keys (name:, description:, …), but this is ${describeValue(raw)}`;
-    return { source, name: fallbackName, parents: [], issues: [...earlier, locatedIn({ source }, { at: [], anchor: "value", path: [], message })] };
+    return {
+      source,
+      name: fallbackName,
+      parents: [],
+      issues: [...earlier, locatedIn({ source }, { at: [], anchor: "value", path: [], message })],
+    };
   }
   const { value, sourcePathOf, warnings } = normaliseLegacyAmis(raw);
   const tracked = track(value, source, sourcePathOf);
@@ -300,7 +345,11 @@ function prepareUnit(raw: unknown, source: TemplateSource, fallbackName: string,
           // A value written with a placeholder is checked once the parameters are substituted.
           !(problem.anchor === "value" && hasPlaceholder(valueAt(value, problem.at))),
       );
-  const issues = [...earlier, ...warnings.map((warning) => locatedIn({ source }, warning)), ...problems.map((problem) => toIssue(problem, tracked.origins, source))];
+  const issues = [
+    ...earlier,
+    ...warnings.map((warning) => locatedIn({ source }, warning)),
+    ...problems.map((problem) => toIssue(problem, tracked.origins, source)),
+  ];
 
   const name = typeof value.name === "string" ? value.name : fallbackName;
   if (source.absolutePath && typeof value.name === "string" && value.name !== templateNameOf(source.absolutePath)) {
@@ -321,7 +370,9 @@ function prepareUnit(raw: unknown, source: TemplateSource, fallbackName: string,
     typeof inherits === "string"
       ? [{ name: inherits, at: ["inherits"] }]
       : Array.isArray(inherits)
-        ? inherits.flatMap((entry, i) => (typeof entry === "string" && entry !== "" ? [{ name: entry, at: ["inherits", i] }] : []))
+        ? inherits.flatMap((entry, i) =>
+            typeof entry === "string" && entry !== "" ? [{ name: entry, at: ["inherits", i] }] : [],
+          )
         : [];
   return { source, name, tracked, parents, issues };
 }
@@ -350,11 +401,18 @@ function valueAt(value: unknown, at: TemplatePath): unknown {
 // Finding files
 
 function newContext(options: LoadOptions): LoadContext {
-  return { dirs: unique([...(options.templatesDirs ?? []).map((dir) => path.resolve(dir)), DEFAULT_TEMPLATES_DIR]), units: new Map() };
+  return {
+    dirs: unique([...(options.templatesDirs ?? []).map((dir) => path.resolve(dir)), DEFAULT_TEMPLATES_DIR]),
+    units: new Map(),
+  };
 }
 
 function looksLikePath(nameOrPath: string): boolean {
-  return nameOrPath.includes("/") || nameOrPath.includes(path.sep) || TEMPLATE_EXTENSIONS.some((ext) => nameOrPath.endsWith(ext));
+  return (
+    nameOrPath.includes("/") ||
+    nameOrPath.includes(path.sep) ||
+    TEMPLATE_EXTENSIONS.some((ext) => nameOrPath.endsWith(ext))
+  );
 }
 
 function findTemplateFile(name: string, dirs: readonly string[]): string | undefined {

@@ -36,7 +36,10 @@ function side(tracked: Tracked, path: TemplatePath, value: unknown = tracked.val
 }
 
 function child(of: Side, segment: string | number): Side {
-  const value = Array.isArray(of.value) || isPlainObject(of.value) ? (of.value as Record<string | number, unknown>)[segment] : undefined;
+  const value =
+    Array.isArray(of.value) || isPlainObject(of.value)
+      ? (of.value as Record<string | number, unknown>)[segment]
+      : undefined;
   return { tracked: of.tracked, path: [...of.path, segment], value };
 }
 
@@ -48,7 +51,8 @@ function take(from: Side, to: TemplatePath, origins: OriginIndex): unknown {
 
 function clonePlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(clonePlain);
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, clonePlain(entry)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, clonePlain(entry)]));
   return value;
 }
 
@@ -57,9 +61,21 @@ function setOrigin(from: Side, to: TemplatePath, origins: OriginIndex): void {
   if (origin) origins.set(pathKey(to), origin);
 }
 
-type KeyMerger = (key: string, to: TemplatePath, parent: Side | undefined, child: Side | undefined, origins: OriginIndex) => unknown;
+type KeyMerger = (
+  key: string,
+  to: TemplatePath,
+  parent: Side | undefined,
+  child: Side | undefined,
+  origins: OriginIndex,
+) => unknown;
 
-function mergeMapping(to: TemplatePath, parent: Side, childSide: Side, origins: OriginIndex, mergeKey: KeyMerger): Record<string, unknown> {
+function mergeMapping(
+  to: TemplatePath,
+  parent: Side,
+  childSide: Side,
+  origins: OriginIndex,
+  mergeKey: KeyMerger,
+): Record<string, unknown> {
   const parentValue = parent.value as Record<string, unknown>;
   const childValue = childSide.value as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(parentValue), ...Object.keys(childValue)])];
@@ -74,7 +90,13 @@ function mergeMapping(to: TemplatePath, parent: Side, childSide: Side, origins: 
   return out;
 }
 
-function mergeTopLevelKey(key: string, to: TemplatePath, parent: Side | undefined, childSide: Side | undefined, origins: OriginIndex): unknown {
+function mergeTopLevelKey(
+  key: string,
+  to: TemplatePath,
+  parent: Side | undefined,
+  childSide: Side | undefined,
+  origins: OriginIndex,
+): unknown {
   if (NEVER_INHERITED.has(key)) return childSide ? take(childSide, to, origins) : undefined;
   if (parent && childSide) {
     if (key === "post_install" && typeof parent.value === "string" && typeof childSide.value === "string") {
@@ -94,20 +116,34 @@ function mergeTopLevelKey(key: string, to: TemplatePath, parent: Side | undefine
 function mergeInstanceDefaultsKey(childValue: Record<string, unknown>): KeyMerger {
   const childChoosesType = "type" in childValue || "size" in childValue;
   return (key, to, parent, childSide, origins) => {
-    if ((key === "type" || key === "size") && childChoosesType) return childSide ? take(childSide, to, origins) : undefined;
+    if ((key === "type" || key === "size") && childChoosesType)
+      return childSide ? take(childSide, to, origins) : undefined;
     return mergeGeneric(to, parent, childSide, origins);
   };
 }
 
-function mergeAmiConfigKey(key: string, to: TemplatePath, parent: Side | undefined, childSide: Side | undefined, origins: OriginIndex): unknown {
+function mergeAmiConfigKey(
+  key: string,
+  to: TemplatePath,
+  parent: Side | undefined,
+  childSide: Side | undefined,
+  origins: OriginIndex,
+): unknown {
   if (key === "ami_mappings" && parent && childSide && isPlainObject(parent.value) && isPlainObject(childSide.value)) {
     // One level deep: a region's entry is the child's or the parent's, never a mix of their architectures.
-    return mergeMapping(to, parent, childSide, origins, (_region, regionPath, p, c) => take((c ?? p) as Side, regionPath, origins));
+    return mergeMapping(to, parent, childSide, origins, (_region, regionPath, p, c) =>
+      take((c ?? p) as Side, regionPath, origins),
+    );
   }
   return take((childSide ?? parent) as Side, to, origins);
 }
 
-function mergeGeneric(to: TemplatePath, parent: Side | undefined, childSide: Side | undefined, origins: OriginIndex): unknown {
+function mergeGeneric(
+  to: TemplatePath,
+  parent: Side | undefined,
+  childSide: Side | undefined,
+  origins: OriginIndex,
+): unknown {
   if (!parent) return childSide ? take(childSide, to, origins) : undefined;
   if (!childSide) return take(parent, to, origins);
   if (isPlainObject(parent.value) && isPlainObject(childSide.value)) {

@@ -61,12 +61,18 @@ export function copyOrigins(origins: OriginIndex, from: TemplatePath, into: Orig
  * The file and position for `path`: its origin if it has one, else the nearest ancestor's (a missing key is
  * reported at the mapping that lacks it).
  */
-export function positionOf(origins: OriginIndex, path: TemplatePath, anchor: Anchor): (Position & { source: TemplateSource }) | undefined {
+export function positionOf(
+  origins: OriginIndex,
+  path: TemplatePath,
+  anchor: Anchor,
+): (Position & { source: TemplateSource }) | undefined {
   for (let length = path.length; length >= 0; length--) {
     const origin = origins.get(pathKey(path.slice(0, length)));
     if (!origin) continue;
     const exact = length === path.length;
-    const position = origin.source.yaml ? locate(origin.source.yaml, origin.path, exact ? anchor : "value") : NO_POSITION;
+    const position = origin.source.yaml
+      ? locate(origin.source.yaml, origin.path, exact ? anchor : "value")
+      : NO_POSITION;
     return { source: origin.source, ...position };
   }
   return undefined;

@@ -64,7 +64,10 @@ function declarationOf(raw: unknown): Declaration {
   const fallback = entry.default;
   return {
     type,
-    default: typeof fallback === "string" || typeof fallback === "number" || typeof fallback === "boolean" ? fallback : undefined,
+    default:
+      typeof fallback === "string" || typeof fallback === "number" || typeof fallback === "boolean"
+        ? fallback
+        : undefined,
     choices: Array.isArray(entry.choices) ? (entry.choices as (string | number)[]) : undefined,
   };
 }
@@ -168,8 +171,11 @@ export function substituteParameters(
       return node.replace(PLACEHOLDER, (text, name: string) => (name in values ? String(values[name]) : text));
     }
     if (Array.isArray(node)) return node.map((item, i) => replace(item, [...path, i]));
-    if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, replace(value, [...path, key])]));
+    if (isPlainObject(node))
+      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, replace(value, [...path, key])]));
     return node;
   };
-  return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, key === "parameters" ? value : replace(value, [key])]));
+  return Object.fromEntries(
+    Object.entries(template).map(([key, value]) => [key, key === "parameters" ? value : replace(value, [key])]),
+  );
 }

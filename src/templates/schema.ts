@@ -54,19 +54,24 @@ const region = z
   .meta({ enum: [...KNOWN_REGIONS] });
 
 const amiId = z.string().regex(AMI_ID_PATTERN, {
-  error: (issue) => `"${String(issue.input)}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`,
+  error: (issue) =>
+    `"${String(issue.input)}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`,
 });
 
-const owner = z.string().refine((value) => ACCOUNT_ID_PATTERN.test(value) || (OWNER_ALIASES as readonly string[]).includes(value), {
-  error: (issue) =>
-    `"${String(issue.input)}" is not an owner: use a 12-digit account id or one of ${OWNER_ALIASES.join(", ")}`,
-});
+const owner = z
+  .string()
+  .refine((value) => ACCOUNT_ID_PATTERN.test(value) || (OWNER_ALIASES as readonly string[]).includes(value), {
+    error: (issue) =>
+      `"${String(issue.input)}" is not an owner: use a 12-digit account id or one of ${OWNER_ALIASES.join(", ")}`,
+  });
 
 const duration = z.string().regex(DURATION_PATTERN, { error: 'not a duration: write e.g. "90s", "10m" or "1h"' });
 
-const isoDate = z.string().refine((value) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(value) && !Number.isNaN(Date.parse(value)), {
-  error: 'not a date: write an ISO 8601 date such as "2025-01-31"',
-});
+const isoDate = z
+  .string()
+  .refine((value) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(value) && !Number.isNaN(Date.parse(value)), {
+    error: 'not a date: write an ISO 8601 date such as "2025-01-31"',
+  });
 
 const nonEmpty = z.string().min(1, { error: "must not be empty" });
 const stringList = z.array(nonEmpty);
@@ -102,25 +107,27 @@ export const ssmParameterSchema = z
   );
 export type SsmParameter = z.infer<typeof ssmParameterSchema>;
 
-export const amiSearchSchema = z.strictObject({
-  /** Required: an image picked by name alone can be anyone's (name-squatting on public AMIs). */
-  owners: z
-    .array(owner, {
-      error: (issue) =>
-        issue.input === undefined
-          ? "owners is required: an AMI matched by name alone can be published by anyone (name-squatting). " +
-            'List the publisher\'s account ids, e.g. owners: ["099720109477"] for Canonical, or "self"/"amazon"'
-          : undefined,
-    })
-    .min(1, { error: "owners must list at least one account id or alias" })
-    .describe("Publishers whose images may match: 12-digit account ids or self/amazon/aws-marketplace"),
-  name_pattern: nonEmpty.describe("DescribeImages name filter; * matches any characters").optional(),
-  version_tag: nonEmpty.describe("Only images whose Version tag equals this").optional(),
-  architecture: z.array(architecture).min(1).describe("Only images of these architectures").optional(),
-  min_creation_date: isoDate.describe("Only images created on or after this date (ISO 8601)").optional(),
-  required_tags: z.record(z.string(), z.string()).describe("Only images carrying all these tags").optional(),
-  include_deprecated: z.boolean().default(false).describe("Also consider images AWS marks deprecated"),
-}).describe("Find the newest matching image with DescribeImages; owners is required");
+export const amiSearchSchema = z
+  .strictObject({
+    /** Required: an image picked by name alone can be anyone's (name-squatting on public AMIs). */
+    owners: z
+      .array(owner, {
+        error: (issue) =>
+          issue.input === undefined
+            ? "owners is required: an AMI matched by name alone can be published by anyone (name-squatting). " +
+              'List the publisher\'s account ids, e.g. owners: ["099720109477"] for Canonical, or "self"/"amazon"'
+            : undefined,
+      })
+      .min(1, { error: "owners must list at least one account id or alias" })
+      .describe("Publishers whose images may match: 12-digit account ids or self/amazon/aws-marketplace"),
+    name_pattern: nonEmpty.describe("DescribeImages name filter; * matches any characters").optional(),
+    version_tag: nonEmpty.describe("Only images whose Version tag equals this").optional(),
+    architecture: z.array(architecture).min(1).describe("Only images of these architectures").optional(),
+    min_creation_date: isoDate.describe("Only images created on or after this date (ISO 8601)").optional(),
+    required_tags: z.record(z.string(), z.string()).describe("Only images carrying all these tags").optional(),
+    include_deprecated: z.boolean().default(false).describe("Also consider images AWS marks deprecated"),
+  })
+  .describe("Find the newest matching image with DescribeImages; owners is required");
 export type AmiSearch = z.infer<typeof amiSearchSchema>;
 
 export const marketplaceSearchSchema = z
@@ -128,7 +135,9 @@ export const marketplaceSearchSchema = z
     product_code: nonEmpty.describe("The AWS Marketplace product code"),
     version_constraint: z
       .string()
-      .refine((value) => semver.validRange(value) !== null, { error: 'not a semver range: write e.g. ">=2.1 <3" or "^1.4"' })
+      .refine((value) => semver.validRange(value) !== null, {
+        error: 'not a semver range: write e.g. ">=2.1 <3" or "^1.4"',
+      })
       .describe("semver range the product version must satisfy")
       .optional(),
   })
@@ -153,7 +162,9 @@ export const amiConfigSchema = z
     fallback_strategy: z
       .enum(FALLBACK_STRATEGIES)
       .default("script_provisioning")
-      .describe("When no AMI is found: script_provisioning, cross_region (copy from a nearby region, with consent) or error"),
+      .describe(
+        "When no AMI is found: script_provisioning, cross_region (copy from a nearby region, with consent) or error",
+      ),
     fallback_timeout: duration.default("10m").describe("How long AMI resolution may take before the fallback applies"),
     preferred_architecture: architecture.optional(),
     instance_family_preference: z
@@ -170,9 +181,9 @@ export const amiConfigSchema = z
   .superRefine((config, ctx) => {
     const hasSource = Boolean(
       (config.ami_mappings && Object.keys(config.ami_mappings).length > 0) ||
-        config.ssm_parameter ||
-        config.ami_search ||
-        config.marketplace_search,
+      config.ssm_parameter ||
+      config.ami_search ||
+      config.marketplace_search,
     );
     if (config.strategy === "ami_required" && !hasSource) {
       ctx.addIssue({
@@ -189,11 +200,14 @@ export const amiConfigSchema = z
         code: "custom",
         path: ["fallback_strategy"],
         params: MERGED_ONLY,
-        message: "cross_region copies an AMI found in a neighbouring region, but no AMI source is configured to find one",
+        message:
+          "cross_region copies an AMI found in a neighbouring region, but no AMI source is configured to find one",
       });
     }
   })
-  .describe("Where the workstation's image comes from, tried in order: ami_mappings, ssm_parameter, ami_search, marketplace_search");
+  .describe(
+    "Where the workstation's image comes from, tried in order: ami_mappings, ssm_parameter, ami_search, marketplace_search",
+  );
 export type AmiConfig = z.infer<typeof amiConfigSchema>;
 
 export const parameterSchema = z
@@ -247,7 +261,10 @@ export const templateSchema = z.strictObject({
     .optional(),
   maintainer: z.string().describe("Who to ask about this template").optional(),
   category: z.string().describe("Grouping for template lists, e.g. machine-learning").optional(),
-  base: z.enum(BASES).describe("The OS the provisioning script runs on (and whose stock image it starts from)").optional(),
+  base: z
+    .enum(BASES)
+    .describe("The OS the provisioning script runs on (and whose stock image it starts from)")
+    .optional(),
   /** Parent template(s); see the loader for merge rules. */
   inherits: z
     .union([nonEmpty, z.array(nonEmpty).min(1)], { error: "expected a template name or a list of template names" })
@@ -260,8 +277,12 @@ export const templateSchema = z.strictObject({
   packages: z
     .strictObject({
       system: stringList.describe("apt or dnf packages, by the base OS").optional(),
-      conda: stringList.describe('conda specs installed from conda-forge, e.g. "python=3.12", "bioconda::samtools"').optional(),
-      pip: stringList.describe("pip requirement specs, installed into the conda environment or a virtualenv").optional(),
+      conda: stringList
+        .describe('conda specs installed from conda-forge, e.g. "python=3.12", "bioconda::samtools"')
+        .optional(),
+      pip: stringList
+        .describe("pip requirement specs, installed into the conda environment or a virtualenv")
+        .optional(),
       spack: stringList.describe("spack specs, built in order").optional(),
     })
     .describe("Software the provisioning script installs")
@@ -284,7 +305,11 @@ export const templateSchema = z.strictObject({
           .regex(/^[a-z_][a-z0-9_-]*$/, { error: "a Linux user name is lowercase letters, digits, '_' and '-'" })
           .describe("Linux user name"),
         groups: stringList.describe("Supplementary groups (created if missing)").optional(),
-        shell: z.string().startsWith("/", { error: 'a login shell is an absolute path such as "/bin/bash"' }).describe("Login shell").optional(),
+        shell: z
+          .string()
+          .startsWith("/", { error: 'a login shell is an absolute path such as "/bin/bash"' })
+          .describe("Login shell")
+          .optional(),
       }),
     )
     .describe("Linux users created on the workstation; merged by name")
@@ -309,13 +334,26 @@ export const templateSchema = z.strictObject({
   idle_detection: z
     .strictObject({
       enabled: z.boolean().default(true),
-      idle_threshold_minutes: z.number().int().positive().describe("Minutes without activity before the workstation counts as idle").optional(),
-      hibernate_threshold_minutes: z.number().int().positive().describe("Minutes idle before it is hibernated").optional(),
+      idle_threshold_minutes: z
+        .number()
+        .int()
+        .positive()
+        .describe("Minutes without activity before the workstation counts as idle")
+        .optional(),
+      hibernate_threshold_minutes: z
+        .number()
+        .int()
+        .positive()
+        .describe("Minutes idle before it is hibernated")
+        .optional(),
       check_interval_minutes: z.number().int().positive().describe("How often activity is checked").optional(),
     })
     .describe("Stop paying for workstations nobody is using")
     .optional(),
-  post_install: z.string().describe("Shell script run after packages, users and services; concatenated parent first when inherited").optional(),
+  post_install: z
+    .string()
+    .describe("Shell script run after packages, users and services; concatenated parent first when inherited")
+    .optional(),
   user_data: z.string().describe("Extra shell script run last (not cloud-config)").optional(),
   tags: z.record(z.string(), z.string()).describe("EC2 tags for the workstation's resources").optional(),
   parameters: z

@@ -47,7 +47,12 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
     return { line, column: col };
   };
   const issues: TemplateIssue[] = [
-    ...doc.errors.map((error) => ({ file, ...at(error.pos[0]), path: [], message: describeYamlError(error.code, error.message, text, error.pos) })),
+    ...doc.errors.map((error) => ({
+      file,
+      ...at(error.pos[0]),
+      path: [],
+      message: describeYamlError(error.code, error.message, text, error.pos),
+    })),
     ...doc.warnings.map((warning) => ({
       file,
       ...at(warning.pos[0]),
@@ -73,7 +78,11 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
     return { value: doc.toJS({ maxAliasCount: 100 }), yaml, issues };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { value: undefined, yaml, issues: [...issues, { file, line: 1, column: 1, path: [], message: `YAML: ${lowerFirst(message)}` }] };
+    return {
+      value: undefined,
+      yaml,
+      issues: [...issues, { file, line: 1, column: 1, path: [], message: `YAML: ${lowerFirst(message)}` }],
+    };
   }
 }
 

@@ -46,7 +46,8 @@ const EXPECTED: Record<string, string> = {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "no value";
-  if (typeof value === "string") return `the text ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === "string")
+    return `the text ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
   if (typeof value === "number") return `the number ${value}`;
   if (typeof value === "boolean") return `the value ${value}`;
   if (Array.isArray(value)) return "a list";
@@ -60,12 +61,17 @@ function describeExpected(expected: string): string {
 
 function wrongType(expected: string, input: unknown): string {
   let hint = "";
-  if ((expected === "number" || expected === "int") && typeof input === "string" && input.trim() !== "" && !Number.isNaN(Number(input))) {
+  if (
+    (expected === "number" || expected === "int") &&
+    typeof input === "string" &&
+    input.trim() !== "" &&
+    !Number.isNaN(Number(input))
+  ) {
     hint = "; remove the quotes";
   } else if (expected === "boolean" && typeof input === "string" && /^(true|false|yes|no|on|off)$/i.test(input)) {
     hint = "; write true or false, without quotes";
   } else if (expected === "string" && (typeof input === "number" || typeof input === "boolean")) {
-    hint = '; put it in quotes to keep it as text (YAML reads 3.10 as the number 3.1)';
+    hint = "; put it in quotes to keep it as text (YAML reads 3.10 as the number 3.1)";
   } else if (expected === "array" && (typeof input === "string" || typeof input === "number")) {
     hint = `; write a list: [${JSON.stringify(input)}], or one "- item" per line`;
   } else if ((expected === "object" || expected === "record") && input === null) {
@@ -85,13 +91,16 @@ export function templateErrorMap(issue: z.core.$ZodRawIssue): string {
       return issue.input === undefined ? MISSING : wrongType(issue.expected, issue.input);
     case "invalid_value": {
       const suggestion = typeof issue.input === "string" ? didYouMean(issue.input, issue.values.map(String)) : "";
-      const expected = issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${quoteList(issue.values)}`;
+      const expected =
+        issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${quoteList(issue.values)}`;
       return `expected ${expected}, found ${describeValue(issue.input)}${suggestion}`;
     }
     case "too_small": {
       const minimum = Number(issue.minimum);
-      if (issue.origin === "array") return minimum <= 1 ? "must list at least one item" : `must list at least ${minimum} items`;
-      if (issue.origin === "string") return minimum <= 1 ? "must not be empty" : `must be at least ${minimum} characters long`;
+      if (issue.origin === "array")
+        return minimum <= 1 ? "must list at least one item" : `must list at least ${minimum} items`;
+      if (issue.origin === "string")
+        return minimum <= 1 ? "must not be empty" : `must be at least ${minimum} characters long`;
       return `must be ${issue.inclusive ? "at least" : "greater than"} ${minimum}, found ${describeValue(issue.input)}`;
     }
     case "too_big": {
@@ -138,16 +147,26 @@ export function problemsFromIssues(issues: readonly Issue[], root: Schema, base:
 }
 
 function problemsFromIssue(issue: Issue, root: Schema, base: TemplatePath): Problem[] {
-  const path: TemplatePath = [...base, ...issue.path.map((segment) => (typeof segment === "number" ? segment : String(segment)))];
+  const path: TemplatePath = [
+    ...base,
+    ...issue.path.map((segment) => (typeof segment === "number" ? segment : String(segment))),
+  ];
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = allowedKeysAt(root, path);
-      return issue.keys.map((key) => ({ at: [...path, key], anchor: "key" as const, path, message: unknownKeyMessage(key, allowed) }));
+      return issue.keys.map((key) => ({
+        at: [...path, key],
+        anchor: "key" as const,
+        path,
+        message: unknownKeyMessage(key, allowed),
+      }));
     }
     case "invalid_key": {
       const inner = issue.issues.find((nested) => !nested.message.startsWith("\u0000"));
       const key = path[path.length - 1];
-      return [{ at: path, anchor: "key", path: path.slice(0, -1), message: inner?.message ?? `invalid key "${String(key)}"` }];
+      return [
+        { at: path, anchor: "key", path: path.slice(0, -1), message: inner?.message ?? `invalid key "${String(key)}"` },
+      ];
     }
     case "invalid_union":
       return unionProblems(issue, path, root);
@@ -155,7 +174,14 @@ function problemsFromIssue(issue: Issue, root: Schema, base: TemplatePath): Prob
       if (issue.input === undefined) {
         const parent = path.slice(0, -1);
         const key = String(path[path.length - 1]);
-        return [{ at: parent, anchor: "value", path: parent, message: issue.message === MISSING ? `${key} is required` : issue.message }];
+        return [
+          {
+            at: parent,
+            anchor: "value",
+            path: parent,
+            message: issue.message === MISSING ? `${key} is required` : issue.message,
+          },
+        ];
       }
       return [{ at: path, anchor: "value", path, message: issue.message }];
     case "custom":
@@ -191,13 +217,23 @@ function unionProblems(issue: Extract<Issue, { code: "invalid_union" }>, path: T
     return problemsFromIssues(best, root, path);
   }
   const found = describeValue(issue.input);
-  if (issue.message !== UNION) return [{ at: path, anchor: "value", path, message: `${issue.message}, found ${found}` }];
+  if (issue.message !== UNION)
+    return [{ at: path, anchor: "value", path, message: `${issue.message}, found ${found}` }];
   const expected = [
     ...new Set(
       issue.errors.flatMap((branch) =>
-        branch.filter(isTypeMismatch).map((nested) => describeExpected((nested as Extract<Issue, { code: "invalid_type" }>).expected)),
+        branch
+          .filter(isTypeMismatch)
+          .map((nested) => describeExpected((nested as Extract<Issue, { code: "invalid_type" }>).expected)),
       ),
     ),
   ];
-  return [{ at: path, anchor: "value", path, message: expected.length > 0 ? `expected ${expected.join(" or ")}, found ${found}` : `is not valid: ${found}` }];
+  return [
+    {
+      at: path,
+      anchor: "value",
+      path,
+      message: expected.length > 0 ? `expected ${expected.join(" or ")}, found ${found}` : `is not valid: ${found}`,
+    },
+  ];
 }

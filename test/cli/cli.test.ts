@@ -32,7 +32,9 @@ function newestMtime(dir: string): number {
 function ensureBuilt(): void {
   const sources = Math.max(newestMtime(path.join(ROOT, "src")), fs.statSync(path.join(ROOT, "package.json")).mtimeMs);
   if (fs.existsSync(MAIN) && fs.statSync(MAIN).mtimeMs >= sources) return;
-  spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", ROOT], { stdio: "ignore" });
+  spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", ROOT], {
+    stdio: "ignore",
+  });
   assert.ok(fs.existsSync(MAIN), `tsc did not emit ${MAIN}`);
 }
 
@@ -61,7 +63,11 @@ describe("the cws binary (built, against moto)", function () {
     };
     const clean = Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<string, string>;
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [MAIN, ...args], { env: clean, cwd: home, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [MAIN, ...args], {
+        env: clean,
+        cwd: home,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (c) => (stdout += String(c)));
@@ -77,8 +83,15 @@ describe("the cws binary (built, against moto)", function () {
     return file;
   }
 
-  async function publishNobleParameter(region: string, value = "ami-00c41000000000002", name = NOBLE_PARAM): Promise<void> {
-    await moto.clients().ssm(region).send(new PutParameterCommand({ Name: name, Value: value, Type: "String", Overwrite: true }));
+  async function publishNobleParameter(
+    region: string,
+    value = "ami-00c41000000000002",
+    name = NOBLE_PARAM,
+  ): Promise<void> {
+    await moto
+      .clients()
+      .ssm(region)
+      .send(new PutParameterCommand({ Name: name, Value: value, Type: "String", Overwrite: true }));
   }
 
   before(async function () {
@@ -93,18 +106,33 @@ describe("the cws binary (built, against moto)", function () {
       base: "ubuntu-24.04",
       ami_config: {
         ami_mappings: { "us-east-1": "ami-00bad000000000001" },
-        ami_search: { owners: [CANONICAL, SQUATTER], name_pattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*" },
+        ami_search: {
+          owners: [CANONICAL, SQUATTER],
+          name_pattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
+        },
         trusted_owners: [CANONICAL],
       },
     });
     writeTemplate("pinned-required", {
-      ami_config: { strategy: "ami_required", ami_mappings: { "us-east-1": "ami-0123456789abcdef0", "eu-west-1": "ami-0123456789abcdef0" } },
+      ami_config: {
+        strategy: "ami_required",
+        ami_mappings: { "us-east-1": "ami-0123456789abcdef0", "eu-west-1": "ami-0123456789abcdef0" },
+      },
     });
-    writeTemplate("ssm-lab", { base: "ubuntu-24.04", ami_config: { ssm_parameter: LAB_PARAM, trusted_owners: [CANONICAL] } });
-    writeTemplate("ssm-noble", { base: "ubuntu-24.04", ami_config: { ssm_parameter: NOBLE_PARAM, trusted_owners: [CANONICAL] } });
+    writeTemplate("ssm-lab", {
+      base: "ubuntu-24.04",
+      ami_config: { ssm_parameter: LAB_PARAM, trusted_owners: [CANONICAL] },
+    });
+    writeTemplate("ssm-noble", {
+      base: "ubuntu-24.04",
+      ami_config: { ssm_parameter: NOBLE_PARAM, trusted_owners: [CANONICAL] },
+    });
     writeTemplate("east2-only", {
       base: "ubuntu-24.04",
-      ami_config: { ami_mappings: { "us-east-2": { x86_64: "ami-00c41000000000002", arm64: "ami-00c41000000000003" } }, trusted_owners: [CANONICAL] },
+      ami_config: {
+        ami_mappings: { "us-east-2": { x86_64: "ami-00c41000000000002", arm64: "ami-00c41000000000003" } },
+        trusted_owners: [CANONICAL],
+      },
     });
     writeTemplate("lab-parent", {
       description: "parent",
@@ -112,7 +140,11 @@ describe("the cws binary (built, against moto)", function () {
       packages: { system: ["git", "htop"], pip: ["numpy"] },
       tags: { Lab: "genomics" },
     });
-    writeTemplate("lab-child", { inherits: "lab-parent", packages: { pip: ["pandas"] }, instance_defaults: { size: "L" } });
+    writeTemplate("lab-child", {
+      inherits: "lab-parent",
+      packages: { pip: ["pandas"] },
+      instance_defaults: { size: "L" },
+    });
   });
 
   after(async () => {
@@ -148,8 +180,12 @@ describe("the cws binary (built, against moto)", function () {
     assert.equal(result.region, "us-east-1");
     assert.equal(result.method, "ssm_parameter");
     assert.equal(result.amiId, "ami-00c41000000000002");
-    assert.deepEqual(result.fallbackChain.map((s) => s.tier), [...TIER_ORDER]);
-    for (const key of ["strategy", "architecture", "instanceType", "warnings", "estimatedLaunchSeconds", "cost"]) assert.ok(key in result, key);
+    assert.deepEqual(
+      result.fallbackChain.map((s) => s.tier),
+      [...TIER_ORDER],
+    );
+    for (const key of ["strategy", "architecture", "instanceType", "warnings", "estimatedLaunchSeconds", "cost"])
+      assert.ok(key in result, key);
     assert.match(result.cost.label, /estimate/i);
   });
 
@@ -163,25 +199,90 @@ describe("the cws binary (built, against moto)", function () {
   });
 
   it("--allow-copy is wired: the copy plan appears only with consent, labelled with estimated time and cost", async () => {
-    const run = await cws(["ami", "resolve", "east2-only", "--allow-copy", "--strategy", "ami_required", "--templates-dir", dir]);
+    const run = await cws([
+      "ami",
+      "resolve",
+      "east2-only",
+      "--allow-copy",
+      "--strategy",
+      "ami_required",
+      "--templates-dir",
+      dir,
+    ]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /Result +copy needed: ami-00c41000000000002 in us-east-2 → us-east-1/);
-    assert.match(run.stdout, /Copy plan +ami-00c41000000000002 \(us-east-2\) → us-east-1, ~\d+ min and \$[\d.]+ \(estimate\), consented/);
+    assert.match(
+      run.stdout,
+      /Copy plan +ami-00c41000000000002 \(us-east-2\) → us-east-1, ~\d+ min and \$[\d.]+ \(estimate\), consented/,
+    );
     assert.match(run.stdout, /✓ +cross_region +selected +\[us-east-2\]|✓ +cross_region +selected/);
-    const without = await cws(["ami", "resolve", "east2-only", "--strategy", "ami_required", "--json", "--templates-dir", dir]);
+    const without = await cws([
+      "ami",
+      "resolve",
+      "east2-only",
+      "--strategy",
+      "ami_required",
+      "--json",
+      "--templates-dir",
+      dir,
+    ]);
     assert.equal(without.code, 3);
     assert.equal((JSON.parse(without.stdout) as ResolutionResult).copyPlan, undefined);
   });
 
   it("--arch, --size and --instance-type are wired into the resolution", async () => {
-    const arm = JSON.parse((await cws(["ami", "resolve", "east2-only", "--region", "us-east-2", "--arch", "arm64", "--size", "L", "--json", "--templates-dir", dir])).stdout) as ResolutionResult;
+    const arm = JSON.parse(
+      (
+        await cws([
+          "ami",
+          "resolve",
+          "east2-only",
+          "--region",
+          "us-east-2",
+          "--arch",
+          "arm64",
+          "--size",
+          "L",
+          "--json",
+          "--templates-dir",
+          dir,
+        ])
+      ).stdout,
+    ) as ResolutionResult;
     assert.equal(arm.architecture, "arm64");
     assert.equal(arm.amiId, "ami-00c41000000000003");
     assert.match(arm.instanceType, /^m\d+g\.2xlarge$/);
-    const pinned = JSON.parse((await cws(["ami", "resolve", "east2-only", "--region", "us-east-2", "--instance-type", "m6i.large", "--json", "--templates-dir", dir])).stdout) as ResolutionResult;
+    const pinned = JSON.parse(
+      (
+        await cws([
+          "ami",
+          "resolve",
+          "east2-only",
+          "--region",
+          "us-east-2",
+          "--instance-type",
+          "m6i.large",
+          "--json",
+          "--templates-dir",
+          dir,
+        ])
+      ).stdout,
+    ) as ResolutionResult;
     assert.equal(pinned.instanceType, "m6i.large");
     assert.equal(pinned.amiId, "ami-00c41000000000002");
-    const contradiction = await cws(["ami", "resolve", "east2-only", "--region", "us-east-2", "--instance-type", "m6i.large", "--arch", "arm64", "--templates-dir", dir]);
+    const contradiction = await cws([
+      "ami",
+      "resolve",
+      "east2-only",
+      "--region",
+      "us-east-2",
+      "--instance-type",
+      "m6i.large",
+      "--arch",
+      "arm64",
+      "--templates-dir",
+      dir,
+    ]);
     assert.equal(contradiction.code, 2, "an InvalidInputError from the engine is exit 2");
     assert.match(contradiction.stderr, /m6i\.large/);
   });
@@ -200,11 +301,31 @@ describe("the cws binary (built, against moto)", function () {
   it("test --regions a,b,c --json gives one result per region, in order, and exits 3 when one is unresolvable", async () => {
     await publishNobleParameter("us-east-1", "ami-00c41000000000002", LAB_PARAM);
     await publishNobleParameter("eu-west-1", "ami-00c41000000000001", LAB_PARAM);
-    const run = await cws(["ami", "test", "ssm-lab", "--regions", "us-east-1,eu-west-1,ap-south-1", "--strategy", "ami_required", "--json", "--templates-dir", dir]);
+    const run = await cws([
+      "ami",
+      "test",
+      "ssm-lab",
+      "--regions",
+      "us-east-1,eu-west-1,ap-south-1",
+      "--strategy",
+      "ami_required",
+      "--json",
+      "--templates-dir",
+      dir,
+    ]);
     const results = JSON.parse(run.stdout) as ResolutionResult[];
-    assert.deepEqual(results.map((r) => r.region), ["us-east-1", "eu-west-1", "ap-south-1"]);
-    assert.deepEqual(results.map((r) => r.method), ["ssm_parameter", "ssm_parameter", "failed"]);
-    assert.deepEqual(results.map((r) => r.amiId), ["ami-00c41000000000002", "ami-00c41000000000001", undefined]);
+    assert.deepEqual(
+      results.map((r) => r.region),
+      ["us-east-1", "eu-west-1", "ap-south-1"],
+    );
+    assert.deepEqual(
+      results.map((r) => r.method),
+      ["ssm_parameter", "ssm_parameter", "failed"],
+    );
+    assert.deepEqual(
+      results.map((r) => r.amiId),
+      ["ami-00c41000000000002", "ami-00c41000000000001", undefined],
+    );
     assert.equal(run.code, 3);
   });
 
@@ -223,7 +344,11 @@ describe("the cws binary (built, against moto)", function () {
     const run = await cws(["ami", "test", "squatted", "--all-regions", "--json", "--templates-dir", dir]);
     const results = JSON.parse(run.stdout) as ResolutionResult[];
     assert.ok(results.length >= 17, `only ${results.length} regions`);
-    for (const region of ["us-east-1", "eu-north-1", "ap-northeast-3", "sa-east-1"]) assert.ok(results.some((r) => r.region === region), region);
+    for (const region of ["us-east-1", "eu-north-1", "ap-northeast-3", "sa-east-1"])
+      assert.ok(
+        results.some((r) => r.region === region),
+        region,
+      );
     assert.equal(run.code, 0, run.stderr);
   });
 
@@ -265,13 +390,19 @@ describe("the cws binary (built, against moto)", function () {
   });
 
   it("no region anywhere is exit 2 with a message saying how to set one", async () => {
-    const run = await cws(["ami", "resolve", "squatted", "--templates-dir", dir], { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined });
+    const run = await cws(["ami", "resolve", "squatted", "--templates-dir", dir], {
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+    });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /no AWS region: pass --region .* AWS_REGION/);
   });
 
   it("AWS_DEFAULT_REGION is used when AWS_REGION is not set", async () => {
-    const run = await cws(["costs", "lab-child", "--json", "--templates-dir", dir], { AWS_REGION: undefined, AWS_DEFAULT_REGION: "eu-west-1" });
+    const run = await cws(["costs", "lab-child", "--json", "--templates-dir", dir], {
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: "eu-west-1",
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).region, "eu-west-1");
   });
@@ -279,7 +410,11 @@ describe("the cws binary (built, against moto)", function () {
   it("the region of the AWS_PROFILE's section in the config file is used when nothing else gives one", async () => {
     const config = path.join(home, "aws-config");
     fs.writeFileSync(config, "[default]\nregion = us-west-2\n\n[profile lab]\nregion = eu-west-2\n");
-    const run = await cws(["costs", "lab-child", "--json", "--templates-dir", dir], { AWS_REGION: undefined, AWS_CONFIG_FILE: config, AWS_PROFILE: "lab" });
+    const run = await cws(["costs", "lab-child", "--json", "--templates-dir", dir], {
+      AWS_REGION: undefined,
+      AWS_CONFIG_FILE: config,
+      AWS_PROFILE: "lab",
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).region, "eu-west-2");
   });
@@ -287,7 +422,15 @@ describe("the cws binary (built, against moto)", function () {
   it("template validate reports every error of every file as file:line:col and exits 2", async () => {
     const broken = writeTemplate(
       "broken",
-      ["name: broken", "base: ubuntu-24.04", "ami_config:", "  ami_search:", "    name_pattern: ubuntu-*", "  strategy: sometimes", ""].join("\n"),
+      [
+        "name: broken",
+        "base: ubuntu-24.04",
+        "ami_config:",
+        "  ami_search:",
+        "    name_pattern: ubuntu-*",
+        "  strategy: sometimes",
+        "",
+      ].join("\n"),
     );
     const good = writeTemplate("good", { base: "debian-12" });
     const run = await cws(["template", "validate", broken, good, "--templates-dir", dir]);
@@ -302,7 +445,13 @@ describe("the cws binary (built, against moto)", function () {
   it("template show prints the merged template as YAML that parses back, with the parent's fields", async () => {
     const run = await cws(["template", "show", "lab-child", "--templates-dir", dir]);
     assert.equal(run.code, 0, run.stderr);
-    const shown = YAML.parse(run.stdout) as { name: string; base: string; tags: Record<string, string>; packages: { pip: string[] }; instance_defaults: { size: string } };
+    const shown = YAML.parse(run.stdout) as {
+      name: string;
+      base: string;
+      tags: Record<string, string>;
+      packages: { pip: string[] };
+      instance_defaults: { size: string };
+    };
     assert.equal(shown.name, "lab-child");
     assert.equal(shown.base, "ubuntu-24.04");
     assert.deepEqual(shown.tags, { Lab: "genomics" });
@@ -320,7 +469,9 @@ describe("the cws binary (built, against moto)", function () {
     assert.match(run.stdout, /script +~\d+ min/);
     assert.match(run.stdout, /Estimates, not measurements/);
     assert.match(run.stdout, /price snapshot \d{4}-\d{2}/);
-    const json = JSON.parse((await cws(["costs", "lab-child", "--instance-type", "m7g.large", "--json", "--templates-dir", dir])).stdout);
+    const json = JSON.parse(
+      (await cws(["costs", "lab-child", "--instance-type", "m7g.large", "--json", "--templates-dir", dir])).stdout,
+    );
     assert.equal(json.instanceType, "m7g.large");
     assert.equal(json.architecture, "arm64");
     assert.ok(json.script.cost.setupCostUsd > 0);
@@ -336,7 +487,10 @@ describe("the cws binary (built, against moto)", function () {
     const json = JSON.parse((await cws(["ami", "info", "ami-00c41000000000003", "--json"])).stdout);
     assert.equal(json.amiId, "ami-00c41000000000003");
     assert.equal(json.state, "available");
-    await moto.clients().ec2("us-east-1").send(new DeregisterImageCommand({ ImageId: "ami-00c41000000000003" }));
+    await moto
+      .clients()
+      .ec2("us-east-1")
+      .send(new DeregisterImageCommand({ ImageId: "ami-00c41000000000003" }));
     const gone = await cws(["ami", "info", "ami-00c41000000000003"]);
     assert.equal(gone.code, 2);
     assert.match(gone.stderr, /not found in us-east-1/);
@@ -346,17 +500,28 @@ describe("the cws binary (built, against moto)", function () {
   it("ami list shows what a template's sources consider, marking the squatter's image untrusted", async () => {
     const run = await cws(["ami", "list", "--template", "squatted", "--json", "--templates-dir", dir]);
     assert.equal(run.code, 0, run.stderr);
-    const listing = JSON.parse(run.stdout) as { images: Array<{ amiId: string; source: string; trusted: boolean; ownerId: string }> };
+    const listing = JSON.parse(run.stdout) as {
+      images: Array<{ amiId: string; source: string; trusted: boolean; ownerId: string }>;
+    };
     const squatter = listing.images.filter((i) => i.amiId === "ami-00bad000000000001");
     assert.ok(squatter.length >= 1 && squatter.every((i) => !i.trusted && i.ownerId === SQUATTER));
-    assert.ok(listing.images.some((i) => i.source === "ami_search" && i.amiId === "ami-00c41000000000002" && i.trusted));
+    assert.ok(
+      listing.images.some((i) => i.source === "ami_search" && i.amiId === "ami-00c41000000000002" && i.trusted),
+    );
     const human = await cws(["ami", "list", "--template", "squatted", "--templates-dir", dir]);
     assert.match(human.stdout, /ami-00bad000000000001 +210987654321 +x86_64 +2026-11-20 +available +no/);
   });
 
   it("ami list without --template lists this account's own images (and only those)", async () => {
     const ec2 = moto.clients().ec2("us-east-1");
-    const { Instances = [] } = await ec2.send(new RunInstancesCommand({ ImageId: "ami-00c41000000000001", MinCount: 1, MaxCount: 1, InstanceType: "m7i.large" }));
+    const { Instances = [] } = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: "ami-00c41000000000001",
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceType: "m7i.large",
+      }),
+    );
     const { ImageId } = await ec2.send(
       new CreateImageCommand({
         InstanceId: Instances[0].InstanceId,
@@ -367,7 +532,10 @@ describe("the cws binary (built, against moto)", function () {
     const run = await cws(["ami", "list", "--json"]);
     assert.equal(run.code, 0, run.stderr);
     const listing = JSON.parse(run.stdout) as { images: Array<{ amiId: string; ownerId: string; source: string }> };
-    assert.deepEqual(listing.images.map((i) => [i.amiId, i.ownerId, i.source]), [[ImageId, "123456789012", "self"]]);
+    assert.deepEqual(
+      listing.images.map((i) => [i.amiId, i.ownerId, i.source]),
+      [[ImageId, "123456789012", "self"]],
+    );
     const human = await cws(["ami", "list"]);
     assert.match(human.stdout, new RegExp(`${ImageId} +123456789012 +x86_64 .*cws-saved-lab`));
   });
@@ -377,7 +545,10 @@ describe("the cws binary (built, against moto)", function () {
     assert.equal(list.code, 0, list.stderr);
     const names = (JSON.parse(list.stdout) as Array<{ name: string }>).map((t) => t.name);
     for (const name of ["python-ml", "ubuntu-24.04-base"]) assert.ok(names.includes(name), `${name} not in ${names}`);
-    const files = fs.readdirSync(path.join(ROOT, "templates")).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(ROOT, "templates", f));
+    const files = fs
+      .readdirSync(path.join(ROOT, "templates"))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => path.join(ROOT, "templates", f));
     const validate = await cws(["template", "validate", ...files]);
     assert.equal(validate.code, 0, validate.stdout + validate.stderr);
     const resolve = await cws(["ami", "resolve", "python-ml", "--json"]);

@@ -31,7 +31,12 @@ function result(overrides: Partial<ResolutionResult> = {}): ResolutionResult {
     instanceType: "m7i.large",
     fallbackChain: [
       { tier: "direct_mapping", outcome: "not_configured", detail: "no ami_mappings in ami_config" },
-      { tier: "ssm_parameter", outcome: "selected", detail: "selected ami-00c41000000000002 from parameter /p", amiId: "ami-00c41000000000002" },
+      {
+        tier: "ssm_parameter",
+        outcome: "selected",
+        detail: "selected ami-00c41000000000002 from parameter /p",
+        amiId: "ami-00c41000000000002",
+      },
       { tier: "dynamic_search", outcome: "skipped", detail: "an earlier tier selected ami-00c41000000000002" },
       { tier: "marketplace", outcome: "rejected", detail: "owner 210987654321 not in trusted_owners" },
       { tier: "cross_region", outcome: "error", detail: "AccessDenied", region: "us-east-2" },
@@ -99,11 +104,24 @@ describe("cws formatters (pure)", () => {
       result({
         method: "cross_region",
         sourceRegion: "us-east-2",
-        copyPlan: { sourceRegion: "us-east-2", sourceAmiId: "ami-00c41000000000001", targetRegion: "us-east-1", estimatedMinutes: 17, estimatedCostUsd: 2.1, consented: false },
+        copyPlan: {
+          sourceRegion: "us-east-2",
+          sourceAmiId: "ami-00c41000000000001",
+          targetRegion: "us-east-1",
+          estimatedMinutes: 17,
+          estimatedCostUsd: 2.1,
+          consented: false,
+        },
       }),
     );
-    assert.match(text, /copy needed: ami-00c41000000000001 in us-east-2 → us-east-1 \(not consented: pass --allow-copy\)/);
-    assert.match(text, /Copy plan +ami-00c41000000000001 \(us-east-2\) → us-east-1, ~17 min and \$2\.10 \(estimate\), not consented/);
+    assert.match(
+      text,
+      /copy needed: ami-00c41000000000001 in us-east-2 → us-east-1 \(not consented: pass --allow-copy\)/,
+    );
+    assert.match(
+      text,
+      /Copy plan +ami-00c41000000000001 \(us-east-2\) → us-east-1, ~17 min and \$2\.10 \(estimate\), not consented/,
+    );
   });
 
   it("rounds durations and dollars for people", () => {
@@ -149,8 +167,28 @@ describe("cws formatters (pure)", () => {
       template: "t",
       region: "us-east-1",
       images: [
-        { source: "ami_search", via: "owners [1]", amiId: "ami-1", exists: true, ownerId: "210987654321", architecture: "x86_64", creationDate: "2026-11-20T00:00:00Z", state: "available", deprecated: false, trusted: false, trust: "owner 210987654321 not in trusted_owners [099720109477]" },
-        { source: "ami_mappings", via: "ami_mappings.us-east-1", amiId: "ami-2", exists: false, deprecated: false, trusted: false, trust: "does not exist in us-east-1" },
+        {
+          source: "ami_search",
+          via: "owners [1]",
+          amiId: "ami-1",
+          exists: true,
+          ownerId: "210987654321",
+          architecture: "x86_64",
+          creationDate: "2026-11-20T00:00:00Z",
+          state: "available",
+          deprecated: false,
+          trusted: false,
+          trust: "owner 210987654321 not in trusted_owners [099720109477]",
+        },
+        {
+          source: "ami_mappings",
+          via: "ami_mappings.us-east-1",
+          amiId: "ami-2",
+          exists: false,
+          deprecated: false,
+          trusted: false,
+          trust: "does not exist in us-east-1",
+        },
       ],
       notes: ["ssm_parameter /x not found in us-east-1"],
     });
@@ -170,14 +208,32 @@ describe("cws argument handling (pure)", () => {
   ] as CliCommand[];
 
   it("rejects unknown flags instead of ignoring them", () => {
-    assert.throws(() => parseCommandArgs(["x", "--bogus"], { json: { type: "boolean" } }, { min: 1, max: 1, names: "<t>" }), (e: Error) => e instanceof UsageError && e.message === "unknown option --bogus");
+    assert.throws(
+      () => parseCommandArgs(["x", "--bogus"], { json: { type: "boolean" } }, { min: 1, max: 1, names: "<t>" }),
+      (e: Error) => e instanceof UsageError && e.message === "unknown option --bogus",
+    );
     assert.throws(() => parseCommandArgs([], {}, { min: 1, max: 1, names: "<template>" }), /missing <template>/);
     assert.throws(() => parseCommandArgs(["a", "b"], {}, { min: 1, max: 1, names: "<t>" }), /unexpected argument "b"/);
-    assert.equal(cleanParseArgsMessage("Option '--region <value>' argument missing"), "Option '--region <value>' argument missing");
+    assert.equal(
+      cleanParseArgsMessage("Option '--region <value>' argument missing"),
+      "Option '--region <value>' argument missing",
+    );
   });
 
   it("takes --templates-dir from anywhere and --region/--json/--help only before the command", () => {
-    const { globals, rest } = extractGlobalOptions(["--region", "eu-west-1", "--json", "ami", "resolve", "t", "--templates-dir", "/a", "--templates-dir=/b", "--size", "M"]);
+    const { globals, rest } = extractGlobalOptions([
+      "--region",
+      "eu-west-1",
+      "--json",
+      "ami",
+      "resolve",
+      "t",
+      "--templates-dir",
+      "/a",
+      "--templates-dir=/b",
+      "--size",
+      "M",
+    ]);
     assert.deepEqual(globals.templatesDirs, ["/a", "/b"]);
     assert.equal(globals.region, "eu-west-1");
     assert.equal(globals.json, true);

@@ -42,7 +42,10 @@ describe("runCli in-process (moto)", () => {
   });
 
   it("draws no progress with --json even on a terminal, and stdout is only the JSON", async () => {
-    const { code, out, err } = await run(["ami", "info", "ami-00c41000000000001", "--json"], { stderrIsTTY: true, stdoutIsTTY: true });
+    const { code, out, err } = await run(["ami", "info", "ami-00c41000000000001", "--json"], {
+      stderrIsTTY: true,
+      stdoutIsTTY: true,
+    });
     assert.equal(code, 0);
     assert.equal(err, "");
     assert.equal(JSON.parse(out).amiId, "ami-00c41000000000001");

@@ -9,7 +9,10 @@ function issuesOf(fn: () => unknown): string[] {
     fn();
   } catch (error) {
     assert.ok(error instanceof FleetConfigError, `expected FleetConfigError, got ${String(error)}`);
-    return error.message.split("\n").slice(1).map((line) => line.trim());
+    return error.message
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim());
   }
   assert.fail("expected the fleet to be rejected");
 }
@@ -20,7 +23,10 @@ describe("fleet configuration", () => {
       { name: "alice", template: "python-ml", size: "M", owner: "alice", allowedCidrs: ["203.0.113.0/24"] },
       { name: "bob", template: "r-research", region: "eu-west-1", refresh: "latest", tags: { grant: "R01" } },
     ]);
-    assert.deepEqual(fleet.map((entry) => entry.name), ["alice", "bob"]);
+    assert.deepEqual(
+      fleet.map((entry) => entry.name),
+      ["alice", "bob"],
+    );
     assert.equal(fleet[1].refresh, "latest");
   });
 
@@ -42,12 +48,23 @@ describe("fleet configuration", () => {
   });
 
   it("rejects duplicate names, pointing at both entries", () => {
-    const issues = issuesOf(() => parseFleet([{ name: "alice", template: "a" }, { name: "bob", template: "b" }, { name: "alice", template: "c" }]));
-    assert.deepEqual(issues, ['fleet[2].name (alice): duplicate name "alice" (also fleet[0]); every workstation needs its own name']);
+    const issues = issuesOf(() =>
+      parseFleet([
+        { name: "alice", template: "a" },
+        { name: "bob", template: "b" },
+        { name: "alice", template: "c" },
+      ]),
+    );
+    assert.deepEqual(issues, [
+      'fleet[2].name (alice): duplicate name "alice" (also fleet[0]); every workstation needs its own name',
+    ]);
   });
 
   it("rejects size together with instanceType, and a fleet that is not a non-empty list", () => {
-    assert.match(issuesOf(() => parseFleet([{ name: "a", template: "t", size: "M", instanceType: "m7i.large" }]))[0], /^fleet\[0\]\.size \(a\): give size or instanceType, not both/);
+    assert.match(
+      issuesOf(() => parseFleet([{ name: "a", template: "t", size: "M", instanceType: "m7i.large" }]))[0],
+      /^fleet\[0\]\.size \(a\): give size or instanceType, not both/,
+    );
     assert.match(issuesOf(() => parseFleet({ alice: {} }))[0], /^fleet: must be a list of workstations/);
     assert.match(issuesOf(() => parseFleet([]))[0], /^fleet: list at least one workstation/);
   });
@@ -90,10 +107,20 @@ describe("fleet configuration", () => {
       ].join("\n"),
     );
     const fleet = loadFleetFile(file);
-    assert.deepEqual(fleet[0], { name: "alice", template: "python-ml", region: "us-east-1", owner: "alice", tags: { lab: "jones", "cost-centre": "42" } });
+    assert.deepEqual(fleet[0], {
+      name: "alice",
+      template: "python-ml",
+      region: "us-east-1",
+      owner: "alice",
+      tags: { lab: "jones", "cost-centre": "42" },
+    });
     assert.equal(fleet[1].region, "eu-west-1");
     assert.equal(fleet[1].owner, "lab");
-    assert.equal(fleet[1].template, path.join(dir, "templates", "custom.yml"), "outside the working directory: absolute");
+    assert.equal(
+      fleet[1].template,
+      path.join(dir, "templates", "custom.yml"),
+      "outside the working directory: absolute",
+    );
     const cwd = process.cwd();
     process.chdir(dir);
     try {
@@ -105,6 +132,9 @@ describe("fleet configuration", () => {
   });
 
   it("says which file could not be read", () => {
-    assert.match(issuesOf(() => loadFleetFile("/nonexistent/fleet.yaml"))[0], /cannot read the fleet file: .*check cloudworkstation:fleetFile/);
+    assert.match(
+      issuesOf(() => loadFleetFile("/nonexistent/fleet.yaml"))[0],
+      /cannot read the fleet file: .*check cloudworkstation:fleetFile/,
+    );
   });
 });

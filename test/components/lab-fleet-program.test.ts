@@ -32,7 +32,8 @@ async function valueOf<T>(output: pulumi.Output<T>): Promise<T | undefined> {
 
 function loadProgram(file: string): { workstations: pulumi.Output<Record<string, WorkstationSummary>> } {
   for (const key of Object.keys(require.cache)) {
-    if (key === file || key.includes(`${path.sep}src${path.sep}components${path.sep}lab-fleet`)) delete require.cache[key];
+    if (key === file || key.includes(`${path.sep}src${path.sep}components${path.sep}lab-fleet`))
+      delete require.cache[key];
   }
   return require(file);
 }
@@ -77,7 +78,10 @@ describe("the lab-fleet program", () => {
             return { id: created.id, state: created.outs };
           }
           if (args.type === "aws:ec2/instance:Instance") {
-            return { id: preview ? undefined : `i-${args.name.replace(/-instance$/, "")}`, state: { ...args.inputs, ...(preview ? {} : { privateIp: "10.0.0.9", publicIp: "" }) } };
+            return {
+              id: preview ? undefined : `i-${args.name.replace(/-instance$/, "")}`,
+              state: { ...args.inputs, ...(preview ? {} : { privateIp: "10.0.0.9", publicIp: "" }) },
+            };
           }
           return { id: preview ? undefined : `${args.name}-id`, state: args.inputs };
         },
@@ -107,11 +111,18 @@ describe("the lab-fleet program", () => {
     for (const name of ["alice", "bob"]) {
       const summary = outputs[name];
       assert.match(summary.amiId, /^ami-/);
-      assert.equal(summary.resolutionMethod, "fallback_script", "the shipped templates provision on the stock image (ami_fallback)");
+      assert.equal(
+        summary.resolutionMethod,
+        "fallback_script",
+        "the shipped templates provision on the stock image (ami_fallback)",
+      );
       assert.equal(summary.launchMode, "script");
       assert.equal(summary.fallbackChain.length, 6);
       assert.equal(typeof summary.estimatedCostPerHour, "number");
-      assert.match(summary.connection.sessionManager, new RegExp(`--target i-${name} --region ${name === "bob" ? "eu-west-1" : "us-east-1"}$`));
+      assert.match(
+        summary.connection.sessionManager,
+        new RegExp(`--target i-${name} --region ${name === "bob" ? "eu-west-1" : "us-east-1"}$`),
+      );
     }
     const instances = registered.filter((resource) => resource.type === "aws:ec2/instance:Instance");
     assert.deepEqual(instances.map((instance) => instance.name).sort(), ["alice-instance", "bob-instance"]);
@@ -132,15 +143,24 @@ describe("the lab-fleet program", () => {
       await useMocks(true, { "cloudworkstation:fleetFile": "fleet.yaml", "aws:region": "us-east-1" });
       const program = loadProgram(EXAMPLE_PROGRAM);
       await valueOf(program.workstations); // unknown in preview (instance ids), but the resolutions are registered
-      for (let attempt = 0; attempt < 500 && registered.filter((r) => r.type === "aws:ec2/instance:Instance").length < 3; attempt++) {
+      for (
+        let attempt = 0;
+        attempt < 500 && registered.filter((r) => r.type === "aws:ec2/instance:Instance").length < 3;
+        attempt++
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     } finally {
       process.chdir(cwd);
     }
     const instances = registered.filter((resource) => resource.type === "aws:ec2/instance:Instance");
-    assert.deepEqual(instances.map((instance) => instance.name).sort(), ["alice-instance", "bob-instance", "carol-gpu-instance"]);
-    for (const instance of instances) assert.match(String(instance.inputs.ami), /^ami-/, `${instance.name} has a concrete AMI in preview`);
+    assert.deepEqual(instances.map((instance) => instance.name).sort(), [
+      "alice-instance",
+      "bob-instance",
+      "carol-gpu-instance",
+    ]);
+    for (const instance of instances)
+      assert.match(String(instance.inputs.ami), /^ami-/, `${instance.name} has a concrete AMI in preview`);
     const carol = instances.find((instance) => instance.name === "carol-gpu-instance")!;
     assert.equal(carol.inputs.instanceType, "g5.xlarge");
     assert.equal((carol.inputs.tags as Record<string, string>)["cost-centre"], "4711", "file defaults apply");
@@ -154,21 +174,30 @@ describe("the lab-fleet program", () => {
       { name: "alice", template: "r-research", size: "XXL" },
     ];
     await useMocks(true, { "cloudworkstation:fleet": JSON.stringify(fleet), "aws:region": "us-east-1" });
-    assert.throws(() => loadProgram(ROOT_PROGRAM), (error: unknown) => {
-      assert.ok(error instanceof pulumi.RunError);
-      assert.match(error.message, /cloudworkstation:fleet: 1 problem/);
-      assert.match(error.message, /fleet\[1\]\.size \(alice\): /);
-      return true;
-    });
+    assert.throws(
+      () => loadProgram(ROOT_PROGRAM),
+      (error: unknown) => {
+        assert.ok(error instanceof pulumi.RunError);
+        assert.match(error.message, /cloudworkstation:fleet: 1 problem/);
+        assert.match(error.message, /fleet\[1\]\.size \(alice\): /);
+        return true;
+      },
+    );
     assert.equal(registered.length, 0);
-    const duplicate = [{ name: "alice", template: "python-ml" }, { name: "alice", template: "r-research" }];
+    const duplicate = [
+      { name: "alice", template: "python-ml" },
+      { name: "alice", template: "r-research" },
+    ];
     await useMocks(true, { "cloudworkstation:fleet": JSON.stringify(duplicate), "aws:region": "us-east-1" });
     assert.throws(() => loadProgram(ROOT_PROGRAM), /fleet\[1\]\.name \(alice\): duplicate name "alice"/);
   });
 
   it("says how to configure a fleet when none is set, and refuses both forms at once", async () => {
     await useMocks(true, { "aws:region": "us-east-1" });
-    assert.throws(() => loadProgram(ROOT_PROGRAM), /no fleet configured: set cloudworkstation:fleet .* or cloudworkstation:fleetFile/);
+    assert.throws(
+      () => loadProgram(ROOT_PROGRAM),
+      /no fleet configured: set cloudworkstation:fleet .* or cloudworkstation:fleetFile/,
+    );
     await useMocks(true, { "cloudworkstation:fleet": "[]", "cloudworkstation:fleetFile": "fleet.yaml" });
     assert.throws(() => loadProgram(ROOT_PROGRAM), /not both/);
   });

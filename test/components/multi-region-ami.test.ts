@@ -55,7 +55,11 @@ describe("MultiRegionAmi (Pulumi runtime mocks; each RegionalAmiCopy's provider 
   it("copies to every listed region, maps the source region to the source AMI, shares each copy, and outputs ami_mappings YAML", async () => {
     const ec2 = moto.clients().ec2("us-east-1");
     const instanceId = await runInstance(ec2);
-    const amiId = (await savedTemplateProvider.create!(checkSavedTemplateInputs({ instanceId, region: "us-east-1", templateName: "lab", mode: "no-reboot" }).inputs)).id;
+    const amiId = (
+      await savedTemplateProvider.create!(
+        checkSavedTemplateInputs({ instanceId, region: "us-east-1", templateName: "lab", mode: "no-reboot" }).inputs,
+      )
+    ).id;
 
     const ami = new MultiRegionAmi("lab-copy", {
       sourceAmiId: amiId,
@@ -70,9 +74,17 @@ describe("MultiRegionAmi (Pulumi runtime mocks; each RegionalAmiCopy's provider 
     for (const region of ["ap-south-1", "eu-west-1"]) {
       assert.notEqual(amiIds[region], amiId);
       const regional = moto.clients().ec2(region);
-      assert.deepEqual((await ownImages(regional)).map((i) => i.ImageId), [amiIds[region]]);
-      const { LaunchPermissions = [] } = await regional.send(new DescribeImageAttributeCommand({ ImageId: amiIds[region], Attribute: "launchPermission" }));
-      assert.deepEqual(LaunchPermissions.map((p) => p.UserId), ["210987654321"]);
+      assert.deepEqual(
+        (await ownImages(regional)).map((i) => i.ImageId),
+        [amiIds[region]],
+      );
+      const { LaunchPermissions = [] } = await regional.send(
+        new DescribeImageAttributeCommand({ ImageId: amiIds[region], Attribute: "launchPermission" }),
+      );
+      assert.deepEqual(
+        LaunchPermissions.map((p) => p.UserId),
+        ["210987654321"],
+      );
       const { Images = [] } = await regional.send(new DescribeImagesCommand({ ImageIds: [amiIds[region]] }));
       assert.ok((Images[0].Tags ?? []).some((t) => t.Key === "Team" && t.Value === "bio"));
     }
@@ -83,27 +95,51 @@ describe("MultiRegionAmi (Pulumi runtime mocks; each RegionalAmiCopy's provider 
       "us-east-1": { x86_64: amiId },
     });
     const copies = created.filter((c) => c.name.startsWith("lab-copy-"));
-    assert.deepEqual(copies.map((c) => c.name).sort(), ["lab-copy-ap-south-1", "lab-copy-eu-west-1", "lab-copy-us-east-1"]);
+    assert.deepEqual(copies.map((c) => c.name).sort(), [
+      "lab-copy-ap-south-1",
+      "lab-copy-eu-west-1",
+      "lab-copy-us-east-1",
+    ]);
     assert.deepEqual(warnings, [], "no public warning without public: true");
   });
 
   it("warns through pulumi.log.warn when sharing is public", async () => {
     const ec2 = moto.clients().ec2("us-east-1");
     const instanceId = await runInstance(ec2);
-    const amiId = (await savedTemplateProvider.create!(checkSavedTemplateInputs({ instanceId, region: "us-east-1", templateName: "pub", mode: "no-reboot" }).inputs)).id;
-    const ami = new MultiRegionAmi("pub-copy", { sourceAmiId: amiId, sourceRegion: "us-east-1", regions: ["us-west-2"], sharing: { public: true } });
+    const amiId = (
+      await savedTemplateProvider.create!(
+        checkSavedTemplateInputs({ instanceId, region: "us-east-1", templateName: "pub", mode: "no-reboot" }).inputs,
+      )
+    ).id;
+    const ami = new MultiRegionAmi("pub-copy", {
+      sourceAmiId: amiId,
+      sourceRegion: "us-east-1",
+      regions: ["us-west-2"],
+      sharing: { public: true },
+    });
     const amiIds = await outputOf(ami.amiIds);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /ANYONE with an AWS account can launch/);
-    const { LaunchPermissions = [] } = await moto.clients().ec2("us-west-2").send(new DescribeImageAttributeCommand({ ImageId: amiIds["us-west-2"], Attribute: "launchPermission" }));
+    const { LaunchPermissions = [] } = await moto
+      .clients()
+      .ec2("us-west-2")
+      .send(new DescribeImageAttributeCommand({ ImageId: amiIds["us-west-2"], Attribute: "launchPermission" }));
     assert.deepEqual(LaunchPermissions, [{ Group: "all" }]);
   });
 
   it("plans regions once each in a stable order and refuses an empty list", () => {
     assert.deepEqual(planRegions(["b-1", "a-1", "b-1"]), ["a-1", "b-1"]);
     assert.throws(() => planRegions([]), /at least one region/);
-    assert.deepEqual(parse(renderAmiMappings([{ region: "eu-west-1", architecture: "arm64", amiId: "ami-1" }, { region: "eu-west-1", architecture: "x86_64", amiId: "ami-2" }])), {
-      ami_mappings: { "eu-west-1": { arm64: "ami-1", x86_64: "ami-2" } },
-    });
+    assert.deepEqual(
+      parse(
+        renderAmiMappings([
+          { region: "eu-west-1", architecture: "arm64", amiId: "ami-1" },
+          { region: "eu-west-1", architecture: "x86_64", amiId: "ami-2" },
+        ]),
+      ),
+      {
+        ami_mappings: { "eu-west-1": { arm64: "ami-1", x86_64: "ami-2" } },
+      },
+    );
   });
 });

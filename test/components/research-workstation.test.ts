@@ -31,7 +31,9 @@ const nobleSearch = {
   version: "2.1.0",
   base: "ubuntu-24.04",
   services: [{ name: "jupyter", port: 8888 }],
-  ami_config: { ami_search: { owners: ["099720109477"], name_pattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-*-server-*" } },
+  ami_config: {
+    ami_search: { owners: ["099720109477"], name_pattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-*-server-*" },
+  },
 };
 /** Same image source, nothing to do at boot: the instance gets no user data at all. */
 const bareNoble = { name: "bare-noble", base: "ubuntu-24.04", ami_config: nobleSearch.ami_config };
@@ -83,17 +85,22 @@ for (const preview of [true, false]) {
               const { __provider, ...inputs } = args.inputs as Record<string, unknown>;
               const provider = requireFromString(String(__provider)).handler() as pulumi.dynamic.ResourceProvider;
               const checked = await provider.check!({}, inputs);
-              if (checked.failures?.length) throw new Error(checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("\n"));
+              if (checked.failures?.length)
+                throw new Error(checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("\n"));
               if (preview) return { id: undefined, state: checked.inputs };
               const created = await provider.create!(checked.inputs);
               return { id: created.id, state: created.outs };
             }
             if (args.type === "aws:ec2/instance:Instance") {
-              return { id: preview ? undefined : "i-0123456789abcdef0", state: { ...args.inputs, ...(preview ? {} : { publicIp: "198.51.100.7", privateIp: "10.0.1.5" }) } };
+              return {
+                id: preview ? undefined : "i-0123456789abcdef0",
+                state: { ...args.inputs, ...(preview ? {} : { publicIp: "198.51.100.7", privateIp: "10.0.1.5" }) },
+              };
             }
             return { id: preview ? undefined : `${args.name}-id`, state: args.inputs };
           },
-          call: (args) => (args.token === "aws:ec2/getSubnet:getSubnet" ? { ...args.inputs, vpcId: "vpc-0lab" } : args.inputs),
+          call: (args) =>
+            args.token === "aws:ec2/getSubnet:getSubnet" ? { ...args.inputs, vpcId: "vpc-0lab" } : args.inputs,
         },
         "lab",
         "dev",
@@ -101,20 +108,35 @@ for (const preview of [true, false]) {
       );
     });
 
-    const instanceOf = (name: string) => registered.find((resource) => resource.type === "aws:ec2/instance:Instance" && resource.name === `${name}-instance`)!;
+    const instanceOf = (name: string) =>
+      registered.find(
+        (resource) => resource.type === "aws:ec2/instance:Instance" && resource.name === `${name}-instance`,
+      )!;
     /** The instance registers once the resolution's outputs resolve: wait for it (a bounded wait, not a timing assertion). */
     const registeredInstance = async (name: string): Promise<Registered> => {
-      for (let attempt = 0; attempt < 500 && !instanceOf(name); attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let attempt = 0; attempt < 500 && !instanceOf(name); attempt++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       assert.ok(instanceOf(name), `instance ${name}-instance was never registered`);
       return instanceOf(name);
     };
 
     it("launches the resolved AMI with IMDSv2 required, an encrypted gp3 root volume and tags that record the resolution", async () => {
-      const workstation = new ResearchWorkstation("alice", { template: nobleSearch, region: "us-east-1", size: "M", owner: "alice", project: "genomics", allowedCidrs: ["203.0.113.0/24"] });
+      const workstation = new ResearchWorkstation("alice", {
+        template: nobleSearch,
+        region: "us-east-1",
+        size: "M",
+        owner: "alice",
+        project: "genomics",
+        allowedCidrs: ["203.0.113.0/24"],
+      });
       assert.equal(await valueOf(workstation.amiId), NOBLE_NEWEST);
       assert.equal(await valueOf(workstation.resolutionMethod), "dynamic_search");
       assert.equal(await valueOf(workstation.launchMode), "ami");
-      assert.ok((await valueOf(workstation.fallbackChain))!.some((line) => line.startsWith(`✓ dynamic_search: selected ${NOBLE_NEWEST}`)));
+      assert.ok(
+        (await valueOf(workstation.fallbackChain))!.some((line) =>
+          line.startsWith(`✓ dynamic_search: selected ${NOBLE_NEWEST}`),
+        ),
+      );
       assert.ok(((await valueOf(workstation.estimatedLaunchSeconds)) ?? 0) > 0);
       assert.match((await valueOf(workstation.costLabel)) ?? "", /estimate/i);
       const instanceType = await valueOf(workstation.instanceType);
@@ -123,7 +145,11 @@ for (const preview of [true, false]) {
       const instance = await registeredInstance("alice");
       assert.equal(instance.inputs.ami, NOBLE_NEWEST);
       assert.equal(instance.inputs.instanceType, instanceType);
-      assert.deepEqual(instance.inputs.metadataOptions, { httpEndpoint: "enabled", httpPutResponseHopLimit: 2, httpTokens: "required" });
+      assert.deepEqual(instance.inputs.metadataOptions, {
+        httpEndpoint: "enabled",
+        httpPutResponseHopLimit: 2,
+        httpTokens: "required",
+      });
       const root = instance.inputs.rootBlockDevice as Record<string, unknown>;
       assert.equal(root.encrypted, true);
       assert.equal(root.volumeType, "gp3");
@@ -139,29 +165,53 @@ for (const preview of [true, false]) {
       const group = registered.find((resource) => resource.type === "aws:ec2/securityGroup:SecurityGroup")!;
       assert.equal(group.name, "alice-sg");
       const ingress = group.inputs.ingress as { fromPort: number; cidrBlocks: string[] }[];
-      assert.deepEqual(ingress.map((rule) => rule.fromPort), [8888]);
+      assert.deepEqual(
+        ingress.map((rule) => rule.fromPort),
+        [8888],
+      );
       assert.deepEqual(ingress[0].cidrBlocks, ["203.0.113.0/24"]);
-      assert.ok(registered.some((resource) => resource.type === "aws:iam/instanceProfile:InstanceProfile" && resource.name === "alice-profile"));
-      assert.ok(registered.some((resource) => resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && resource.inputs.policyArn === "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"));
+      assert.ok(
+        registered.some(
+          (resource) =>
+            resource.type === "aws:iam/instanceProfile:InstanceProfile" && resource.name === "alice-profile",
+        ),
+      );
+      assert.ok(
+        registered.some(
+          (resource) =>
+            resource.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+            resource.inputs.policyArn === "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        ),
+      );
 
       const connection = await valueOf(workstation.connection);
       if (preview) {
         assert.equal(connection, undefined, "the instance id is unknown in preview");
       } else {
-        assert.equal(connection?.sessionManager, "aws ssm start-session --target i-0123456789abcdef0 --region us-east-1");
+        assert.equal(
+          connection?.sessionManager,
+          "aws ssm start-session --target i-0123456789abcdef0 --region us-east-1",
+        );
         assert.equal(connection?.serviceUrls.jupyter, "http://198.51.100.7:8888");
         assert.equal(await valueOf(workstation.instanceId), "i-0123456789abcdef0");
       }
     });
 
     it("gives the instance no user data on the AMI path when the template needs nothing at boot", async () => {
-      const workstation = new ResearchWorkstation("bob", { template: bareNoble, region: "us-east-1", architecture: "arm64" });
+      const workstation = new ResearchWorkstation("bob", {
+        template: bareNoble,
+        region: "us-east-1",
+        architecture: "arm64",
+      });
       assert.equal(await valueOf(workstation.amiId), "ami-00c41000000000003");
       assert.equal(await valueOf(workstation.architecture), "arm64");
       const instance = await registeredInstance("bob");
       assert.equal(instance.inputs.ami, "ami-00c41000000000003");
       assert.equal(instance.inputs.userData, undefined);
-      assert.ok(!registered.some((resource) => resource.type === "aws:ec2/securityGroup:SecurityGroup"), "no allowedCidrs: no security group");
+      assert.ok(
+        !registered.some((resource) => resource.type === "aws:ec2/securityGroup:SecurityGroup"),
+        "no allowedCidrs: no security group",
+      );
     });
 
     it("provisions by script when the template has no AMI source: user data present, launch mode script", async () => {
@@ -187,8 +237,15 @@ for (const preview of [true, false]) {
       await registeredInstance("w1");
       await registeredInstance("w2");
       const resolutions = registered.filter((resource) => resource.type === "pulumi-nodejs:dynamic:AmiResolution");
-      assert.deepEqual(resolutions.map((resource) => [resource.name, resource.inputs.region]).sort(), [["w1-ami", "us-west-2"], ["w2-ami", "eu-west-1"]]);
-      for (const resolution of resolutions) assert.ok(!String(resolution.provider ?? "").includes("pulumi:providers:aws"), "dynamic resources use their own provider");
+      assert.deepEqual(resolutions.map((resource) => [resource.name, resource.inputs.region]).sort(), [
+        ["w1-ami", "us-west-2"],
+        ["w2-ami", "eu-west-1"],
+      ]);
+      for (const resolution of resolutions)
+        assert.ok(
+          !String(resolution.provider ?? "").includes("pulumi:providers:aws"),
+          "dynamic resources use their own provider",
+        );
       assert.match(String(instanceOf("w1").provider), /pulumi:providers:aws::west/);
       assert.match(String(instanceOf("w2").provider), /pulumi:providers:aws::east/);
     });
@@ -200,31 +257,64 @@ for (const preview of [true, false]) {
     });
 
     it("turns user mistakes into ResourceErrors that say what to do", () => {
-      assert.throws(() => new ResearchWorkstation("e1", { template: "no-such-template", region: "us-east-1" }), (error: unknown) => {
-        assert.ok(error instanceof pulumi.ResourceError);
-        assert.match(error.message, /no-such-template/);
-        assert.match(error.message, /not found/);
-        return true;
-      });
       assert.throws(
-        () => new ResearchWorkstation("e2", { template: { name: "bad", ami_config: { ami_search: { name_pattern: "x*" } } }, region: "us-east-1" }),
+        () => new ResearchWorkstation("e1", { template: "no-such-template", region: "us-east-1" }),
+        (error: unknown) => {
+          assert.ok(error instanceof pulumi.ResourceError);
+          assert.match(error.message, /no-such-template/);
+          assert.match(error.message, /not found/);
+          return true;
+        },
+      );
+      assert.throws(
+        () =>
+          new ResearchWorkstation("e2", {
+            template: { name: "bad", ami_config: { ami_search: { name_pattern: "x*" } } },
+            region: "us-east-1",
+          }),
         (error: unknown) => error instanceof pulumi.ResourceError && /owners is required/.test(error.message),
       );
       assert.throws(
-        () => new ResearchWorkstation("e3", { template: bareNoble, region: "us-east-1", instanceType: "m7i.large", architecture: "arm64" }),
-        (error: unknown) => error instanceof pulumi.ResourceError && /m7i\.large is an x86_64 instance type, but architecture arm64 was requested; choose an arm64 type/.test(error.message),
+        () =>
+          new ResearchWorkstation("e3", {
+            template: bareNoble,
+            region: "us-east-1",
+            instanceType: "m7i.large",
+            architecture: "arm64",
+          }),
+        (error: unknown) =>
+          error instanceof pulumi.ResourceError &&
+          /m7i\.large is an x86_64 instance type, but architecture arm64 was requested; choose an arm64 type/.test(
+            error.message,
+          ),
       );
       assert.throws(
-        () => new ResearchWorkstation("e4", { template: bareNoble, region: "us-east-1", size: "GPU-L", architecture: "arm64" }),
-        (error: unknown) => error instanceof pulumi.ResourceError && /workstation "e4" in us-east-1: size/.test(error.message),
+        () =>
+          new ResearchWorkstation("e4", {
+            template: bareNoble,
+            region: "us-east-1",
+            size: "GPU-L",
+            architecture: "arm64",
+          }),
+        (error: unknown) =>
+          error instanceof pulumi.ResourceError && /workstation "e4" in us-east-1: size/.test(error.message),
       );
       assert.throws(
         () => new ResearchWorkstation("e5", { template: bareNoble }),
-        (error: unknown) => error instanceof pulumi.ResourceError && /no region for the workstation: set the `region` argument/.test(error.message),
+        (error: unknown) =>
+          error instanceof pulumi.ResourceError &&
+          /no region for the workstation: set the `region` argument/.test(error.message),
       );
       assert.throws(
-        () => new ResearchWorkstation("e6", { template: bareNoble, region: "us-east-1", size: "M", instanceType: "m7i.large" }),
-        (error: unknown) => error instanceof pulumi.ResourceError && /give size or instanceType, not both/.test(error.message),
+        () =>
+          new ResearchWorkstation("e6", {
+            template: bareNoble,
+            region: "us-east-1",
+            size: "M",
+            instanceType: "m7i.large",
+          }),
+        (error: unknown) =>
+          error instanceof pulumi.ResourceError && /give size or instanceType, not both/.test(error.message),
       );
     });
   });

@@ -31,7 +31,10 @@ const rstudio = templateSchema.parse({
 
 describe("workstation decisions", () => {
   it("takes the region from the argument, then the aws provider, then config, then the environment", () => {
-    assert.equal(chooseRegion({ arg: "eu-west-1", provider: "us-west-2", config: "us-east-1", environment: "ap-south-1" }), "eu-west-1");
+    assert.equal(
+      chooseRegion({ arg: "eu-west-1", provider: "us-west-2", config: "us-east-1", environment: "ap-south-1" }),
+      "eu-west-1",
+    );
     assert.equal(chooseRegion({ provider: "us-west-2", config: "us-east-1" }), "us-west-2");
     assert.equal(chooseRegion({ config: "us-east-1", environment: "ap-south-1" }), "us-east-1");
     assert.equal(chooseRegion({ environment: "ap-south-1" }), "ap-south-1");
@@ -51,8 +54,17 @@ describe("workstation decisions", () => {
   });
 
   it("rejects contradictory or malformed arguments with the field and what to do", () => {
-    const errors = validateWorkstationArgs({ size: "M", instanceType: "m7i.large", vpcSecurityGroupIds: ["sg-1"], allowedCidrs: ["10.0.0.0/8", "10.0.0.300/8"], rootVolumeGb: 4 });
-    assert.deepEqual(errors.map((error) => error.field), ["size", "allowedCidrs", "allowedCidrs[1]", "rootVolumeGb"]);
+    const errors = validateWorkstationArgs({
+      size: "M",
+      instanceType: "m7i.large",
+      vpcSecurityGroupIds: ["sg-1"],
+      allowedCidrs: ["10.0.0.0/8", "10.0.0.300/8"],
+      rootVolumeGb: 4,
+    });
+    assert.deepEqual(
+      errors.map((error) => error.field),
+      ["size", "allowedCidrs", "allowedCidrs[1]", "rootVolumeGb"],
+    );
     assert.match(errors[2].message, /"10\.0\.0\.300\/8" is not an IPv4 CIDR block; write e\.g\./);
     assert.deepEqual(validateWorkstationArgs({ size: "M", allowedCidrs: ["198.51.100.7/32"] }), []);
     assert.equal(isIpv4Cidr("0.0.0.0/0"), true);
@@ -60,11 +72,24 @@ describe("workstation decisions", () => {
   });
 
   it("gives SSH, Session Manager and per-service hints, with port forwarding when there is no address", () => {
-    const hints = connectionHints({ template: rstudio, instanceId: "i-123", region: "eu-west-1", host: "198.51.100.7", keyName: "lab" });
+    const hints = connectionHints({
+      template: rstudio,
+      instanceId: "i-123",
+      region: "eu-west-1",
+      host: "198.51.100.7",
+      keyName: "lab",
+    });
     assert.equal(hints.ssh, "ssh -i ~/.ssh/lab.pem ubuntu@198.51.100.7");
     assert.equal(hints.sessionManager, "aws ssm start-session --target i-123 --region eu-west-1");
-    assert.deepEqual(hints.serviceUrls, { "rstudio-server": "http://198.51.100.7:8787", jupyter: "http://198.51.100.7:8888" });
-    const hidden = connectionHints({ template: templateSchema.parse({ name: "al", base: "amazonlinux-2023", services: [{ name: "web", port: 443 }] }), instanceId: "i-9", region: "us-east-1" });
+    assert.deepEqual(hints.serviceUrls, {
+      "rstudio-server": "http://198.51.100.7:8787",
+      jupyter: "http://198.51.100.7:8888",
+    });
+    const hidden = connectionHints({
+      template: templateSchema.parse({ name: "al", base: "amazonlinux-2023", services: [{ name: "web", port: 443 }] }),
+      instanceId: "i-9",
+      region: "us-east-1",
+    });
     assert.equal(hidden.ssh, undefined);
     assert.match(hidden.serviceUrls.web, /AWS-StartPortForwardingSession .*portNumber=443.*https:\/\/localhost:443/);
   });
@@ -73,7 +98,10 @@ describe("workstation decisions", () => {
     assert.equal(amiPathBootScript(templateSchema.parse({ name: "bare" })), undefined);
     const script = amiPathBootScript(rstudio) as string;
     assert.match(script, /^#!\/bin\/bash\n/);
-    assert.match(script, /id -u researcher >\/dev\/null 2>&1 \|\| useradd -m -s \/bin\/bash -G 'docker,it'\\''s' researcher/);
+    assert.match(
+      script,
+      /id -u researcher >\/dev\/null 2>&1 \|\| useradd -m -s \/bin\/bash -G 'docker,it'\\''s' researcher/,
+    );
     assert.match(script, /systemctl enable --now rstudio-server\.service/);
     assert.doesNotMatch(script, /disabled-thing/);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cws-boot-")), "boot.sh");
@@ -82,7 +110,16 @@ describe("workstation decisions", () => {
   });
 
   it("tags the template, its version, the resolution method and the owner, letting user tags win", () => {
-    const tags = workstationTags({ name: "alice", templateName: "python-ml", templateVersion: "1.2", resolutionMethod: "dynamic_search", launchMode: "ami", owner: "alice", project: "genomics", tags: { Project: "override" } });
+    const tags = workstationTags({
+      name: "alice",
+      templateName: "python-ml",
+      templateVersion: "1.2",
+      resolutionMethod: "dynamic_search",
+      launchMode: "ami",
+      owner: "alice",
+      project: "genomics",
+      tags: { Project: "override" },
+    });
     assert.deepEqual(tags, {
       Name: "alice",
       "cloudworkstation:template": "python-ml",
@@ -98,7 +135,8 @@ describe("workstation decisions", () => {
 
   it("calls the script path 'script' and every AMI tier 'ami'; sizes the root volume from the argument or template", () => {
     assert.equal(launchModeOf("fallback_script"), "script");
-    for (const method of ["direct_mapping", "ssm_parameter", "dynamic_search", "marketplace", "cross_region"]) assert.equal(launchModeOf(method), "ami");
+    for (const method of ["direct_mapping", "ssm_parameter", "dynamic_search", "marketplace", "cross_region"])
+      assert.equal(launchModeOf(method), "ami");
     assert.equal(rootVolumeSize(rstudio), 80);
     assert.equal(rootVolumeSize(rstudio, 200), 200);
     assert.equal(rootVolumeSize(templateSchema.parse({ name: "x" })), 50);

@@ -38,12 +38,21 @@ const nobleSearch = {
   version: "1.4",
   base: "ubuntu-24.04",
   ami_config: {
-    ami_search: { owners: ["099720109477", "self"], name_pattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-*-server-*" },
+    ami_search: {
+      owners: ["099720109477", "self"],
+      name_pattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-*-server-*",
+    },
   },
 };
 
 function news(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { templateObject: nobleSearch, region: "us-east-1", architecture: "x86_64", copyOwner: "proj/dev/ws-ami", ...extra };
+  return {
+    templateObject: nobleSearch,
+    region: "us-east-1",
+    architecture: "x86_64",
+    copyOwner: "proj/dev/ws-ami",
+    ...extra,
+  };
 }
 
 describe("the AmiResolution provider against moto", () => {
@@ -69,12 +78,19 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(state.method, "dynamic_search");
     assert.equal(state.architecture, "x86_64");
     assert.equal(typeof state.instanceType, "string");
-    assert.equal(state.userData, null, "no user data on the AMI path (null, not absent: absent reads as unknown in a preview)");
+    assert.equal(
+      state.userData,
+      null,
+      "no user data on the AMI path (null, not absent: absent reads as unknown in a preview)",
+    );
     assert.equal(state.templateName, "noble-search");
     assert.equal(state.templateVersion, "1.4");
     const chain = state.fallbackChain as string[];
     assert.equal(chain.length, 6, "one line per tier");
-    assert.ok(chain.some((line) => line.startsWith(`✓ dynamic_search: selected ${NOBLE_AMD64_NEWEST}`)), chain.join("\n"));
+    assert.ok(
+      chain.some((line) => line.startsWith(`✓ dynamic_search: selected ${NOBLE_AMD64_NEWEST}`)),
+      chain.join("\n"),
+    );
     assert.ok((state.estimatedLaunchSeconds as number) > 0);
     assert.match(String(state.costLabel), /estimate/i);
     assert.match(String(state.pinKey), /^[0-9a-f]{64}$/);
@@ -108,7 +124,10 @@ describe("the AmiResolution provider against moto", () => {
     assert.deepEqual(resized.inputs.fallbackChain, first.inputs.fallbackChain);
     assert.notEqual(resized.inputs.instanceType, first.inputs.instanceType);
     assert.deepEqual(resized.inputs.request, { architecture: "x86_64", size: "XL" });
-    assert.ok((resized.inputs.estimatedCostPerHour as number) > (first.inputs.estimatedCostPerHour as number), "a bigger type costs more (estimate)");
+    assert.ok(
+      (resized.inputs.estimatedCostPerHour as number) > (first.inputs.estimatedCostPerHour as number),
+      "a bigger type costs more (estimate)",
+    );
   });
 
   it("with refresh: latest, picks up the newer image, says so in the chain, and diff reports the AMI change", async () => {
@@ -133,13 +152,21 @@ describe("the AmiResolution provider against moto", () => {
     const second = await check(first.inputs, news(), clients());
     assert.equal(second.inputs.amiId, NOBLE_AMD64_OLDER);
     const chain = second.inputs.fallbackChain as string[];
-    assert.equal(chain[0], `↻ re-resolved: pinned ${NOBLE_AMD64_NEWEST} was deregistered (DescribeImages no longer returns it)`);
+    assert.equal(
+      chain[0],
+      `↻ re-resolved: pinned ${NOBLE_AMD64_NEWEST} was deregistered (DescribeImages no longer returns it)`,
+    );
     assert.equal(chain.length, 7);
   });
 
   it("re-resolves when the template's ami_config changes, even though the old AMI is still valid", async () => {
     const first = await check({}, news(), clients());
-    const jammy = { ...nobleSearch, ami_config: { ami_search: { owners: ["099720109477"], name_pattern: "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-*" } } };
+    const jammy = {
+      ...nobleSearch,
+      ami_config: {
+        ami_search: { owners: ["099720109477"], name_pattern: "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-*" },
+      },
+    };
     const second = await check(first.inputs, news({ templateObject: jammy }), clients());
     assert.equal(second.inputs.amiId, "ami-00c22000000000001");
     assert.match((second.inputs.fallbackChain as string[])[0], /^↻ re-resolved: the template's ami_config/);
@@ -148,7 +175,12 @@ describe("the AmiResolution provider against moto", () => {
   it("re-resolves a pinned image once it is deprecated (aws-sdk-client-mock over moto: moto has no deprecation)", async () => {
     const first = await check({}, news(), clients());
     const real = moto.clients();
-    const mocked = new EC2Client({ region: "us-east-1", endpoint: moto.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    const mocked = new EC2Client({
+      region: "us-east-1",
+      endpoint: moto.endpoint,
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+    });
     const ec2Mock = mockClient(mocked);
     ec2Mock.on(DescribeImagesCommand).callsFake(async (input: DescribeImagesCommandInput) => {
       const output = await real.ec2("us-east-1").send(new DescribeImagesCommand(input));
@@ -158,9 +190,15 @@ describe("the AmiResolution provider against moto", () => {
       return output;
     });
     try {
-      const deprecating: AwsClients = { ec2: (region) => (region === "us-east-1" ? mocked : real.ec2(region)), ssm: (region) => real.ssm(region) };
+      const deprecating: AwsClients = {
+        ec2: (region) => (region === "us-east-1" ? mocked : real.ec2(region)),
+        ssm: (region) => real.ssm(region),
+      };
       const second = await check(first.inputs, news(), deprecating, new Date("2026-11-22T00:00:00Z"));
-      assert.equal((second.inputs.fallbackChain as string[])[0], `↻ re-resolved: pinned ${NOBLE_AMD64_NEWEST} is deprecated since 2026-11-01T00:00:00.000Z`);
+      assert.equal(
+        (second.inputs.fallbackChain as string[])[0],
+        `↻ re-resolved: pinned ${NOBLE_AMD64_NEWEST} is deprecated since 2026-11-01T00:00:00.000Z`,
+      );
       assert.equal(second.inputs.amiId, NOBLE_AMD64_OLDER, "the resolver refuses the deprecated image too");
     } finally {
       ec2Mock.restore();
@@ -168,10 +206,15 @@ describe("the AmiResolution provider against moto", () => {
   });
 
   it("keeps outputs unknown when an input the resolution depends on is unknown (never resolves a placeholder)", async () => {
-    for (const unknownInputs of [news({ region: UNKNOWN }), news({ templateObject: { ...nobleSearch, name: UNKNOWN } }), news({ instanceType: UNKNOWN })]) {
+    for (const unknownInputs of [
+      news({ region: UNKNOWN }),
+      news({ templateObject: { ...nobleSearch, name: UNKNOWN } }),
+      news({ instanceType: UNKNOWN }),
+    ]) {
       const result = await check({}, unknownInputs, clients());
       assert.equal(result.failures, undefined);
-      for (const key of ["amiId", "method", "fallbackChain", "pinKey"]) assert.equal(result.inputs[key], undefined, key);
+      for (const key of ["amiId", "method", "fallbackChain", "pinKey"])
+        assert.equal(result.inputs[key], undefined, key);
     }
     // An unknown that does not affect the resolution does not stop it.
     const resolved = await check({}, news({ retainCopyOnDelete: UNKNOWN }), clients());
@@ -181,7 +224,11 @@ describe("the AmiResolution provider against moto", () => {
   it("fails check for ami_required with nothing in the region, naming the template, the region and the whole chain", async () => {
     const required = {
       name: "lab-image-required",
-      ami_config: { strategy: "ami_required", fallback_strategy: "error", ami_mappings: { "us-east-1": "ami-00c41000000000002" } },
+      ami_config: {
+        strategy: "ami_required",
+        fallback_strategy: "error",
+        ami_mappings: { "us-east-1": "ami-00c41000000000002" },
+      },
     };
     const result = await check({}, news({ templateObject: required, region: "eu-west-1" }), clients());
     assert.equal(result.failures?.length, 1);
@@ -189,16 +236,31 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(property, "template");
     assert.match(reason, /lab-image-required/);
     assert.match(reason, /eu-west-1/);
-    for (const tier of ["direct_mapping", "ssm_parameter", "dynamic_search", "marketplace", "cross_region", "fallback_script"]) assert.match(reason, new RegExp(tier));
+    for (const tier of [
+      "direct_mapping",
+      "ssm_parameter",
+      "dynamic_search",
+      "marketplace",
+      "cross_region",
+      "fallback_script",
+    ])
+      assert.match(reason, new RegExp(tier));
     assert.match(reason, /What to do:/);
   });
 
   it("reports template validation errors and caller mistakes as check failures on the field", async () => {
-    const bad = await check({}, news({ templateObject: { name: "bad", ami_config: { ami_search: { name_pattern: "x*" } } } }), clients());
+    const bad = await check(
+      {},
+      news({ templateObject: { name: "bad", ami_config: { ami_search: { name_pattern: "x*" } } } }),
+      clients(),
+    );
     assert.equal(bad.failures?.[0].property, "template");
     assert.match(bad.failures![0].reason, /owners is required/);
     const contradiction = await check({}, news({ architecture: "arm64", instanceType: "m7i.large" }), clients());
-    assert.match(contradiction.failures?.[0].reason ?? "", /m7i\.large is an x86_64 instance type, but architecture arm64 was requested/);
+    assert.match(
+      contradiction.failures?.[0].reason ?? "",
+      /m7i\.large is an x86_64 instance type, but architecture arm64 was requested/,
+    );
   });
 
   it("diff updates in place for a different AMI (the instance's own ami diff replaces it), replaces on region or architecture, and is a no-op when equal", async () => {
@@ -206,12 +268,24 @@ describe("the AmiResolution provider against moto", () => {
     const { outs } = await create(inputs, clients());
     assert.deepEqual(diff(outs, inputs), { changes: false, replaces: [], deleteBeforeReplace: false });
     // Not a replacement: Pulumi re-checks a replaced resource without its old inputs, which would lose the "↻" reason.
-    assert.deepEqual(diff(outs, { ...inputs, resolvedAmiId: NOBLE_AMD64_OLDER, amiId: NOBLE_AMD64_OLDER }), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(diff(outs, { ...inputs, resolvedAmiId: NOBLE_AMD64_OLDER, amiId: NOBLE_AMD64_OLDER }), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     assert.deepEqual(diff(outs, { ...inputs, region: "us-east-2" }).replaces, ["region"]);
     assert.deepEqual(diff(outs, { ...inputs, architecture: "arm64" }).replaces, ["architecture"]);
-    assert.deepEqual(diff(outs, { ...inputs, refresh: "latest" }), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(diff(outs, { ...inputs, refresh: "latest" }), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     // The same template found elsewhere (another checkout's path) is not a change: its content is in templateHash.
-    assert.deepEqual(diff(outs, { ...inputs, templatesDirs: ["/elsewhere/templates"] }), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(diff(outs, { ...inputs, templatesDirs: ["/elsewhere/templates"] }), {
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
     assert.equal(diff(outs, { ...inputs, templateHash: "different" }).changes, true);
     const updated = await update(String(inputs.amiId), outs, { ...inputs, refresh: "latest" }, clients());
     assert.equal(updated.outs.refresh, "latest");
@@ -227,7 +301,10 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(checked.inputs.sourceRegion, "us-east-2");
     assert.equal(checked.inputs.amiId, undefined, "the AMI to launch is unknown in preview until the copy exists");
     assert.equal(checked.inputs.copyPending, true);
-    const ownImagesBefore = await moto.clients().ec2("us-east-1").send(new DescribeImagesCommand({ Owners: ["self"] }));
+    const ownImagesBefore = await moto
+      .clients()
+      .ec2("us-east-1")
+      .send(new DescribeImagesCommand({ Owners: ["self"] }));
     assert.equal(ownImagesBefore.Images?.length ?? 0, 0, "check made no copy");
 
     const created = await create(checked.inputs, clients());
@@ -237,7 +314,10 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(created.id, copyId);
     assert.equal(created.outs.copiedImageId, copyId);
     assert.equal(created.outs.copyMadeByUs, true);
-    const { Images = [] } = await moto.clients().ec2("us-east-1").send(new DescribeImagesCommand({ ImageIds: [copyId] }));
+    const { Images = [] } = await moto
+      .clients()
+      .ec2("us-east-1")
+      .send(new DescribeImagesCommand({ ImageIds: [copyId] }));
     assert.equal(Images[0]?.State, "available");
 
     const again = await check(checked.inputs, inputs, clients());
@@ -245,66 +325,119 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(diff(created.outs, again.inputs).changes, false);
 
     await remove(copyId, created.outs, clients());
-    const after = await moto.clients().ec2("us-east-1").send(new DescribeImagesCommand({ Owners: ["self"] }));
-    assert.equal((after.Images ?? []).some((image) => image.ImageId === copyId), false, "the copy we made is gone");
+    const after = await moto
+      .clients()
+      .ec2("us-east-1")
+      .send(new DescribeImagesCommand({ Owners: ["self"] }));
+    assert.equal(
+      (after.Images ?? []).some((image) => image.ImageId === copyId),
+      false,
+      "the copy we made is gone",
+    );
   });
 
   it("removes the copy it made when an update moves the resolution to an image in the region", async () => {
     const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
     const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true }), clients());
     const created = await create(checked.inputs, clients());
-    const bothRegions = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST, "us-east-1": NOBLE_AMD64_OLDER } } };
-    const moved = await check(checked.inputs, news({ templateObject: bothRegions, allowCrossRegionCopy: true }), clients());
+    const bothRegions = {
+      name: "east2-only",
+      ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST, "us-east-1": NOBLE_AMD64_OLDER } },
+    };
+    const moved = await check(
+      checked.inputs,
+      news({ templateObject: bothRegions, allowCrossRegionCopy: true }),
+      clients(),
+    );
     assert.equal(moved.inputs.amiId, NOBLE_AMD64_OLDER);
     assert.match((moved.inputs.fallbackChain as string[])[0], /^↻ re-resolved: the template's ami_config/);
     const updated = await update(String(created.id), created.outs, moved.inputs, clients());
     assert.equal(updated.outs.amiId, NOBLE_AMD64_OLDER);
     assert.equal(updated.outs.copiedImageId, undefined);
-    const { Images = [] } = await moto.clients().ec2("us-east-1").send(new DescribeImagesCommand({ Owners: ["self"] }));
-    assert.equal(Images.some((image) => image.ImageId === created.id), false, "the superseded copy is gone");
+    const { Images = [] } = await moto
+      .clients()
+      .ec2("us-east-1")
+      .send(new DescribeImagesCommand({ Owners: ["self"] }));
+    assert.equal(
+      Images.some((image) => image.ImageId === created.id),
+      false,
+      "the superseded copy is gone",
+    );
   });
 
   it("retains the copy on delete when retainCopyOnDelete is set, and never deletes an image it did not make", async () => {
     const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
-    const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true, retainCopyOnDelete: true }), clients());
+    const checked = await check(
+      {},
+      news({ templateObject: usEast2Only, allowCrossRegionCopy: true, retainCopyOnDelete: true }),
+      clients(),
+    );
     const created = await create(checked.inputs, clients());
     await remove(String(created.id), created.outs, clients());
-    const { Images = [] } = await moto.clients().ec2("us-east-1").send(new DescribeImagesCommand({ ImageIds: [String(created.id)] }));
+    const { Images = [] } = await moto
+      .clients()
+      .ec2("us-east-1")
+      .send(new DescribeImagesCommand({ ImageIds: [String(created.id)] }));
     assert.equal(Images.length, 1, "retained");
 
     const plain = await check({}, news(), clients());
     const plainCreated = await create(plain.inputs, clients());
     await remove(String(plainCreated.id), plainCreated.outs, clients());
-    const fixture = await moto.clients().ec2("us-east-1").send(new DescribeImagesCommand({ ImageIds: [NOBLE_AMD64_NEWEST] }));
+    const fixture = await moto
+      .clients()
+      .ec2("us-east-1")
+      .send(new DescribeImagesCommand({ ImageIds: [NOBLE_AMD64_NEWEST] }));
     assert.equal(fixture.Images?.length, 1, "a public image we only selected is never deregistered");
   });
 
   it("records a copy still pending at the timeout in the error (id + properties), so it stays tracked (aws-sdk-client-mock over moto: moto copies are available at once)", async () => {
     const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
-    const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true, copyTimeoutSeconds: 0 }), clients());
+    const checked = await check(
+      {},
+      news({ templateObject: usEast2Only, allowCrossRegionCopy: true, copyTimeoutSeconds: 0 }),
+      clients(),
+    );
     const real = moto.clients();
-    const mocked = new EC2Client({ region: "us-east-1", endpoint: moto.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    const mocked = new EC2Client({
+      region: "us-east-1",
+      endpoint: moto.endpoint,
+      credentials: TEST_CREDENTIALS,
+      maxAttempts: 1,
+    });
     const ec2Mock = mockClient(mocked);
     ec2Mock.onAnyCommand().callsFake(async (input: unknown) => {
       throw new Error(`unexpected command ${JSON.stringify(input)}`);
     });
     // CopyImage and CreateTags go to moto unchanged; DescribeImages reports our copy as still pending.
-    ec2Mock.on(CopyImageCommand).callsFake((input: CopyImageCommandInput) => real.ec2("us-east-1").send(new CopyImageCommand(input)));
-    ec2Mock.on(CreateTagsCommand).callsFake((input: CreateTagsCommandInput) => real.ec2("us-east-1").send(new CreateTagsCommand(input)));
+    ec2Mock
+      .on(CopyImageCommand)
+      .callsFake((input: CopyImageCommandInput) => real.ec2("us-east-1").send(new CopyImageCommand(input)));
+    ec2Mock
+      .on(CreateTagsCommand)
+      .callsFake((input: CreateTagsCommandInput) => real.ec2("us-east-1").send(new CreateTagsCommand(input)));
     ec2Mock.on(DescribeImagesCommand).callsFake(async (input: DescribeImagesCommandInput) => {
       const output = await real.ec2("us-east-1").send(new DescribeImagesCommand(input));
       for (const image of output.Images ?? []) if (image.OwnerId === "123456789012") image.State = "pending";
       return output;
     });
     try {
-      const pendingClients: AwsClients = { ec2: (region) => (region === "us-east-1" ? mocked : real.ec2(region)), ssm: (region) => real.ssm(region) };
-      await assert.rejects(create(checked.inputs, pendingClients), (error: Error & { id?: string; properties?: Record<string, unknown> }) => {
-        assert.match(error.message, /is not available after 0 s \(state pending\); run pulumi up again to keep waiting, or raise copyTimeoutSeconds/);
-        assert.match(String(error.id), /^ami-/);
-        assert.equal(error.properties?.copiedImageId, error.id);
-        assert.equal(error.properties?.copyMadeByUs, true, "recorded as ours, so destroy removes it");
-        return true;
-      });
+      const pendingClients: AwsClients = {
+        ec2: (region) => (region === "us-east-1" ? mocked : real.ec2(region)),
+        ssm: (region) => real.ssm(region),
+      };
+      await assert.rejects(
+        create(checked.inputs, pendingClients),
+        (error: Error & { id?: string; properties?: Record<string, unknown> }) => {
+          assert.match(
+            error.message,
+            /is not available after 0 s \(state pending\); run pulumi up again to keep waiting, or raise copyTimeoutSeconds/,
+          );
+          assert.match(String(error.id), /^ami-/);
+          assert.equal(error.properties?.copiedImageId, error.id);
+          assert.equal(error.properties?.copyMadeByUs, true, "recorded as ours, so destroy removes it");
+          return true;
+        },
+      );
     } finally {
       ec2Mock.restore();
     }
@@ -334,7 +467,11 @@ describe("the AmiResolution provider against moto", () => {
       const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
       provider.check({}, { template: "python-ml", region: "us-east-1", size: "M", copyOwner: "p/s/n" })
         .then((result) => process.stdout.write(JSON.stringify(Struct.fromJavaScript(result.inputs).toJavaScript())));`;
-    const output = execFileSync(process.execPath, ["-e", host], { env, cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }).toString();
+    const output = execFileSync(process.execPath, ["-e", host], {
+      env,
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    }).toString();
     // As the host sends it to the engine: through a protobuf Struct (which refuses undefined at any depth).
     const inputs = JSON.parse(output) as Record<string, unknown>;
     assert.equal(inputs.amiId, NOBLE_AMD64_NEWEST, "the shipped python-ml template's base image, found from dist/");
@@ -368,7 +505,11 @@ describe("the AmiResolution provider against moto", () => {
       const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
       assert.ok(text.length < 20_000, `serialized provider is ${text.length} characters`);
       assert.match(text, /ami-resolution-provider/);
-      assert.doesNotMatch(text, /resolveAmi|DescribeImagesCommand/, "the resolver and the SDK are required at call time, not captured");
+      assert.doesNotMatch(
+        text,
+        /resolveAmi|DescribeImagesCommand/,
+        "the resolver and the SDK are required at call time, not captured",
+      );
       // The way Pulumi's provider host loads it (cmd/dynamic-provider: requireFromString(text).handler()).
       const loaded = requireFromString(text).handler() as pulumi.dynamic.ResourceProvider;
       const result = await loaded.check!({}, news({ size: "M" }));

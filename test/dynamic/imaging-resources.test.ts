@@ -6,8 +6,18 @@ import { DescribeImagesCommand, DescribeSnapshotsCommand } from "@aws-sdk/client
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import { parse } from "yaml";
-import { diffRegionalAmiCopy, checkRegionalAmiCopyInputs, regionalAmiCopyProvider, type RegionalAmiCopyOutputs } from "../../src/dynamic/regional-ami-copy";
-import { checkSavedTemplateInputs, diffSavedTemplate, savedTemplateProvider, type SavedTemplateOutputs } from "../../src/dynamic/saved-template";
+import {
+  diffRegionalAmiCopy,
+  checkRegionalAmiCopyInputs,
+  regionalAmiCopyProvider,
+  type RegionalAmiCopyOutputs,
+} from "../../src/dynamic/regional-ami-copy";
+import {
+  checkSavedTemplateInputs,
+  diffSavedTemplate,
+  savedTemplateProvider,
+  type SavedTemplateOutputs,
+} from "../../src/dynamic/saved-template";
 import { ImagingError } from "../../src/imaging";
 import { loadTemplateFromObject, templateSchema } from "../../src/templates";
 import { MotoServer, startMoto } from "../../harness/moto";
@@ -59,26 +69,52 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
       assert.equal(ok.inputs.mode, "stop");
       assert.equal(ok.inputs.retainOnDelete, true);
       assert.deepEqual(ok.failures, []);
-      const bad = checkSavedTemplateInputs({ instanceId: "web-1", region: REGION, templateName: "Lab Env", mode: "hibernate" });
-      assert.deepEqual(bad.failures.map((f) => f.property), ["instanceId", "templateName", "mode"]);
+      const bad = checkSavedTemplateInputs({
+        instanceId: "web-1",
+        region: REGION,
+        templateName: "Lab Env",
+        mode: "hibernate",
+      });
+      assert.deepEqual(
+        bad.failures.map((f) => f.property),
+        ["instanceId", "templateName", "mode"],
+      );
     });
 
     it("accepts inputs still unknown in a preview and returns checked inputs with no undefined at any depth (what the real engine's Struct encoding needs)", async () => {
       const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-      const saved = await savedTemplateProvider.check!({} as never, { instanceId: unknown, region: REGION, templateName: "lab" } as never);
+      const saved = await savedTemplateProvider.check!(
+        {} as never,
+        { instanceId: unknown, region: REGION, templateName: "lab" } as never,
+      );
       assert.deepEqual(saved.failures, []);
       assert.deepEqual(undefinedPaths(saved.inputs), []);
-      const copy = await regionalAmiCopyProvider.check!({} as never, { sourceAmiId: unknown, sourceRegion: REGION, region: "eu-west-1" } as never);
+      const copy = await regionalAmiCopyProvider.check!(
+        {} as never,
+        { sourceAmiId: unknown, sourceRegion: REGION, region: "eu-west-1" } as never,
+      );
       assert.deepEqual(copy.failures, []);
       assert.deepEqual(undefinedPaths(copy.inputs), []);
       // A known but malformed value is still refused.
-      const bad = await regionalAmiCopyProvider.check!({} as never, { sourceAmiId: "ami-1", sourceRegion: REGION, region: "eu-west-1" } as never);
-      assert.deepEqual(bad.failures?.map((f) => f.property), ["sourceAmiId"]);
+      const bad = await regionalAmiCopyProvider.check!(
+        {} as never,
+        { sourceAmiId: "ami-1", sourceRegion: REGION, region: "eu-west-1" } as never,
+      );
+      assert.deepEqual(
+        bad.failures?.map((f) => f.property),
+        ["sourceAmiId"],
+      );
     });
 
     it("replaces on a new instance, region or mode, and updates tags or retainOnDelete in place", () => {
-      const base = checkSavedTemplateInputs({ instanceId: "i-0123456789abcdef0", region: REGION, templateName: "lab" }).inputs;
-      assert.deepEqual(diffSavedTemplate(base, { ...base, instanceId: "i-0fedcba9876543210" }).replaces, ["instanceId"]);
+      const base = checkSavedTemplateInputs({
+        instanceId: "i-0123456789abcdef0",
+        region: REGION,
+        templateName: "lab",
+      }).inputs;
+      assert.deepEqual(diffSavedTemplate(base, { ...base, instanceId: "i-0fedcba9876543210" }).replaces, [
+        "instanceId",
+      ]);
       assert.deepEqual(diffSavedTemplate(base, { ...base, mode: "no-reboot" }).replaces, ["mode"]);
       assert.deepEqual(diffSavedTemplate(base, { ...base, region: "eu-west-1" }).replaces, ["region"]);
       const retag = diffSavedTemplate(base, { ...base, tags: { Team: "x" }, retainOnDelete: false });
@@ -91,7 +127,14 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
       const ec2 = moto.clients().ec2(REGION);
       const instanceId = await runInstance(ec2);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cws-provider-"));
-      const { inputs } = checkSavedTemplateInputs({ instanceId, region: REGION, templateName: "lab-env", baseTemplate: "ubuntu-24.04-base", tags: { Team: "bio" }, templatesDir: dir });
+      const { inputs } = checkSavedTemplateInputs({
+        instanceId,
+        region: REGION,
+        templateName: "lab-env",
+        baseTemplate: "ubuntu-24.04-base",
+        tags: { Team: "bio" },
+        templatesDir: dir,
+      });
       const { id, outs } = await savedTemplateProvider.create!(inputs);
       const saved = outs as SavedTemplateOutputs;
       assert.equal(id, saved.amiId);
@@ -116,18 +159,30 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
       assert.equal(tags["cloudworkstation:managed"], "true", "our own tags stay");
 
       await savedTemplateProvider.delete!(id, saved);
-      assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), [id], "retained AMI still exists after delete");
+      assert.deepEqual(
+        (await ownImages(ec2)).map((i) => i.ImageId),
+        [id],
+        "retained AMI still exists after delete",
+      );
     });
 
     it("deregisters the AMI and deletes its snapshots on delete when retainOnDelete is false", async () => {
       const ec2 = moto.clients().ec2(REGION);
       const instanceId = await runInstance(ec2);
       const baseline = await snapshotIds(ec2);
-      const { inputs } = checkSavedTemplateInputs({ instanceId, region: REGION, templateName: "scratch", retainOnDelete: false });
+      const { inputs } = checkSavedTemplateInputs({
+        instanceId,
+        region: REGION,
+        templateName: "scratch",
+        retainOnDelete: false,
+      });
       const { id, outs } = await savedTemplateProvider.create!(inputs);
       assert.ok((await newSnapshots(ec2, baseline)).length >= 1);
       await savedTemplateProvider.delete!(id, outs as SavedTemplateOutputs);
-      assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), []);
+      assert.deepEqual(
+        (await ownImages(ec2)).map((i) => i.ImageId),
+        [],
+      );
       assert.deepEqual(await newSnapshots(ec2, baseline), []);
       const read = await savedTemplateProvider.read!(id, outs as SavedTemplateOutputs);
       assert.equal(read.id, "", "read reports a deregistered image as gone");
@@ -141,7 +196,10 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
       const { inputs } = checkSavedTemplateInputs({ instanceId, region: REGION, templateName: "broken" });
       const error = await savedTemplateProvider.create!(inputs).catch((e: unknown) => e);
       assert.ok(error instanceof ImagingError, String(error));
-      assert.match(error.message, /^wait for image available failed .*undone: deregistered ami-.*instance i-[0-9a-f]+ restarted/);
+      assert.match(
+        error.message,
+        /^wait for image available failed .*undone: deregistered ami-.*instance i-[0-9a-f]+ restarted/,
+      );
       assert.equal(await instanceState(ec2, instanceId), "running");
       assert.deepEqual(await ownImages(ec2), []);
     });
@@ -151,7 +209,11 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
     for (const provider of [savedTemplateProvider, regionalAmiCopyProvider]) {
       const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
       assert.ok(text.length < 20_000, `serialized provider is ${text.length} characters`);
-      assert.doesNotMatch(text, /new CreateImageCommand|new CopyImageCommand|function waitFor/, "the engine and the SDK are required at call time, not captured");
+      assert.doesNotMatch(
+        text,
+        /new CreateImageCommand|new CopyImageCommand|function waitFor/,
+        "the engine and the SDK are required at call time, not captured",
+      );
       assert.match(text, /resolver\/imaging/);
     }
     const { text } = await pulumi.runtime.serializeFunction(() => savedTemplateProvider, { allowSecrets: true });
@@ -159,11 +221,17 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
     const loaded = requireFromString(text).handler() as typeof savedTemplateProvider;
     const ec2 = moto.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
-    const checked = await loaded.check!({} as never, { instanceId, region: REGION, templateName: "serialized", retainOnDelete: false } as never);
+    const checked = await loaded.check!(
+      {} as never,
+      { instanceId, region: REGION, templateName: "serialized", retainOnDelete: false } as never,
+    );
     assert.deepEqual(checked.failures, []);
     const { id, outs } = await loaded.create!(checked.inputs!);
     assert.equal(await instanceState(ec2, instanceId), "running");
-    assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), [id]);
+    assert.deepEqual(
+      (await ownImages(ec2)).map((i) => i.ImageId),
+      [id],
+    );
     await loaded.delete!(id, outs as SavedTemplateOutputs);
     assert.deepEqual(await ownImages(ec2), []);
   });
@@ -172,12 +240,21 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
     async function sourceImage(): Promise<string> {
       const ec2 = moto.clients().ec2(REGION);
       const instanceId = await runInstance(ec2);
-      const { inputs } = checkSavedTemplateInputs({ instanceId, region: REGION, templateName: "lab", mode: "no-reboot" });
+      const { inputs } = checkSavedTemplateInputs({
+        instanceId,
+        region: REGION,
+        templateName: "lab",
+        mode: "no-reboot",
+      });
       return (await savedTemplateProvider.create!(inputs)).id;
     }
 
     it("replaces on a new source, region or encryption, and updates sharing and tags in place", () => {
-      const base = checkRegionalAmiCopyInputs({ sourceAmiId: "ami-0123456789abcdef0", sourceRegion: REGION, region: "eu-west-1" }).inputs;
+      const base = checkRegionalAmiCopyInputs({
+        sourceAmiId: "ami-0123456789abcdef0",
+        sourceRegion: REGION,
+        region: "eu-west-1",
+      }).inputs;
       assert.equal(base.timeoutMinutes, 45);
       assert.deepEqual(diffRegionalAmiCopy(base, { ...base, encrypted: true }).replaces, ["encrypted"]);
       assert.deepEqual(diffRegionalAmiCopy(base, { ...base, sharing: { accountIds: ["210987654321"] } }).replaces, []);
@@ -187,8 +264,18 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
     it("keeps the copy made in one region tracked when the copy in the next region fails, and leaves nothing in the failed one (fault proxy)", async () => {
       const amiId = await sourceImage();
       pointProvidersAt(proxy.endpoint);
-      const west = checkRegionalAmiCopyInputs({ sourceAmiId: amiId, sourceRegion: REGION, region: "us-west-2", retainOnDelete: false }).inputs;
-      const europe = checkRegionalAmiCopyInputs({ sourceAmiId: amiId, sourceRegion: REGION, region: "eu-west-1", retainOnDelete: false }).inputs;
+      const west = checkRegionalAmiCopyInputs({
+        sourceAmiId: amiId,
+        sourceRegion: REGION,
+        region: "us-west-2",
+        retainOnDelete: false,
+      }).inputs;
+      const europe = checkRegionalAmiCopyInputs({
+        sourceAmiId: amiId,
+        sourceRegion: REGION,
+        region: "eu-west-1",
+        retainOnDelete: false,
+      }).inputs;
       const created = await regionalAmiCopyProvider.create!(west);
       const westCopy = created.outs as RegionalAmiCopyOutputs;
       // The next copy is made and available, but tagging it fails: the provider deregisters it and throws.
@@ -197,25 +284,40 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
       assert.ok(error instanceof ImagingError, String(error));
       assert.match(error.message, /tag copy \(us-east-1 → eu-west-1\) failed/);
       const westImages = await ownImages(moto.clients().ec2("us-west-2"));
-      assert.deepEqual(westImages.map((i) => i.ImageId), [westCopy.amiId], "the us-west-2 copy is in state and in EC2");
+      assert.deepEqual(
+        westImages.map((i) => i.ImageId),
+        [westCopy.amiId],
+        "the us-west-2 copy is in state and in EC2",
+      );
       assert.equal(created.id, `us-west-2/${westCopy.amiId}`);
       assert.deepEqual(await ownImages(moto.clients().ec2("eu-west-1")), []);
       // And the tracked copy can still be deleted normally.
       pointProvidersAt(moto.endpoint);
       await regionalAmiCopyProvider.delete!(created.id, westCopy);
       assert.deepEqual(await ownImages(moto.clients().ec2("us-west-2")), []);
-      const { Snapshots = [] } = await moto.clients().ec2("us-west-2").send(new DescribeSnapshotsCommand({ Filters: [{ Name: "snapshot-id", Values: westCopy.snapshotIds }] }));
+      const { Snapshots = [] } = await moto
+        .clients()
+        .ec2("us-west-2")
+        .send(new DescribeSnapshotsCommand({ Filters: [{ Name: "snapshot-id", Values: westCopy.snapshotIds }] }));
       assert.deepEqual(Snapshots, [], "its snapshots are deleted too");
     });
 
     it("maps the source region to the source AMI without copying, and never deregisters it", async () => {
       const amiId = await sourceImage();
-      const inputs = checkRegionalAmiCopyInputs({ sourceAmiId: amiId, sourceRegion: REGION, region: REGION, retainOnDelete: false }).inputs;
+      const inputs = checkRegionalAmiCopyInputs({
+        sourceAmiId: amiId,
+        sourceRegion: REGION,
+        region: REGION,
+        retainOnDelete: false,
+      }).inputs;
       const { id, outs } = await regionalAmiCopyProvider.create!(inputs);
       assert.equal((outs as RegionalAmiCopyOutputs).amiId, amiId);
       assert.equal((outs as RegionalAmiCopyOutputs).copied, false);
       await regionalAmiCopyProvider.delete!(id, outs as RegionalAmiCopyOutputs);
-      assert.deepEqual((await ownImages(moto.clients().ec2(REGION))).map((i) => i.ImageId), [amiId]);
+      assert.deepEqual(
+        (await ownImages(moto.clients().ec2(REGION))).map((i) => i.ImageId),
+        [amiId],
+      );
     });
   });
 });

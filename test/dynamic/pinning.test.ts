@@ -31,12 +31,32 @@ describe("pinning decisions", () => {
   });
 
   it("keeps a pinned resolution while the question is unchanged and the image is launchable", () => {
-    assert.deepEqual(decidePin({ refresh: "pinned", previous, pinKey: previous.pinKey, templateHash: "t2", imageState: { valid: true } }), { keep: true });
+    assert.deepEqual(
+      decidePin({
+        refresh: "pinned",
+        previous,
+        pinKey: previous.pinKey,
+        templateHash: "t2",
+        imageState: { valid: true },
+      }),
+      { keep: true },
+    );
   });
 
   it("resolves afresh for a new resource, and for refresh: latest", () => {
-    assert.deepEqual(decidePin({ refresh: "pinned", previous: undefined, pinKey: "k", templateHash: "t" }), { keep: false });
-    assert.equal(decidePin({ refresh: "latest", previous, pinKey: previous.pinKey, templateHash: "t1", imageState: { valid: true } }).keep, false);
+    assert.deepEqual(decidePin({ refresh: "pinned", previous: undefined, pinKey: "k", templateHash: "t" }), {
+      keep: false,
+    });
+    assert.equal(
+      decidePin({
+        refresh: "latest",
+        previous,
+        pinKey: previous.pinKey,
+        templateHash: "t1",
+        imageState: { valid: true },
+      }).keep,
+      false,
+    );
   });
 
   it("re-resolves and says why when the ami_config, region or architecture changed", () => {
@@ -47,20 +67,49 @@ describe("pinning decisions", () => {
 
   it("re-resolves when the pinned image is no longer launchable, naming the image and the reason", () => {
     const state = pinnedImageState(undefined, new Date());
-    const decision = decidePin({ refresh: "pinned", previous, pinKey: previous.pinKey, templateHash: "t1", imageState: state });
-    assert.deepEqual(decision, { keep: false, why: "↻ re-resolved: pinned ami-00c41000000000002 was deregistered (DescribeImages no longer returns it)" });
+    const decision = decidePin({
+      refresh: "pinned",
+      previous,
+      pinKey: previous.pinKey,
+      templateHash: "t1",
+      imageState: state,
+    });
+    assert.deepEqual(decision, {
+      keep: false,
+      why: "↻ re-resolved: pinned ami-00c41000000000002 was deregistered (DescribeImages no longer returns it)",
+    });
   });
 
   it("re-resolves a script-provisioned workstation when its template changed, but not an AMI-path one", () => {
     const script = { ...previous, method: "fallback_script" };
-    assert.equal(decidePin({ refresh: "pinned", previous: script, pinKey: previous.pinKey, templateHash: "t2", imageState: { valid: true } }).keep, false);
-    assert.equal(decidePin({ refresh: "pinned", previous, pinKey: previous.pinKey, templateHash: "t2", imageState: { valid: true } }).keep, true);
+    assert.equal(
+      decidePin({
+        refresh: "pinned",
+        previous: script,
+        pinKey: previous.pinKey,
+        templateHash: "t2",
+        imageState: { valid: true },
+      }).keep,
+      false,
+    );
+    assert.equal(
+      decidePin({
+        refresh: "pinned",
+        previous,
+        pinKey: previous.pinKey,
+        templateHash: "t2",
+        imageState: { valid: true },
+      }).keep,
+      true,
+    );
   });
 
   it("judges a pinned image by state and deprecation time", () => {
     const now = new Date("2026-11-22T00:00:00Z");
     assert.deepEqual(pinnedImageState({ State: "available" }, now), { valid: true });
-    assert.deepEqual(pinnedImageState({ State: "available", DeprecationTime: "2027-01-01T00:00:00Z" }, now), { valid: true });
+    assert.deepEqual(pinnedImageState({ State: "available", DeprecationTime: "2027-01-01T00:00:00Z" }, now), {
+      valid: true,
+    });
     assert.deepEqual(pinnedImageState({ State: "available", DeprecationTime: "2026-11-01T00:00:00Z" }, now), {
       valid: false,
       reason: "is deprecated since 2026-11-01T00:00:00Z",

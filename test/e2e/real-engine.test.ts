@@ -2,11 +2,30 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DescribeImagesCommand, DescribeInstancesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { parse as parseYaml } from "yaml";
 import { MotoServer, startMoto } from "../../harness/moto";
-import { createImageFromInstance, deregisterInRegions, FIXTURE_BASE_IMAGES, publishPublicParameter } from "../../harness/seed";
-import { e2eGate, findPulumiCli, lockedPulumiVersion, PulumiProject, PulumiSandbox, REPO_ROOT, type CommandResult } from "../../harness/pulumi-cli";
+import {
+  createImageFromInstance,
+  deregisterInRegions,
+  FIXTURE_BASE_IMAGES,
+  publishPublicParameter,
+} from "../../harness/seed";
+import {
+  e2eGate,
+  findPulumiCli,
+  lockedPulumiVersion,
+  PulumiProject,
+  PulumiSandbox,
+  REPO_ROOT,
+  type CommandResult,
+} from "../../harness/pulumi-cli";
 
 /**
  * End-to-end: our dynamic resources under the REAL Pulumi engine — the `pulumi` CLI that `npm run setup` builds (or
@@ -29,7 +48,12 @@ const DIST = path.join(REPO_ROOT, "dist", "src");
 const AMI_RESOLUTION_JS = path.join(DIST, "dynamic", "ami-resolution.js");
 const SAVED_TEMPLATE_JS = path.join(DIST, "dynamic", "saved-template.js");
 const MULTI_REGION_AMI_JS = path.join(DIST, "components", "multi-region-ami.js");
-const DIST_FILES = [AMI_RESOLUTION_JS, SAVED_TEMPLATE_JS, MULTI_REGION_AMI_JS, path.join(DIST, "dynamic", "regional-ami-copy.js")];
+const DIST_FILES = [
+  AMI_RESOLUTION_JS,
+  SAVED_TEMPLATE_JS,
+  MULTI_REGION_AMI_JS,
+  path.join(DIST, "dynamic", "regional-ami-copy.js"),
+];
 
 const NOBLE_OLDER = "ami-00c41000000000001"; // Canonical noble amd64, 2026-09-12
 const NOBLE_NEWEST = "ami-00c41000000000002"; // Canonical noble amd64, 2026-10-30
@@ -62,7 +86,9 @@ interface ResolutionSummary {
 
 /** The planned values of each AmiResolution in a `pulumi preview --json` (its checked inputs: resolution happens in check). */
 function previewedResolutions(json: string): Record<string, ResolutionSummary> {
-  const preview = JSON.parse(json) as { steps: { urn: string; newState?: { type: string; inputs?: Record<string, unknown> } }[] };
+  const preview = JSON.parse(json) as {
+    steps: { urn: string; newState?: { type: string; inputs?: Record<string, unknown> } }[];
+  };
   const out: Record<string, ResolutionSummary> = {};
   for (const step of preview.steps) {
     if (step.newState?.type !== AMI_RESOLUTION_TYPE) continue;
@@ -79,7 +105,12 @@ function previewedResolutions(json: string): Record<string, ResolutionSummary> {
 
 async function selfImages(ec2: EC2Client): Promise<Map<string, Record<string, string>>> {
   const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ["self"] }));
-  return new Map(Images.map((image) => [image.ImageId as string, Object.fromEntries((image.Tags ?? []).map((t) => [t.Key, t.Value]))]));
+  return new Map(
+    Images.map((image) => [
+      image.ImageId as string,
+      Object.fromEntries((image.Tags ?? []).map((t) => [t.Key, t.Value])),
+    ]),
+  );
 }
 
 async function instanceState(ec2: EC2Client, instanceId: string): Promise<string | undefined> {
@@ -111,20 +142,28 @@ describe("the end-to-end gate (finding the Pulumi CLI and the build)", () => {
   });
   afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-  const env = (extra: Record<string, string> = {}) => ({ PATH: path.join(scratch, "empty-path"), XDG_CACHE_HOME: path.join(scratch, "cache"), ...extra });
+  const env = (extra: Record<string, string> = {}) => ({
+    PATH: path.join(scratch, "empty-path"),
+    XDG_CACHE_HOME: path.join(scratch, "cache"),
+    ...extra,
+  });
 
   it("fails, saying to run npm run setup, when the CLI is neither on PATH nor in the setup cache", () => {
     assert.throws(
       () => e2eGate({ env: env(), distFiles: [path.join(scratch, "built.js")] }),
       (error: Error) =>
-        /the Pulumi CLI .* is neither on PATH nor in .*cloudworkstation\/pulumi-.*\/bin: run `npm run setup`/.test(error.message) &&
-        /set CWS_SKIP_E2E=1/.test(error.message),
+        /the Pulumi CLI .* is neither on PATH nor in .*cloudworkstation\/pulumi-.*\/bin: run `npm run setup`/.test(
+          error.message,
+        ) && /set CWS_SKIP_E2E=1/.test(error.message),
     );
   });
 
   it("fails, saying to run npm run build, when dist/ is missing, even with the CLI present", () => {
     fakeCli(path.join(scratch, "cache", "cloudworkstation", `pulumi-${locked}`, "bin"), allNames);
-    assert.throws(() => e2eGate({ env: env(), distFiles: [path.join(scratch, "dist", "x.js")] }), /compiled provider is missing \(.*x\.js\): run `npm run build`/);
+    assert.throws(
+      () => e2eGate({ env: env(), distFiles: [path.join(scratch, "dist", "x.js")] }),
+      /compiled provider is missing \(.*x\.js\): run `npm run build`/,
+    );
   });
 
   it("with CWS_SKIP_E2E=1 the same situation is a skip carrying the reason, not an error", () => {
@@ -134,11 +173,20 @@ describe("the end-to-end gate (finding the Pulumi CLI and the build)", () => {
   });
 
   it("finds the CLI in the setup cache, preferring the locked version, and ignores an incomplete build", () => {
-    fakeCli(path.join(scratch, "cache", "cloudworkstation", "pulumi-3.999.0", "bin"), ["pulumi", "pulumi-language-nodejs"]);
+    fakeCli(path.join(scratch, "cache", "cloudworkstation", "pulumi-3.999.0", "bin"), [
+      "pulumi",
+      "pulumi-language-nodejs",
+    ]);
     fakeCli(path.join(scratch, "cache", "cloudworkstation", "pulumi-3.1.0", "bin"), allNames);
-    assert.deepEqual(findPulumiCli(env()), { binDir: path.join(scratch, "cache", "cloudworkstation", "pulumi-3.1.0", "bin"), source: "setup cache" });
+    assert.deepEqual(findPulumiCli(env()), {
+      binDir: path.join(scratch, "cache", "cloudworkstation", "pulumi-3.1.0", "bin"),
+      source: "setup cache",
+    });
     fakeCli(path.join(scratch, "cache", "cloudworkstation", `pulumi-${locked}`, "bin"), allNames);
-    assert.deepEqual(findPulumiCli(env()), { binDir: path.join(scratch, "cache", "cloudworkstation", `pulumi-${locked}`, "bin"), source: "setup cache" });
+    assert.deepEqual(findPulumiCli(env()), {
+      binDir: path.join(scratch, "cache", "cloudworkstation", `pulumi-${locked}`, "bin"),
+      source: "setup cache",
+    });
   });
 
   it("prefers a pulumi on PATH that has the Node.js language host next to it", () => {
@@ -158,7 +206,9 @@ describe("CloudWorkstation under the real Pulumi engine (pulumi CLI, local backe
   before(async function () {
     const gate = e2eGate({ distFiles: DIST_FILES });
     if (!gate.run) {
-      console.log(`\n  ${"!".repeat(100)}\n  !! SKIPPING the end-to-end tests under the real Pulumi engine (CWS_SKIP_E2E=1):\n  !! ${gate.reason}\n  ${"!".repeat(100)}\n`);
+      console.log(
+        `\n  ${"!".repeat(100)}\n  !! SKIPPING the end-to-end tests under the real Pulumi engine (CWS_SKIP_E2E=1):\n  !! ${gate.reason}\n  ${"!".repeat(100)}\n`,
+      );
       this.skip();
     }
     moto = await startMoto();
@@ -179,10 +229,8 @@ describe("CloudWorkstation under the real Pulumi engine (pulumi CLI, local backe
       if (!sandbox || !moto) this.skip();
       // us-west-2: Canonical's parameter names the OLDER image, so the SSM tier (not the newest by search) decides there.
       await publishPublicParameter(moto!.clients().ssm("us-west-2"), UBUNTU_PARAMETER, NOBLE_OLDER);
-      project = sandbox!.project(
-        "cws-e2e-pinning",
-        {
-          program: `const pulumi = require("@pulumi/pulumi");
+      project = sandbox!.project("cws-e2e-pinning", {
+        program: `const pulumi = require("@pulumi/pulumi");
 const { AmiResolution } = require(${JSON.stringify(AMI_RESOLUTION_JS)});
 const refresh = new pulumi.Config().get("refresh") || "pinned";
 const east = new AmiResolution("east", {
@@ -199,8 +247,7 @@ const summary = (r) => ({ amiId: r.amiId, method: r.method, fallbackChain: r.fal
 exports.east = summary(east);
 exports.west = summary(west);
 `,
-        },
-      );
+      });
       assertOk(await project.run(["stack", "init", "e2e"]));
     });
 
@@ -209,7 +256,11 @@ exports.west = summary(west);
       assertOk(preview);
       const out = preview.stdout;
       assert.match(out, new RegExp(`amiId\\s+: "${NOBLE_NEWEST}"`), "east's AMI is a concrete value in the preview");
-      assert.match(out, new RegExp(`amiId\\s+: "${NOBLE_OLDER}"`), "west's AMI (from the SSM parameter) is a concrete value");
+      assert.match(
+        out,
+        new RegExp(`amiId\\s+: "${NOBLE_OLDER}"`),
+        "west's AMI (from the SSM parameter) is a concrete value",
+      );
       for (const [index, text] of [
         "– direct_mapping: no ami_mappings in ami_config",
         "– ssm_parameter: no ssm_parameter in ami_config",
@@ -220,7 +271,11 @@ exports.west = summary(west);
       ].entries()) {
         assert.match(out, chainLine(index, text), `east's chain line ${index}`);
       }
-      assert.match(out, chainLine(1, `✓ ssm_parameter: selected ${NOBLE_OLDER}`), "west's chain: the SSM tier selected");
+      assert.match(
+        out,
+        chainLine(1, `✓ ssm_parameter: selected ${NOBLE_OLDER}`),
+        "west's chain: the SSM tier selected",
+      );
       assert.doesNotMatch(out, new RegExp(`selected ${SQUATTER_NOBLE}`));
       assert.match(out, /method\s+: "dynamic_search"/);
       assert.match(out, /method\s+: "ssm_parameter"/);
@@ -266,8 +321,18 @@ exports.west = summary(west);
         const latest = await project.run(["preview", "--diff"]);
         assertOk(latest);
         assert.match(latest.stdout, new RegExp(`~ amiId\\s+: "${NOBLE_NEWEST}" => "${newerNoble}"`));
-        assert.match(latest.stdout, new RegExp(`"↻ refresh: latest — ${newerNoble} replaced ${NOBLE_NEWEST} \\(the previous pick; a newer or better-ranked image now wins\\)"`));
-        assert.match(latest.stdout, new RegExp(`=> "${quoted(`✓ dynamic_search: selected ${newerNoble} ("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261121"`)}`));
+        assert.match(
+          latest.stdout,
+          new RegExp(
+            `"↻ refresh: latest — ${newerNoble} replaced ${NOBLE_NEWEST} \\(the previous pick; a newer or better-ranked image now wins\\)"`,
+          ),
+        );
+        assert.match(
+          latest.stdout,
+          new RegExp(
+            `=> "${quoted(`✓ dynamic_search: selected ${newerNoble} ("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261121"`)}`,
+          ),
+        );
         // Both update their refresh input; west's parameter still names the same image, so its AMI stays.
         assert.match(latest.stdout, /~ 2 to update/);
         assert.match(latest.stdout, /~ refresh\s+: "pinned" => "latest"/);
@@ -283,7 +348,12 @@ exports.west = summary(west);
       assertOk(broken);
       assert.match(broken.stdout, new RegExp(`~ ${AMI_RESOLUTION_TYPE}: \\(update\\)`));
       assert.match(broken.stdout, new RegExp(`~ amiId\\s+: "${NOBLE_NEWEST}" => "${newerNoble}"`));
-      assert.match(broken.stdout, new RegExp(`=> "↻ re-resolved: pinned ${NOBLE_NEWEST} was deregistered \\(DescribeImages no longer returns it\\)"`));
+      assert.match(
+        broken.stdout,
+        new RegExp(
+          `=> "↻ re-resolved: pinned ${NOBLE_NEWEST} was deregistered \\(DescribeImages no longer returns it\\)"`,
+        ),
+      );
       assert.match(broken.stdout, /~ 1 to update/);
     });
   });
@@ -306,7 +376,10 @@ exports.amiId = gpu.amiId;
       assert.notEqual(preview.status, 0, `the preview must fail:\n${preview.output}`);
       const text = preview.output;
       assert.match(text, /AmiResolution resource 'gpu'/);
-      assert.match(text, /no launchable AMI for template "cuda-lab" \(inline object\) in eu-west-1 \(strategy ami_required\); fallback chain:/);
+      assert.match(
+        text,
+        /no launchable AMI for template "cuda-lab" \(inline object\) in eu-west-1 \(strategy ami_required\); fallback chain:/,
+      );
       for (const line of [
         "– direct_mapping: no ami_mappings in ami_config",
         "– ssm_parameter: no ssm_parameter in ami_config",
@@ -328,7 +401,12 @@ exports.amiId = gpu.amiId;
     let instanceId: string;
     let ec2: (region: string) => EC2Client;
     let baseline: Record<string, string[]>;
-    let outputs: { savedAmiId: string; templateYaml: string; amiIds: Record<string, string>; copySnapshots: Record<string, string[]> };
+    let outputs: {
+      savedAmiId: string;
+      templateYaml: string;
+      amiIds: Record<string, string>;
+      copySnapshots: Record<string, string[]>;
+    };
 
     const imagesNow = async () => {
       const now: Record<string, Map<string, Record<string, string>>> = {};
@@ -342,11 +420,18 @@ exports.amiId = gpu.amiId;
       const clients = moto!.clients();
       ec2 = (region) => clients.ec2(region);
       const { Instances = [] } = await ec2("us-east-1").send(
-        new RunInstancesCommand({ ImageId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }),
+        new RunInstancesCommand({
+          ImageId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
+          InstanceType: "t3.micro",
+          MinCount: 1,
+          MaxCount: 1,
+        }),
       );
       instanceId = Instances[0]?.InstanceId as string;
       assert.equal(await instanceState(ec2("us-east-1"), instanceId), "running");
-      baseline = Object.fromEntries(Object.entries(await imagesNow()).map(([region, images]) => [region, sorted(images.keys())]));
+      baseline = Object.fromEntries(
+        Object.entries(await imagesNow()).map(([region, images]) => [region, sorted(images.keys())]),
+      );
       project = sandbox!.project("cws-e2e-imaging", {
         program: `const pulumi = require("@pulumi/pulumi");
 const { SavedTemplate } = require(${JSON.stringify(SAVED_TEMPLATE_JS)});
@@ -374,12 +459,17 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
       assertOk(preview);
       assert.match(preview.stdout, /\+ pulumi-nodejs:dynamic\/cloudworkstation:SavedTemplate: \(create\)/);
       for (const region of REGIONS) assert.match(preview.stdout, new RegExp(`RegionalAmiCopy::rnaseq-${region}\\]`));
-      assert.match(preview.stdout, /sourceAmiId\s+: \[unknown\]/, "the copies' source is the capture, unknown until up");
+      assert.match(
+        preview.stdout,
+        /sourceAmiId\s+: \[unknown\]/,
+        "the copies' source is the capture, unknown until up",
+      );
       assert.match(preview.stdout, /\+ 6 to create/);
 
       assert.equal(await instanceState(ec2("us-east-1"), instanceId), "running");
       const now = await imagesNow();
-      for (const region of REGIONS) assert.deepEqual(sorted(now[region].keys()), baseline[region], `no image made in ${region} by a preview`);
+      for (const region of REGIONS)
+        assert.deepEqual(sorted(now[region].keys()), baseline[region], `no image made in ${region} by a preview`);
     });
 
     it("pulumi up captures the instance (running again afterwards), tags the AMI, and copies it with tags to each other region", async () => {
@@ -392,9 +482,17 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
       const saved = outputs.savedAmiId;
       assert.match(saved, /^ami-[0-9a-f]+$/);
 
-      assert.equal(await instanceState(ec2("us-east-1"), instanceId), "running", "the instance stopped for the capture is started again");
+      assert.equal(
+        await instanceState(ec2("us-east-1"), instanceId),
+        "running",
+        "the instance stopped for the capture is started again",
+      );
       const now = await imagesNow();
-      assert.deepEqual(sorted(now["us-east-1"].keys()), sorted([...baseline["us-east-1"], saved]), "exactly one new image in the source region");
+      assert.deepEqual(
+        sorted(now["us-east-1"].keys()),
+        sorted([...baseline["us-east-1"], saved]),
+        "exactly one new image in the source region",
+      );
       const savedTags = now["us-east-1"].get(saved) ?? {};
       assert.equal(savedTags["cloudworkstation:managed"], "true");
       assert.equal(savedTags["cloudworkstation:template"], "rnaseq-e2e");
@@ -405,7 +503,11 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
       for (const region of COPY_REGIONS) {
         const copy = outputs.amiIds[region];
         assert.notEqual(copy, saved);
-        assert.deepEqual(sorted(now[region].keys()), sorted([...baseline[region], copy]), `exactly the copy is new in ${region}`);
+        assert.deepEqual(
+          sorted(now[region].keys()),
+          sorted([...baseline[region], copy]),
+          `exactly the copy is new in ${region}`,
+        );
         const tags = now[region].get(copy) ?? {};
         assert.equal(tags["cloudworkstation:copied-from"], `us-east-1/${saved}`, `${region} copy's origin tag`);
         assert.equal(tags["cloudworkstation:managed"], "true");
@@ -413,9 +515,12 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
         assert.equal(tags.Project, "rnaseq", "the source image's tags travel with the copy");
         assert.ok(outputs.copySnapshots[region].length > 0);
         const snapshots = await selfSnapshotIds(ec2(region));
-        for (const id of outputs.copySnapshots[region]) assert.ok(snapshots.has(id), `${region} copy's snapshot ${id} exists`);
+        for (const id of outputs.copySnapshots[region])
+          assert.ok(snapshots.has(id), `${region} copy's snapshot ${id} exists`);
       }
-      const template = parseYaml(outputs.templateYaml) as { ami_config: { ami_mappings: Record<string, Record<string, string>> } };
+      const template = parseYaml(outputs.templateYaml) as {
+        ami_config: { ami_mappings: Record<string, Record<string, string>> };
+      };
       assert.deepEqual(template.ami_config.ami_mappings, { "us-east-1": { x86_64: saved } });
     });
 
@@ -423,14 +528,22 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
       const destroy = await project.run(["destroy", "--yes", "--skip-preview"]);
       assertOk(destroy);
       assert.match(destroy.stdout, /- 6 deleted/);
-      assert.match(destroy.output, new RegExp(`SavedTemplate: keeping ${outputs.savedAmiId} in us-east-1 \\(retainOnDelete\\)`));
+      assert.match(
+        destroy.output,
+        new RegExp(`SavedTemplate: keeping ${outputs.savedAmiId} in us-east-1 \\(retainOnDelete\\)`),
+      );
 
       const now = await imagesNow();
-      assert.deepEqual(sorted(now["us-east-1"].keys()), sorted([...baseline["us-east-1"], outputs.savedAmiId]), "the saved image is kept");
+      assert.deepEqual(
+        sorted(now["us-east-1"].keys()),
+        sorted([...baseline["us-east-1"], outputs.savedAmiId]),
+        "the saved image is kept",
+      );
       for (const region of COPY_REGIONS) {
         assert.deepEqual(sorted(now[region].keys()), baseline[region], `the copy in ${region} is deregistered`);
         const snapshots = await selfSnapshotIds(ec2(region));
-        for (const id of outputs.copySnapshots[region]) assert.ok(!snapshots.has(id), `${region} copy's snapshot ${id} is deleted`);
+        for (const id of outputs.copySnapshots[region])
+          assert.ok(!snapshots.has(id), `${region} copy's snapshot ${id} is deleted`);
       }
       assert.equal(await instanceState(ec2("us-east-1"), instanceId), "running", "destroy never touches the instance");
     });

@@ -14,9 +14,15 @@ describe("the moto test harness", () => {
 
   it("serves the fixture landscape in every region, with owners and architectures intact", async () => {
     for (const region of ["us-east-1", "ap-south-1"]) {
-      const { Images = [] } = await moto.clients().ec2(region).send(
-        new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "architecture", Values: ["arm64"] }] }),
-      );
+      const { Images = [] } = await moto
+        .clients()
+        .ec2(region)
+        .send(
+          new DescribeImagesCommand({
+            Owners: ["099720109477"],
+            Filters: [{ Name: "architecture", Values: ["arm64"] }],
+          }),
+        );
       assert.ok(Images.length >= 2, `expected Canonical arm64 images in ${region}`);
       assert.ok(Images.every((image) => image.OwnerId === "099720109477" && image.Architecture === "arm64"));
     }
@@ -30,7 +36,13 @@ describe("the moto test harness", () => {
     assert.equal(Parameter?.Name, name);
     assert.equal(Parameter?.Value, "ami-00c41000000000002");
     await moto.reset();
-    await assert.rejects(moto.clients().ssm("eu-west-1").send(new GetParameterCommand({ Name: name })), /ParameterNotFound/);
+    await assert.rejects(
+      moto
+        .clients()
+        .ssm("eu-west-1")
+        .send(new GetParameterCommand({ Name: name })),
+      /ParameterNotFound/,
+    );
   });
 
   it("stops by PID, after which the endpoint refuses connections", async () => {

@@ -66,7 +66,10 @@ describe("capturing an instance as an AMI", () => {
     assert.ok(error instanceof ImagingError, String(error));
     assert.equal(error.step, "wait for image available");
     assert.match(error.message, /interrupted/);
-    assert.ok(error.undone.some((line) => line.includes(`${instanceId} restarted`)), error.message);
+    assert.ok(
+      error.undone.some((line) => line.includes(`${instanceId} restarted`)),
+      error.message,
+    );
     assert.equal(await instanceState(ec2, instanceId), "running");
     assert.deepEqual(await ownImages(ec2), before);
   });
@@ -75,9 +78,18 @@ describe("capturing an instance as an AMI", () => {
     const ec2 = emulator.proxy.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
     emulator.proxy.clear();
-    const result = await captureImage(ec2, { instanceId, region: REGION, templateName: "quick", mode: "no-reboot", sleep: noSleep });
+    const result = await captureImage(ec2, {
+      instanceId,
+      region: REGION,
+      templateName: "quick",
+      mode: "no-reboot",
+      sleep: noSleep,
+    });
     assert.equal(result.restarted, false);
-    assert.ok(!emulator.proxy.actions.includes("StopInstances") && !emulator.proxy.actions.includes("StartInstances"), emulator.proxy.actions.join(","));
+    assert.ok(
+      !emulator.proxy.actions.includes("StopInstances") && !emulator.proxy.actions.includes("StartInstances"),
+      emulator.proxy.actions.join(","),
+    );
     assert.equal(await instanceState(ec2, instanceId), "running");
   });
 
@@ -92,7 +104,11 @@ describe("capturing an instance as an AMI", () => {
     const stopMode = await runInstance(ec2);
     emulator.proxy.clear();
     await captureImage(ec2, { instanceId: stopMode, region: REGION, templateName: "stopped", sleep: noSleep });
-    assert.equal(emulator.proxy.requests.find((r) => r.Action === "CreateImage")?.NoReboot, "true", "stop mode: already stopped, no extra reboot");
+    assert.equal(
+      emulator.proxy.requests.find((r) => r.Action === "CreateImage")?.NoReboot,
+      "true",
+      "stop mode: already stopped, no extra reboot",
+    );
     assert.ok(emulator.proxy.actions.indexOf("StopInstances") < emulator.proxy.actions.indexOf("CreateImage"));
     // Restarted as soon as the image is available: before tagging (or any copy).
     assert.ok(emulator.proxy.actions.indexOf("StartInstances") > emulator.proxy.actions.indexOf("DescribeImages"));
@@ -120,14 +136,37 @@ describe("capturing an instance as an AMI", () => {
   });
 
   // Each case fails one request of one Action at the fault proxy; moto keeps the real state behind it.
-  const faults: { step: string; action: string; nth?: number; when?: "before" | "after"; undone: RegExp; imageMade: boolean }[] = [
+  const faults: {
+    step: string;
+    action: string;
+    nth?: number;
+    when?: "before" | "after";
+    undone: RegExp;
+    imageMade: boolean;
+  }[] = [
     { step: "DescribeInstances", action: "DescribeInstances", undone: /nothing needed undoing/, imageMade: false },
     { step: "StopInstances", action: "StopInstances", undone: /restarted/, imageMade: false },
     { step: "wait for instance stopped", action: "DescribeInstances", nth: 2, undone: /restarted/, imageMade: false },
     { step: "CreateImage", action: "CreateImage", undone: /restarted/, imageMade: false },
-    { step: "CreateImage", action: "CreateImage", when: "after", undone: /deregistered ami-[0-9a-f]+ and deleted snap-.*restarted/, imageMade: true },
-    { step: "wait for image available", action: "DescribeImages", undone: /deregistered ami-[0-9a-f]+ and deleted snap-.*restarted/, imageMade: true },
-    { step: "tag snapshots", action: "CreateTags", undone: /deregistered ami-[0-9a-f]+ and deleted snap-/, imageMade: true },
+    {
+      step: "CreateImage",
+      action: "CreateImage",
+      when: "after",
+      undone: /deregistered ami-[0-9a-f]+ and deleted snap-.*restarted/,
+      imageMade: true,
+    },
+    {
+      step: "wait for image available",
+      action: "DescribeImages",
+      undone: /deregistered ami-[0-9a-f]+ and deleted snap-.*restarted/,
+      imageMade: true,
+    },
+    {
+      step: "tag snapshots",
+      action: "CreateTags",
+      undone: /deregistered ami-[0-9a-f]+ and deleted snap-/,
+      imageMade: true,
+    },
   ];
   for (const fault of faults) {
     it(`leaves the instance running and no image or snapshot behind when ${fault.action} fails ${fault.when === "after" ? "after AWS acted (response lost)" : "outright"} at step "${fault.step}" (fault proxy in front of moto)`, async () => {
@@ -136,7 +175,12 @@ describe("capturing an instance as an AMI", () => {
       const baseline = await snapshotIds(ec2);
       emulator.proxy.clear();
       emulator.proxy.fail({ action: fault.action, nth: fault.nth, when: fault.when });
-      const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "broken", sleep: noSleep }).then(
+      const error = await captureImage(ec2, {
+        instanceId,
+        region: REGION,
+        templateName: "broken",
+        sleep: noSleep,
+      }).then(
         () => assert.fail("capture should have failed"),
         (e: unknown) => e,
       );
@@ -146,7 +190,10 @@ describe("capturing an instance as an AMI", () => {
       assert.match(error.message, fault.undone);
       assert.deepEqual(error.notUndone, []);
       assert.equal(await instanceState(ec2, instanceId), "running");
-      assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), []);
+      assert.deepEqual(
+        (await ownImages(ec2)).map((i) => i.ImageId),
+        [],
+      );
       assert.deepEqual(await newSnapshots(ec2, baseline), []);
       if (fault.imageMade) assert.ok(emulator.proxy.actions.includes("DeregisterImage"));
     });
@@ -159,7 +206,10 @@ describe("capturing an instance as an AMI", () => {
     emulator.proxy.fail({ action: "StartInstances" });
     const result = await captureImage(ec2, { instanceId, region: REGION, templateName: "flaky", sleep: noSleep });
     assert.equal(await instanceState(ec2, instanceId), "running");
-    assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), [result.amiId]);
+    assert.deepEqual(
+      (await ownImages(ec2)).map((i) => i.ImageId),
+      [result.amiId],
+    );
     assert.equal(emulator.proxy.actions.filter((a) => a === "StartInstances").length, 2);
   });
 
@@ -168,11 +218,19 @@ describe("capturing an instance as an AMI", () => {
     const instanceId = await runInstance(ec2);
     emulator.proxy.clear();
     emulator.proxy.fail({ action: "StartInstances", always: true });
-    const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "stuck", sleep: noSleep }).catch((e: unknown) => e);
+    const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "stuck", sleep: noSleep }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(error instanceof ImagingError);
     assert.equal(error.step, "StartInstances");
-    assert.match(error.message, /NOT undone: instance i-[0-9a-f]+ is STOPPED .*aws ec2 start-instances --region us-east-1 --instance-ids/);
-    assert.deepEqual((await ownImages(ec2)).map((i) => i.ImageId), []);
+    assert.match(
+      error.message,
+      /NOT undone: instance i-[0-9a-f]+ is STOPPED .*aws ec2 start-instances --region us-east-1 --instance-ids/,
+    );
+    assert.deepEqual(
+      (await ownImages(ec2)).map((i) => i.ImageId),
+      [],
+    );
     assert.equal(await instanceState(ec2, instanceId), "stopped");
   });
 });

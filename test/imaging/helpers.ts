@@ -8,7 +8,9 @@ import {
 
 /** A running instance from a fixture AMI (Ubuntu 24.04 amd64 unless told otherwise). */
 export async function runInstance(ec2: EC2Client, imageId = "ami-00c41000000000001"): Promise<string> {
-  const { Instances = [] } = await ec2.send(new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }));
+  const { Instances = [] } = await ec2.send(
+    new RunInstancesCommand({ ImageId: imageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }),
+  );
   return Instances[0].InstanceId as string;
 }
 

@@ -16,8 +16,22 @@ import { findInSizeTable, instanceTypesOffered, sizeTableInstanceTypes } from ".
 import { TIER_ORDER } from "../../src/resolver/types";
 
 const ORIGINAL_REGIONS = [
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3",
-  "eu-central-1", "eu-north-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "sa-east-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-north-1",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
   "ap-northeast-3",
 ];
 
@@ -62,7 +76,10 @@ describe("the price snapshot", () => {
       const intel = findInSizeTable(`m7i.${{ S: "large", M: "xlarge", L: "2xlarge", XL: "4xlarge" }[size]}`)!;
       const graviton = findInSizeTable(`m7g.${{ S: "large", M: "xlarge", L: "2xlarge", XL: "4xlarge" }[size]}`)!;
       assert.equal(intel.size, size);
-      assert.ok(hourlyPriceUsd(graviton.option.instanceType, "us-east-1")! < hourlyPriceUsd(intel.option.instanceType, "us-east-1")!);
+      assert.ok(
+        hourlyPriceUsd(graviton.option.instanceType, "us-east-1")! <
+          hourlyPriceUsd(intel.option.instanceType, "us-east-1")!,
+      );
     }
   });
 
@@ -119,7 +136,10 @@ describe("estimateLaunchSeconds", () => {
 
   it("adds the copy minutes for a cross-region copy, defaulting to a 30 GB snapshot", () => {
     assert.equal(estimateLaunchSeconds("cross_region", 6, 10), 600 + AMI_BOOT_SECONDS);
-    assert.equal(estimateLaunchSeconds("cross_region", 6), copyMinutesForSnapshot(DEFAULT_COPY_SNAPSHOT_GB) * 60 + AMI_BOOT_SECONDS);
+    assert.equal(
+      estimateLaunchSeconds("cross_region", 6),
+      copyMinutesForSnapshot(DEFAULT_COPY_SNAPSHOT_GB) * 60 + AMI_BOOT_SECONDS,
+    );
   });
 
   it("is 0 when resolution failed", () => {
@@ -146,30 +166,59 @@ describe("estimateCopy", () => {
   });
 
   it("refuses a copy into the same region and a negative size", () => {
-    assert.throws(() => estimateCopy({ sourceRegion: "eu-west-1", targetRegion: "eu-west-1", snapshotGb: 8 }), (e: unknown) => e instanceof InvalidInputError && e.field === "targetRegion");
-    assert.throws(() => estimateCopy({ sourceRegion: "us-east-1", targetRegion: "eu-west-1", snapshotGb: -1 }), (e: unknown) => e instanceof InvalidInputError && e.field === "snapshotGb");
+    assert.throws(
+      () => estimateCopy({ sourceRegion: "eu-west-1", targetRegion: "eu-west-1", snapshotGb: 8 }),
+      (e: unknown) => e instanceof InvalidInputError && e.field === "targetRegion",
+    );
+    assert.throws(
+      () => estimateCopy({ sourceRegion: "us-east-1", targetRegion: "eu-west-1", snapshotGb: -1 }),
+      (e: unknown) => e instanceof InvalidInputError && e.field === "snapshotGb",
+    );
   });
 });
 
 describe("estimateCost", () => {
   it("compares the AMI and script paths in one line, at the snapshot price", () => {
-    const cost = estimateCost({ instanceType: "m7i.xlarge", region: "us-east-1", method: "ssm_parameter", setupMinutes: 6 });
+    const cost = estimateCost({
+      instanceType: "m7i.xlarge",
+      region: "us-east-1",
+      method: "ssm_parameter",
+      setupMinutes: 6,
+    });
     const hourly = hourlyPriceUsd("m7i.xlarge", "us-east-1")!;
     assert.equal(cost.hourlyUsd, hourly);
     assert.equal(cost.comparison, `AMI: $${hourly}/h now · script: $${hourly}/h + 6 min setup ($0.02)`);
   });
 
   it("charges setup only on the script path", () => {
-    const ami = estimateCost({ instanceType: "g5.xlarge", region: "us-east-1", method: "direct_mapping", setupMinutes: 7.5 });
-    const script = estimateCost({ instanceType: "g5.xlarge", region: "us-east-1", method: "fallback_script", setupMinutes: 7.5 });
+    const ami = estimateCost({
+      instanceType: "g5.xlarge",
+      region: "us-east-1",
+      method: "direct_mapping",
+      setupMinutes: 7.5,
+    });
+    const script = estimateCost({
+      instanceType: "g5.xlarge",
+      region: "us-east-1",
+      method: "fallback_script",
+      setupMinutes: 7.5,
+    });
     assert.deepEqual([ami.setupMinutes, ami.setupCostUsd], [0, 0]);
     assert.equal(script.setupMinutes, 7.5);
-    assert.equal(script.setupCostUsd, Math.round(((hourlyPriceUsd("g5.xlarge", "us-east-1")! * 7.5) / 60) * 10_000) / 10_000);
+    assert.equal(
+      script.setupCostUsd,
+      Math.round(((hourlyPriceUsd("g5.xlarge", "us-east-1")! * 7.5) / 60) * 10_000) / 10_000,
+    );
     assert.equal(ami.comparison, script.comparison, "the comparison shows both paths whichever was chosen");
   });
 
   it("labels the figures as estimates and names the snapshot's source and date", () => {
-    const cost = estimateCost({ instanceType: "m7g.large", region: "us-east-1", method: "fallback_script", setupMinutes: 5 });
+    const cost = estimateCost({
+      instanceType: "m7g.large",
+      region: "us-east-1",
+      method: "fallback_script",
+      setupMinutes: 5,
+    });
     assert.match(cost.label, /^Estimates, not measurements/);
     assert.ok(cost.label.includes(PRICE_SNAPSHOT.caveat));
     assert.deepEqual(cost.source, { name: PRICE_SNAPSHOT.source, date: PRICE_SNAPSHOT.date });
@@ -177,13 +226,29 @@ describe("estimateCost", () => {
   });
 
   it("says when a regional multiplier was applied", () => {
-    const cost = estimateCost({ instanceType: "m7g.large", region: "ap-northeast-1", method: "ssm_parameter", setupMinutes: 5 });
-    assert.match(cost.label, new RegExp(`× ${PRICE_SNAPSHOT.regionalMultipliers["ap-northeast-1"]} regional multiplier for ap-northeast-1`));
-    assert.doesNotMatch(estimateCost({ instanceType: "m7g.large", region: "us-east-1", method: "ssm_parameter", setupMinutes: 5 }).label, /multiplier/);
+    const cost = estimateCost({
+      instanceType: "m7g.large",
+      region: "ap-northeast-1",
+      method: "ssm_parameter",
+      setupMinutes: 5,
+    });
+    assert.match(
+      cost.label,
+      new RegExp(`× ${PRICE_SNAPSHOT.regionalMultipliers["ap-northeast-1"]} regional multiplier for ap-northeast-1`),
+    );
+    assert.doesNotMatch(
+      estimateCost({ instanceType: "m7g.large", region: "us-east-1", method: "ssm_parameter", setupMinutes: 5 }).label,
+      /multiplier/,
+    );
   });
 
   it("says the price is missing instead of inventing one", () => {
-    const cost = estimateCost({ instanceType: "m7i.48xlarge", region: "us-east-1", method: "fallback_script", setupMinutes: 6 });
+    const cost = estimateCost({
+      instanceType: "m7i.48xlarge",
+      region: "us-east-1",
+      method: "fallback_script",
+      setupMinutes: 6,
+    });
     assert.equal(cost.hourlyUsd, undefined);
     assert.equal("hourlyUsd" in cost, false);
     assert.equal(cost.setupCostUsd, 0);
@@ -193,12 +258,22 @@ describe("estimateCost", () => {
 
   it("adds the one-off copy cost and the copy wait for a cross-region copy", () => {
     const copy = estimateCopy({ sourceRegion: "us-east-1", targetRegion: "eu-west-1", snapshotGb: 30 });
-    const cost = estimateCost({ instanceType: "m7i.xlarge", region: "eu-west-1", method: "cross_region", setupMinutes: 6, copy });
+    const cost = estimateCost({
+      instanceType: "m7i.xlarge",
+      region: "eu-west-1",
+      method: "cross_region",
+      setupMinutes: 6,
+      copy,
+    });
     assert.equal(cost.copyCostUsd, copy.costUsd);
     assert.match(cost.comparison, /^copied AMI: \$[\d.]+\/h after ~17 min copy \(\$2\.10 one-off\) · script: /);
   });
 
   it("refuses negative setup minutes", () => {
-    assert.throws(() => estimateCost({ instanceType: "m7i.xlarge", region: "us-east-1", method: "fallback_script", setupMinutes: -1 }), InvalidInputError);
+    assert.throws(
+      () =>
+        estimateCost({ instanceType: "m7i.xlarge", region: "us-east-1", method: "fallback_script", setupMinutes: -1 }),
+      InvalidInputError,
+    );
   });
 });

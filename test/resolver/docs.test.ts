@@ -13,8 +13,14 @@ describe("docs/costs-and-provisioning.md", () => {
       for (const architecture of ARCHITECTURES) {
         const line = doc.split("\n").find((l) => l.startsWith(`| ${size} | ${architecture} |`));
         assert.ok(line, `no row for ${size}/${architecture}`);
-        const documented = [...line.matchAll(/`([a-z0-9-]+\.[a-z0-9-]+)` \([^;]+; (\$[\d.]+)\)/g)].map((m) => [m[1], m[2]]);
-        const expected = SIZE_TABLE[size][architecture].map((o) => [o.instanceType, formatRateUsd(hourlyPriceUsd(o.instanceType, "us-east-1")!)]);
+        const documented = [...line.matchAll(/`([a-z0-9-]+\.[a-z0-9-]+)` \([^;]+; (\$[\d.]+)\)/g)].map((m) => [
+          m[1],
+          m[2],
+        ]);
+        const expected = SIZE_TABLE[size][architecture].map((o) => [
+          o.instanceType,
+          formatRateUsd(hourlyPriceUsd(o.instanceType, "us-east-1")!),
+        ]);
         assert.deepEqual(documented, expected, `${size}/${architecture}`);
       }
     }

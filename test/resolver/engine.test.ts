@@ -3,13 +3,20 @@ import { ImageCache } from "../../src/resolver/image-lookup";
 import { resolveAmi } from "../../src/resolver/engine";
 import { InvalidInputError } from "../../src/resolver/errors";
 import { listTemplates, loadTemplate } from "../../src/templates";
-import { TIER_ORDER, type AwsClients, type FallbackStep, type ResolutionResult, type TierName } from "../../src/resolver/types";
+import {
+  TIER_ORDER,
+  type AwsClients,
+  type FallbackStep,
+  type ResolutionResult,
+  type TierName,
+} from "../../src/resolver/types";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, publishBaseParameters, seedDemoLandscape } from "../../harness/seed";
 import { countCalls, type CallCounter } from "../../harness/call-counter";
 import { CANONICAL, NOBLE_AMD64_PATTERN, template } from "./support";
 
-const step = (result: ResolutionResult, tier: TierName): FallbackStep => result.fallbackChain.find((s) => s.tier === tier) as FallbackStep;
+const step = (result: ResolutionResult, tier: TierName): FallbackStep =>
+  result.fallbackChain.find((s) => s.tier === tier) as FallbackStep;
 
 describe("resolveAmi strategies and cross-region against moto", () => {
   let moto: MotoServer;
@@ -33,9 +40,19 @@ describe("resolveAmi strategies and cross-region against moto", () => {
 
   it("lists every tier in order, configured or not, with later tiers skipped after a selection", async () => {
     const result = await resolve(template({ ami_config: { ami_mappings: { "us-east-1": "ami-00c41000000000002" } } }));
-    assert.deepEqual(result.fallbackChain.map((s) => s.tier), [...TIER_ORDER]);
-    assert.deepEqual(result.fallbackChain.map((s) => s.outcome), ["selected", "skipped", "skipped", "skipped", "skipped", "skipped"]);
-    assert.equal(result.estimatedLaunchSeconds < 120, true, "an AMI path is estimated to launch in well under two minutes");
+    assert.deepEqual(
+      result.fallbackChain.map((s) => s.tier),
+      [...TIER_ORDER],
+    );
+    assert.deepEqual(
+      result.fallbackChain.map((s) => s.outcome),
+      ["selected", "skipped", "skipped", "skipped", "skipped", "skipped"],
+    );
+    assert.equal(
+      result.estimatedLaunchSeconds < 120,
+      true,
+      "an AMI path is estimated to launch in well under two minutes",
+    );
     assert.match(result.cost.label, /estimate/i);
   });
 
@@ -67,13 +84,20 @@ describe("resolveAmi strategies and cross-region against moto", () => {
   });
 
   it("fallback_strategy: error fails instead of provisioning by script", async () => {
-    const result = await resolve(template({ ami_config: { ssm_parameter: "/lab/missing", fallback_strategy: "error" } }));
+    const result = await resolve(
+      template({ ami_config: { ssm_parameter: "/lab/missing", fallback_strategy: "error" } }),
+    );
     assert.equal(result.method, "failed");
     assert.match(step(result, "fallback_script").detail, /fallback_strategy: error/);
   });
 
   it("ami_fallback provisions by script on the AMI the image tiers selected", async () => {
-    const result = await resolve(template({ packages: { system: ["git"] }, ami_config: { strategy: "ami_fallback", ami_mappings: { "us-east-1": "ami-00c41000000000001" } } }));
+    const result = await resolve(
+      template({
+        packages: { system: ["git"] },
+        ami_config: { strategy: "ami_fallback", ami_mappings: { "us-east-1": "ami-00c41000000000001" } },
+      }),
+    );
     assert.equal(result.method, "fallback_script");
     assert.equal(result.amiId, "ami-00c41000000000001");
     assert.ok(result.userData?.includes("git"));
@@ -84,9 +108,18 @@ describe("resolveAmi strategies and cross-region against moto", () => {
   describe("cross-region", () => {
     let labImage: string;
     const labTemplate = (extra: object = {}) =>
-      template({ ami_config: { ami_search: { owners: ["self"], name_pattern: "cws-lab-*" }, fallback_strategy: "cross_region", ...extra } });
+      template({
+        ami_config: {
+          ami_search: { owners: ["self"], name_pattern: "cws-lab-*" },
+          fallback_strategy: "cross_region",
+          ...extra,
+        },
+      });
     beforeEach(async () => {
-      labImage = await createImageFromInstance(clients.ec2("us-east-2"), { sourceAmiId: "ami-00c41000000000002", name: "cws-lab-x86_64-1" });
+      labImage = await createImageFromInstance(clients.ec2("us-east-2"), {
+        sourceAmiId: "ami-00c41000000000002",
+        name: "cws-lab-x86_64-1",
+      });
       counter.reset();
     });
 
@@ -98,7 +131,9 @@ describe("resolveAmi strategies and cross-region against moto", () => {
       assert.equal(crossRegion.region, "us-east-2");
       assert.match(
         crossRegion.detail,
-        new RegExp(`${labImage} found in us-east-2 .*copying needs consent: set allow_cross_region_copy: true or --allow-copy \\(~[\\d.]+ min, ~\\$[\\d.]+`),
+        new RegExp(
+          `${labImage} found in us-east-2 .*copying needs consent: set allow_cross_region_copy: true or --allow-copy \\(~[\\d.]+ min, ~\\$[\\d.]+`,
+        ),
       );
       assert.equal(result.copyPlan?.consented, false);
       assert.equal(counter.count("EC2:CopyImage"), 0);
@@ -112,14 +147,19 @@ describe("resolveAmi strategies and cross-region against moto", () => {
       assert.equal(result.copyPlan?.consented, true);
       assert.equal(result.copyPlan?.sourceAmiId, labImage);
       assert.ok((result.copyPlan?.estimatedMinutes ?? 0) > 0);
-      assert.match(step(result, "cross_region").detail, new RegExp(`copy ${labImage} from us-east-2: ~[\\d.]+ min, ~\\$`));
+      assert.match(
+        step(result, "cross_region").detail,
+        new RegExp(`copy ${labImage} from us-east-2: ~[\\d.]+ min, ~\\$`),
+      );
       assert.equal(step(result, "fallback_script").outcome, "skipped");
       assert.ok(counter.count("EC2:DescribeImages") > 0, "the counter sees EC2 calls");
       assert.equal(counter.count("EC2:CopyImage"), 0);
     });
 
     it("consent in the template alone enables the tier (no fallback_strategy: cross_region needed)", async () => {
-      const t = template({ ami_config: { ami_search: { owners: ["self"], name_pattern: "cws-lab-*" }, allow_cross_region_copy: true } });
+      const t = template({
+        ami_config: { ami_search: { owners: ["self"], name_pattern: "cws-lab-*" }, allow_cross_region_copy: true },
+      });
       const result = await resolve(t);
       assert.equal(result.method, "cross_region");
     });
@@ -133,7 +173,12 @@ describe("resolveAmi strategies and cross-region against moto", () => {
   });
 
   it("gives identical results for identical runs (the chain is stored in Pulumi state)", async () => {
-    const t = template({ ami_config: { ami_search: { owners: [CANONICAL, "210987654321"], name_pattern: NOBLE_AMD64_PATTERN }, trusted_owners: [CANONICAL] } });
+    const t = template({
+      ami_config: {
+        ami_search: { owners: [CANONICAL, "210987654321"], name_pattern: NOBLE_AMD64_PATTERN },
+        trusted_owners: [CANONICAL],
+      },
+    });
     const now = new Date("2026-11-22T00:00:00Z");
     const first = await resolve(t, { now });
     const second = await resolve(t, { now });
@@ -142,7 +187,10 @@ describe("resolveAmi strategies and cross-region against moto", () => {
 
   it("throws InvalidInputError for an unknown region and for an architecture contradicting the instance type", async () => {
     await assert.rejects(resolve(template({}), { region: "us-east1" }), InvalidInputError);
-    await assert.rejects(resolve(template({}), { instanceType: "m7g.large", architecture: "x86_64" }), InvalidInputError);
+    await assert.rejects(
+      resolve(template({}), { instanceType: "m7g.large", architecture: "x86_64" }),
+      InvalidInputError,
+    );
   });
 
   describe("the shipped templates", () => {
@@ -156,8 +204,16 @@ describe("resolveAmi strategies and cross-region against moto", () => {
         const { template: loaded } = loadTemplate(name);
         for (const region of regions) {
           const result = await resolveAmi(loaded, { region }, clients, { cache });
-          assert.deepEqual(result.fallbackChain.map((s) => s.tier), [...TIER_ORDER], `${name} in ${region}`);
-          assert.notEqual(result.method, "failed", `${name} in ${region}: ${JSON.stringify(result.fallbackChain, null, 1)}`);
+          assert.deepEqual(
+            result.fallbackChain.map((s) => s.tier),
+            [...TIER_ORDER],
+            `${name} in ${region}`,
+          );
+          assert.notEqual(
+            result.method,
+            "failed",
+            `${name} in ${region}: ${JSON.stringify(result.fallbackChain, null, 1)}`,
+          );
           assert.ok(result.amiId, `${name} in ${region} has an AMI`);
         }
       }

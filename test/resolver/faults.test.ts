@@ -11,7 +11,8 @@ import { TEST_CREDENTIALS } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
 import { CANONICAL, NOBLE_AMD64_PATTERN, template, UBUNTU_2404_AMD64_PARAMETER } from "./support";
 
-const step = (result: ResolutionResult, tier: TierName): FallbackStep => result.fallbackChain.find((s) => s.tier === tier) as FallbackStep;
+const step = (result: ResolutionResult, tier: TierName): FallbackStep =>
+  result.fallbackChain.find((s) => s.tier === tier) as FallbackStep;
 
 const image = (id: string, created: string, extra: Partial<Image> = {}): Image => ({
   ImageId: id,
@@ -44,14 +45,21 @@ describe("resolver behaviour moto cannot emulate", () => {
   const options = { region: "us-east-1", size: "M" as const, now: new Date("2026-11-22T00:00:00Z") };
 
   it("refuses a deprecated image unless include_deprecated (aws-sdk-client-mock: moto has no deprecation)", async () => {
-    const deprecated = image("ami-0dep0000000000002", "2026-11-01T00:00:00.000Z", { DeprecationTime: "2026-11-15T00:00:00.000Z" });
+    const deprecated = image("ami-0dep0000000000002", "2026-11-01T00:00:00.000Z", {
+      DeprecationTime: "2026-11-15T00:00:00.000Z",
+    });
     const current = image("ami-0cur0000000000001", "2026-10-01T00:00:00.000Z");
     const { clients, ec2 } = mockedClients();
     ec2.on(DescribeImagesCommand, { Owners: [CANONICAL] }).resolves({ Images: [current, deprecated] });
     const refused = await resolveAmi(searchTemplate(), options, clients, { cache: new ImageCache() });
     assert.equal(refused.amiId, "ami-0cur0000000000001");
-    assert.match(step(refused, "dynamic_search").detail, /rejected ami-0dep0000000000002 : deprecated since 2026-11-15/);
-    const allowed = await resolveAmi(searchTemplate({ include_deprecated: true }), options, clients, { cache: new ImageCache() });
+    assert.match(
+      step(refused, "dynamic_search").detail,
+      /rejected ami-0dep0000000000002 : deprecated since 2026-11-15/,
+    );
+    const allowed = await resolveAmi(searchTemplate({ include_deprecated: true }), options, clients, {
+      cache: new ImageCache(),
+    });
     assert.equal(allowed.amiId, "ami-0dep0000000000002");
   });
 
@@ -83,9 +91,14 @@ describe("resolver behaviour moto cannot emulate", () => {
 
   it("honours the timeout: a slow search is recorded as timed out and the script fallback still runs (aws-sdk-client-mock)", async () => {
     const { clients, ec2 } = mockedClients();
-    ec2.on(DescribeImagesCommand, { Owners: [CANONICAL] }).callsFake(() => new Promise((resolve) => setTimeout(() => resolve({ Images: [] }), 3_000)));
+    ec2
+      .on(DescribeImagesCommand, { Owners: [CANONICAL] })
+      .callsFake(() => new Promise((resolve) => setTimeout(() => resolve({ Images: [] }), 3_000)));
     const t = template({
-      ami_config: { ami_search: { owners: [CANONICAL], name_pattern: NOBLE_AMD64_PATTERN }, marketplace_search: { product_code: "4xsv6kuy9rz3wrj0k7s8wfjxa" } },
+      ami_config: {
+        ami_search: { owners: [CANONICAL], name_pattern: NOBLE_AMD64_PATTERN },
+        marketplace_search: { product_code: "4xsv6kuy9rz3wrj0k7s8wfjxa" },
+      },
     });
     const result = await resolveAmi(t, { ...options, timeoutMs: 100 }, clients, { cache: new ImageCache() });
     assert.equal(step(result, "dynamic_search").outcome, "error");
@@ -93,7 +106,9 @@ describe("resolver behaviour moto cannot emulate", () => {
     assert.equal(step(result, "marketplace").outcome, "error");
     assert.equal(result.method, "fallback_script");
     assert.equal(result.amiId, BASE.ImageId);
-    const required = await resolveAmi(t, { ...options, timeoutMs: 100, strategy: "ami_required" }, clients, { cache: new ImageCache() });
+    const required = await resolveAmi(t, { ...options, timeoutMs: 100, strategy: "ami_required" }, clients, {
+      cache: new ImageCache(),
+    });
     assert.equal(required.method, "failed");
   });
 
@@ -107,13 +122,19 @@ describe("resolver behaviour moto cannot emulate", () => {
     ec2.on(DescribeImagesCommand).callsFake((input: { ImageIds?: string[] }) => {
       const ids = input.ImageIds ?? [];
       const missing = ids.filter((id) => !known.has(id));
-      if (missing.length) throw Object.assign(new Error(`The image id '[${missing.join(", ")}]' does not exist`), { name: "InvalidAMIID.NotFound" });
+      if (missing.length)
+        throw Object.assign(new Error(`The image id '[${missing.join(", ")}]' does not exist`), {
+          name: "InvalidAMIID.NotFound",
+        });
       return { Images: ids.map((id) => known.get(id)) };
     });
     const cache = new ImageCache();
     const ids = ["ami-0aaa0000000000001", "ami-0ccc0000000000003", "ami-0bbb0000000000002"];
     const found = await Promise.all(ids.map((id) => cache.getImage(clients.ec2("us-east-1"), id)));
-    assert.deepEqual(found.map((i) => i?.ImageId), ["ami-0aaa0000000000001", undefined, "ami-0bbb0000000000002"]);
+    assert.deepEqual(
+      found.map((i) => i?.ImageId),
+      ["ami-0aaa0000000000001", undefined, "ami-0bbb0000000000002"],
+    );
     const calls = ec2.commandCalls(DescribeImagesCommand).map((c) => c.args[0].input.ImageIds);
     assert.deepEqual(calls[0], ids, "one batched call first");
     assert.equal(calls.length, 4, "then one call per id");
@@ -127,22 +148,34 @@ describe("resolver behaviour moto cannot emulate", () => {
       emulator.proxy.clear();
       emulator.proxy.fail({ action: "DescribeImages", nth: 1, code: "RequestLimitExceeded" });
       emulator.proxy.fail({ action: "DescribeImages", nth: 2, code: "RequestLimitExceeded" });
-      const clients = createAwsClients({ endpoint: emulator.proxy.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 4 });
+      const clients = createAwsClients({
+        endpoint: emulator.proxy.endpoint,
+        credentials: TEST_CREDENTIALS,
+        maxAttempts: 4,
+      });
       const result = await resolveAmi(searchTemplate(), options, clients, { cache: new ImageCache() });
       assert.equal(result.method, "dynamic_search");
       assert.equal(result.amiId, "ami-00c41000000000002");
-      assert.ok(emulator.proxy.actions.filter((a) => a === "DescribeImages").length >= 3, emulator.proxy.actions.join(","));
+      assert.ok(
+        emulator.proxy.actions.filter((a) => a === "DescribeImages").length >= 3,
+        emulator.proxy.actions.join(","),
+      );
     });
 
     it("records the tier as an error (not a crash) when throttling outlasts the bounded attempts", async () => {
       emulator.proxy.clear();
       emulator.proxy.fail({ action: "DescribeImages", nth: 1, always: true, code: "RequestLimitExceeded" });
-      const clients = createAwsClients({ endpoint: emulator.proxy.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 2 });
-      const result = await resolveAmi(searchTemplate(), { ...options, strategy: "ami_required" }, clients, { cache: new ImageCache() });
+      const clients = createAwsClients({
+        endpoint: emulator.proxy.endpoint,
+        credentials: TEST_CREDENTIALS,
+        maxAttempts: 2,
+      });
+      const result = await resolveAmi(searchTemplate(), { ...options, strategy: "ami_required" }, clients, {
+        cache: new ImageCache(),
+      });
       assert.equal(result.method, "failed");
       assert.equal(step(result, "dynamic_search").outcome, "error");
       assert.match(step(result, "dynamic_search").detail, /RequestLimitExceeded/);
     });
   });
 });
-

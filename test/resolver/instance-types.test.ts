@@ -12,8 +12,22 @@ import {
 import { PRICE_SNAPSHOT } from "../../src/resolver/prices";
 
 const ORIGINAL_REGIONS = [
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3",
-  "eu-central-1", "eu-north-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "sa-east-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-north-1",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
   "ap-northeast-3",
 ];
 
@@ -39,7 +53,11 @@ describe("the size table", () => {
         for (const option of SIZE_TABLE[size][architecture]) {
           assert.equal(seen.get(option.instanceType), undefined, `${option.instanceType} appears twice`);
           seen.set(option.instanceType, `${size}/${architecture}`);
-          assert.equal(architectureOfInstanceType(option.instanceType), architecture, `${option.instanceType} in ${size}/${architecture}`);
+          assert.equal(
+            architectureOfInstanceType(option.instanceType),
+            architecture,
+            `${option.instanceType} in ${size}/${architecture}`,
+          );
           assert.equal(option.instanceType.split(".")[0], option.family);
         }
       }
@@ -52,7 +70,10 @@ describe("the size table", () => {
       for (const size of SIZES) {
         const choice = selectInstanceType({ region, size, architecture: "x86_64" });
         assert.equal(choice.architecture, "x86_64");
-        assert.ok(instanceTypesOffered(region).instanceTypes.includes(choice.instanceType), `${choice.instanceType} in ${region}`);
+        assert.ok(
+          instanceTypesOffered(region).instanceTypes.includes(choice.instanceType),
+          `${choice.instanceType} in ${region}`,
+        );
       }
     }
   });
@@ -71,8 +92,23 @@ describe("the size table", () => {
 describe("architectureOfInstanceType", () => {
   it("reads every Graviton family as arm64, including ones outside the size table", () => {
     for (const type of [
-      "t4g.medium", "m6g.large", "m7g.xlarge", "m7gd.large", "c7g.large", "c7gn.large", "r7g.large", "r8g.large", "c8g.large",
-      "m8g.xlarge", "g5g.xlarge", "x2gd.large", "im4gn.large", "is4gen.large", "hpc7g.4xlarge", "a1.large", "r8g.metal-24xl",
+      "t4g.medium",
+      "m6g.large",
+      "m7g.xlarge",
+      "m7gd.large",
+      "c7g.large",
+      "c7gn.large",
+      "r7g.large",
+      "r8g.large",
+      "c8g.large",
+      "m8g.xlarge",
+      "g5g.xlarge",
+      "x2gd.large",
+      "im4gn.large",
+      "is4gen.large",
+      "hpc7g.4xlarge",
+      "a1.large",
+      "r8g.metal-24xl",
     ]) {
       assert.equal(architectureOfInstanceType(type), "arm64", type);
     }
@@ -80,8 +116,21 @@ describe("architectureOfInstanceType", () => {
 
   it("reads Intel, AMD and accelerator families as x86_64, even when their names contain a g", () => {
     for (const type of [
-      "m7i.xlarge", "m7i-flex.large", "m7a.large", "t3.medium", "g4dn.xlarge", "g4ad.xlarge", "g6e.xlarge", "gr6.4xlarge",
-      "p5en.48xlarge", "c5n.large", "m5zn.large", "inf2.xlarge", "trn1.2xlarge", "u7i-12tb.224xlarge", "x2iedn.xlarge",
+      "m7i.xlarge",
+      "m7i-flex.large",
+      "m7a.large",
+      "t3.medium",
+      "g4dn.xlarge",
+      "g4ad.xlarge",
+      "g6e.xlarge",
+      "gr6.4xlarge",
+      "p5en.48xlarge",
+      "c5n.large",
+      "m5zn.large",
+      "inf2.xlarge",
+      "trn1.2xlarge",
+      "u7i-12tb.224xlarge",
+      "x2iedn.xlarge",
     ]) {
       assert.equal(architectureOfInstanceType(type), "x86_64", type);
     }
@@ -97,7 +146,12 @@ describe("architectureOfInstanceType", () => {
 describe("selectInstanceType", () => {
   describe("precedence", () => {
     it("lets an explicit instance type win over size and template defaults", () => {
-      const choice = selectInstanceType({ region: "us-east-1", instanceType: "c7i.large", size: "XL", defaults: { size: "GPU-S" } });
+      const choice = selectInstanceType({
+        region: "us-east-1",
+        instanceType: "c7i.large",
+        size: "XL",
+        defaults: { size: "GPU-S" },
+      });
       assert.equal(choice.instanceType, "c7i.large");
       assert.equal(choice.source, "instanceType");
       assert.equal(choice.size, undefined, "c7i.large is not in the size table");
@@ -124,7 +178,10 @@ describe("selectInstanceType", () => {
 
     it("falls back to size M on x86_64", () => {
       const choice = selectInstanceType({ region: "us-east-1" });
-      assert.deepEqual([choice.instanceType, choice.architecture, choice.size, choice.source], ["m7i.xlarge", "x86_64", "M", "default"]);
+      assert.deepEqual(
+        [choice.instanceType, choice.architecture, choice.size, choice.source],
+        ["m7i.xlarge", "x86_64", "M", "default"],
+      );
     });
 
     it("reports the size-table size of an explicit type that is in the table", () => {
@@ -144,13 +201,20 @@ describe("selectInstanceType", () => {
     });
 
     it("lets the instance type's architecture override the preferred one", () => {
-      const choice = selectInstanceType({ region: "us-east-1", instanceType: "m7i.large", preferredArchitecture: "arm64" });
+      const choice = selectInstanceType({
+        region: "us-east-1",
+        instanceType: "m7i.large",
+        preferredArchitecture: "arm64",
+      });
       assert.equal(choice.architecture, "x86_64");
       assert.match(choice.reason, /overrides preferred architecture arm64/);
     });
 
     it("uses the preferred architecture for a size", () => {
-      assert.equal(selectInstanceType({ region: "us-east-1", size: "S", preferredArchitecture: "arm64" }).instanceType, "m7g.large");
+      assert.equal(
+        selectInstanceType({ region: "us-east-1", size: "S", preferredArchitecture: "arm64" }).instanceType,
+        "m7g.large",
+      );
     });
 
     it("lets a preferred arm64 yield to x86_64 when the size has no arm64 type, and says so", () => {
@@ -161,7 +225,11 @@ describe("selectInstanceType", () => {
     });
 
     it("refuses an explicit instance type that contradicts the explicit architecture, naming instanceType", () => {
-      invalidInput(() => selectInstanceType({ region: "us-east-1", instanceType: "m7i.xlarge", architecture: "arm64" }), "instanceType", /x86_64.*arm64/);
+      invalidInput(
+        () => selectInstanceType({ region: "us-east-1", instanceType: "m7i.xlarge", architecture: "arm64" }),
+        "instanceType",
+        /x86_64.*arm64/,
+      );
     });
 
     it("refuses a template default type that contradicts the explicit architecture, naming instance_defaults.type", () => {
@@ -172,25 +240,40 @@ describe("selectInstanceType", () => {
     });
 
     it("refuses GPU-L on arm64, naming the size field and the x86_64 alternatives", () => {
-      const message = invalidInput(() => selectInstanceType({ region: "us-east-1", size: "GPU-L", architecture: "arm64" }), "size");
+      const message = invalidInput(
+        () => selectInstanceType({ region: "us-east-1", size: "GPU-L", architecture: "arm64" }),
+        "size",
+      );
       assert.match(message, /no arm64 instance type/);
       assert.ok(message.includes(SIZE_TABLE["GPU-L"].x86_64[0].instanceType));
     });
 
     it("names instance_defaults.size when the template's default size is the one without an arm64 type", () => {
-      invalidInput(() => selectInstanceType({ region: "us-east-1", architecture: "arm64", defaults: { size: "GPU-L" } }), "instance_defaults.size");
+      invalidInput(
+        () => selectInstanceType({ region: "us-east-1", architecture: "arm64", defaults: { size: "GPU-L" } }),
+        "instance_defaults.size",
+      );
     });
 
     it("refuses a malformed explicit type, and a malformed default type under its own field", () => {
       invalidInput(() => selectInstanceType({ region: "us-east-1", instanceType: "large" }), "instanceType");
-      invalidInput(() => selectInstanceType({ region: "us-east-1", defaults: { type: "m7i" } }), "instance_defaults.type");
+      invalidInput(
+        () => selectInstanceType({ region: "us-east-1", defaults: { type: "m7i" } }),
+        "instance_defaults.type",
+      );
     });
   });
 
   describe("family preference and regions", () => {
     it("tries the template's preferred families in order within the size's row", () => {
-      assert.equal(selectInstanceType({ region: "us-east-1", size: "M", familyPreference: ["m6i", "m5"] }).instanceType, "m6i.xlarge");
-      assert.equal(selectInstanceType({ region: "us-east-1", size: "GPU-S", familyPreference: ["g6", "g5"] }).instanceType, "g6.xlarge");
+      assert.equal(
+        selectInstanceType({ region: "us-east-1", size: "M", familyPreference: ["m6i", "m5"] }).instanceType,
+        "m6i.xlarge",
+      );
+      assert.equal(
+        selectInstanceType({ region: "us-east-1", size: "GPU-S", familyPreference: ["g6", "g5"] }).instanceType,
+        "g6.xlarge",
+      );
     });
 
     it("ignores preferred families that are not in the size's row", () => {
@@ -199,8 +282,16 @@ describe("selectInstanceType", () => {
     });
 
     it("skips a preferred family the region lacks and moves on", () => {
-      assert.ok(PRICE_SNAPSHOT.regionLacksFamilies["us-west-1"].includes("m8g"), "fixture assumption: us-west-1 lacks m8g");
-      const choice = selectInstanceType({ region: "us-west-1", size: "M", architecture: "arm64", familyPreference: ["m8g"] });
+      assert.ok(
+        PRICE_SNAPSHOT.regionLacksFamilies["us-west-1"].includes("m8g"),
+        "fixture assumption: us-west-1 lacks m8g",
+      );
+      const choice = selectInstanceType({
+        region: "us-west-1",
+        size: "M",
+        architecture: "arm64",
+        familyPreference: ["m8g"],
+      });
       assert.equal(choice.instanceType, "m7g.xlarge");
     });
 
@@ -209,12 +300,20 @@ describe("selectInstanceType", () => {
       const lacking = PRICE_SNAPSHOT.regionLacksFamilies["us-west-1"];
       const expected = SIZE_TABLE["GPU-S"].x86_64.find((o) => !lacking.includes(o.family))!;
       assert.equal(choice.instanceType, expected.instanceType);
-      assert.notEqual(choice.instanceType, SIZE_TABLE["GPU-S"].x86_64[0].instanceType, "the first choice should be missing here");
+      assert.notEqual(
+        choice.instanceType,
+        SIZE_TABLE["GPU-S"].x86_64[0].instanceType,
+        "the first choice should be missing here",
+      );
       assert.match(choice.reason, /us-west-1 lacks g5/);
     });
 
     it("refuses an explicit type whose family the region lacks, naming instanceType", () => {
-      invalidInput(() => selectInstanceType({ region: "us-west-1", instanceType: "g6.xlarge" }), "instanceType", /not offered in us-west-1/);
+      invalidInput(
+        () => selectInstanceType({ region: "us-west-1", instanceType: "g6.xlarge" }),
+        "instanceType",
+        /not offered in us-west-1/,
+      );
     });
 
     it("refuses a size with no type of the architecture offered in the region", () => {
@@ -229,7 +328,10 @@ describe("selectInstanceType", () => {
       const offering = instanceTypesOffered("ap-east-1");
       assert.equal(offering.known, false);
       assert.deepEqual(offering.instanceTypes, sizeTableInstanceTypes());
-      assert.equal(selectInstanceType({ region: "ap-east-1", size: "GPU-S" }).instanceType, SIZE_TABLE["GPU-S"].x86_64[0].instanceType);
+      assert.equal(
+        selectInstanceType({ region: "ap-east-1", size: "GPU-S" }).instanceType,
+        SIZE_TABLE["GPU-S"].x86_64[0].instanceType,
+      );
     });
   });
 });

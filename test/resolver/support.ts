@@ -12,4 +12,5 @@ export const DLAMI = "898082745236";
 export const MARKETPLACE_SELLER = "679593333241";
 export const RSTUDIO_PRODUCT_CODE = "4xsv6kuy9rz3wrj0k7s8wfjxa";
 export const NOBLE_AMD64_PATTERN = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*";
-export const UBUNTU_2404_AMD64_PARAMETER = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
+export const UBUNTU_2404_AMD64_PARAMETER =
+  "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";

@@ -43,7 +43,11 @@ describe("resolver tiers against moto", () => {
 
   describe("direct mapping", () => {
     it("selects the mapped AMI for the region and the instance type's architecture", async () => {
-      const t = template({ ami_config: { ami_mappings: { "us-east-1": { x86_64: "ami-00c41000000000002", arm64: "ami-00c41000000000003" } } } });
+      const t = template({
+        ami_config: {
+          ami_mappings: { "us-east-1": { x86_64: "ami-00c41000000000002", arm64: "ami-00c41000000000003" } },
+        },
+      });
       const arm = await resolve(t, { instanceType: "m7g.large" });
       assert.equal(arm.method, "direct_mapping");
       assert.equal(arm.amiId, "ami-00c41000000000003");
@@ -58,26 +62,42 @@ describe("resolver tiers against moto", () => {
       const t = template({ ami_config: { ami_mappings: { "us-east-1": { arm64: "ami-00c41000000000003" } } } });
       const result = await resolve(t, { instanceType: "m7i.large" });
       assert.equal(step(result, "direct_mapping").outcome, "not_found");
-      assert.match(step(result, "direct_mapping").detail, /has only arm64 \(ami-00c41000000000003\), but m7i.large is x86_64/);
+      assert.match(
+        step(result, "direct_mapping").detail,
+        /has only arm64 \(ami-00c41000000000003\), but m7i.large is x86_64/,
+      );
       assert.equal(result.method, "fallback_script");
     });
 
     it("lets a deregistered mapped AMI fall through to the SSM parameter", async () => {
       await clients.ec2("us-east-1").send(new DeregisterImageCommand({ ImageId: "ami-00c41000000000001" }));
       await publishPublicParameter(clients.ssm("us-east-1"), UBUNTU_2404_AMD64_PARAMETER, "ami-00c41000000000002");
-      const t = template({ ami_config: { ami_mappings: { "us-east-1": "ami-00c41000000000001" }, ssm_parameter: UBUNTU_2404_AMD64_PARAMETER } });
+      const t = template({
+        ami_config: {
+          ami_mappings: { "us-east-1": "ami-00c41000000000001" },
+          ssm_parameter: UBUNTU_2404_AMD64_PARAMETER,
+        },
+      });
       const result = await resolve(t);
       assert.equal(step(result, "direct_mapping").outcome, "rejected");
-      assert.match(step(result, "direct_mapping").detail, /rejected ami-00c41000000000001 : does not exist in the region/);
+      assert.match(
+        step(result, "direct_mapping").detail,
+        /rejected ami-00c41000000000001 : does not exist in the region/,
+      );
       assert.equal(result.method, "ssm_parameter");
       assert.equal(result.amiId, "ami-00c41000000000002");
     });
 
     it("refuses a mapped AMI whose owner is not in trusted_owners", async () => {
-      const t = template({ ami_config: { ami_mappings: { "us-east-1": "ami-00bad000000000001" }, trusted_owners: [CANONICAL] } });
+      const t = template({
+        ami_config: { ami_mappings: { "us-east-1": "ami-00bad000000000001" }, trusted_owners: [CANONICAL] },
+      });
       const result = await resolve(t);
       assert.equal(step(result, "direct_mapping").outcome, "rejected");
-      assert.match(step(result, "direct_mapping").detail, /rejected ami-00bad000000000001 : owner 210987654321 not in trusted_owners \[099720109477\]/);
+      assert.match(
+        step(result, "direct_mapping").detail,
+        /rejected ami-00bad000000000001 : owner 210987654321 not in trusted_owners \[099720109477\]/,
+      );
       assert.notEqual(result.amiId, "ami-00bad000000000001");
     });
 
@@ -92,7 +112,9 @@ describe("resolver tiers against moto", () => {
   describe("SSM parameter", () => {
     it("selects the AMI the parameter holds, per architecture", async () => {
       await publishPublicParameter(clients.ssm("us-east-1"), "/lab/ubuntu/arm64", "ami-00c41000000000003");
-      const t = template({ ami_config: { ssm_parameter: { x86_64: "/lab/ubuntu/x86_64", arm64: "/lab/ubuntu/arm64" } } });
+      const t = template({
+        ami_config: { ssm_parameter: { x86_64: "/lab/ubuntu/x86_64", arm64: "/lab/ubuntu/arm64" } },
+      });
       const result = await resolve(t, { instanceType: "m7g.large" });
       assert.equal(result.method, "ssm_parameter");
       assert.equal(result.amiId, "ami-00c41000000000003");
@@ -108,7 +130,10 @@ describe("resolver tiers against moto", () => {
     });
 
     it("refuses a parameter pointing at an image that does not exist (moto's stock Amazon Linux parameters)", async () => {
-      const t = template({ base: "amazonlinux-2023", ami_config: { ssm_parameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" } });
+      const t = template({
+        base: "amazonlinux-2023",
+        ami_config: { ssm_parameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" },
+      });
       const result = await resolve(t);
       assert.equal(step(result, "ssm_parameter").outcome, "rejected");
       assert.match(step(result, "ssm_parameter").detail, /does not exist in the region/);
@@ -123,7 +148,9 @@ describe("resolver tiers against moto", () => {
     });
 
     it("rejects a parameter value that is not an AMI id", async () => {
-      await clients.ssm("us-east-1").send(new PutParameterCommand({ Name: "/lab/bad", Value: "latest", Type: "String" }));
+      await clients
+        .ssm("us-east-1")
+        .send(new PutParameterCommand({ Name: "/lab/bad", Value: "latest", Type: "String" }));
       const result = await resolve(template({ ami_config: { ssm_parameter: "/lab/bad" } }));
       assert.equal(step(result, "ssm_parameter").outcome, "rejected");
       assert.match(step(result, "ssm_parameter").detail, /holds "latest", not an AMI id/);
@@ -140,15 +167,30 @@ describe("resolver tiers against moto", () => {
     });
 
     it("never selects the squatter even when the owners list includes it, if trusted_owners excludes it", async () => {
-      const t = template({ ami_config: { ami_search: { owners: [CANONICAL, SQUATTER], name_pattern: NOBLE_AMD64_PATTERN }, trusted_owners: [CANONICAL] } });
+      const t = template({
+        ami_config: {
+          ami_search: { owners: [CANONICAL, SQUATTER], name_pattern: NOBLE_AMD64_PATTERN },
+          trusted_owners: [CANONICAL],
+        },
+      });
       const result = await resolve(t);
       assert.equal(result.amiId, "ami-00c41000000000002");
-      assert.match(step(result, "dynamic_search").detail, /rejected ami-00bad000000000001 : owner 210987654321 not in trusted_owners/);
-      assert.ok(result.warnings.some((w) => w.includes("ami-00bad000000000001") && w.includes("name-squatting")), result.warnings.join("\n"));
+      assert.match(
+        step(result, "dynamic_search").detail,
+        /rejected ami-00bad000000000001 : owner 210987654321 not in trusted_owners/,
+      );
+      assert.ok(
+        result.warnings.some((w) => w.includes("ami-00bad000000000001") && w.includes("name-squatting")),
+        result.warnings.join("\n"),
+      );
     });
 
     it("honours min_creation_date", async () => {
-      const t = template({ ami_config: { ami_search: { owners: [CANONICAL], name_pattern: NOBLE_AMD64_PATTERN, min_creation_date: "2026-12-01" } } });
+      const t = template({
+        ami_config: {
+          ami_search: { owners: [CANONICAL], name_pattern: NOBLE_AMD64_PATTERN, min_creation_date: "2026-12-01" },
+        },
+      });
       const result = await resolve(t);
       assert.equal(step(result, "dynamic_search").outcome, "not_found");
       assert.match(step(result, "dynamic_search").detail, /2 older than min_creation_date 2026-12-01/);
@@ -156,11 +198,30 @@ describe("resolver tiers against moto", () => {
 
     it("filters by architecture, required tags and the Version tag", async () => {
       const ec2 = clients.ec2("us-east-1");
-      const v1 = await createImageFromInstance(ec2, { sourceAmiId: "ami-00c41000000000003", name: "cws-lab-arm64-1", tags: { Project: "cws", Version: "1.0.0" } });
-      await createImageFromInstance(ec2, { sourceAmiId: "ami-00c41000000000003", name: "cws-lab-arm64-2", tags: { Project: "other", Version: "1.0.0" } });
-      await createImageFromInstance(ec2, { sourceAmiId: "ami-00c41000000000002", name: "cws-lab-x86-1", tags: { Project: "cws", Version: "1.0.0" } });
+      const v1 = await createImageFromInstance(ec2, {
+        sourceAmiId: "ami-00c41000000000003",
+        name: "cws-lab-arm64-1",
+        tags: { Project: "cws", Version: "1.0.0" },
+      });
+      await createImageFromInstance(ec2, {
+        sourceAmiId: "ami-00c41000000000003",
+        name: "cws-lab-arm64-2",
+        tags: { Project: "other", Version: "1.0.0" },
+      });
+      await createImageFromInstance(ec2, {
+        sourceAmiId: "ami-00c41000000000002",
+        name: "cws-lab-x86-1",
+        tags: { Project: "cws", Version: "1.0.0" },
+      });
       const t = template({
-        ami_config: { ami_search: { owners: ["self"], name_pattern: "cws-lab-*", required_tags: { Project: "cws" }, version_tag: "1.*" } },
+        ami_config: {
+          ami_search: {
+            owners: ["self"],
+            name_pattern: "cws-lab-*",
+            required_tags: { Project: "cws" },
+            version_tag: "1.*",
+          },
+        },
       });
       const result = await resolve(t, { instanceType: "m7g.large" });
       assert.equal(result.method, "dynamic_search");
@@ -171,11 +232,23 @@ describe("resolver tiers against moto", () => {
 
   describe("marketplace", () => {
     it("selects the highest version satisfying the constraint", async () => {
-      const latest = await resolve(template({ ami_config: { marketplace_search: { product_code: RSTUDIO_PRODUCT_CODE }, trusted_owners: [MARKETPLACE_SELLER] } }));
+      const latest = await resolve(
+        template({
+          ami_config: {
+            marketplace_search: { product_code: RSTUDIO_PRODUCT_CODE },
+            trusted_owners: [MARKETPLACE_SELLER],
+          },
+        }),
+      );
       assert.equal(latest.method, "marketplace");
       assert.equal(latest.amiId, "ami-00e00000000000002");
       const pinned = await resolve(
-        template({ ami_config: { marketplace_search: { product_code: RSTUDIO_PRODUCT_CODE, version_constraint: ">=2 <3" }, trusted_owners: [MARKETPLACE_SELLER] } }),
+        template({
+          ami_config: {
+            marketplace_search: { product_code: RSTUDIO_PRODUCT_CODE, version_constraint: ">=2 <3" },
+            trusted_owners: [MARKETPLACE_SELLER],
+          },
+        }),
       );
       assert.equal(pinned.amiId, "ami-00e00000000000001");
       assert.match(step(pinned, "marketplace").detail, /version 2\.2\.4 \(satisfies >=2 <3\)/);
@@ -183,14 +256,24 @@ describe("resolver tiers against moto", () => {
 
     it("reports when no version satisfies the constraint", async () => {
       const result = await resolve(
-        template({ ami_config: { marketplace_search: { product_code: RSTUDIO_PRODUCT_CODE, version_constraint: "^4" }, trusted_owners: [MARKETPLACE_SELLER] } }),
+        template({
+          ami_config: {
+            marketplace_search: { product_code: RSTUDIO_PRODUCT_CODE, version_constraint: "^4" },
+            trusted_owners: [MARKETPLACE_SELLER],
+          },
+        }),
       );
       assert.equal(step(result, "marketplace").outcome, "not_found");
-      assert.match(step(result, "marketplace").detail, /satisfies version \^4 \(found ami-00e00000000000001=2\.2\.4, ami-00e00000000000002=3\.0\.1\)/);
+      assert.match(
+        step(result, "marketplace").detail,
+        /satisfies version \^4 \(found ami-00e00000000000001=2\.2\.4, ami-00e00000000000002=3\.0\.1\)/,
+      );
     });
 
     it("finds nothing for an unknown product code", async () => {
-      const result = await resolve(template({ ami_config: { marketplace_search: { product_code: "0000000000000000000000000" } } }));
+      const result = await resolve(
+        template({ ami_config: { marketplace_search: { product_code: "0000000000000000000000000" } } }),
+      );
       assert.equal(step(result, "marketplace").outcome, "not_found");
     });
   });

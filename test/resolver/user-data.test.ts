@@ -15,7 +15,10 @@ const RICH: Partial<TemplateInput> = {
     spack: ["hdf5@1.14 +mpi", "openmpi"],
   },
   users: [{ name: "researcher", groups: ["docker", "wheel"], shell: "/bin/zsh" }, { name: "guest" }],
-  services: [{ name: "jupyter", port: 8888 }, { name: "nginx", enable: false }],
+  services: [
+    { name: "jupyter", port: 8888 },
+    { name: "nginx", enable: false },
+  ],
   post_install: "echo 'configured'\n",
   user_data: "touch /etc/lab-extra\n",
 };
@@ -27,17 +30,25 @@ function assertParses(script: string): void {
 }
 
 /** Lines that are commands (not blank, not comments). */
-const commands = (script: string) => script.split("\n").filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"));
+const commands = (script: string) =>
+  script.split("\n").filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"));
 
 describe("renderUserData", () => {
   it("renders the same template to byte-identical scripts", () => {
     const t = template(RICH);
-    assert.equal(renderUserData(t, { architecture: "x86_64", region: "eu-west-1" }), renderUserData(template(RICH), { architecture: "x86_64", region: "eu-west-1" }));
+    assert.equal(
+      renderUserData(t, { architecture: "x86_64", region: "eu-west-1" }),
+      renderUserData(template(RICH), { architecture: "x86_64", region: "eu-west-1" }),
+    );
   });
 
   it("sorts package lists whose order does not matter, and keeps the spack build order", () => {
-    const a = renderUserData(template({ packages: { system: ["htop", "git"], pip: ["b", "a"] } }), { architecture: "x86_64" });
-    const b = renderUserData(template({ packages: { system: ["git", "htop"], pip: ["a", "b"] } }), { architecture: "x86_64" });
+    const a = renderUserData(template({ packages: { system: ["htop", "git"], pip: ["b", "a"] } }), {
+      architecture: "x86_64",
+    });
+    const b = renderUserData(template({ packages: { system: ["git", "htop"], pip: ["a", "b"] } }), {
+      architecture: "x86_64",
+    });
     assert.equal(a, b);
     const spackAB = renderUserData(template({ packages: { spack: ["zlib", "hdf5"] } }), { architecture: "x86_64" });
     const spackBA = renderUserData(template({ packages: { spack: ["hdf5", "zlib"] } }), { architecture: "x86_64" });
@@ -94,9 +105,15 @@ describe("renderUserData", () => {
   });
 
   it("installs pip packages with python3 -m pip: into the conda environment when there is one, else a venv", () => {
-    const withConda = renderUserData(template({ packages: { conda: ["numpy"], pip: ["torch"] } }), { architecture: "x86_64" });
+    const withConda = renderUserData(template({ packages: { conda: ["numpy"], pip: ["torch"] } }), {
+      architecture: "x86_64",
+    });
     assert.match(withConda, /^\/opt\/miniforge3\/envs\/workstation\/bin\/python3 -m pip install --no-input torch$/m);
-    assert.match(withConda, /conda install -y -n workstation -c conda-forge numpy pip python$/m, "the environment gets its own python and pip");
+    assert.match(
+      withConda,
+      /conda install -y -n workstation -c conda-forge numpy pip python$/m,
+      "the environment gets its own python and pip",
+    );
     const withoutConda = renderUserData(template({ packages: { pip: ["torch"] } }), { architecture: "x86_64" });
     assert.match(withoutConda, /python3 -m venv \/opt\/cloudworkstation\/venv/);
     assert.match(withoutConda, /^\/opt\/cloudworkstation\/venv\/bin\/python3 -m pip install --no-input torch$/m);
@@ -105,10 +122,16 @@ describe("renderUserData", () => {
 
   it("creates users idempotently with their groups and shell", () => {
     const script = renderUserData(template(RICH), { architecture: "x86_64" });
-    assert.ok(script.includes("if ! id -u researcher >/dev/null 2>&1; then useradd --create-home --shell /bin/zsh researcher; fi"));
+    assert.ok(
+      script.includes(
+        "if ! id -u researcher >/dev/null 2>&1; then useradd --create-home --shell /bin/zsh researcher; fi",
+      ),
+    );
     assert.ok(script.includes("getent group docker >/dev/null || groupadd docker"));
     assert.ok(script.includes("usermod -a -G docker,wheel researcher"));
-    assert.ok(script.includes("if ! id -u guest >/dev/null 2>&1; then useradd --create-home --shell /bin/bash guest; fi"));
+    assert.ok(
+      script.includes("if ! id -u guest >/dev/null 2>&1; then useradd --create-home --shell /bin/bash guest; fi"),
+    );
   });
 
   it("enables and starts only the services marked enable", () => {
@@ -123,12 +146,19 @@ describe("renderUserData", () => {
     const post = script.indexOf("bash /var/lib/cloudworkstation/scripts/post-install.sh");
     const extra = script.indexOf("bash /var/lib/cloudworkstation/scripts/user-data.sh");
     const marker = script.indexOf(READY_MARKER_PATH);
-    assert.ok(services > 0 && services < post && post < extra && extra < marker, `order: ${[services, post, extra, marker]}`);
-    assert.ok(script.includes(`printf '%s\\n' 'echo '\\''configured'\\''' > /var/lib/cloudworkstation/scripts/post-install.sh`));
+    assert.ok(
+      services > 0 && services < post && post < extra && extra < marker,
+      `order: ${[services, post, extra, marker]}`,
+    );
+    assert.ok(
+      script.includes(`printf '%s\\n' 'echo '\\''configured'\\''' > /var/lib/cloudworkstation/scripts/post-install.sh`),
+    );
   });
 
   it("runs a template script that has its own interpreter line with that interpreter", () => {
-    const script = renderUserData(template({ post_install: "#!/usr/bin/env python3\nprint('hi')\n" }), { architecture: "x86_64" });
+    const script = renderUserData(template({ post_install: "#!/usr/bin/env python3\nprint('hi')\n" }), {
+      architecture: "x86_64",
+    });
     assert.match(script, /^\/var\/lib\/cloudworkstation\/scripts\/post-install\.sh$/m);
   });
 
@@ -170,7 +200,10 @@ describe("renderUserData", () => {
 
     it("refuses a package name that would be read as an option, naming the field and index", () => {
       assert.throws(
-        () => renderUserData(template({ packages: { pip: ["numpy", "--index-url=http://evil.example"] } }), { architecture: "x86_64" }),
+        () =>
+          renderUserData(template({ packages: { pip: ["numpy", "--index-url=http://evil.example"] } }), {
+            architecture: "x86_64",
+          }),
         (e: unknown) => e instanceof InvalidInputError && e.field === "packages.pip[1]",
       );
       assert.throws(
@@ -185,7 +218,10 @@ describe("renderUserData", () => {
       () => renderUserData(template({ base: "rocky-9", package_manager: "apt" }), { architecture: "x86_64" }),
       (e: unknown) => e instanceof InvalidInputError && e.field === "package_manager" && /rocky-9.*dnf/.test(e.message),
     );
-    assert.throws(() => renderUserData(template({ package_manager: "dnf" }), { architecture: "x86_64" }), /default base/);
+    assert.throws(
+      () => renderUserData(template({ package_manager: "dnf" }), { architecture: "x86_64" }),
+      /default base/,
+    );
   });
 
   it("refuses cloud-config user_data, which cannot run inside a bash script", () => {
@@ -198,8 +234,29 @@ describe("renderUserData", () => {
 
 describe("shellQuote", () => {
   const SAMPLES = [
-    "a'b; rm -rf /", "$(id)", "`id`", "*", "~root", "{a,b}", "line1\nline2", '"double"', "back\\slash", "!bang", "",
-    "naïve résumé", "a b", "'", "''", "$HOME", "x>=1", "-n", "tab\there", "semi;colon", "&&", "|", "#comment",
+    "a'b; rm -rf /",
+    "$(id)",
+    "`id`",
+    "*",
+    "~root",
+    "{a,b}",
+    "line1\nline2",
+    '"double"',
+    "back\\slash",
+    "!bang",
+    "",
+    "naïve résumé",
+    "a b",
+    "'",
+    "''",
+    "$HOME",
+    "x>=1",
+    "-n",
+    "tab\there",
+    "semi;colon",
+    "&&",
+    "|",
+    "#comment",
   ];
 
   it("round-trips hostile strings through bash unchanged", () => {
@@ -211,13 +268,16 @@ describe("shellQuote", () => {
 
   it("produces exactly one word for each of them", () => {
     for (const sample of SAMPLES) {
-      const count = execFileSync("bash", ["-c", `set -- ${shellQuote(sample)}; printf '%s' "$#"`], { encoding: "utf8" });
+      const count = execFileSync("bash", ["-c", `set -- ${shellQuote(sample)}; printf '%s' "$#"`], {
+        encoding: "utf8",
+      });
       assert.equal(count, "1", sample);
     }
   });
 
   it("leaves plain words bare so scripts stay readable", () => {
-    for (const plain of ["numpy", "python=3.12", "/bin/bash", "hdf5@1.14", "docker,wheel", "g++"]) assert.equal(shellQuote(plain), plain);
+    for (const plain of ["numpy", "python=3.12", "/bin/bash", "hdf5@1.14", "docker,wheel", "g++"])
+      assert.equal(shellQuote(plain), plain);
   });
 
   it("refuses a NUL character, which no shell word can hold", () => {

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import path from "node:path";
-import { formatIssue, loadTemplate, loadTemplateFromObject, TemplateError, validateTemplateFile } from "../../src/templates";
+import {
+  formatIssue,
+  loadTemplate,
+  loadTemplateFromObject,
+  TemplateError,
+  validateTemplateFile,
+} from "../../src/templates";
 import { at, fixtureDir, issueWith, templateErrorOf, yaml } from "./helpers";
 
 /** Load `text` as the file t.yml and return the TemplateError it raises, with the file's absolute path. */
@@ -12,19 +18,41 @@ function errorsOf(text: string): { error: TemplateError; file: string } {
 
 describe("template errors", () => {
   it("formats an issue as file:line:column path: message", () => {
-    const text = formatIssue({ file: "templates/python-ml.yml", line: 12, column: 5, path: ["ami_config", "ami_search"], message: "owners is required" });
+    const text = formatIssue({
+      file: "templates/python-ml.yml",
+      line: 12,
+      column: 5,
+      path: ["ami_config", "ami_search"],
+      message: "owners is required",
+    });
     assert.equal(text, "templates/python-ml.yml:12:5 ami_config.ami_search: owners is required");
   });
 
   it("formats list indexes and unusual keys in paths, and marks warnings", () => {
-    const text = formatIssue({ file: "t.yml", line: 3, column: 7, path: ["services", 0, "port"], message: "m", severity: "warning" });
+    const text = formatIssue({
+      file: "t.yml",
+      line: 3,
+      column: 7,
+      path: ["services", 0, "port"],
+      message: "m",
+      severity: "warning",
+    });
     assert.equal(text, "t.yml:3:7 services[0].port: warning: m");
-    assert.equal(formatIssue({ file: "t.yml", line: 1, column: 1, path: ["tags", "a b"], message: "m" }), 't.yml:1:1 tags["a b"]: m');
+    assert.equal(
+      formatIssue({ file: "t.yml", line: 1, column: 1, path: ["tags", "a b"], message: "m" }),
+      't.yml:1:1 tags["a b"]: m',
+    );
   });
 
   it("formats an issue without a position as file: path: message", () => {
-    assert.equal(formatIssue({ file: "<inline template>", line: 0, column: 0, path: ["tags"], message: "m" }), "<inline template>: tags: m");
-    assert.equal(formatIssue({ file: "pyton-ml", line: 0, column: 0, path: [], message: "not found" }), "pyton-ml: not found");
+    assert.equal(
+      formatIssue({ file: "<inline template>", line: 0, column: 0, path: ["tags"], message: "m" }),
+      "<inline template>: tags: m",
+    );
+    assert.equal(
+      formatIssue({ file: "pyton-ml", line: 0, column: 0, path: [], message: "not found" }),
+      "pyton-ml: not found",
+    );
   });
 
   it("points an unknown key at the key itself and suggests the allowed key it resembles", () => {
@@ -38,7 +66,10 @@ describe("template errors", () => {
 
   it("suggests top-level keys too, and lists the allowed keys when nothing is close", () => {
     const { error } = errorsOf(yaml("name: t", "descripton: x", "zzz: 1"));
-    assert.equal(issueWith(error.issues, "descripton").message, 'unknown key "descripton"; did you mean "description"?');
+    assert.equal(
+      issueWith(error.issues, "descripton").message,
+      'unknown key "descripton"; did you mean "description"?',
+    );
     const unrelated = issueWith(error.issues, "zzz");
     assert.match(unrelated.message, /^unknown key "zzz"; allowed here: name, description, version/);
     assert.equal(at(unrelated), "3:1");
@@ -56,13 +87,18 @@ describe("template errors", () => {
   it("reports a malformed AMI id at its value", () => {
     const { error } = errorsOf(yaml("name: t", "ami_config:", "  ami_mappings:", "    us-east-1: ami-12345"));
     const issue = issueWith(error.issues, "not an AMI id");
-    assert.equal(issue.message, '"ami-12345" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits');
+    assert.equal(
+      issue.message,
+      '"ami-12345" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits',
+    );
     assert.deepEqual(issue.path, ["ami_config", "ami_mappings", "us-east-1"]);
     assert.equal(at(issue), "4:16");
   });
 
   it("reports an unknown region at the region key, with the region it resembles", () => {
-    const { error } = errorsOf(yaml("name: t", "ami_config:", "  ami_mappings:", "    us-east1: ami-0123456789abcdef0"));
+    const { error } = errorsOf(
+      yaml("name: t", "ami_config:", "  ami_mappings:", "    us-east1: ami-0123456789abcdef0"),
+    );
     const issue = issueWith(error.issues, "unknown region");
     assert.equal(issue.message, 'unknown region "us-east1"; did you mean "us-east-1"?');
     assert.deepEqual(issue.path, ["ami_config", "ami_mappings"]);
@@ -70,27 +106,38 @@ describe("template errors", () => {
   });
 
   it("says what type was expected and what was found, with a hint for quoted numbers", () => {
-    const { error } = errorsOf(yaml("name: t", "services:", "  - name: jupyter", '    port: "8888"', "packages:", "  system: git"));
+    const { error } = errorsOf(
+      yaml("name: t", "services:", "  - name: jupyter", '    port: "8888"', "packages:", "  system: git"),
+    );
     const port = issueWith(error.issues, "expected a number");
     assert.equal(port.message, 'expected a number, found the text "8888"; remove the quotes');
     assert.deepEqual(port.path, ["services", 0, "port"]);
     assert.equal(at(port), "4:11");
     const list = issueWith(error.issues, "expected a list");
-    assert.equal(list.message, 'expected a list, found the text "git"; write a list: ["git"], or one "- item" per line');
+    assert.equal(
+      list.message,
+      'expected a list, found the text "git"; write a list: ["git"], or one "- item" per line',
+    );
     assert.equal(at(list), "6:11");
   });
 
   it("reports a key left without a value at the key, saying a mapping was expected", () => {
     const { error } = errorsOf(yaml("name: t", "ami_config:", "tags: {}"));
     const issue = issueWith(error.issues, "expected a mapping");
-    assert.equal(issue.message, "expected a mapping, found no value; the key has no value: add keys under it or remove it");
+    assert.equal(
+      issue.message,
+      "expected a mapping, found no value; the key has no value: add keys under it or remove it",
+    );
     assert.equal(at(issue), "2:1");
   });
 
   it("suggests the enum value a misspelt one resembles", () => {
     const { error } = errorsOf(yaml("name: t", "instance_defaults:", "  size: GPU-XL"));
     const issue = issueWith(error.issues, "GPU-XL");
-    assert.match(issue.message, /^expected one of XS, S, M, L, XL, GPU-S, GPU-M, GPU-L, found the text "GPU-XL"; did you mean "GPU-L"\?$/);
+    assert.match(
+      issue.message,
+      /^expected one of XS, S, M, L, XL, GPU-S, GPU-M, GPU-L, found the text "GPU-XL"; did you mean "GPU-L"\?$/,
+    );
     assert.equal(at(issue), "3:9");
   });
 
@@ -118,7 +165,10 @@ describe("template errors", () => {
   it("picks the union branch that fits: a string that is not an SSM parameter name", () => {
     const { error } = errorsOf(yaml("name: t", "ami_config:", "  ssm_parameter: aws/service/canonical/x"));
     const issue = issueWith(error.issues, "SSM parameter");
-    assert.equal(issue.message, '"aws/service/canonical/x" is not an SSM parameter name: it starts with "/", e.g. /aws/service/…');
+    assert.equal(
+      issue.message,
+      '"aws/service/canonical/x" is not an SSM parameter name: it starts with "/", e.g. /aws/service/…',
+    );
     assert.equal(at(issue), "3:18");
   });
 
@@ -154,7 +204,9 @@ describe("template errors", () => {
     assert.equal(error.issues.length, 3);
     assert.deepEqual(error.issues.map(at), ["3:19", "5:13", "6:1"]);
     assert.deepEqual(error.message.split("\n"), error.issues.map(formatIssue));
-    assert.ok(error.message.startsWith(`${file}:3:19 instance_defaults.root_volume_gb: must be at least 8, found the number 4`));
+    assert.ok(
+      error.message.startsWith(`${file}:3:19 instance_defaults.root_volume_gb: must be at least 8, found the number 4`),
+    );
   });
 
   it("reports a missing name at the top of the file", () => {

@@ -33,7 +33,11 @@ export function templateErrorOf(fn: () => unknown): TemplateError {
 /** The one issue whose message contains `text`. */
 export function issueWith(issues: readonly TemplateIssue[], text: string): TemplateIssue {
   const matching = issues.filter((issue) => issue.message.includes(text));
-  assert.equal(matching.length, 1, `expected one issue containing ${JSON.stringify(text)}, got:\n${issues.map((i) => i.message).join("\n")}`);
+  assert.equal(
+    matching.length,
+    1,
+    `expected one issue containing ${JSON.stringify(text)}, got:\n${issues.map((i) => i.message).join("\n")}`,
+  );
   return matching[0];
 }
 

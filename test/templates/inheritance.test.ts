@@ -114,7 +114,11 @@ describe("template inheritance", () => {
   });
 
   it("replaces ami_search and trusted_owners whole, and inherits the other ami_config keys", () => {
-    assert.deepEqual(template.ami_config?.ami_search, { owners: ["123456789012"], name_pattern: "lab-images/*", include_deprecated: false });
+    assert.deepEqual(template.ami_config?.ami_search, {
+      owners: ["123456789012"],
+      name_pattern: "lab-images/*",
+      include_deprecated: false,
+    });
     assert.deepEqual(template.ami_config?.trusted_owners, ["123456789012"]);
     assert.equal(template.ami_config?.strategy, "ami_fallback");
     assert.match(String(template.ami_config?.ssm_parameter), /^\/aws\/service\/canonical\//);
@@ -127,8 +131,25 @@ describe("template inheritance", () => {
 
 describe("multiple parents", () => {
   const dir = fixtureDir({
-    "root.yml": yaml("name: root", "packages:", "  system: [a]", "instance_defaults:", "  size: S", "tags:", "  from: root"),
-    "left.yml": yaml("name: left", "inherits: root", "packages:", "  system: [b]", "instance_defaults:", "  size: M", "tags:", "  side: left"),
+    "root.yml": yaml(
+      "name: root",
+      "packages:",
+      "  system: [a]",
+      "instance_defaults:",
+      "  size: S",
+      "tags:",
+      "  from: root",
+    ),
+    "left.yml": yaml(
+      "name: left",
+      "inherits: root",
+      "packages:",
+      "  system: [b]",
+      "instance_defaults:",
+      "  size: M",
+      "tags:",
+      "  side: left",
+    ),
     "right.yml": yaml("name: right", "inherits: root", "packages:", "  system: [c]", "tags:", "  side: right"),
     "both.yml": yaml("name: both", "inherits: [left, right]", "packages:", "  system: [d]"),
     "p1.yml": yaml("name: p1", "category: one", "instance_defaults:", "  size: L"),
@@ -161,7 +182,10 @@ describe("inheritance errors", () => {
     });
     const error = templateErrorOf(() => loadTemplate(path.join(dir, "a.yml")));
     const issue = issueWith(error.issues, "inheritance cycle");
-    assert.match(issue.message, /^inheritance cycle: a → b → c → a \(a: .*a\.yml, b: .*b\.yml, c: .*c\.yml\); remove one of these inherits$/);
+    assert.match(
+      issue.message,
+      /^inheritance cycle: a → b → c → a \(a: .*a\.yml, b: .*b\.yml, c: .*c\.yml\); remove one of these inherits$/,
+    );
     assert.equal(issue.file, path.join(dir, "c.yml"));
     assert.equal(at(issue), "3:11");
   });
@@ -196,14 +220,25 @@ describe("inheritance errors", () => {
       "parent.yml": yaml("name: parent", "category: x"),
       "child.yml": yaml("name: child", "inherits: parent", "ami_config:", "  strategy: ami_required"),
     });
-    const issue = issueWith(templateErrorOf(() => loadTemplate(path.join(dir, "child.yml"))).issues, "ami_required needs an AMI source");
+    const issue = issueWith(
+      templateErrorOf(() => loadTemplate(path.join(dir, "child.yml"))).issues,
+      "ami_required needs an AMI source",
+    );
     assert.equal(issue.file, path.join(dir, "child.yml"));
     assert.equal(at(issue), "4:13");
   });
 
   it("reports a merged value that breaks a parent's rule in the file that wrote the value", () => {
     const dir = fixtureDir({
-      "parent.yml": yaml("name: parent", "parameters:", "  flavour:", "    default: a", "    choices: [a, b]", "tags:", '  flavour: "{{flavour}}"'),
+      "parent.yml": yaml(
+        "name: parent",
+        "parameters:",
+        "  flavour:",
+        "    default: a",
+        "    choices: [a, b]",
+        "tags:",
+        '  flavour: "{{flavour}}"',
+      ),
       "child.yml": yaml("name: child", "inherits: parent", "parameters:", "  flavour:", "    default: c"),
     });
     const issue = issueWith(templateErrorOf(() => loadTemplate(path.join(dir, "child.yml"))).issues, "choices");
@@ -213,7 +248,10 @@ describe("inheritance errors", () => {
   });
 
   it("reports an unknown parent at the inherits entry, with the directories searched and a suggestion", () => {
-    const dir = fixtureDir({ "base.yml": yaml("name: base"), "child.yml": yaml("name: child", "inherits:", "  - base", "  - bsae") });
+    const dir = fixtureDir({
+      "base.yml": yaml("name: base"),
+      "child.yml": yaml("name: child", "inherits:", "  - base", "  - bsae"),
+    });
     const issue = issueWith(templateErrorOf(() => loadTemplate(path.join(dir, "child.yml"))).issues, "bsae");
     assert.match(issue.message, /^parent template "bsae" not found; did you mean "base"\? \(searched /);
     assert.ok(issue.message.includes(dir) && issue.message.includes("bsae.yml and bsae.yaml"));
@@ -232,7 +270,9 @@ describe("finding parents", () => {
   });
 
   it("finds parents in templatesDirs and in the shipped templates", () => {
-    const parents = fixtureDir({ "lab-base.yml": yaml("name: lab-base", "inherits: ubuntu-24.04-base", "tags:", "  lab: x") });
+    const parents = fixtureDir({
+      "lab-base.yml": yaml("name: lab-base", "inherits: ubuntu-24.04-base", "tags:", "  lab: x"),
+    });
     const children = fixtureDir({ "mine.yml": yaml("name: mine", "inherits: lab-base") });
     const loaded = loadTemplate(path.join(children, "mine.yml"), { templatesDirs: [parents] });
     assert.deepEqual(loaded.chain, ["mine", "lab-base", "ubuntu-24.04-base"]);

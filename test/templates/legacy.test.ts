@@ -59,7 +59,10 @@ describe("legacy amis key", () => {
 
   it("reports an amis that is not a mapping as a type error", () => {
     const dir = fixtureDir({ "bad.yml": yaml("name: bad", "amis: ami-0123456789abcdef0") });
-    const issue = issueWith(templateErrorOf(() => loadTemplate(path.join(dir, "bad.yml"))).issues, "expected a mapping");
+    const issue = issueWith(
+      templateErrorOf(() => loadTemplate(path.join(dir, "bad.yml"))).issues,
+      "expected a mapping",
+    );
     assert.deepEqual(issue.path, ["amis"]);
   });
 

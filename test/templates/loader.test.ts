@@ -60,7 +60,10 @@ describe("loading templates by name and path", () => {
   });
 
   it("reports a path that does not exist", () => {
-    assert.match(templateErrorOf(() => loadTemplate("./no/such/template.yml")).message, /template file "\.\/no\/such\/template\.yml" not found/);
+    assert.match(
+      templateErrorOf(() => loadTemplate("./no/such/template.yml")).message,
+      /template file "\.\/no\/such\/template\.yml" not found/,
+    );
   });
 
   it("shows files relative to the working directory when they are inside it", () => {
@@ -84,7 +87,11 @@ describe("loading templates by name and path", () => {
 
 describe("templates given as objects", () => {
   it("validates and applies defaults, inheriting from the template directories", () => {
-    const loaded = loadTemplateFromObject({ name: "inline", inherits: "ubuntu-24.04-base", packages: { pip: ["requests"] } });
+    const loaded = loadTemplateFromObject({
+      name: "inline",
+      inherits: "ubuntu-24.04-base",
+      packages: { pip: ["requests"] },
+    });
     assert.equal(loaded.file, undefined);
     assert.deepEqual(loaded.chain, ["inline", "ubuntu-24.04-base"]);
     assert.deepEqual(loaded.template.packages?.pip, ["requests"]);
@@ -105,11 +112,17 @@ describe("listing and validating", () => {
     assert.equal(python.file, path.join(DEFAULT_TEMPLATES_DIR, "python-ml.yml"));
     assert.equal(python.category, "machine-learning");
     assert.match(python.description ?? "", /JupyterLab/);
-    assert.deepEqual(list.map((entry) => entry.name), [...list.map((entry) => entry.name)].sort());
+    assert.deepEqual(
+      list.map((entry) => entry.name),
+      [...list.map((entry) => entry.name)].sort(),
+    );
   });
 
   it("lets a template in an earlier directory hide a shipped one of the same name", () => {
-    const dir = fixtureDir({ "python-ml.yml": yaml("name: python-ml", "description: ours"), "notes.txt": "not a template" });
+    const dir = fixtureDir({
+      "python-ml.yml": yaml("name: python-ml", "description: ours"),
+      "notes.txt": "not a template",
+    });
     const list = listTemplates({ templatesDirs: [dir] });
     const python = list.filter((entry) => entry.name === "python-ml");
     assert.deepEqual(python, [{ name: "python-ml", file: path.join(dir, "python-ml.yml"), description: "ours" }]);
@@ -117,11 +130,16 @@ describe("listing and validating", () => {
   });
 
   it("validates a file with its parents, returning warnings with severity", () => {
-    const dir = fixtureDir({ "t.yml": yaml("name: t", "inherits: ubuntu-24.04-base", "amis:", "  us-east-1: ami-0123456789abcdef0") });
+    const dir = fixtureDir({
+      "t.yml": yaml("name: t", "inherits: ubuntu-24.04-base", "amis:", "  us-east-1: ami-0123456789abcdef0"),
+    });
     const result = validateTemplateFile(path.join(dir, "t.yml"));
     assert.equal(result.ok, true);
     assert.equal(result.template?.name, "t");
-    assert.deepEqual(result.issues.map((issue) => issue.severity), ["warning"]);
+    assert.deepEqual(
+      result.issues.map((issue) => issue.severity),
+      ["warning"],
+    );
   });
 
   it("reports a missing file from validateTemplateFile", () => {
@@ -133,12 +151,17 @@ describe("listing and validating", () => {
 
 describe("parsing one document", () => {
   it("returns the template as written, without defaults or inheritance", () => {
-    const input = parseTemplateYaml(yaml("name: child", "inherits: parent", "ami_config:", "  strategy: ami_required"), "child.yml");
+    const input = parseTemplateYaml(
+      yaml("name: child", "inherits: parent", "ami_config:", "  strategy: ami_required"),
+      "child.yml",
+    );
     assert.deepEqual(input, { name: "child", inherits: "parent", ami_config: { strategy: "ami_required" } });
   });
 
   it("applies the whole-template checks when the document inherits nothing", () => {
-    const error = templateErrorOf(() => parseTemplateYaml(yaml("name: alone", "ami_config:", "  strategy: ami_required"), "alone.yml"));
+    const error = templateErrorOf(() =>
+      parseTemplateYaml(yaml("name: alone", "ami_config:", "  strategy: ami_required"), "alone.yml"),
+    );
     assert.ok(error instanceof TemplateError);
     assert.equal(at(issueWith(error.issues, "ami_required needs")), "3:13");
     assert.equal(error.issues[0].file, "alone.yml");

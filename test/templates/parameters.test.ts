@@ -48,40 +48,80 @@ describe("template parameters", () => {
   });
 
   it("rejects a value outside the choices, naming the parameter and the allowed values", () => {
-    const issue = issueWith(templateErrorOf(() => loadTemplate(file, { parameters: { python_version: "3.9" } })).issues, "python_version");
+    const issue = issueWith(
+      templateErrorOf(() => loadTemplate(file, { parameters: { python_version: "3.9" } })).issues,
+      "python_version",
+    );
     assert.equal(issue.message, 'parameter "python_version" must be one of 3.11, 3.12, but was given the text "3.9"');
     assert.equal(at(issue), "3:3");
   });
 
   it("rejects a value of the wrong type, naming the parameter", () => {
-    const error = templateErrorOf(() => loadTemplate(file, { parameters: { disk_gb: "lots", gpu: 1 as unknown as boolean } }));
-    assert.equal(issueWith(error.issues, "disk_gb").message, 'parameter "disk_gb" takes a number, but was given the text "lots"');
-    assert.equal(issueWith(error.issues, '"gpu"').message, 'parameter "gpu" takes a boolean, but was given the number 1');
+    const error = templateErrorOf(() =>
+      loadTemplate(file, { parameters: { disk_gb: "lots", gpu: 1 as unknown as boolean } }),
+    );
+    assert.equal(
+      issueWith(error.issues, "disk_gb").message,
+      'parameter "disk_gb" takes a number, but was given the text "lots"',
+    );
+    assert.equal(
+      issueWith(error.issues, '"gpu"').message,
+      'parameter "gpu" takes a boolean, but was given the number 1',
+    );
   });
 
   it("rejects a value for a parameter the template does not declare", () => {
-    const issue = issueWith(templateErrorOf(() => loadTemplate(file, { parameters: { python_versoin: "3.11" } })).issues, "python_versoin");
-    assert.match(issue.message, /^a value was given for parameter "python_versoin", which the template does not declare; did you mean "python_version"\?/);
+    const issue = issueWith(
+      templateErrorOf(() => loadTemplate(file, { parameters: { python_versoin: "3.11" } })).issues,
+      "python_versoin",
+    );
+    assert.match(
+      issue.message,
+      /^a value was given for parameter "python_versoin", which the template does not declare; did you mean "python_version"\?/,
+    );
     assert.equal(at(issue), "2:1");
   });
 
   it("reports an undeclared placeholder at the string that uses it, with a suggestion", () => {
-    const dir2 = fixtureDir({ "u.yml": yaml("name: u", "parameters:", "  region_name:", "    default: x", "tags:", '  where: "in {{regoin_name}}"') });
+    const dir2 = fixtureDir({
+      "u.yml": yaml(
+        "name: u",
+        "parameters:",
+        "  region_name:",
+        "    default: x",
+        "tags:",
+        '  where: "in {{regoin_name}}"',
+      ),
+    });
     const issue = issueWith(templateErrorOf(() => loadTemplate(path.join(dir2, "u.yml"))).issues, "regoin_name");
-    assert.equal(issue.message, '{{regoin_name}} names no declared parameter; did you mean "region_name"? (declared: region_name)');
+    assert.equal(
+      issue.message,
+      '{{regoin_name}} names no declared parameter; did you mean "region_name"? (declared: region_name)',
+    );
     assert.deepEqual(issue.path, ["tags", "where"]);
     assert.equal(at(issue), "6:10");
   });
 
   it("requires a value for a parameter without a default", () => {
-    const dir2 = fixtureDir({ "r.yml": yaml("name: r", "parameters:", "  project: {}", "tags:", '  project: "{{project}}"') });
+    const dir2 = fixtureDir({
+      "r.yml": yaml("name: r", "parameters:", "  project: {}", "tags:", '  project: "{{project}}"'),
+    });
     const error = templateErrorOf(() => loadTemplate(path.join(dir2, "r.yml")));
-    assert.match(issueWith(error.issues, "project").message, /^parameter "project" has no default and no value was given/);
-    assert.equal(loadTemplate(path.join(dir2, "r.yml"), { parameters: { project: "genomics" } }).template.tags?.project, "genomics");
+    assert.match(
+      issueWith(error.issues, "project").message,
+      /^parameter "project" has no default and no value was given/,
+    );
+    assert.equal(
+      loadTemplate(path.join(dir2, "r.yml"), { parameters: { project: "genomics" } }).template.tags?.project,
+      "genomics",
+    );
   });
 
   it("checks a substituted value against the schema, at the line that holds the placeholder", () => {
-    const issue = issueWith(templateErrorOf(() => loadTemplate(file, { parameters: { disk_gb: 4 } })).issues, "at least 8");
+    const issue = issueWith(
+      templateErrorOf(() => loadTemplate(file, { parameters: { disk_gb: 4 } })).issues,
+      "at least 8",
+    );
     assert.equal(at(issue), "15:19");
   });
 
@@ -89,15 +129,28 @@ describe("template parameters", () => {
     const dir2 = fixtureDir({ "w.yml": yaml("name: w", "parameters:", "  unused:", "    default: x") });
     const { warnings } = loadTemplate(path.join(dir2, "w.yml"));
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /w\.yml:3:3 parameters\.unused: parameter "unused" is declared but no value uses \{\{unused\}\}$/);
+    assert.match(
+      warnings[0],
+      /w\.yml:3:3 parameters\.unused: parameter "unused" is declared but no value uses \{\{unused\}\}$/,
+    );
   });
 
   it("substitutes a parent's placeholders with parameters the child declares or sets", () => {
     const dir2 = fixtureDir({
-      "parent.yml": yaml("name: parent", "parameters:", "  flavour:", "    default: plain", "tags:", '  flavour: "{{flavour}}"'),
+      "parent.yml": yaml(
+        "name: parent",
+        "parameters:",
+        "  flavour:",
+        "    default: plain",
+        "tags:",
+        '  flavour: "{{flavour}}"',
+      ),
       "child.yml": yaml("name: child", "inherits: parent", "parameters:", "  flavour:", "    default: spicy"),
     });
     assert.equal(loadTemplate(path.join(dir2, "child.yml")).template.tags?.flavour, "spicy");
-    assert.equal(loadTemplate(path.join(dir2, "child.yml"), { parameters: { flavour: "sweet" } }).template.tags?.flavour, "sweet");
+    assert.equal(
+      loadTemplate(path.join(dir2, "child.yml"), { parameters: { flavour: "sweet" } }).template.tags?.flavour,
+      "sweet",
+    );
   });
 });

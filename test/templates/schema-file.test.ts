@@ -6,7 +6,10 @@ import { templateJsonSchema, TEMPLATE_SCHEMA_ID } from "../../src/templates";
 describe("templates/schema.json", () => {
   it("is current with the zod schema (run `npm run schema` when this fails)", () => {
     const current = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, "utf8") : "(missing)";
-    assert.ok(current === renderSchemaFile(), "templates/schema.json is out of date with src/templates/schema.ts: run `npm run schema` and commit the result");
+    assert.ok(
+      current === renderSchemaFile(),
+      "templates/schema.json is out of date with src/templates/schema.ts: run `npm run schema` and commit the result",
+    );
   });
 
   it("is a draft 2020-12 schema with an id and a title, requiring only name", () => {
@@ -19,7 +22,12 @@ describe("templates/schema.json", () => {
   });
 
   it("keeps keys with defaults optional (input mode) and documents their defaults", () => {
-    const amiConfig = (templateJsonSchema().properties as Record<string, { properties: Record<string, { default?: unknown }>; required?: string[] }>).ami_config;
+    const amiConfig = (
+      templateJsonSchema().properties as Record<
+        string,
+        { properties: Record<string, { default?: unknown }>; required?: string[] }
+      >
+    ).ami_config;
     assert.equal(amiConfig.required, undefined);
     assert.equal(amiConfig.properties.strategy.default, "ami_preferred");
   });
@@ -31,8 +39,12 @@ describe("templates/schema.json", () => {
   });
 
   it("lists the known regions for region keys, so editors catch misspelt regions", () => {
-    const mappings = (templateJsonSchema().properties as Record<string, { properties: Record<string, { propertyNames: { enum: string[] } }> }>).ami_config.properties
-      .ami_mappings;
+    const mappings = (
+      templateJsonSchema().properties as Record<
+        string,
+        { properties: Record<string, { propertyNames: { enum: string[] } }> }
+      >
+    ).ami_config.properties.ami_mappings;
     assert.ok(mappings.propertyNames.enum.includes("eu-west-1"));
     assert.ok(!mappings.propertyNames.enum.includes("us-east1"));
   });

@@ -2,13 +2,31 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { CONDA_ENV_NAME, CONDA_PREFIX, renderUserData } from "../../src/resolver/user-data";
-import { DEFAULT_TEMPLATES_DIR, listTemplates, loadTemplate, validateTemplateFile, type Template } from "../../src/templates";
+import {
+  DEFAULT_TEMPLATES_DIR,
+  listTemplates,
+  loadTemplate,
+  validateTemplateFile,
+  type Template,
+} from "../../src/templates";
 
-const REQUIRED = ["python-ml", "r-research", "rstudio-server", "ubuntu-24.04-base", "amazon-linux-2023", "deep-learning-gpu", "bioinformatics"];
+const REQUIRED = [
+  "python-ml",
+  "r-research",
+  "rstudio-server",
+  "ubuntu-24.04-base",
+  "amazon-linux-2023",
+  "deep-learning-gpu",
+  "bioinformatics",
+];
 
 /** The publishers whose images shipped templates may use: Canonical, Amazon Linux, AWS Deep Learning AMIs. */
 const PUBLISHERS = new Set(["099720109477", "137112412989", "898082745236"]);
-const PUBLIC_PARAMETER_PREFIXES = ["/aws/service/canonical/ubuntu/server/", "/aws/service/ami-amazon-linux-latest/", "/aws/service/deeplearning/ami/"];
+const PUBLIC_PARAMETER_PREFIXES = [
+  "/aws/service/canonical/ubuntu/server/",
+  "/aws/service/ami-amazon-linux-latest/",
+  "/aws/service/deeplearning/ami/",
+];
 
 const shipped = listTemplates().filter((entry) => path.dirname(entry.file) === DEFAULT_TEMPLATES_DIR);
 const loaded = new Map(shipped.map((entry) => [entry.name, loadTemplate(entry.name)]));
@@ -26,7 +44,11 @@ function ssmNames(t: Template): [string | undefined, string][] {
 }
 
 function installsSoftware(t: Template): boolean {
-  return Object.values(t.packages ?? {}).some((list) => (list ?? []).length > 0) || !!t.post_install || (t.users ?? []).length > 0;
+  return (
+    Object.values(t.packages ?? {}).some((list) => (list ?? []).length > 0) ||
+    !!t.post_install ||
+    (t.users ?? []).length > 0
+  );
 }
 
 describe("shipped templates", () => {
@@ -44,7 +66,10 @@ describe("shipped templates", () => {
       });
 
       it("points editors at the schema on its first line", () => {
-        assert.equal(fs.readFileSync(entry.file, "utf8").split("\n")[0], "# yaml-language-server: $schema=./schema.json");
+        assert.equal(
+          fs.readFileSync(entry.file, "utf8").split("\n")[0],
+          "# yaml-language-server: $schema=./schema.json",
+        );
       });
 
       it("names no AMI id: images come from publishers' parameters and searches, which stay current", () => {
@@ -57,11 +82,15 @@ describe("shipped templates", () => {
         const config = t.ami_config;
         assert.ok(config?.ssm_parameter && config.ami_search, "has both an SSM parameter and a search");
         for (const [architecture, name] of ssmNames(t)) {
-          assert.ok(PUBLIC_PARAMETER_PREFIXES.some((prefix) => name.startsWith(prefix)), `${name} is a public parameter`);
+          assert.ok(
+            PUBLIC_PARAMETER_PREFIXES.some((prefix) => name.startsWith(prefix)),
+            `${name} is a public parameter`,
+          );
           if (architecture === "x86_64") assert.match(name, /amd64|x86_64/);
           if (architecture === "arm64") assert.match(name, /arm64/);
           if (name.startsWith("/aws/service/canonical/")) {
-            const release = t.base === "ubuntu-22.04" ? /\/22\.04\/.*\/ebs-gp2\/ami-id$/ : /\/24\.04\/.*\/ebs-gp3\/ami-id$/;
+            const release =
+              t.base === "ubuntu-22.04" ? /\/22\.04\/.*\/ebs-gp2\/ami-id$/ : /\/24\.04\/.*\/ebs-gp3\/ami-id$/;
             assert.match(name, release, "Canonical publishes 22.04 on gp2 and 24.04 on gp3");
           }
         }
@@ -96,7 +125,12 @@ describe("shipped templates", () => {
     assert.deepEqual(loaded.get("python-ml")?.chain, ["python-ml", "ubuntu-24.04-base"]);
     assert.deepEqual(loaded.get("rstudio-server")?.chain, ["rstudio-server", "r-research", "ubuntu-24.04-base"]);
     assert.deepEqual(loaded.get("bioinformatics")?.chain, ["bioinformatics", "python-ml", "ubuntu-24.04-base"]);
-    assert.deepEqual(loaded.get("data-science")?.chain, ["data-science", "r-research", "python-ml", "ubuntu-24.04-base"]);
+    assert.deepEqual(loaded.get("data-science")?.chain, [
+      "data-science",
+      "r-research",
+      "python-ml",
+      "ubuntu-24.04-base",
+    ]);
     assert.ok(template("bioinformatics").packages?.conda?.includes("jupyterlab"));
   });
 
@@ -110,7 +144,10 @@ describe("shipped templates", () => {
   it("runs RStudio Server on port 8787 from Posit's amd64 release build, on x86_64 images only", () => {
     const t = template("rstudio-server");
     assert.deepEqual(t.services, [{ name: "rstudio-server", port: 8787, enable: false }]);
-    assert.match(t.post_install ?? "", /download2\.rstudio\.org\/server\/jammy\/amd64\/rstudio-server-2025\.09\.1-401-amd64\.deb/);
+    assert.match(
+      t.post_install ?? "",
+      /download2\.rstudio\.org\/server\/jammy\/amd64\/rstudio-server-2025\.09\.1-401-amd64\.deb/,
+    );
     assert.equal(t.ami_config?.preferred_architecture, "x86_64");
     assert.deepEqual(t.ami_config?.ami_search?.architecture, ["x86_64"]);
     assert.equal(typeof t.ami_config?.ssm_parameter, "string");

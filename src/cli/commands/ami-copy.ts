@@ -15,7 +15,8 @@ const OPTIONS = {
 export const amiCopyCommand: CliCommand = {
   path: ["ami", "copy"],
   summary: "Copy an AMI to other regions, wait until each copy is available, and copy its tags",
-  usage: "cws ami copy <ami-id> --source-region R --to-regions a,b [--name N] [--encrypted] [--timeout-minutes M] [--json]",
+  usage:
+    "cws ami copy <ami-id> --source-region R --to-regions a,b [--name N] [--encrypted] [--timeout-minutes M] [--json]",
   help: [
     "Options:",
     "  --source-region R     where the AMI is now (default: global --region, AWS_REGION)",
@@ -34,7 +35,8 @@ export const amiCopyCommand: CliCommand = {
       const targets = listFlag(values["to-regions"]);
       if (targets.length === 0) throw new CommandLineError("pass --to-regions a,b (at least one region)");
       const timeoutMinutes = values["timeout-minutes"] === undefined ? undefined : Number(values["timeout-minutes"]);
-      if (timeoutMinutes !== undefined && !(timeoutMinutes > 0)) throw new CommandLineError("--timeout-minutes must be a positive number");
+      if (timeoutMinutes !== undefined && !(timeoutMinutes > 0))
+        throw new CommandLineError("--timeout-minutes must be a positive number");
       const json = values.json === true;
       const progress = progressPrinter(context, !json);
       const outcomes = await Promise.allSettled(
@@ -58,11 +60,16 @@ export const amiCopyCommand: CliCommand = {
       });
       // An input mistake (unknown source image) is the same for every region: report it once, as such.
       const firstError = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-      if (firstError && Object.keys(copies).length === 0 && (firstError.reason as Error).name === "InvalidInputError") throw firstError.reason;
-      if (json) context.stdout.write(`${JSON.stringify({ sourceAmiId: positionals[0], sourceRegion, copies, failures }, null, 2)}\n`);
+      if (firstError && Object.keys(copies).length === 0 && (firstError.reason as Error).name === "InvalidInputError")
+        throw firstError.reason;
+      if (json)
+        context.stdout.write(
+          `${JSON.stringify({ sourceAmiId: positionals[0], sourceRegion, copies, failures }, null, 2)}\n`,
+        );
       else {
         for (const [region, amiId] of Object.entries(copies)) context.stdout.write(`${region}\t${amiId}\n`);
-        for (const [region, message] of Object.entries(failures)) context.stderr.write(`cws ami copy: ${region}: ${message}\n`);
+        for (const [region, message] of Object.entries(failures))
+          context.stderr.write(`cws ami copy: ${region}: ${message}\n`);
       }
       return Object.keys(failures).length ? EXIT.failure : EXIT.ok;
     });

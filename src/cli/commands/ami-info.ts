@@ -12,7 +12,12 @@ const OPTIONS = { region: { type: "string" }, json: { type: "boolean" } } as con
 export function imageInfo(image: Image, region: string, now = new Date()): ImageInfo {
   const snapshots = (image.BlockDeviceMappings ?? [])
     .filter((m) => m.Ebs)
-    .map((m) => ({ deviceName: m.DeviceName, snapshotId: m.Ebs?.SnapshotId, sizeGb: m.Ebs?.VolumeSize, volumeType: m.Ebs?.VolumeType }));
+    .map((m) => ({
+      deviceName: m.DeviceName,
+      snapshotId: m.Ebs?.SnapshotId,
+      sizeGb: m.Ebs?.VolumeSize,
+      volumeType: m.Ebs?.VolumeType,
+    }));
   return {
     amiId: image.ImageId ?? "?",
     region,
@@ -56,7 +61,8 @@ export const amiInfoCommand: CliCommand = {
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: "<ami-id>" });
     const amiId = positionals[0];
-    if (!AMI_ID_PATTERN.test(amiId)) throw new UsageError(`"${amiId}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`);
+    if (!AMI_ID_PATTERN.test(amiId))
+      throw new UsageError(`"${amiId}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`);
     const region = requireRegion(values.region, context);
     const json = values.json === true;
     const progress = progressFor(context, json);
@@ -66,12 +72,15 @@ export const amiInfoCommand: CliCommand = {
       const { Images = [] } = await context.clients.ec2(region).send(new DescribeImagesCommand({ ImageIds: [amiId] }));
       image = Images[0];
     } catch (error) {
-      if ((error as Error).name !== "InvalidAMIID.NotFound" && (error as Error).name !== "InvalidAMIID.Unavailable") throw error;
+      if ((error as Error).name !== "InvalidAMIID.NotFound" && (error as Error).name !== "InvalidAMIID.Unavailable")
+        throw error;
     } finally {
       progress.done();
     }
     if (!image) {
-      context.stderr.write(`cws: ${amiId} not found in ${region} (deregistered, in another region, or not shared with this account)\n`);
+      context.stderr.write(
+        `cws: ${amiId} not found in ${region} (deregistered, in another region, or not shared with this account)\n`,
+      );
       return EXIT.invalidInput;
     }
     const info = imageInfo(image, region);

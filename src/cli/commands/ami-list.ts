@@ -15,7 +15,10 @@ export const amiListCommand: CliCommand = {
     "Options:",
     formatTable(
       [
-        ["--template T", "list what T's ami_mappings, ssm_parameter, ami_search and marketplace_search find (both architectures)"],
+        [
+          "--template T",
+          "list what T's ami_mappings, ssm_parameter, ami_search and marketplace_search find (both architectures)",
+        ],
         ["--region R", "region to look in (default: global --region, AWS_REGION, AWS_DEFAULT_REGION, profile)"],
         ["--json", "print { template?, region, images: [...], notes: [...] }"],
       ],
@@ -35,7 +38,9 @@ export const amiListCommand: CliCommand = {
     progress.update(`listing images in ${region}…`);
     let listing;
     try {
-      listing = template ? await listTemplateImages(template, region, context.clients) : await listOwnImages(region, context.clients);
+      listing = template
+        ? await listTemplateImages(template, region, context.clients)
+        : await listOwnImages(region, context.clients);
     } finally {
       progress.done();
     }

@@ -11,10 +11,17 @@ const OPTIONS = { ...RESOLVE_FLAGS, region: { type: "string" } } as const;
 export const amiResolveCommand: CliCommand = {
   path: ["ami", "resolve"],
   summary: "Resolve which AMI a template would launch in a region, and show the fallback chain",
-  usage: "cws ami resolve <template> [--region R] [--arch A] [--instance-type T | --size S] [--strategy S] [--allow-copy] [--json]",
+  usage:
+    "cws ami resolve <template> [--region R] [--arch A] [--instance-type T | --size S] [--strategy S] [--allow-copy] [--json]",
   help: [
     "Options:",
-    formatTable([["--region R", "target region (default: global --region, AWS_REGION, AWS_DEFAULT_REGION, profile)"], ...RESOLVE_FLAGS_HELP], "  "),
+    formatTable(
+      [
+        ["--region R", "target region (default: global --region, AWS_REGION, AWS_DEFAULT_REGION, profile)"],
+        ...RESOLVE_FLAGS_HELP,
+      ],
+      "  ",
+    ),
     "",
     "<template> is a template name (searched in --templates-dir, then the bundled templates) or a path to a YAML file.",
     "Exit codes: 0 resolved (script fallback included), 2 invalid input, 3 unresolvable, 1 unexpected error.",

@@ -1,4 +1,10 @@
-import { imageSnapshotIds, PUBLIC_SHARING_WARNING, shareImage, type SharingOptions, validateSharing } from "../../imaging";
+import {
+  imageSnapshotIds,
+  PUBLIC_SHARING_WARNING,
+  shareImage,
+  type SharingOptions,
+  validateSharing,
+} from "../../imaging";
 import { EXIT, type CliCommand } from "../command";
 import { CommandLineError, listFlag, parseCommandLine, regionOf, runWithErrors } from "./save";
 
@@ -15,7 +21,8 @@ const OPTIONS = {
 export const amiShareCommand: CliCommand = {
   path: ["ami", "share"],
   summary: "Let other accounts, organizations or OUs (or everyone) launch an AMI",
-  usage: "cws ami share <ami-id> [--region R] [--accounts id,…] [--organization-arns arn,…] [--ou-arns arn,…] [--public] [--remove] [--json]",
+  usage:
+    "cws ami share <ami-id> [--region R] [--accounts id,…] [--organization-arns arn,…] [--ou-arns arn,…] [--public] [--remove] [--json]",
   help: [
     "Options:",
     "  --region R                 the AMI's region",
@@ -36,16 +43,34 @@ export const amiShareCommand: CliCommand = {
         public: values.public === true,
       };
       validateSharing(sharing);
-      if (!sharing.public && !sharing.accountIds?.length && !sharing.organizationArns?.length && !sharing.organizationalUnitArns?.length) {
-        throw new CommandLineError("nothing to share with: pass --accounts, --organization-arns, --ou-arns or --public");
+      if (
+        !sharing.public &&
+        !sharing.accountIds?.length &&
+        !sharing.organizationArns?.length &&
+        !sharing.organizationalUnitArns?.length
+      ) {
+        throw new CommandLineError(
+          "nothing to share with: pass --accounts, --organization-arns, --ou-arns or --public",
+        );
       }
-      if (sharing.public && values.remove !== true) context.stderr.write(`cws ami share: warning: ${PUBLIC_SHARING_WARNING}\n`);
+      if (sharing.public && values.remove !== true)
+        context.stderr.write(`cws ami share: warning: ${PUBLIC_SHARING_WARNING}\n`);
       const ec2 = context.clients.ec2(region);
       const snapshotIds = await imageSnapshotIds(ec2, positionals[0]);
-      const result = await shareImage(ec2, positionals[0], sharing, { snapshotIds, operation: values.remove === true ? "remove" : "add" });
-      if (values.json === true) context.stdout.write(`${JSON.stringify({ region, ...result, operation: values.remove ? "remove" : "add" }, null, 2)}\n`);
-      else context.stdout.write(`${values.remove ? "Removed" : "Added"} ${result.launchPermissions.length} launch permission(s) on ${positionals[0]} in ${region}` +
-        (result.snapshotIds.length ? ` and createVolumePermission on ${result.snapshotIds.join(", ")}` : "") + "\n");
+      const result = await shareImage(ec2, positionals[0], sharing, {
+        snapshotIds,
+        operation: values.remove === true ? "remove" : "add",
+      });
+      if (values.json === true)
+        context.stdout.write(
+          `${JSON.stringify({ region, ...result, operation: values.remove ? "remove" : "add" }, null, 2)}\n`,
+        );
+      else
+        context.stdout.write(
+          `${values.remove ? "Removed" : "Added"} ${result.launchPermissions.length} launch permission(s) on ${positionals[0]} in ${region}` +
+            (result.snapshotIds.length ? ` and createVolumePermission on ${result.snapshotIds.join(", ")}` : "") +
+            "\n",
+        );
       return EXIT.ok;
     });
   },

@@ -35,7 +35,8 @@ export function testExitCode(entries: readonly RegionOutcome[]): number {
 export const amiTestCommand: CliCommand = {
   path: ["ami", "test"],
   summary: "Resolve a template in many regions at once: one row per region and a summary",
-  usage: "cws ami test <template> [--regions a,b,… | --all-regions | --region R] [--arch A] [--instance-type T | --size S] [--strategy S] [--allow-copy] [--json]",
+  usage:
+    "cws ami test <template> [--regions a,b,… | --all-regions | --region R] [--arch A] [--instance-type T | --size S] [--strategy S] [--allow-copy] [--json]",
   help: [
     "Options:",
     formatTable(
@@ -55,20 +56,24 @@ export const amiTestCommand: CliCommand = {
   ].join("\n"),
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: "<template>" });
-    const chosen = [values.regions !== undefined, values["all-regions"] === true, values.region !== undefined].filter(Boolean).length;
+    const chosen = [values.regions !== undefined, values["all-regions"] === true, values.region !== undefined].filter(
+      Boolean,
+    ).length;
     if (chosen > 1) throw new UsageError("give one of --regions, --all-regions or --region");
     const options = resolveOptionsFromFlags(values);
-    const regions = values.regions !== undefined
-      ? parseRegionList(values.regions)
-      : values["all-regions"]
-        ? allFallbackRegions().map((r) => checkRegion(r))
-        : [requireRegion(values.region, context)];
+    const regions =
+      values.regions !== undefined
+        ? parseRegionList(values.regions)
+        : values["all-regions"]
+          ? allFallbackRegions().map((r) => checkRegion(r))
+          : [requireRegion(values.region, context)];
     const { template } = loadTemplateForCli(positionals[0], context);
     const json = values.json === true;
 
     const progress = progressFor(context, json);
     let finished = 0;
-    const tick = () => progress.update(`resolving ${template.name} in ${regions.length} regions… ${finished}/${regions.length}`);
+    const tick = () =>
+      progress.update(`resolving ${template.name} in ${regions.length} regions… ${finished}/${regions.length}`);
     tick();
     let entries: RegionOutcome[];
     try {

@@ -51,7 +51,9 @@ export function costsReport(
     architecture: options.architecture,
     preferredArchitecture: chooseArchitecture(template, options),
     familyPreference: config?.instance_family_preference,
-    defaults: template.instance_defaults ? { type: template.instance_defaults.type, size: template.instance_defaults.size } : undefined,
+    defaults: template.instance_defaults
+      ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
+      : undefined,
   });
   const setupMinutes = estimateSetupMinutes(template);
   const base = { instanceType: choice.instanceType, region: options.region, setupMinutes };
@@ -85,7 +87,11 @@ export function formatCostsReport(report: CostsReport, style: Style = PLAIN): st
       [
         ["", "usable after (estimate)", "setup cost (estimate)"],
         ["AMI", formatDuration(report.ami.estimatedLaunchSeconds), formatUsd(report.ami.cost.setupCostUsd)],
-        ["script", `${formatDuration(report.script.estimatedLaunchSeconds)} (${report.setupMinutes} min setup)`, formatUsd(report.script.cost.setupCostUsd)],
+        [
+          "script",
+          `${formatDuration(report.script.estimatedLaunchSeconds)} (${report.setupMinutes} min setup)`,
+          formatUsd(report.script.cost.setupCostUsd),
+        ],
       ],
       "  ",
     ),
@@ -104,7 +110,10 @@ export const costsCommand: CliCommand = {
     "Options:",
     formatTable(
       [
-        ["--region R", "region whose prices to use (default: global --region, AWS_REGION, AWS_DEFAULT_REGION, profile)"],
+        [
+          "--region R",
+          "region whose prices to use (default: global --region, AWS_REGION, AWS_DEFAULT_REGION, profile)",
+        ],
         ["--size S", "XS, S, M, L, XL, GPU-S, GPU-M or GPU-L (default: the template's instance_defaults, else M)"],
         ["--instance-type T", "price this instance type (not with --size)"],
         ["--arch A", "x86_64 or arm64"],
@@ -117,7 +126,8 @@ export const costsCommand: CliCommand = {
   ].join("\n"),
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: "<template>" });
-    if (values.size !== undefined && values["instance-type"] !== undefined) throw new UsageError("give --size or --instance-type, not both");
+    if (values.size !== undefined && values["instance-type"] !== undefined)
+      throw new UsageError("give --size or --instance-type, not both");
     const size = parseSize(values.size);
     const instanceType = parseInstanceType(values["instance-type"]);
     const architecture = parseArchitecture(values.arch);

@@ -58,21 +58,39 @@ export const saveCommand: CliCommand = {
   ].join("\n"),
   run(argv, context) {
     return runWithErrors(saveCommand, context, async () => {
-      const { values, positionals } = parseCommandLine(argv, OPTIONS, { min: 2, max: 2, names: "<instance-id> <template-name>" });
+      const { values, positionals } = parseCommandLine(argv, OPTIONS, {
+        min: 2,
+        max: 2,
+        names: "<instance-id> <template-name>",
+      });
       const [instanceId, templateName] = positionals;
       const region = regionOf(values.region, context);
       const mode = (values.mode ?? "stop") as CaptureMode;
-      if (!(CAPTURE_MODES as readonly string[]).includes(mode)) throw new CommandLineError(`--mode must be one of ${CAPTURE_MODES.join(", ")}, not "${mode}"`);
+      if (!(CAPTURE_MODES as readonly string[]).includes(mode))
+        throw new CommandLineError(`--mode must be one of ${CAPTURE_MODES.join(", ")}, not "${mode}"`);
       if (!/^[a-z0-9][a-z0-9._-]*$/.test(templateName)) {
-        throw new InvalidInputError(`"${templateName}" is not a template name: use lowercase letters, digits, '.', '_' and '-'`, "<template-name>");
+        throw new InvalidInputError(
+          `"${templateName}" is not a template name: use lowercase letters, digits, '.', '_' and '-'`,
+          "<template-name>",
+        );
       }
       const copyRegions = listFlag(values["copy-to-regions"]).filter((r) => r !== region);
-      const sharing: SharingOptions = { accountIds: listFlag(values["share-accounts"]), public: values.public === true };
+      const sharing: SharingOptions = {
+        accountIds: listFlag(values["share-accounts"]),
+        public: values.public === true,
+      };
       validateSharing(sharing);
-      const file = templateFilePath(templateName, [...(values["templates-dir"] ?? []), ...context.templatesDirs], process.cwd());
+      const file = templateFilePath(
+        templateName,
+        [...(values["templates-dir"] ?? []), ...context.templatesDirs],
+        process.cwd(),
+      );
       // Refuse before touching the instance: a capture whose template cannot be written wastes minutes of downtime.
       if (fs.existsSync(file) && values.force !== true) {
-        throw new InvalidInputError(`${file} already exists; pass --force to overwrite it or choose another template name`, "<template-name>");
+        throw new InvalidInputError(
+          `${file} already exists; pass --force to overwrite it or choose another template name`,
+          "<template-name>",
+        );
       }
 
       if (values.yes !== true) {
@@ -83,7 +101,9 @@ export const saveCommand: CliCommand = {
               ? `Instance ${instanceId} in ${region} will be REBOOTED by EC2 while it is imaged. Continue?`
               : `Instance ${instanceId} in ${region} will be imaged while running (open files may be inconsistent). Continue?`;
         if (!context.isTTY) {
-          context.stderr.write(`cws save: ${question.replace(/ Continue\?$/, "")}\ncws save: not a terminal, so not asking: pass --yes to proceed\n`);
+          context.stderr.write(
+            `cws save: ${question.replace(/ Continue\?$/, "")}\ncws save: not a terminal, so not asking: pass --yes to proceed\n`,
+          );
           return EXIT.invalidInput;
         }
         if (!(await context.confirm(question))) {
@@ -117,7 +137,9 @@ export const saveCommand: CliCommand = {
       } finally {
         process.removeListener("SIGINT", onInterrupt);
       }
-      context.stderr.write(`cws save: ${capture.amiId} available in ${region}${capture.restarted ? `; ${instanceId} started again` : ""}\n`);
+      context.stderr.write(
+        `cws save: ${capture.amiId} available in ${region}${capture.restarted ? `; ${instanceId} started again` : ""}\n`,
+      );
 
       let mappings: AmiMappings = addMapping({}, region, capture.architecture, capture.amiId);
       const failures: string[] = [];
@@ -169,7 +191,9 @@ export const saveCommand: CliCommand = {
       const dirFlag = path.dirname(file);
       context.stdout.write(
         [
-          `Saved ${templateName}: ${Object.entries(mappings).map(([r, m]) => `${r} ${Object.values(m).join("/")}`).join(", ")}`,
+          `Saved ${templateName}: ${Object.entries(mappings)
+            .map(([r, m]) => `${r} ${Object.values(m).join("/")}`)
+            .join(", ")}`,
           `Template written to ${file}`,
           "",
           "Launch from it:",
@@ -182,7 +206,9 @@ export const saveCommand: CliCommand = {
         ].join("\n"),
       );
       if (failures.length) {
-        context.stderr.write(`cws save: the image was saved, but some steps after it failed (the template maps only the regions that worked):\n  ${failures.join("\n  ")}\n`);
+        context.stderr.write(
+          `cws save: the image was saved, but some steps after it failed (the template maps only the regions that worked):\n  ${failures.join("\n  ")}\n`,
+        );
         return EXIT.failure;
       }
       return EXIT.ok;
@@ -191,7 +217,6 @@ export const saveCommand: CliCommand = {
 };
 
 // Helpers shared by `cws save`, `cws ami copy` and `cws ami share`. Internal.
-
 
 export type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 
@@ -215,7 +240,9 @@ export function parseCommandLine<O extends Options>(
     throw new CommandLineError((error as Error).message);
   }
   if (parsed.positionals.length < positionals.min || parsed.positionals.length > positionals.max) {
-    throw new CommandLineError(`expected ${positionals.names}, got ${parsed.positionals.length ? parsed.positionals.join(" ") : "nothing"}`);
+    throw new CommandLineError(
+      `expected ${positionals.names}, got ${parsed.positionals.length ? parsed.positionals.join(" ") : "nothing"}`,
+    );
   }
   return { values: parsed.values as ParsedValues<O>, positionals: parsed.positionals };
 }
@@ -224,7 +251,10 @@ export function parseCommandLine<O extends Options>(
 export function listFlag(value: string | string[] | boolean | boolean[] | undefined): string[] {
   if (value === undefined || typeof value === "boolean") return [];
   const values = Array.isArray(value) ? value : [value];
-  return values.flatMap((v) => String(v).split(",")).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => String(v).split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 export function regionOf(flag: string | undefined, context: CliContext): string {
@@ -234,7 +264,11 @@ export function regionOf(flag: string | undefined, context: CliContext): string 
 }
 
 /** Runs a command body and maps errors to exit codes: usage/input mistakes 2, AWS/imaging failures 1. */
-export async function runWithErrors(command: CliCommand, context: CliContext, body: () => Promise<number>): Promise<number> {
+export async function runWithErrors(
+  command: CliCommand,
+  context: CliContext,
+  body: () => Promise<number>,
+): Promise<number> {
   try {
     return await body();
   } catch (error) {
@@ -256,7 +290,11 @@ export async function runWithErrors(command: CliCommand, context: CliContext, bo
 }
 
 /** Progress lines on stderr with elapsed time since the command started: "[  12s] stop instance i-…". */
-export function progressPrinter(context: CliContext, enabled: boolean, now: () => number = Date.now): (step: string) => void {
+export function progressPrinter(
+  context: CliContext,
+  enabled: boolean,
+  now: () => number = Date.now,
+): (step: string) => void {
   const started = now();
   let last = "";
   return (step: string) => {

@@ -26,7 +26,11 @@ export const templateValidateCommand: CliCommand = {
     "Exit codes: 0 all valid (warnings allowed), 2 any file invalid.",
   ].join("\n"),
   async run(argv, context) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } } as const, { min: 1, max: Infinity, names: "<file…>" });
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } } as const, {
+      min: 1,
+      max: Infinity,
+      names: "<file…>",
+    });
     const style = styleOf(context, values.json === true);
     const reports: ValidationReport[] = positionals.map((file) => {
       const result = validateTemplateFile(file, { templatesDirs: context.templatesDirs });
@@ -37,8 +41,12 @@ export const templateValidateCommand: CliCommand = {
       for (const report of reports) {
         const errors = report.issues.filter(isError).length;
         const warnings = report.issues.length - errors;
-        const status = report.ok ? paint(style, "green", "✓ valid") : paint(style, "red", `✗ ${errors} error${errors === 1 ? "" : "s"}`);
-        context.stdout.write(`${report.file}: ${status}${warnings ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}\n`);
+        const status = report.ok
+          ? paint(style, "green", "✓ valid")
+          : paint(style, "red", `✗ ${errors} error${errors === 1 ? "" : "s"}`);
+        context.stdout.write(
+          `${report.file}: ${status}${warnings ? `, ${warnings} warning${warnings === 1 ? "" : "s"}` : ""}\n`,
+        );
         for (const issue of report.issues) context.stdout.write(`  ${formatIssue(issue)}\n`);
       }
       const invalid = reports.filter((r) => !r.ok).length;
@@ -77,7 +85,11 @@ export const templateShowCommand: CliCommand = {
     "<name> is a template name (searched in --templates-dir, then the bundled templates) or a path to a YAML file.",
   ].join("\n"),
   async run(argv, context) {
-    const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } } as const, { min: 1, max: 1, names: "<name>" });
+    const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } } as const, {
+      min: 1,
+      max: 1,
+      names: "<name>",
+    });
     const { template } = loadTemplateForCli(positionals[0], context);
     if (values.json) writeJson(context, template);
     else context.stdout.write(YAML.stringify(template, { lineWidth: 0 }));

@@ -18,17 +18,20 @@ export const crossRegionTier: Tier = {
     if (context.strategy === "ami_fallback") {
       return {
         outcome: "skipped",
-        detail: "strategy ami_fallback provisions by script on an image in the target region; a copied image is not used as its base",
+        detail:
+          "strategy ami_fallback provisions by script on an image in the target region; a copied image is not used as its base",
       };
     }
     if (context.fallbackStrategy !== "cross_region" && !context.crossRegionConsent) {
       return {
         outcome: "not_configured",
-        detail: "cross-region copy not enabled: set fallback_strategy: cross_region, or allow_cross_region_copy: true (--allow-copy)",
+        detail:
+          "cross-region copy not enabled: set fallback_strategy: cross_region, or allow_cross_region_copy: true (--allow-copy)",
       };
     }
     const regions = crossRegionSearchOrder(context.targetRegion, context.crossRegionMaxHops);
-    if (regions.length === 0) return { outcome: "not_found", detail: `no neighbouring regions are mapped for ${context.targetRegion}` };
+    if (regions.length === 0)
+      return { outcome: "not_found", detail: `no neighbouring regions are mapped for ${context.targetRegion}` };
     const looked: string[] = [];
     for (const region of regions) {
       const found = await searchRegion(context, region);
@@ -37,7 +40,11 @@ export const crossRegionTier: Tier = {
         continue;
       }
       const { amiId, tier, image } = found;
-      const copy = estimateCopy({ sourceRegion: region, targetRegion: context.targetRegion, snapshotGb: snapshotGigabytes(image) });
+      const copy = estimateCopy({
+        sourceRegion: region,
+        targetRegion: context.targetRegion,
+        snapshotGb: snapshotGigabytes(image),
+      });
       const copyPlan: CopyPlan = {
         sourceRegion: region,
         sourceAmiId: amiId,
@@ -76,7 +83,8 @@ async function searchRegion(context: TierContext, region: string) {
   for (const tier of context.regionalTiers) {
     try {
       const result = await tier.run(regional);
-      if (result.outcome === "selected" && result.amiId && result.image) return { amiId: result.amiId, image: result.image, tier: tier.name };
+      if (result.outcome === "selected" && result.amiId && result.image)
+        return { amiId: result.amiId, image: result.image, tier: tier.name };
     } catch (error) {
       if (context.signal.aborted) throw error;
       // A failing tier in a neighbour is not fatal: the next tier or region may still have the image.

@@ -10,7 +10,8 @@ export const directMappingTier: Tier = {
   kind: "image",
   async run(context): Promise<TierResult> {
     const mappings = context.config?.ami_mappings;
-    if (!mappings || Object.keys(mappings).length === 0) return { outcome: "not_configured", detail: "no ami_mappings in ami_config" };
+    if (!mappings || Object.keys(mappings).length === 0)
+      return { outcome: "not_configured", detail: "no ami_mappings in ami_config" };
     const entry = (mappings as Record<string, AmiMapping | undefined>)[context.region];
     if (entry === undefined) {
       return {
@@ -36,7 +37,13 @@ export const directMappingTier: Tier = {
     }
     if (!AMI_ID_PATTERN.test(amiId)) return { outcome: "rejected", detail: `${field} is "${amiId}", not an AMI id` };
     const { selected, rejections } = await firstAcceptable(context, [{ amiId }]);
-    if (selected) return { outcome: "selected", amiId, image: selected.image, detail: `selected ${amiId} from ${field}${describeImage(selected.image)}` };
+    if (selected)
+      return {
+        outcome: "selected",
+        amiId,
+        image: selected.image,
+        detail: `selected ${amiId} from ${field}${describeImage(selected.image)}`,
+      };
     return { outcome: "rejected", amiId, detail: `${rejections.join("; ")} (from ${field})` };
   },
 };

@@ -15,7 +15,10 @@ export const dynamicSearchTier: Tier = {
     const search = context.config?.ami_search;
     if (!search) return { outcome: "not_configured", detail: "no ami_search in ami_config" };
     if (!search.owners || search.owners.length === 0) {
-      return { outcome: "error", detail: "ami_search has no owners: refusing to pick an image by name alone (name-squatting)" };
+      return {
+        outcome: "error",
+        detail: "ami_search has no owners: refusing to pick an image by name alone (name-squatting)",
+      };
     }
     if (search.architecture && !search.architecture.includes(context.architecture)) {
       return {
@@ -33,9 +36,14 @@ export const dynamicSearchTier: Tier = {
     }
     if (search.version_tag) filters.push({ Name: "tag:Version", Values: [search.version_tag] });
 
-    const found = await context.cache.searchImages(context.clients.ec2(context.region), { owners: search.owners, filters }, context.signal);
+    const found = await context.cache.searchImages(
+      context.clients.ec2(context.region),
+      { owners: search.owners, filters },
+      context.signal,
+    );
     const minDate = search.min_creation_date ? Date.parse(search.min_creation_date) : undefined;
-    const fresh = minDate === undefined ? found : found.filter((image) => (Date.parse(image.CreationDate ?? "") || 0) >= minDate);
+    const fresh =
+      minDate === undefined ? found : found.filter((image) => (Date.parse(image.CreationDate ?? "") || 0) >= minDate);
     const query = describeQuery(search.owners, filters);
     if (fresh.length === 0) {
       const tooOld = found.length - fresh.length;
@@ -59,7 +67,10 @@ export const dynamicSearchTier: Tier = {
         detail: `selected ${selected.amiId}${describeImage(selected.image)}, newest acceptable of ${ordered.length} matching ${query}${before}`,
       };
     }
-    return { outcome: "rejected", detail: `all ${ordered.length} images matching ${query} refused: ${summariseRejections(rejections)}` };
+    return {
+      outcome: "rejected",
+      detail: `all ${ordered.length} images matching ${query} refused: ${summariseRejections(rejections)}`,
+    };
   },
 };
 

@@ -3,7 +3,15 @@ import { renderUserData } from "../user-data";
 import type { Image } from "@aws-sdk/client-ec2";
 import type { Base, FallbackStrategy } from "../../templates/schema";
 import { ROCKY_OWNER_ID } from "../base-images";
-import { describeImage, firstAcceptable, newestFirst, summariseRejections, type Tier, type TierContext, type TierResult } from "./tier";
+import {
+  describeImage,
+  firstAcceptable,
+  newestFirst,
+  summariseRejections,
+  type Tier,
+  type TierContext,
+  type TierResult,
+} from "./tier";
 
 /**
  * Script provisioning: the template rendered as user_data (renderUserData) on a base image.
@@ -28,7 +36,8 @@ export const fallbackScriptTier: Tier = {
         return { outcome: "skipped", detail: "fallback_strategy: error does not allow script provisioning" };
       }
     }
-    const userData = () => renderUserData(context.template, { architecture: context.architecture, region: context.targetRegion });
+    const userData = () =>
+      renderUserData(context.template, { architecture: context.architecture, region: context.targetRegion });
     if (selected && selected.region === context.targetRegion) {
       return {
         outcome: "selected",
@@ -49,7 +58,10 @@ export const fallbackScriptTier: Tier = {
         detail: `provisioning by script on ${base} base image ${found.amiId}${describeImage(found.image)} from ${found.from}`,
       };
     }
-    return { outcome: "not_found", detail: `no ${base} ${context.architecture} base image in ${context.targetRegion}: ${found.why}` };
+    return {
+      outcome: "not_found",
+      detail: `no ${base} ${context.architecture} base image in ${context.targetRegion}: ${found.why}`,
+    };
   },
 };
 
@@ -62,14 +74,23 @@ export const BASE_PUBLISHERS: Readonly<Record<Base, readonly string[]>> = {
   "rocky-9": [ROCKY_OWNER_ID],
 };
 
-async function findBaseImage(context: TierContext, base: Base): Promise<{ amiId: string; image: Image; from: string } | { why: string }> {
+async function findBaseImage(
+  context: TierContext,
+  base: Base,
+): Promise<{ amiId: string; image: Image; from: string } | { why: string }> {
   const source = baseImageSource(base, context.architecture);
-  const trusted = [...new Set([...BASE_PUBLISHERS[base], ...(source.search?.owners ?? []), ...(context.config?.trusted_owners ?? [])])];
+  const trusted = [
+    ...new Set([...BASE_PUBLISHERS[base], ...(source.search?.owners ?? []), ...(context.config?.trusted_owners ?? [])]),
+  ];
   const overrides = { trustedOwners: trusted.length ? trusted : undefined, includeDeprecated: false };
   const regional: TierContext = { ...context, region: context.targetRegion };
   const why: string[] = [];
   if (source.ssmParameter) {
-    const value = await context.cache.getParameter(context.clients.ssm(context.targetRegion), source.ssmParameter, context.signal);
+    const value = await context.cache.getParameter(
+      context.clients.ssm(context.targetRegion),
+      source.ssmParameter,
+      context.signal,
+    );
     if (value === undefined) {
       why.push(`parameter ${source.ssmParameter} not found`);
     } else {

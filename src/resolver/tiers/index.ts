@@ -7,7 +7,12 @@ import { ssmParameterTier } from "./ssm-parameter";
 import type { Tier } from "./tier";
 
 /** The image tiers that look inside one region; the cross-region tier runs these in each neighbour. */
-export const REGIONAL_TIERS: readonly Tier[] = [directMappingTier, ssmParameterTier, dynamicSearchTier, marketplaceTier];
+export const REGIONAL_TIERS: readonly Tier[] = [
+  directMappingTier,
+  ssmParameterTier,
+  dynamicSearchTier,
+  marketplaceTier,
+];
 
 /** Every tier, in the order the engine runs them (must match TIER_ORDER). Adding a tier: one file, one line here. */
 export const TIERS: readonly Tier[] = [...REGIONAL_TIERS, crossRegionTier, fallbackScriptTier];

@@ -42,14 +42,20 @@ export const marketplaceTier: Tier = {
       return codes.length === 0 || codes.some((code) => code.ProductCodeId === search.product_code);
     });
     const query = `product code ${search.product_code} (${context.architecture})`;
-    if (withCode.length === 0) return { outcome: "not_found", detail: `no marketplace image with ${query} in ${context.region}` };
+    if (withCode.length === 0)
+      return { outcome: "not_found", detail: `no marketplace image with ${query} in ${context.region}` };
 
     const versioned = withCode.map((image) => ({ image, version: imageVersion(image) }));
     const range = search.version_constraint;
-    const satisfying = range ? versioned.filter((entry) => entry.version && semver.satisfies(entry.version, range)) : versioned;
+    const satisfying = range
+      ? versioned.filter((entry) => entry.version && semver.satisfies(entry.version, range))
+      : versioned;
     if (satisfying.length === 0) {
       const seen = versioned.map((entry) => `${entry.image.ImageId}=${entry.version ?? "no version"}`).join(", ");
-      return { outcome: "not_found", detail: `no marketplace image with ${query} satisfies version ${range} (found ${seen})` };
+      return {
+        outcome: "not_found",
+        detail: `no marketplace image with ${query} satisfies version ${range} (found ${seen})`,
+      };
     }
     satisfying.sort((a, b) => {
       if (a.version && b.version && a.version !== b.version) return semver.rcompare(a.version, b.version);
@@ -70,14 +76,17 @@ export const marketplaceTier: Tier = {
         detail: `selected ${selected.amiId}${describeImage(selected.image)} version ${version ?? "unknown"}${range ? ` (satisfies ${range})` : ""} with ${query}${before}`,
       };
     }
-    return { outcome: "rejected", detail: `all ${satisfying.length} marketplace images with ${query} refused: ${summariseRejections(rejections)}` };
+    return {
+      outcome: "rejected",
+      detail: `all ${satisfying.length} marketplace images with ${query} refused: ${summariseRejections(rejections)}`,
+    };
   },
 };
 
 /** The image's version: its `Version` tag, else one read from its name ("rstudio-workbench-2.2.4-…" → 2.2.4). */
 export function imageVersion(image: Image): string | undefined {
   const tag = image.Tags?.find((t) => t.Key === "Version")?.Value;
-  const fromTag = tag ? semver.valid(tag) ?? semver.coerce(tag)?.version : undefined;
+  const fromTag = tag ? (semver.valid(tag) ?? semver.coerce(tag)?.version) : undefined;
   if (fromTag) return fromTag;
   return image.Name ? semver.coerce(image.Name)?.version : undefined;
 }

@@ -26,11 +26,19 @@ export const ssmParameterTier: Tier = {
       name = forArchitecture;
     }
     const value = await context.cache.getParameter(context.clients.ssm(context.region), name, context.signal);
-    if (value === undefined) return { outcome: "not_found", detail: `parameter ${name} not found in ${context.region}` };
+    if (value === undefined)
+      return { outcome: "not_found", detail: `parameter ${name} not found in ${context.region}` };
     const amiId = value.trim();
-    if (!AMI_ID_PATTERN.test(amiId)) return { outcome: "rejected", detail: `parameter ${name} holds "${value}", not an AMI id` };
+    if (!AMI_ID_PATTERN.test(amiId))
+      return { outcome: "rejected", detail: `parameter ${name} holds "${value}", not an AMI id` };
     const { selected, rejections } = await firstAcceptable(context, [{ amiId }]);
-    if (selected) return { outcome: "selected", amiId, image: selected.image, detail: `selected ${amiId} from parameter ${name}${describeImage(selected.image)}` };
+    if (selected)
+      return {
+        outcome: "selected",
+        amiId,
+        image: selected.image,
+        detail: `selected ${amiId} from parameter ${name}${describeImage(selected.image)}`,
+      };
     return { outcome: "rejected", amiId, detail: `${rejections.join("; ")} (from parameter ${name})` };
   },
 };

@@ -79,7 +79,10 @@ export async function firstAcceptable(
   const rejections: string[] = [];
   const ec2 = context.clients.ec2(context.region);
   for (const candidate of candidates) {
-    const image = candidate.image === undefined ? await context.cache.getImage(ec2, candidate.amiId, context.signal) : (candidate.image ?? undefined);
+    const image =
+      candidate.image === undefined
+        ? await context.cache.getImage(ec2, candidate.amiId, context.signal)
+        : (candidate.image ?? undefined);
     const requirements: ImageRequirements = { ...context.requirements, ...overrides };
     if (image && requirements.trustedOwners?.includes("self")) {
       requirements.ownedBySelf = await context.cache.isOwnedBySelf(ec2, candidate.amiId, context.signal);
@@ -108,6 +111,9 @@ export function summariseRejections(rejections: string[], limit = 5): string {
 }
 
 export function describeImage(image: Image): string {
-  const parts = [image.Name ? `"${image.Name}"` : undefined, image.CreationDate ? `created ${image.CreationDate}` : undefined].filter(Boolean);
+  const parts = [
+    image.Name ? `"${image.Name}"` : undefined,
+    image.CreationDate ? `created ${image.CreationDate}` : undefined,
+  ].filter(Boolean);
   return parts.length ? ` (${parts.join(", ")})` : "";
 }
