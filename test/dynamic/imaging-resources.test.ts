@@ -214,7 +214,7 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
         /new CreateImageCommand|new CopyImageCommand|function waitFor/,
         "the engine and the SDK are required at call time, not captured",
       );
-      assert.match(text, /resolver\/imaging/);
+      assert.match(text, /src\/imaging"/);
     }
     const { text } = await pulumi.runtime.serializeFunction(() => savedTemplateProvider, { allowSecrets: true });
     // The way Pulumi's provider host loads it (cmd/dynamic-provider: requireFromString(text).handler()).
