@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { estimateCost } from "../../src/resolver/cost";
-import type { FallbackStep, ResolutionResult } from "../../src/resolver/types";
+import { CHAIN_SYMBOLS, chainLine } from "../../src/resolver/chain-symbols";
+import type { FallbackStep, ResolutionResult, StepOutcome } from "../../src/resolver/types";
 import { cleanParseArgsMessage, parseCommandArgs, parseRegionList, UsageError } from "../../src/cli/args";
 import { extractGlobalOptions, matchCommand } from "../../src/cli/cli";
 import type { CliCommand } from "../../src/cli/command";
 import { testExitCode } from "../../src/cli/commands/ami-test";
 import {
   displayWidth,
-  formatDuration,
+  formatApproxSeconds,
   formatFallbackChain,
   formatImageList,
   formatResolution,
@@ -50,10 +51,19 @@ function result(overrides: Partial<ResolutionResult> = {}): ResolutionResult {
 }
 
 describe("cws formatters (pure)", () => {
-  it("maps every step outcome to ✓, ✗ or –", () => {
+  it("maps every step outcome to ✓, ✗, ⚠ or – from the resolver's one symbol table", () => {
     assert.equal(outcomeSymbol("selected"), "✓");
-    for (const outcome of ["rejected", "error", "not_found"] as const) assert.equal(outcomeSymbol(outcome), "✗");
+    for (const outcome of ["rejected", "not_found"] as const) assert.equal(outcomeSymbol(outcome), "✗");
+    assert.equal(outcomeSymbol("error"), "⚠", "an AWS failure must not look like 'nothing found'");
     for (const outcome of ["not_configured", "skipped"] as const) assert.equal(outcomeSymbol(outcome), "–");
+    for (const outcome of Object.keys(CHAIN_SYMBOLS) as StepOutcome[])
+      assert.equal(outcomeSymbol(outcome), CHAIN_SYMBOLS[outcome]);
+  });
+
+  it("writes one chain line per step with the same symbols as the CLI table, and the region when foreign", () => {
+    const steps = result().fallbackChain as FallbackStep[];
+    assert.equal(chainLine(steps[4]), "⚠ cross_region [us-east-2]: AccessDenied");
+    assert.equal(chainLine(steps[1]), "✓ ssm_parameter: selected ami-00c41000000000002 from parameter /p");
   });
 
   it("prints one aligned chain line per step with its symbol, tier, outcome, detail and foreign region", () => {
@@ -62,7 +72,7 @@ describe("cws formatters (pure)", () => {
     assert.equal(lines.length, steps.length);
     assert.match(lines[1], /^ {2}✓ {2}ssm_parameter +selected +selected ami-00c41000000000002 from parameter \/p$/);
     assert.match(lines[0], /^ {2}– {2}direct_mapping +not configured +no ami_mappings/);
-    assert.match(lines[4], /✗ {2}cross_region +error +\[us-east-2\] AccessDenied/);
+    assert.match(lines[4], /⚠ {2}cross_region +error +\[us-east-2\] AccessDenied/);
     // The detail column starts at the same position on every line (the region prefix is part of the column).
     const starts = lines.map((line, i) => line.indexOf(steps[i].region ? `[${steps[i].region}]` : steps[i].detail));
     assert.equal(new Set(starts).size, 1, `columns misaligned: ${starts.join(", ")}`);
@@ -125,9 +135,9 @@ describe("cws formatters (pure)", () => {
   });
 
   it("rounds durations and dollars for people", () => {
-    assert.equal(formatDuration(45), "~45 s");
-    assert.equal(formatDuration(405), "~7 min");
-    assert.equal(formatDuration(3900), "~1 h 5 min");
+    assert.equal(formatApproxSeconds(45), "~45 s");
+    assert.equal(formatApproxSeconds(405), "~7 min");
+    assert.equal(formatApproxSeconds(3900), "~1 h 5 min");
     assert.equal(formatUsd(0.021), "$0.021");
     assert.equal(formatUsd(0.45), "$0.45");
     assert.equal(formatUsd(12.3), "$12.30");
