@@ -191,7 +191,8 @@ export type RegionOutcome = ResolutionResult | RegionError;
 export interface RegionError {
   template: string;
   region: string;
-  error: { name: string; message: string };
+  /** `message` always; an AwsCallError adds its kind, hint, service, operation, code… (AwsCallError.toJSON). */
+  error: { name: string; message: string; kind?: string; hint?: string; [detail: string]: unknown };
 }
 export function isRegionError(entry: RegionOutcome): entry is RegionError {
   return "error" in entry && !("method" in entry);

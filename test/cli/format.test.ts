@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { estimateCost } from "../../src/resolver/cost";
 import { CHAIN_SYMBOLS, chainLine } from "../../src/resolver/chain-symbols";
 import type { FallbackStep, ResolutionResult, StepOutcome } from "../../src/resolver/types";
-import { cleanParseArgsMessage, parseCommandArgs, parseRegionList, UsageError } from "../../src/cli/args";
+import { PassThrough } from "node:stream";
+import {
+  checkRegion,
+  cleanParseArgsMessage,
+  parseCommandArgs,
+  parseListFlag,
+  parseRegionList,
+  UsageError,
+} from "../../src/cli/args";
 import { extractGlobalOptions, matchCommand } from "../../src/cli/cli";
 import type { CliCommand } from "../../src/cli/command";
 import { testExitCode } from "../../src/cli/commands/ami-test";
@@ -265,5 +273,28 @@ describe("cws argument handling (pure)", () => {
     assert.deepEqual(parseRegionList("us-east-1, eu-west-1,us-east-1"), ["us-east-1", "eu-west-1"]);
     assert.throws(() => parseRegionList("us-east-1,,eu-west-1"), /empty entry/);
     assert.throws(() => parseRegionList("us-east1"), /not a known AWS region/);
+  });
+
+  it("accepts real regions missing from the list (ap-east-2, ap-southeast-6) with a warning, refuses malformed ones", () => {
+    const stderr = new PassThrough();
+    let warned = "";
+    stderr.on("data", (c) => (warned += String(c)));
+    assert.equal(checkRegion("ap-east-2", "--region", { stderr }), "ap-east-2");
+    assert.equal(checkRegion("ap-southeast-6", "--region", { stderr }), "ap-southeast-6");
+    assert.equal(checkRegion("us-east-1", "--region", { stderr }), "us-east-1");
+    stderr.end();
+    assert.equal(warned.match(/not in cws's list of AWS regions/g)?.length, 2, warned);
+    for (const bad of ["../../etc", "us-east1", "US-EAST-1", "us-east-1 ", "xx-east-1", "us-middle-1"])
+      assert.throws(
+        () => checkRegion(bad),
+        (e: Error) => e instanceof UsageError && /not a known AWS region/.test(e.message),
+      );
+    assert.throws(() => checkRegion("us-east1"), /did you mean "us-east-1"\?/);
+  });
+
+  it("flattens repeatable comma-separated flags and refuses empty entries", () => {
+    assert.deepEqual(parseListFlag("--accounts", ["1,2", "3", "2"]), ["1", "2", "3"]);
+    assert.deepEqual(parseListFlag("--accounts", undefined), []);
+    assert.throws(() => parseListFlag("--accounts", "1,,2"), /--accounts has an empty entry/);
   });
 });
