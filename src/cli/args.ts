@@ -139,7 +139,7 @@ export function parseListFlag(flag: string, value: string | string[] | undefined
 const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 /** CreateImage/CopyImage: 3–128 characters of letters, digits and ( ) [ ] space . / - ' @ _ */
 const AMI_NAME_PATTERN = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
-export const AMI_NAME_MAX = 128;
+const AMI_NAME_MAX = 128;
 /** EC2 image descriptions are at most 255 characters. */
 const AMI_DESCRIPTION_MAX = 255;
 

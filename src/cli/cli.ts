@@ -298,7 +298,8 @@ function wantsHelp(args: readonly string[]): boolean {
 
 export function formatGeneralHelp(commands: readonly CliCommand[]): string {
   return [
-    "cws — CloudWorkstation: resolve and inspect workstation AMIs, validate templates, estimate costs.",
+    "cws — CloudWorkstation: resolve and inspect workstation AMIs, validate templates, estimate costs;",
+    "save, copy and share images (those three create or change AWS resources, and check every input first).",
     "",
     GLOBAL_USAGE,
     "",
@@ -322,7 +323,7 @@ export function formatGeneralHelp(commands: readonly CliCommand[]): string {
       "  ",
     ),
     "",
-    "Exit codes: 0 resolved (script fallback included), 2 invalid input, 3 unresolvable, 1 unexpected error.",
+    "Exit codes: 0 resolved (script fallback included), 2 invalid input, 3 unresolvable, 1 AWS failure (with what to do) or unexpected error.",
     "",
   ].join("\n");
 }

@@ -11,7 +11,7 @@ export interface Progress {
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-export const SILENT_PROGRESS: Progress = { update() {}, done() {} };
+const SILENT_PROGRESS: Progress = { update() {}, done() {} };
 
 export function createProgress(stream: NodeJS.WritableStream, enabled: boolean, intervalMs = 100): Progress {
   if (!enabled) return SILENT_PROGRESS;

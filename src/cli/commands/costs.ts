@@ -36,7 +36,8 @@ export interface CostsReport {
 
 /**
  * The AMI-vs-script estimate for a template, offline: instance type chosen exactly as `resolveAmi` would (same
- * architecture rules, same size table), prices from the bundled snapshot. Internal. Exported for testing.
+ * architecture rules, same size table), prices from the bundled snapshot. The object `cws costs --json` prints;
+ * exported so other front ends (the HTTP API) print the same one.
  */
 export function costsReport(
   template: Template,

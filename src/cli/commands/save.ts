@@ -46,17 +46,17 @@ const OPTIONS = {
 
 const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
-/** Where `cws save` writes the template: the first --templates-dir, else ./templates. Internal. Exported for testing. */
-export function templateFilePath(templateName: string, templatesDirs: readonly string[], cwd: string): string {
+/** Where `cws save` writes the template: the first --templates-dir, else ./templates. */
+function templateFilePath(templateName: string, templatesDirs: readonly string[], cwd: string): string {
   return path.resolve(cwd, templatesDirs[0] ?? "templates", `${templateName}.yml`);
 }
 
 /**
  * Refuses, before the instance is touched, a template file `cws save` could not write safely: a path outside the
  * templates directory, a directory, a symbolic link (even with --force: it would write wherever the link points),
- * an existing file without --force, or a place the user may not write. Internal. Exported for testing.
+ * an existing file without --force, or a place the user may not write.
  */
-export function checkTemplateTarget(file: string, force: boolean): void {
+function checkTemplateTarget(file: string, force: boolean): void {
   const dir = path.dirname(file);
   const field = "<template-name>";
   let existing: fs.Stats | undefined;
