@@ -204,7 +204,7 @@ export function validateInstanceType(instanceType: string, field = "instanceType
     const suggestion = closestMatch(instanceType, knownTypes) ?? closestMatch(family, KNOWN_INSTANCE_FAMILIES);
     throw new InvalidInputError(
       `"${instanceType}" is not an EC2 instance type: there is no instance family "${family}"` +
-        (suggestion ? `; did you mean "${suggestion}"?` : "") +
+        (suggestion ? `; did you mean "${suggestion}"?` : ".") +
         ` Use e.g. m7i.xlarge, or a size (XS … GPU-L) instead of a type`,
       field,
     );
@@ -215,7 +215,7 @@ export function validateInstanceType(instanceType: string, field = "instanceType
       closestMatch(instanceType, sameFamily) ?? closestMatch(suffix, COMMON_SIZES)?.replace(/^/, `${family}.`);
     throw new InvalidInputError(
       `"${instanceType}" is not an EC2 instance type: "${suffix}" is not an instance size` +
-        (suggestion ? `; did you mean "${suggestion}"?` : "") +
+        (suggestion ? `; did you mean "${suggestion}"?` : ".") +
         ` Sizes are named nano, micro, small, medium, large, xlarge, 2xlarge … 48xlarge or metal` +
         (sameFamily.length ? ` (known ${family} types: ${sameFamily.join(", ")})` : ""),
       field,
