@@ -91,8 +91,9 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       return EXIT.ok;
     }
     for (const dir of globals.templatesDirs) {
-      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-        throw new UsageError(`--templates-dir ${dir} is not a directory`);
+      if (!fs.existsSync(dir))
+        throw new UsageError(`--templates-dir ${dir} does not exist; create it first (mkdir -p ${dir})`);
+      if (!fs.statSync(dir).isDirectory()) throw new UsageError(`--templates-dir ${dir} is not a directory`);
     }
     if (globals.json) commandArgs.push("--json");
     json = wantsJson(commandArgs);
@@ -314,7 +315,10 @@ export function formatGeneralHelp(commands: readonly CliCommand[]): string {
     "Global options:",
     formatTable(
       [
-        ["--templates-dir DIR", "search DIR for templates before the bundled ones (repeatable)"],
+        [
+          "--templates-dir DIR",
+          "search DIR for templates before the bundled ones (repeatable); cws save writes into the first",
+        ],
         ["--region R", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the AWS_PROFILE config)"],
         ["--json", "machine-readable output on stdout, nothing else on stdout"],
         ["-h, --help", "help (also after any command)"],
