@@ -11,7 +11,9 @@ import {
   parseRegionList,
   UsageError,
 } from "../../src/cli/args";
-import { extractGlobalOptions, matchCommand } from "../../src/cli/cli";
+import { extractGlobalOptions, matchCommand, reportError } from "../../src/cli/cli";
+import { ImagingError } from "../../src/imaging/errors";
+import { AwsCallError } from "../../src/resolver/errors";
 import type { CliCommand } from "../../src/cli/command";
 import { testExitCode } from "../../src/cli/commands/ami-test";
 import {
@@ -296,5 +298,32 @@ describe("cws argument handling (pure)", () => {
     assert.deepEqual(parseListFlag("--accounts", ["1,2", "3", "2"]), ["1", "2", "3"]);
     assert.deepEqual(parseListFlag("--accounts", undefined), []);
     assert.throws(() => parseListFlag("--accounts", "1,,2"), /--accounts has an empty entry/);
+  });
+
+  it("reports an imaging step that failed on an AwsCallError with what was undone and what to do, exit 1", () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = "";
+    let err = "";
+    stdout.on("data", (c) => (out += String(c)));
+    stderr.on("data", (c) => (err += String(c)));
+    const denied = new AwsCallError("permission", "not allowed to call ec2:CreateImage", {
+      service: "EC2",
+      operation: "CreateImage",
+      hint: "allow ec2:CreateImage for this role",
+    });
+    const code = reportError(new ImagingError("CreateImage", denied, ["instance i-0123456789abcdef0 restarted"]), {
+      stdout,
+      stderr,
+      debug: false,
+      json: true,
+    });
+    assert.equal(code, 1);
+    assert.match(
+      err,
+      /CreateImage failed \(.*not allowed to call ec2:CreateImage\); undone: instance i-0123456789abcdef0 restarted/,
+    );
+    assert.match(err, /what to do: allow ec2:CreateImage for this role/);
+    assert.equal(JSON.parse(out).error.kind, "permission");
   });
 });
