@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
-import { ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
+import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import type { Architecture, Size, Strategy } from "../templates/schema";
 import { isKnownRegion, KNOWN_REGIONS } from "../templates/regions";
+import { didYouMean } from "../templates/suggest";
 import type { CliContext } from "./command";
 
 /**
@@ -50,7 +51,10 @@ export function parseCommandArgs<S extends OptionSpecs>(
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true }) as typeof parsed;
   } catch (error) {
-    throw new UsageError(cleanParseArgsMessage((error as Error).message));
+    const message = cleanParseArgsMessage((error as Error).message);
+    const unknown = /^unknown option (--[^=\s]+)/.exec(message);
+    const flags = Object.keys(options).map((name) => `--${name}`);
+    throw new UsageError(unknown ? message + didYouMean(unknown[1], flags) : message);
   }
   const count = parsed.positionals.length;
   if (count < positionals.min) throw new UsageError(`missing ${positionals.names}`);
@@ -89,26 +93,85 @@ export function parseStrategy(value: string | undefined): Strategy | undefined {
   throw new UsageError(`--strategy ${value} is not a strategy; use one of ${STRATEGIES.join(", ")}`);
 }
 
-export function parseInstanceType(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(value)) return value;
-  throw new UsageError(`--instance-type ${value} is not an instance type; write e.g. m7i.large`);
-}
+/**
+ * The shape of an AWS commercial region name. A region of this shape that is not in KNOWN_REGIONS is accepted with a
+ * warning (AWS opens regions faster than any list is updated); anything else ("us-east1", "../../etc") is refused.
+ */
+const REGION_SHAPE =
+  /^(af|ap|ca|eu|il|me|mx|sa|us)-(central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2}$/;
 
-export function checkRegion(region: string, flag = "--region"): string {
+/**
+ * A region from the command line or the environment: a known region, or a well-formed one (with a warning on the
+ * context's stderr). Anything else is a UsageError with a "did you mean". `flag` names where it came from.
+ */
+export function checkRegion(region: string, flag = "--region", context?: Pick<CliContext, "stderr">): string {
   if (isKnownRegion(region)) return region;
+  if (REGION_SHAPE.test(region)) {
+    context?.stderr.write(
+      `cws: warning: ${flag} ${region} is not in cws's list of AWS regions; using it as given (AWS will refuse it if it does not exist)\n`,
+    );
+    return region;
+  }
   throw new UsageError(
-    `${flag} ${region} is not a known AWS region; expected one of ${KNOWN_REGIONS.slice(0, 6).join(", ")}, …`,
+    `${flag} ${JSON.stringify(region)} is not a known AWS region${didYouMean(region, KNOWN_REGIONS)}; ` +
+      `regions look like us-east-1, eu-west-2 or ap-southeast-1`,
   );
 }
 
-/** Split "a,b, c" into a list, rejecting empty entries and unknown regions. */
-export function parseRegionList(value: string): string[] {
+/** Split "a,b, c" into a list, rejecting empty entries and malformed regions. */
+export function parseRegionList(value: string, flag = "--regions", context?: Pick<CliContext, "stderr">): string[] {
   const regions = value.split(",").map((r) => r.trim());
   if (regions.some((r) => r === ""))
-    throw new UsageError(`--regions "${value}" has an empty entry; write e.g. us-east-1,eu-west-1`);
-  for (const region of regions) checkRegion(region, "--regions:");
+    throw new UsageError(`${flag} "${value}" has an empty entry; write e.g. us-east-1,eu-west-1`);
+  for (const region of regions) checkRegion(region, `${flag}:`, context);
   return [...new Set(regions)];
+}
+
+/** A repeatable comma-separated flag ("--accounts a,b --accounts c") as one list; empty entries are refused. */
+export function parseListFlag(flag: string, value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const entries = (Array.isArray(value) ? value : [value]).flatMap((v) => v.split(",")).map((v) => v.trim());
+  if (entries.some((v) => v === "")) throw new UsageError(`${flag} has an empty entry; write e.g. ${flag} a,b`);
+  return [...new Set(entries)];
+}
+
+// EC2 ids and AMI naming rules, checked before any AWS call so a typo is exit 2, not an SDK error after side effects.
+const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+/** CreateImage/CopyImage: 3–128 characters of letters, digits and ( ) [ ] space . / - ' @ _ */
+const AMI_NAME_PATTERN = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
+const AMI_NAME_MAX = 128;
+/** EC2 image descriptions are at most 255 characters. */
+const AMI_DESCRIPTION_MAX = 255;
+
+export function parseInstanceId(value: string, name = "<instance-id>"): string {
+  if (INSTANCE_ID_PATTERN.test(value)) return value;
+  throw new UsageError(`${name} "${value}" is not an EC2 instance id: expected "i-" followed by 8 or 17 hex digits`);
+}
+
+export function parseAmiId(value: string, name = "<ami-id>"): string {
+  if (AMI_ID_PATTERN.test(value)) return value;
+  throw new UsageError(`${name} "${value}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`);
+}
+
+/** An AMI name as EC2 accepts it; `what` says where it came from when it is derived (e.g. from the template name). */
+export function checkAmiName(value: string, what: string): string {
+  if (AMI_NAME_PATTERN.test(value)) return value;
+  const bad = [...new Set([...value].filter((c) => !/[A-Za-z0-9()[\] ./\-'@_]/.test(c)))];
+  const why =
+    value.length > AMI_NAME_MAX || value.length < 3
+      ? `${value.length} characters (AMI names are 3–${AMI_NAME_MAX})`
+      : `characters AMI names do not allow: ${bad.map((c) => JSON.stringify(c)).join(" ")}`;
+  throw new UsageError(
+    `${what} "${value.length > 40 ? `${value.slice(0, 40)}…` : value}" is not a valid AMI name: ${why}; ` +
+      `use letters, digits, spaces and ( ) [ ] . / - ' @ _`,
+  );
+}
+
+export function parseDescription(value: string | undefined, flag = "--description"): string | undefined {
+  if (value === undefined || value.length <= AMI_DESCRIPTION_MAX) return value;
+  throw new UsageError(
+    `${flag} is ${value.length} characters; EC2 image descriptions are at most ${AMI_DESCRIPTION_MAX}`,
+  );
 }
 
 export const NO_REGION_MESSAGE =
@@ -116,8 +179,8 @@ export const NO_REGION_MESSAGE =
   "or a region in the config of your AWS_PROFILE (~/.aws/config)";
 
 /** --region, else the context's default (global --region, AWS_REGION, AWS_DEFAULT_REGION, profile config). */
-export function requireRegion(flag: string | undefined, context: CliContext): string {
-  const region = flag ?? context.defaultRegion;
-  if (!region) throw new UsageError(NO_REGION_MESSAGE);
-  return checkRegion(region);
+export function requireRegion(flag: string | undefined, context: CliContext, name = "--region"): string {
+  if (flag !== undefined) return checkRegion(flag, name, context);
+  if (!context.defaultRegion) throw new UsageError(NO_REGION_MESSAGE);
+  return context.defaultRegion;
 }

@@ -3,12 +3,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { createAwsClients } from "../resolver/clients";
-import { InvalidInputError } from "../resolver/errors";
+import { ImagingError } from "../imaging/errors";
+import { AwsCallError, InvalidInputError } from "../resolver/errors";
 import type { AwsClients } from "../resolver/types";
 import { TemplateError } from "../templates/errors";
+import { didYouMean } from "../templates/suggest";
 import { checkRegion, cleanParseArgsMessage, UsageError } from "./args";
 import { CliCommand, CliContext, EXIT } from "./command";
 import { formatTable } from "./format";
+import { writeJson } from "./output";
 import { COMMANDS } from "./registry";
 
 /** Everything the dispatcher takes from the process; tests pass their own. */
@@ -25,6 +28,8 @@ export interface CliEnvironment {
   commands?: readonly CliCommand[];
   /** Region from the AWS_PROFILE config file; defaults to asking the SDK. Tests may pin it. */
   profileRegion?: () => Promise<string | undefined>;
+  /** Answers a yes/no question; defaults to asking on the terminal (false when stdin is not a TTY). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 interface GlobalOptions {
@@ -46,6 +51,7 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
   const { stdout, stderr, env } = environment;
   const debug = env.CWS_DEBUG === "1";
   let command: CliCommand | undefined;
+  let json = false;
   try {
     const commands = environment.commands ?? COMMANDS;
     const { globals, rest } = extractGlobalOptions(argv);
@@ -67,7 +73,15 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
         stdout.write(formatGeneralHelp(known));
         return EXIT.ok;
       }
-      stderr.write(`cws: ${what} "${words.join(" ")}"\n\n${formatGeneralHelp(known.length > 0 ? known : commands)}`);
+      const next = [...new Set(known.map((c) => c.path[match.consumed.length]).filter((w) => w !== undefined))];
+      const typed = rest[match.consumed.length];
+      const hint =
+        what === "unknown command" && typed !== undefined
+          ? didYouMean(typed, next).replace(/"(.*)"/, `"${[...match.consumed, "$1"].join(" ")}"`)
+          : "";
+      stderr.write(
+        `cws: ${what} "${words.join(" ")}"${hint}\n\n${formatGeneralHelp(known.length > 0 ? known : commands)}`,
+      );
       return EXIT.invalidInput;
     }
     command = match.command;
@@ -77,10 +91,12 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       return EXIT.ok;
     }
     for (const dir of globals.templatesDirs) {
-      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-        throw new UsageError(`--templates-dir ${dir} is not a directory`);
+      if (!fs.existsSync(dir))
+        throw new UsageError(`--templates-dir ${dir} does not exist; create it first (mkdir -p ${dir})`);
+      if (!fs.statSync(dir).isDirectory()) throw new UsageError(`--templates-dir ${dir} is not a directory`);
     }
     if (globals.json) commandArgs.push("--json");
+    json = wantsJson(commandArgs);
     const defaultRegion =
       globals.region ??
       (env.AWS_REGION || undefined) ??
@@ -94,22 +110,44 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       color: environment.stdoutIsTTY && env.NO_COLOR === undefined,
       clients: environment.clients ?? createAwsClients({ endpoint: env.AWS_ENDPOINT_URL || undefined }),
       templatesDirs: globals.templatesDirs,
-      defaultRegion: defaultRegion ? checkRegionSource(defaultRegion, globals.region !== undefined) : undefined,
-      confirm: (question) => confirmOnTerminal(question, environment),
+      defaultRegion: defaultRegion ? checkRegionSource(defaultRegion, globals.region !== undefined, stderr) : undefined,
+      confirm: environment.confirm ?? ((question) => confirmOnTerminal(question, environment)),
     };
     return await command.run(commandArgs, context);
   } catch (error) {
-    return reportError(error, stderr, command, debug);
+    return reportError(error, { stdout, stderr, command, debug, json });
   }
 }
 
-/** Maps an error to its exit code and prints it: the message, and the stack only with CWS_DEBUG=1. */
+/**
+ * THE error handler of every command: maps an error to its exit code and prints it (the message; the stack only
+ * with CWS_DEBUG=1). Input mistakes are 2; AWS failures (AwsCallError) are 1 with what to do, and with --json also
+ * `{"error": …}` on stdout, so a pipeline can tell "expired credentials" from "no AMI".
+ */
 export function reportError(
   error: unknown,
-  stderr: NodeJS.WritableStream,
-  command: CliCommand | undefined,
-  debug: boolean,
+  output: {
+    stdout: NodeJS.WritableStream;
+    stderr: NodeJS.WritableStream;
+    command?: CliCommand;
+    debug: boolean;
+    json: boolean;
+  },
 ): number {
+  const { stderr, command, debug } = output;
+  const awsError = awsCallErrorOf(error);
+  if (awsError) {
+    if (error instanceof ImagingError) stderr.write(`cws: ${error.message}\n`);
+    else stderr.write(`cws: ${awsError.message}\n`);
+    stderr.write(`cws: what to do: ${awsError.details.hint}\n`);
+    if (output.json) writeJson({ stdout: output.stdout }, { error: awsError.toJSON() });
+    return EXIT.failure;
+  }
+  if (error instanceof ImagingError) {
+    // Its message already says which step failed and what was (and was not) undone.
+    stderr.write(`cws: ${error.message}\n`);
+    return EXIT.failure;
+  }
   if (error instanceof UsageError) {
     stderr.write(`cws: ${error.message}\nusage: ${command?.usage ?? GLOBAL_USAGE}\n`);
     return EXIT.invalidInput;
@@ -132,6 +170,19 @@ export function reportError(
   return EXIT.failure;
 }
 
+/** The AwsCallError behind an error: itself, or the cause of an imaging step that failed on one. */
+function awsCallErrorOf(error: unknown): AwsCallError | undefined {
+  if (error instanceof AwsCallError) return error;
+  if (error instanceof ImagingError && error.cause instanceof AwsCallError) return error.cause;
+  return undefined;
+}
+
+/** Whether the command's own arguments ask for JSON (up to a "--"). */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--json");
+}
+
 function indentLines(text: string): string {
   return text
     .split("\n")
@@ -140,10 +191,10 @@ function indentLines(text: string): string {
 }
 
 /** Global --region is checked like a command's; a bad AWS_REGION is reported as coming from the environment. */
-function checkRegionSource(region: string, fromFlag: boolean): string {
-  if (fromFlag) return checkRegion(region);
+function checkRegionSource(region: string, fromFlag: boolean, stderr: NodeJS.WritableStream): string {
+  if (fromFlag) return checkRegion(region, "--region", { stderr });
   try {
-    return checkRegion(region);
+    return checkRegion(region, "AWS_REGION", { stderr });
   } catch {
     throw new UsageError(
       `the environment's region "${region}" (AWS_REGION, AWS_DEFAULT_REGION or profile) is not a known AWS region`,
@@ -206,7 +257,11 @@ export function extractGlobalOptions(argv: readonly string[]): { globals: Global
     } else if (token === "--json") globals.json = true;
     else if (token === "--help" || token === "-h") globals.help = true;
     else if (token === "--version" || token === "-V") globals.version = true;
-    else throw new UsageError(cleanParseArgsMessage(`Unknown option '${flag}'`));
+    else
+      throw new UsageError(
+        cleanParseArgsMessage(`Unknown option '${flag}'`) +
+          didYouMean(flag, ["--templates-dir", "--region", "--json", "--help", "--version"]),
+      );
   }
   return { globals, rest };
 }
@@ -244,7 +299,8 @@ function wantsHelp(args: readonly string[]): boolean {
 
 export function formatGeneralHelp(commands: readonly CliCommand[]): string {
   return [
-    "cws — CloudWorkstation: resolve and inspect workstation AMIs, validate templates, estimate costs.",
+    "cws — CloudWorkstation: resolve and inspect workstation AMIs, validate templates, estimate costs;",
+    "save, copy and share images (those three create or change AWS resources, and check every input first).",
     "",
     GLOBAL_USAGE,
     "",
@@ -259,7 +315,10 @@ export function formatGeneralHelp(commands: readonly CliCommand[]): string {
     "Global options:",
     formatTable(
       [
-        ["--templates-dir DIR", "search DIR for templates before the bundled ones (repeatable)"],
+        [
+          "--templates-dir DIR",
+          "search DIR for templates before the bundled ones (repeatable); cws save writes into the first",
+        ],
         ["--region R", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the AWS_PROFILE config)"],
         ["--json", "machine-readable output on stdout, nothing else on stdout"],
         ["-h, --help", "help (also after any command)"],
@@ -268,7 +327,7 @@ export function formatGeneralHelp(commands: readonly CliCommand[]): string {
       "  ",
     ),
     "",
-    "Exit codes: 0 resolved (script fallback included), 2 invalid input, 3 unresolvable, 1 unexpected error.",
+    "Exit codes: 0 resolved (script fallback included), 2 invalid input, 3 unresolvable, 1 AWS failure (with what to do) or unexpected error.",
     "",
   ].join("\n");
 }

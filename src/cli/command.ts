@@ -4,7 +4,7 @@ import type { AwsClients } from "../resolver/types";
 export interface CliContext {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-  /** Progress is shown only on a TTY, and never with --json. */
+  /** stderr is a terminal: spinners are drawn there (never with --json), and questions can be asked. */
   isTTY: boolean;
   env: NodeJS.ProcessEnv;
   /** Clients honouring AWS_ENDPOINT_URL / AWS_PROFILE / AWS_REGION. */

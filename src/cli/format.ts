@@ -1,3 +1,4 @@
+import { CHAIN_SYMBOLS, type ChainSymbol } from "../resolver/chain-symbols";
 import { formatAmountUsd, formatRateUsd } from "../resolver/cost";
 import type { CostEstimate, FallbackStep, ResolutionResult, StepOutcome } from "../resolver/types";
 import type { ImageRow } from "./image-sources";
@@ -58,25 +59,16 @@ export function formatFields(fields: Array<[string, string | undefined]>, indent
   );
 }
 
-/** ✓ selected · ✗ rejected, error, not_found · – not_configured, skipped. */
-export function outcomeSymbol(outcome: StepOutcome): "✓" | "✗" | "–" {
-  switch (outcome) {
-    case "selected":
-      return "✓";
-    case "rejected":
-    case "error":
-    case "not_found":
-      return "✗";
-    case "not_configured":
-    case "skipped":
-      return "–";
-  }
+/** The resolver's one table: ✓ selected · ✗ rejected, not found · ⚠ error · – not configured, skipped. */
+export function outcomeSymbol(outcome: StepOutcome): ChainSymbol {
+  return CHAIN_SYMBOLS[outcome];
 }
 
 function paintSymbol(style: Style, outcome: StepOutcome): string {
   const symbol = outcomeSymbol(outcome);
   if (symbol === "✓") return paint(style, "green", symbol);
-  if (symbol === "✗") return paint(style, outcome === "error" ? "red" : "yellow", symbol);
+  if (symbol === "⚠") return paint(style, "red", symbol);
+  if (symbol === "✗") return paint(style, "yellow", symbol);
   return paint(style, "dim", symbol);
 }
 
@@ -93,8 +85,11 @@ export function formatFallbackChain(steps: readonly FallbackStep[], style: Style
   );
 }
 
-/** "~40 s", "~6 min", "~1 h 5 min": rounded, and the caller always says "estimate". */
-export function formatDuration(seconds: number): string {
+/**
+ * A number of SECONDS for people, approximately: "~40 s", "~6 min", "~1 h 5 min"; the caller always says
+ * "estimate". (The engine's formatApproxSeconds(ms) writes exact duration literals such as "10m" instead.)
+ */
+export function formatApproxSeconds(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "unknown";
   if (seconds < 90) return `~${Math.round(seconds)} s`;
   const minutes = Math.round(seconds / 60);
@@ -138,7 +133,7 @@ export function formatCopyPlan(result: ResolutionResult): string | undefined {
   if (!plan) return undefined;
   return (
     `${plan.sourceAmiId} (${plan.sourceRegion}) → ${plan.targetRegion}, ` +
-    `${formatDuration(plan.estimatedMinutes * 60)} and ${formatUsd(plan.estimatedCostUsd)} (estimate), ` +
+    `${formatApproxSeconds(plan.estimatedMinutes * 60)} and ${formatUsd(plan.estimatedCostUsd)} (estimate), ` +
     (plan.consented ? "consented" : "not consented")
   );
 }
@@ -176,7 +171,7 @@ export function formatResolution(result: ResolutionResult, style: Style = PLAIN)
       ["Instance", `${result.instanceType} (${result.architecture})`],
       ["Result", outcome],
       ["Copy plan", formatCopyPlan(result)],
-      ["Launch", failed ? undefined : `${formatDuration(result.estimatedLaunchSeconds)} until usable (estimate)`],
+      ["Launch", failed ? undefined : `${formatApproxSeconds(result.estimatedLaunchSeconds)} until usable (estimate)`],
     ]),
     "",
     "Fallback chain:",
@@ -196,7 +191,8 @@ export type RegionOutcome = ResolutionResult | RegionError;
 export interface RegionError {
   template: string;
   region: string;
-  error: { name: string; message: string };
+  /** `message` always; an AwsCallError adds its kind, hint, service, operation, code… (AwsCallError.toJSON). */
+  error: { name: string; message: string; kind?: string; hint?: string; [detail: string]: unknown };
 }
 export function isRegionError(entry: RegionOutcome): entry is RegionError {
   return "error" in entry && !("method" in entry);
@@ -223,12 +219,12 @@ export function formatRegionRow(entry: RegionOutcome, style: Style = PLAIN): str
         paint(style, "yellow", "~"),
         r.region,
         "script",
-        `${formatDuration(r.estimatedLaunchSeconds)} setup (estimate), ${r.instanceType}`,
+        `${formatApproxSeconds(r.estimatedLaunchSeconds)} setup (estimate), ${r.instanceType}`,
       ];
     case "cross_region": {
       const plan = r.copyPlan;
       const detail = plan
-        ? `from ${plan.sourceRegion} ${plan.sourceAmiId}: ${formatDuration(plan.estimatedMinutes * 60)}, ${formatUsd(plan.estimatedCostUsd)} (estimate)`
+        ? `from ${plan.sourceRegion} ${plan.sourceAmiId}: ${formatApproxSeconds(plan.estimatedMinutes * 60)}, ${formatUsd(plan.estimatedCostUsd)} (estimate)`
         : `from ${r.sourceRegion ?? "?"} ${r.amiId ?? "?"}`;
       return [paint(style, "yellow", "→"), r.region, "copy needed", detail];
     }

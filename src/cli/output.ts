@@ -1,9 +1,9 @@
 import type { CliContext } from "./command";
 import { PLAIN, type Style } from "./format";
-import { createProgress, type Progress } from "./progress";
+import { createProgress, createStepLog, type Progress } from "./progress";
 
 /** Exactly one JSON document on stdout, nothing else. */
-export function writeJson(context: CliContext, value: unknown): void {
+export function writeJson(context: Pick<CliContext, "stdout">, value: unknown): void {
   context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
@@ -11,7 +11,12 @@ export function styleOf(context: CliContext, json: boolean): Style {
   return json ? PLAIN : { color: context.color === true };
 }
 
-/** A spinner on stderr, only on a TTY and never with --json. */
-export function progressFor(context: CliContext, json: boolean): Progress {
-  return createProgress(context.stderr, context.isTTY && !json);
+/**
+ * Progress on stderr, never with --json: a spinner on a TTY ("spinner"), or a step log on any stderr ("steps", for
+ * commands that take minutes and change things).
+ */
+export function progressFor(context: CliContext, json: boolean, rendering: "spinner" | "steps" = "spinner"): Progress {
+  return rendering === "steps"
+    ? createStepLog(context.stderr, !json)
+    : createProgress(context.stderr, context.isTTY && !json);
 }

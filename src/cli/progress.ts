@@ -1,6 +1,7 @@
 /**
- * A one-line progress indicator on stderr, redrawn in place. Only on an interactive terminal and never with --json:
- * piped or logged stderr gets nothing (no carriage-return noise in CI logs).
+ * Progress on stderr, never on stdout. Two renderings of one interface: a spinner line redrawn in place (only on an
+ * interactive terminal), and a step log (one line per step with the elapsed time) for commands that run for minutes
+ * and change things (`save`, `ami copy`), where a record of what was done matters, on a terminal or in a CI log.
  */
 export interface Progress {
   update(text: string): void;
@@ -10,7 +11,7 @@ export interface Progress {
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-export const SILENT_PROGRESS: Progress = { update() {}, done() {} };
+const SILENT_PROGRESS: Progress = { update() {}, done() {} };
 
 export function createProgress(stream: NodeJS.WritableStream, enabled: boolean, intervalMs = 100): Progress {
   if (!enabled) return SILENT_PROGRESS;
@@ -33,5 +34,21 @@ export function createProgress(stream: NodeJS.WritableStream, enabled: boolean, 
       clearInterval(timer);
       stream.write("\r\x1b[K");
     },
+  };
+}
+
+/** "[  12s] stop instance i-…": one line per distinct step, with the seconds since the command started. */
+export function createStepLog(stream: NodeJS.WritableStream, enabled: boolean, now: () => number = Date.now): Progress {
+  if (!enabled) return SILENT_PROGRESS;
+  const started = now();
+  let last = "";
+  return {
+    update(step) {
+      if (step === last) return;
+      last = step;
+      const seconds = Math.round((now() - started) / 1000);
+      stream.write(`[${String(seconds).padStart(4)}s] ${step}\n`);
+    },
+    done() {},
   };
 }

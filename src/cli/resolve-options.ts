@@ -1,5 +1,6 @@
+import { validateInstanceType } from "../resolver/instance-types";
 import type { ResolveOptions } from "../resolver/types";
-import { parseArchitecture, parseInstanceType, parseSize, parseStrategy, UsageError, type OptionSpecs } from "./args";
+import { parseArchitecture, parseSize, parseStrategy, UsageError, type OptionSpecs } from "./args";
 
 /** The flags that shape a resolution, shared by `ami resolve` and `ami test`. */
 export const RESOLVE_FLAGS = {
@@ -36,8 +37,11 @@ export function resolveOptionsFromFlags(values: {
   const options: Omit<ResolveOptions, "region"> = {};
   const architecture = parseArchitecture(values.arch);
   if (architecture) options.architecture = architecture;
-  const instanceType = parseInstanceType(values["instance-type"]);
-  if (instanceType) options.instanceType = instanceType;
+  const instanceType = values["instance-type"];
+  if (instanceType !== undefined) {
+    validateInstanceType(instanceType, "--instance-type");
+    options.instanceType = instanceType;
+  }
   const size = parseSize(values.size);
   if (size) options.size = size;
   const strategy = parseStrategy(values.strategy);

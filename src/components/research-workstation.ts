@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { selectInstanceType } from "../resolver/instance-types";
+import { chooseInstance } from "../resolver/instance-types";
 import { InvalidInputError } from "../resolver/errors";
 import { AmiResolution } from "../dynamic/ami-resolution";
 import type { RefreshMode } from "../dynamic/pinning";
@@ -341,16 +341,11 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     region: string,
   ): void {
     try {
-      selectInstanceType({
+      chooseInstance(template, {
         region,
         size: args.size,
         instanceType: args.instanceType,
         architecture: args.architecture,
-        preferredArchitecture: template.ami_config?.preferred_architecture,
-        familyPreference: template.ami_config?.instance_family_preference,
-        defaults: template.instance_defaults
-          ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
-          : undefined,
       });
     } catch (error) {
       if (error instanceof InvalidInputError)

@@ -1,14 +1,13 @@
-import { DURATION_PATTERN, type AmiConfig, type AmiMapping, type FallbackStrategy } from "../templates/schema";
+import { DURATION_PATTERN, type FallbackStrategy } from "../templates/schema";
 import { isKnownRegion } from "../templates/regions";
 import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "./cost";
 import { InvalidInputError } from "./errors";
 import { defaultImageCache, type ImageCache } from "./image-lookup";
-import { architectureOfInstanceType, selectInstanceType } from "./instance-types";
+import { chooseInstance } from "./instance-types";
 import { REGIONAL_TIERS, TIERS } from "./tiers";
 import type { Selection, Tier, TierContext, TierResult } from "./tiers/tier";
 import {
   TIER_ORDER,
-  type Architecture,
   type AwsClients,
   type CopyPlan,
   type FallbackStep,
@@ -69,17 +68,7 @@ export async function resolveAmi(
   const now = options.now ?? new Date();
   const warnings: string[] = [];
 
-  const choice = selectInstanceType({
-    region,
-    size: options.size,
-    instanceType: options.instanceType,
-    architecture: options.architecture,
-    preferredArchitecture: chooseArchitecture(template, options, warnings),
-    familyPreference: config?.instance_family_preference,
-    defaults: template.instance_defaults
-      ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
-      : undefined,
-  });
+  const choice = chooseInstance(template, options, warnings);
   if (options.architecture && choice.architecture !== options.architecture) {
     throw new InvalidInputError(
       `${choice.instanceType} is ${choice.architecture}, not ${options.architecture}`,
@@ -229,56 +218,8 @@ function toStep(tier: Tier, result: TierResult, targetRegion: string): FallbackS
   };
 }
 
-/**
- * The architecture to resolve for: the caller's `architecture`; else that of the requested or default instance type;
- * else `preferred_architecture` when the template's sources for the region offer it (or say nothing either way);
- * else the only architecture they offer; else x86_64. Internal. Exported for testing.
- */
-export function chooseArchitecture(
-  template: Template,
-  options: Pick<ResolveOptions, "architecture" | "instanceType" | "region">,
-  warnings: string[] = [],
-): Architecture {
-  if (options.architecture) return options.architecture;
-  const pinnedType = options.instanceType ?? template.instance_defaults?.type;
-  if (pinnedType) return architectureOfInstanceType(pinnedType);
-  const config = template.ami_config;
-  const offered = offeredArchitectures(config, options.region);
-  const preferred = config?.preferred_architecture;
-  if (preferred && (offered === undefined || offered.has(preferred))) return preferred;
-  if (offered && offered.size === 1) {
-    const only = [...offered][0];
-    if (preferred)
-      warnings.push(`preferred_architecture ${preferred} is not offered in ${options.region}; using ${only}`);
-    return only;
-  }
-  return preferred ?? "x86_64";
-}
-
-/** Architectures the static sources name for a region; undefined when they do not say (plain ids, searches without architecture). */
-function offeredArchitectures(config: AmiConfig | undefined, region: string): Set<Architecture> | undefined {
-  if (!config) return undefined;
-  const offered = new Set<Architecture>();
-  let constrained = false;
-  const mapping = (config.ami_mappings as Record<string, AmiMapping | undefined> | undefined)?.[region];
-  if (mapping !== undefined) {
-    if (typeof mapping === "string") return undefined;
-    constrained = true;
-    for (const arch of ["x86_64", "arm64"] as const) if (mapping[arch]) offered.add(arch);
-  }
-  if (config.ssm_parameter !== undefined) {
-    if (typeof config.ssm_parameter === "string") return undefined;
-    constrained = true;
-    for (const arch of ["x86_64", "arm64"] as const) if (config.ssm_parameter[arch]) offered.add(arch);
-  }
-  if (config.ami_search) {
-    if (!config.ami_search.architecture) return undefined;
-    constrained = true;
-    for (const arch of config.ami_search.architecture) offered.add(arch);
-  }
-  if (config.marketplace_search) return undefined;
-  return constrained ? offered : undefined;
-}
+// The architecture rule lives with the instance choice (one function for the engine, components and `cws`).
+export { chooseArchitecture } from "./instance-types";
 
 /** "10m" → 600000. Internal. Exported for testing. */
 export function parseDuration(text: string): number {

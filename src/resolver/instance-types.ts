@@ -1,4 +1,13 @@
-import { ARCHITECTURES, SIZES, type Architecture, type Size } from "../templates/schema";
+import { closestMatch } from "../templates/suggest";
+import {
+  ARCHITECTURES,
+  SIZES,
+  type AmiConfig,
+  type AmiMapping,
+  type Architecture,
+  type Size,
+  type Template,
+} from "../templates/schema";
 import { InvalidInputError } from "./errors";
 import { PRICE_SNAPSHOT, regionInPriceSnapshot } from "./prices";
 
@@ -152,6 +161,69 @@ export function architectureOfInstanceType(instanceType: string): Architecture {
   return "x86_64";
 }
 
+/**
+ * EC2 instance families (current and previous generations, 2026-11). A family outside this list is a typo ("x9",
+ * "m7ii") that EC2 would only reject at launch; the list is checked before anything is priced or resolved.
+ */
+export const KNOWN_INSTANCE_FAMILIES: readonly string[] = [
+  // General purpose
+  ...words("a1 m1 m2 m3 m4 m5 m5a m5ad m5d m5dn m5n m5zn m6a m6g m6gd m6i m6id m6idn m6in m7a m7g m7gd m7i m7i-flex"),
+  ...words("m8a m8g m8gd m8i m8i-flex mac1 mac2 mac2-m1ultra mac2-m2 mac2-m2pro t1 t2 t3 t3a t4g"),
+  // Compute optimised
+  ...words("c1 c3 c4 c5 c5a c5ad c5d c5n c6a c6g c6gd c6gn c6i c6id c6in c7a c7g c7gd c7gn c7i c7i-flex c8a c8g"),
+  ...words("c8gd c8gn c8i cc2"),
+  // Memory optimised
+  ...words("cr1 r3 r4 r5 r5a r5ad r5b r5d r5dn r5n r6a r6g r6gd r6i r6id r6idn r6in r7a r7g r7gd r7i r7iz r8a r8g"),
+  ...words("r8gd r8i r8i-flex u7i-6tb u7i-8tb u7i-12tb u7in-16tb u7in-24tb u7in-32tb u7inh-32tb x1 x1e x2gd x2idn"),
+  ...words("x2iedn x2iezn x8g z1d"),
+  // Accelerated computing
+  ...words("dl1 dl2q f1 f2 g2 g3 g3s g4ad g4dn g5 g5g g6 g6e g6f gr6 gr6f inf1 inf2 p2 p3 p3dn p4d p4de p5 p5e p5en"),
+  ...words("p6-b200 trn1 trn1n trn2 vt1"),
+  // Storage optimised and HPC
+  ...words("d2 d3 d3en h1 hs1 i2 i3 i3en i4g i4i i7i i7ie i8g im4gn is4gen hpc6a hpc6id hpc7a hpc7g"),
+];
+
+function words(text: string): string[] {
+  return text.split(" ");
+}
+
+/** The size part of an instance type: nano … xlarge, 2xlarge … 48xlarge, metal, metal-24xl. */
+const INSTANCE_SIZE_PATTERN = /^(nano|micro|small|medium|large|xlarge|\d{1,3}xlarge|metal(-\d{1,3}xl)?)$/;
+const COMMON_SIZES = ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "metal"];
+
+/**
+ * Checks that an instance type is a real EC2 type: the shape (parseInstanceType), a known family, and a size EC2
+ * names that way. Throws InvalidInputError naming `field`, with a "did you mean" against the size table, the price
+ * snapshot and the known families. Used by selectInstanceType, so the engine, the components and `cws` all refuse
+ * "m7i.huge" and "x9.huge" the same way.
+ */
+export function validateInstanceType(instanceType: string, field = "instanceType"): { family: string; suffix: string } {
+  const { family, suffix } = parseInstanceType(instanceType, field);
+  const knownTypes = [...new Set([...sizeTableInstanceTypes(), ...Object.keys(PRICE_SNAPSHOT.baseHourlyUsd)])].sort();
+  if (!KNOWN_INSTANCE_FAMILIES.includes(family)) {
+    const suggestion = closestMatch(instanceType, knownTypes) ?? closestMatch(family, KNOWN_INSTANCE_FAMILIES);
+    throw new InvalidInputError(
+      `"${instanceType}" is not an EC2 instance type: there is no instance family "${family}"` +
+        (suggestion ? `; did you mean "${suggestion}"?` : ".") +
+        ` Use e.g. m7i.xlarge, or a size (XS … GPU-L) instead of a type`,
+      field,
+    );
+  }
+  if (!INSTANCE_SIZE_PATTERN.test(suffix)) {
+    const sameFamily = knownTypes.filter((t) => t.startsWith(`${family}.`));
+    const suggestion =
+      closestMatch(instanceType, sameFamily) ?? closestMatch(suffix, COMMON_SIZES)?.replace(/^/, `${family}.`);
+    throw new InvalidInputError(
+      `"${instanceType}" is not an EC2 instance type: "${suffix}" is not an instance size` +
+        (suggestion ? `; did you mean "${suggestion}"?` : ".") +
+        ` Sizes are named nano, micro, small, medium, large, xlarge, 2xlarge … 48xlarge or metal` +
+        (sameFamily.length ? ` (known ${family} types: ${sameFamily.join(", ")})` : ""),
+      field,
+    );
+  }
+  return { family, suffix };
+}
+
 export interface RegionOffering {
   region: string;
   /** False when the price snapshot does not cover the region: availability is then unknown, not "none". */
@@ -234,7 +306,7 @@ function chooseExplicitType(
   field: "instanceType" | "instance_defaults.type",
   input: SelectInstanceTypeInput,
 ): InstanceChoice {
-  const { family } = parseInstanceType(instanceType, field);
+  const { family } = validateInstanceType(instanceType, field);
   const architecture = architectureOfInstanceType(instanceType);
   if (input.architecture !== undefined && input.architecture !== architecture) {
     const alternative = SIZE_TABLE.M[input.architecture][0]?.instanceType;
@@ -343,4 +415,89 @@ function offeredCandidates(size: Size, architecture: Architecture, region: strin
 /** GPU/accelerator families outside the table (g*, p*, gr6, dl1…), for explicit types. */
 function isGpuFamily(family: string): boolean {
   return /^(g\d|gr\d|p\d|dl\d)/.test(family);
+}
+
+/** What a caller asks for; anything unset is decided by the template (instance_defaults, ami_config). */
+export interface InstanceRequest {
+  region: string;
+  size?: Size;
+  instanceType?: string;
+  /** Explicit: a contradiction with the instance type or size is an error. */
+  architecture?: Architecture;
+}
+
+/**
+ * THE instance choice for a template: architecture by chooseArchitecture (explicit, implied by a pinned type, the
+ * template's preferred one when its sources offer it in the region…), then selectInstanceType (validated type, size
+ * table, family preference, regional availability). `resolveAmi`, the ResearchWorkstation component and `cws costs`
+ * all call this, so they cannot disagree. Throws InvalidInputError naming the field at fault.
+ */
+export function chooseInstance(
+  template: Pick<Template, "ami_config" | "instance_defaults">,
+  request: InstanceRequest,
+  warnings: string[] = [],
+): InstanceChoice {
+  const config = template.ami_config;
+  return selectInstanceType({
+    region: request.region,
+    size: request.size,
+    instanceType: request.instanceType,
+    architecture: request.architecture,
+    preferredArchitecture: chooseArchitecture(template, request, warnings),
+    familyPreference: config?.instance_family_preference,
+    defaults: template.instance_defaults
+      ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
+      : undefined,
+  });
+}
+
+/**
+ * The architecture to resolve for: the caller's `architecture`; else that of the requested or default instance type;
+ * else `preferred_architecture` when the template's sources for the region offer it (or say nothing either way);
+ * else the only architecture they offer; else x86_64. Internal. Exported for testing.
+ */
+export function chooseArchitecture(
+  template: Pick<Template, "ami_config" | "instance_defaults">,
+  options: Pick<InstanceRequest, "architecture" | "instanceType" | "region">,
+  warnings: string[] = [],
+): Architecture {
+  if (options.architecture) return options.architecture;
+  const pinnedType = options.instanceType ?? template.instance_defaults?.type;
+  if (pinnedType) return architectureOfInstanceType(pinnedType);
+  const config = template.ami_config;
+  const offered = offeredArchitectures(config, options.region);
+  const preferred = config?.preferred_architecture;
+  if (preferred && (offered === undefined || offered.has(preferred))) return preferred;
+  if (offered && offered.size === 1) {
+    const only = [...offered][0];
+    if (preferred)
+      warnings.push(`preferred_architecture ${preferred} is not offered in ${options.region}; using ${only}`);
+    return only;
+  }
+  return preferred ?? "x86_64";
+}
+
+/** Architectures the static sources name for a region; undefined when they do not say (plain ids, searches without architecture). */
+function offeredArchitectures(config: AmiConfig | undefined, region: string): Set<Architecture> | undefined {
+  if (!config) return undefined;
+  const offered = new Set<Architecture>();
+  let constrained = false;
+  const mapping = (config.ami_mappings as Record<string, AmiMapping | undefined> | undefined)?.[region];
+  if (mapping !== undefined) {
+    if (typeof mapping === "string") return undefined;
+    constrained = true;
+    for (const arch of ["x86_64", "arm64"] as const) if (mapping[arch]) offered.add(arch);
+  }
+  if (config.ssm_parameter !== undefined) {
+    if (typeof config.ssm_parameter === "string") return undefined;
+    constrained = true;
+    for (const arch of ["x86_64", "arm64"] as const) if (config.ssm_parameter[arch]) offered.add(arch);
+  }
+  if (config.ami_search) {
+    if (!config.ami_search.architecture) return undefined;
+    constrained = true;
+    for (const arch of config.ami_search.architecture) offered.add(arch);
+  }
+  if (config.marketplace_search) return undefined;
+  return constrained ? offered : undefined;
 }

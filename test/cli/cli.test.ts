@@ -386,7 +386,7 @@ describe("the cws binary (built, against moto)", function () {
     assert.equal(without.code, 2);
     const missing = await cws(["costs", "lab-child", "--templates-dir", path.join(dir, "nope")]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--templates-dir .*nope is not a directory/);
+    assert.match(missing.stderr, /--templates-dir .*nope does not exist; create it first \(mkdir -p .*nope\)/);
   });
 
   it("no region anywhere is exit 2 with a message saying how to set one", async () => {

@@ -1,13 +1,24 @@
 import assert from "node:assert/strict";
 import { estimateCost } from "../../src/resolver/cost";
-import type { FallbackStep, ResolutionResult } from "../../src/resolver/types";
-import { cleanParseArgsMessage, parseCommandArgs, parseRegionList, UsageError } from "../../src/cli/args";
-import { extractGlobalOptions, matchCommand } from "../../src/cli/cli";
+import { CHAIN_SYMBOLS, chainLine } from "../../src/resolver/chain-symbols";
+import type { FallbackStep, ResolutionResult, StepOutcome } from "../../src/resolver/types";
+import { PassThrough } from "node:stream";
+import {
+  checkRegion,
+  cleanParseArgsMessage,
+  parseCommandArgs,
+  parseListFlag,
+  parseRegionList,
+  UsageError,
+} from "../../src/cli/args";
+import { extractGlobalOptions, matchCommand, reportError } from "../../src/cli/cli";
+import { ImagingError } from "../../src/imaging/errors";
+import { AwsCallError } from "../../src/resolver/errors";
 import type { CliCommand } from "../../src/cli/command";
 import { testExitCode } from "../../src/cli/commands/ami-test";
 import {
   displayWidth,
-  formatDuration,
+  formatApproxSeconds,
   formatFallbackChain,
   formatImageList,
   formatResolution,
@@ -50,10 +61,19 @@ function result(overrides: Partial<ResolutionResult> = {}): ResolutionResult {
 }
 
 describe("cws formatters (pure)", () => {
-  it("maps every step outcome to ✓, ✗ or –", () => {
+  it("maps every step outcome to ✓, ✗, ⚠ or – from the resolver's one symbol table", () => {
     assert.equal(outcomeSymbol("selected"), "✓");
-    for (const outcome of ["rejected", "error", "not_found"] as const) assert.equal(outcomeSymbol(outcome), "✗");
+    for (const outcome of ["rejected", "not_found"] as const) assert.equal(outcomeSymbol(outcome), "✗");
+    assert.equal(outcomeSymbol("error"), "⚠", "an AWS failure must not look like 'nothing found'");
     for (const outcome of ["not_configured", "skipped"] as const) assert.equal(outcomeSymbol(outcome), "–");
+    for (const outcome of Object.keys(CHAIN_SYMBOLS) as StepOutcome[])
+      assert.equal(outcomeSymbol(outcome), CHAIN_SYMBOLS[outcome]);
+  });
+
+  it("writes one chain line per step with the same symbols as the CLI table, and the region when foreign", () => {
+    const steps = result().fallbackChain as FallbackStep[];
+    assert.equal(chainLine(steps[4]), "⚠ cross_region [us-east-2]: AccessDenied");
+    assert.equal(chainLine(steps[1]), "✓ ssm_parameter: selected ami-00c41000000000002 from parameter /p");
   });
 
   it("prints one aligned chain line per step with its symbol, tier, outcome, detail and foreign region", () => {
@@ -62,7 +82,7 @@ describe("cws formatters (pure)", () => {
     assert.equal(lines.length, steps.length);
     assert.match(lines[1], /^ {2}✓ {2}ssm_parameter +selected +selected ami-00c41000000000002 from parameter \/p$/);
     assert.match(lines[0], /^ {2}– {2}direct_mapping +not configured +no ami_mappings/);
-    assert.match(lines[4], /✗ {2}cross_region +error +\[us-east-2\] AccessDenied/);
+    assert.match(lines[4], /⚠ {2}cross_region +error +\[us-east-2\] AccessDenied/);
     // The detail column starts at the same position on every line (the region prefix is part of the column).
     const starts = lines.map((line, i) => line.indexOf(steps[i].region ? `[${steps[i].region}]` : steps[i].detail));
     assert.equal(new Set(starts).size, 1, `columns misaligned: ${starts.join(", ")}`);
@@ -125,9 +145,9 @@ describe("cws formatters (pure)", () => {
   });
 
   it("rounds durations and dollars for people", () => {
-    assert.equal(formatDuration(45), "~45 s");
-    assert.equal(formatDuration(405), "~7 min");
-    assert.equal(formatDuration(3900), "~1 h 5 min");
+    assert.equal(formatApproxSeconds(45), "~45 s");
+    assert.equal(formatApproxSeconds(405), "~7 min");
+    assert.equal(formatApproxSeconds(3900), "~1 h 5 min");
     assert.equal(formatUsd(0.021), "$0.021");
     assert.equal(formatUsd(0.45), "$0.45");
     assert.equal(formatUsd(12.3), "$12.30");
@@ -255,5 +275,55 @@ describe("cws argument handling (pure)", () => {
     assert.deepEqual(parseRegionList("us-east-1, eu-west-1,us-east-1"), ["us-east-1", "eu-west-1"]);
     assert.throws(() => parseRegionList("us-east-1,,eu-west-1"), /empty entry/);
     assert.throws(() => parseRegionList("us-east1"), /not a known AWS region/);
+  });
+
+  it("accepts real regions missing from the list (ap-east-2, ap-southeast-6) with a warning, refuses malformed ones", () => {
+    const stderr = new PassThrough();
+    let warned = "";
+    stderr.on("data", (c) => (warned += String(c)));
+    assert.equal(checkRegion("ap-east-2", "--region", { stderr }), "ap-east-2");
+    assert.equal(checkRegion("ap-southeast-6", "--region", { stderr }), "ap-southeast-6");
+    assert.equal(checkRegion("us-east-1", "--region", { stderr }), "us-east-1");
+    stderr.end();
+    assert.equal(warned.match(/not in cws's list of AWS regions/g)?.length, 2, warned);
+    for (const bad of ["../../etc", "us-east1", "US-EAST-1", "us-east-1 ", "xx-east-1", "us-middle-1"])
+      assert.throws(
+        () => checkRegion(bad),
+        (e: Error) => e instanceof UsageError && /not a known AWS region/.test(e.message),
+      );
+    assert.throws(() => checkRegion("us-east1"), /did you mean "us-east-1"\?/);
+  });
+
+  it("flattens repeatable comma-separated flags and refuses empty entries", () => {
+    assert.deepEqual(parseListFlag("--accounts", ["1,2", "3", "2"]), ["1", "2", "3"]);
+    assert.deepEqual(parseListFlag("--accounts", undefined), []);
+    assert.throws(() => parseListFlag("--accounts", "1,,2"), /--accounts has an empty entry/);
+  });
+
+  it("reports an imaging step that failed on an AwsCallError with what was undone and what to do, exit 1", () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = "";
+    let err = "";
+    stdout.on("data", (c) => (out += String(c)));
+    stderr.on("data", (c) => (err += String(c)));
+    const denied = new AwsCallError("permission", "not allowed to call ec2:CreateImage", {
+      service: "EC2",
+      operation: "CreateImage",
+      hint: "allow ec2:CreateImage for this role",
+    });
+    const code = reportError(new ImagingError("CreateImage", denied, ["instance i-0123456789abcdef0 restarted"]), {
+      stdout,
+      stderr,
+      debug: false,
+      json: true,
+    });
+    assert.equal(code, 1);
+    assert.match(
+      err,
+      /CreateImage failed \(.*not allowed to call ec2:CreateImage\); undone: instance i-0123456789abcdef0 restarted/,
+    );
+    assert.match(err, /what to do: allow ec2:CreateImage for this role/);
+    assert.equal(JSON.parse(out).error.kind, "permission");
   });
 });

@@ -4,23 +4,31 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { DescribeImageAttributeCommand } from "@aws-sdk/client-ec2";
-import { EXIT, type CliContext } from "../../src/cli/command";
-import { amiCopyCommand } from "../../src/cli/commands/ami-copy";
-import { amiShareCommand } from "../../src/cli/commands/ami-share";
-import { saveCommand } from "../../src/cli/commands/save";
+import { runCli } from "../../src/cli/cli";
+import { EXIT } from "../../src/cli/command";
+import type { AwsClients } from "../../src/resolver/types";
 import { loadTemplate } from "../../src/templates";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { instanceState, noSleep, ownImages, runInstance } from "../imaging/helpers";
 import { captureImage } from "../../src/imaging";
 import { startFaultProxy } from "../../harness/fault-proxy";
 
-interface FakeContext extends CliContext {
-  out(): string;
-  err(): string;
+interface Run {
+  code: number;
+  out: string;
+  err: string;
   questions: string[];
 }
 
-function fakeContext(moto: MotoServer, options: { isTTY?: boolean; answer?: boolean } = {}): FakeContext {
+/**
+ * `cws …` in-process through runCli (global options, the one error handler, exit codes), against moto. `isTTY` is
+ * whether stderr (and so the question) is interactive; `answer` is the user's reply to any question.
+ */
+async function cws(
+  moto: MotoServer,
+  argv: string[],
+  options: { isTTY?: boolean; answer?: boolean; clients?: AwsClients } = {},
+): Promise<Run> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
@@ -28,22 +36,20 @@ function fakeContext(moto: MotoServer, options: { isTTY?: boolean; answer?: bool
   stdout.on("data", (chunk) => (out += String(chunk)));
   stderr.on("data", (chunk) => (err += String(chunk)));
   const questions: string[] = [];
-  return {
+  const code = await runCli(argv, {
     stdout,
     stderr,
-    isTTY: options.isTTY ?? true,
-    env: {},
-    clients: moto.clients(),
-    templatesDirs: [],
-    defaultRegion: "us-east-1",
+    env: { AWS_REGION: "us-east-1" },
+    stdoutIsTTY: false,
+    stderrIsTTY: options.isTTY ?? true,
+    clients: options.clients ?? moto.clients(),
+    profileRegion: async () => undefined,
     confirm: async (question) => (questions.push(question), options.answer ?? false),
-    out: () => out,
-    err: () => err,
-    questions,
-  };
+  });
+  return { code, out, err, questions };
 }
 
-describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", () => {
+describe("cws save, cws ami copy and cws ami share (runCli in-process, moto)", () => {
   let moto: MotoServer;
   let dir: string;
   before(async () => {
@@ -60,12 +66,11 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
   it("asks before stopping the instance, and when refused changes nothing", async () => {
     const ec2 = moto.clients().ec2("us-east-1");
     const instanceId = await runInstance(ec2);
-    const context = fakeContext(moto, { answer: false });
-    const code = await saveCommand.run([instanceId, "my-env", "--templates-dir", dir], context);
-    assert.equal(code, EXIT.ok);
-    assert.equal(context.questions.length, 1);
-    assert.match(context.questions[0], /will be STOPPED/);
-    assert.match(context.err(), /cancelled; nothing was changed/);
+    const run = await cws(moto, ["save", instanceId, "my-env", "--templates-dir", dir], { answer: false });
+    assert.equal(run.code, EXIT.ok);
+    assert.equal(run.questions.length, 1);
+    assert.match(run.questions[0], /will be STOPPED/);
+    assert.match(run.err, /cancelled; nothing was changed/);
     assert.equal(await instanceState(ec2, instanceId), "running");
     assert.deepEqual(await ownImages(ec2), []);
     assert.equal(fs.existsSync(path.join(dir, "my-env.yml")), false);
@@ -74,19 +79,20 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
   it("exits 2 without a terminal or --yes, saying to pass --yes", async () => {
     const ec2 = moto.clients().ec2("us-east-1");
     const instanceId = await runInstance(ec2);
-    const context = fakeContext(moto, { isTTY: false });
-    assert.equal(await saveCommand.run([instanceId, "my-env", "--templates-dir", dir], context), EXIT.invalidInput);
-    assert.match(context.err(), /pass --yes/);
-    assert.equal(context.questions.length, 0);
+    const run = await cws(moto, ["save", instanceId, "my-env", "--templates-dir", dir], { isTTY: false });
+    assert.equal(run.code, EXIT.invalidInput);
+    assert.match(run.err, /pass --yes/);
+    assert.equal(run.questions.length, 0);
     assert.deepEqual(await ownImages(ec2), []);
   });
 
   it("with --yes saves, copies, shares, writes a template that loads, and prints how to launch it", async () => {
     const ec2 = moto.clients().ec2("us-east-1");
     const instanceId = await runInstance(ec2);
-    const context = fakeContext(moto, { isTTY: false });
-    const code = await saveCommand.run(
+    const run = await cws(
+      moto,
       [
+        "save",
         instanceId,
         "my-env",
         "--yes",
@@ -99,9 +105,9 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
         "--description",
         "RNA-seq env",
       ],
-      context,
+      { isTTY: false },
     );
-    assert.equal(code, EXIT.ok, context.err());
+    assert.equal(run.code, EXIT.ok, run.err);
     assert.equal(await instanceState(ec2, instanceId), "running");
     const file = path.join(dir, "my-env.yml");
     const { template } = loadTemplate(file);
@@ -128,12 +134,12 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
       );
     }
     assert.match(
-      context.out(),
+      run.out,
       new RegExp(`cws ami resolve my-env --region us-east-1 --templates-dir ${dir.replace(/[/\\]/g, "\\$&")}`),
     );
-    assert.match(context.out(), /new ResearchWorkstation\("my-env"/);
-    assert.match(context.err(), /\[\s+\d+s\] stop instance i-/, "progress per step with elapsed time");
-    assert.match(context.err(), /\[\s+\d+s\] restart instance i-/);
+    assert.match(run.out, /new ResearchWorkstation\("my-env"/);
+    assert.match(run.err, /\[\s+\d+s\] stop instance i-/, "progress per step with elapsed time");
+    assert.match(run.err, /\[\s+\d+s\] restart instance i-/);
   });
 
   it("keeps the image and writes the template with the regions that worked when one copy fails, exiting 1 (fault proxy)", async () => {
@@ -142,22 +148,19 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
       const ec2 = moto.clients().ec2("us-east-1");
       const instanceId = await runInstance(ec2);
       proxy.fail({ action: "CopyImage", nth: 2 });
-      const context = { ...fakeContext(moto), clients: proxy.clients() };
-      const code = await saveCommand.run(
-        [instanceId, "partial", "--yes", "--templates-dir", dir, "--copy-to-regions", "eu-west-1,ap-south-1"],
-        context,
+      const run = await cws(
+        moto,
+        ["save", instanceId, "partial", "--yes", "--templates-dir", dir, "--copy-to-regions", "eu-west-1,ap-south-1"],
+        { clients: proxy.clients() },
       );
-      assert.equal(code, EXIT.failure);
+      assert.equal(run.code, EXIT.failure);
       assert.equal(await instanceState(ec2, instanceId), "running");
       const { template } = loadTemplate(path.join(dir, "partial.yml"));
       const regions = Object.keys(template.ami_config?.ami_mappings ?? {}).sort();
       assert.equal(regions.length, 2, `source + the copy that worked: ${regions.join(", ")}`);
       assert.ok(regions.includes("us-east-1"));
       const failed = ["eu-west-1", "ap-south-1"].find((r) => !regions.includes(r)) as string;
-      assert.match(
-        (context.err as () => string)(),
-        new RegExp(`some steps after it failed[\\s\\S]*${failed}: CopyImage`),
-      );
+      assert.match(run.err, new RegExp(`some steps after it failed[\\s\\S]*${failed}: CopyImage`));
       assert.deepEqual(await ownImages(moto.clients().ec2(failed)), []);
     } finally {
       await proxy.stop();
@@ -168,31 +171,31 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
     const ec2 = moto.clients().ec2("us-east-1");
     const instanceId = await runInstance(ec2);
     fs.writeFileSync(path.join(dir, "taken.yml"), "name: taken\n");
-    const context = fakeContext(moto);
-    assert.equal(
-      await saveCommand.run([instanceId, "taken", "--yes", "--templates-dir", dir], context),
-      EXIT.invalidInput,
-    );
-    assert.match(context.err(), /already exists; pass --force/);
+    const refused = await cws(moto, ["save", instanceId, "taken", "--yes", "--templates-dir", dir]);
+    assert.equal(refused.code, EXIT.invalidInput);
+    assert.match(refused.err, /already exists; pass --force/);
     assert.deepEqual(await ownImages(ec2), []);
-    assert.equal(
-      await saveCommand.run(
-        [instanceId, "taken", "--yes", "--force", "--mode", "no-reboot", "--templates-dir", dir],
-        fakeContext(moto),
-      ),
-      EXIT.ok,
-    );
+    const forced = await cws(moto, [
+      "save",
+      instanceId,
+      "taken",
+      "--yes",
+      "--force",
+      "--mode",
+      "no-reboot",
+      "--templates-dir",
+      dir,
+    ]);
+    assert.equal(forced.code, EXIT.ok, forced.err);
     assert.match(fs.readFileSync(path.join(dir, "taken.yml"), "utf8"), /ami_mappings/);
   });
 
   it("rejects unknown flags and bad modes with exit 2 and the usage line", async () => {
-    const context = fakeContext(moto);
-    assert.equal(await saveCommand.run(["i-0123456789abcdef0", "x", "--reboot"], context), EXIT.invalidInput);
-    assert.match(context.err(), /usage: cws save <instance-id> <template-name>/);
-    assert.equal(
-      await saveCommand.run(["i-0123456789abcdef0", "x", "--mode", "hibernate"], fakeContext(moto)),
-      EXIT.invalidInput,
-    );
+    const unknown = await cws(moto, ["save", "i-0123456789abcdef0", "x", "--reboot"]);
+    assert.equal(unknown.code, EXIT.invalidInput);
+    assert.match(unknown.err, /usage: cws save <instance-id> <template-name>/);
+    const mode = await cws(moto, ["save", "i-0123456789abcdef0", "x", "--mode", "hibernate"]);
+    assert.equal(mode.code, EXIT.invalidInput);
   });
 
   it("cws ami copy prints region → AMI as JSON, and cws ami share adds launch permissions", async () => {
@@ -205,16 +208,18 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
       mode: "no-reboot",
       sleep: noSleep,
     });
-    const copyContext = fakeContext(moto);
-    assert.equal(
-      await amiCopyCommand.run(
-        [source.amiId, "--source-region", "us-east-1", "--to-regions", "eu-west-1,ap-south-1", "--json"],
-        copyContext,
-      ),
-      EXIT.ok,
-      copyContext.err(),
-    );
-    const result = JSON.parse(copyContext.out()) as {
+    const copy = await cws(moto, [
+      "ami",
+      "copy",
+      source.amiId,
+      "--source-region",
+      "us-east-1",
+      "--to-regions",
+      "eu-west-1,ap-south-1",
+      "--json",
+    ]);
+    assert.equal(copy.code, EXIT.ok, copy.err);
+    const result = JSON.parse(copy.out) as {
       copies: Record<string, string>;
       failures: Record<string, string>;
     };
@@ -225,26 +230,20 @@ describe("cws save, cws ami copy and cws ami share (fake CLI context, moto)", ()
       [result.copies["ap-south-1"]],
     );
 
-    const shareContext = fakeContext(moto);
     const org = "arn:aws:organizations::111122223333:organization/o-abcdef1234";
-    assert.equal(
-      await amiShareCommand.run(
-        [result.copies["eu-west-1"], "--region", "eu-west-1", "--organization-arns", org, "--public"],
-        shareContext,
-      ),
-      EXIT.ok,
-      shareContext.err(),
+    const share = await cws(
+      moto,
+      ["ami", "share", result.copies["eu-west-1"], "--region", "eu-west-1", "--organization-arns", org, "--public"],
+      { answer: true },
     );
-    assert.match(shareContext.err(), /warning: sharing publicly/);
+    assert.equal(share.code, EXIT.ok, share.err);
+    assert.match(share.err, /warning: sharing publicly/);
+    assert.match(share.questions[0], /launchable by EVERY AWS account/);
     const { LaunchPermissions = [] } = await moto
       .clients()
       .ec2("eu-west-1")
       .send(new DescribeImageAttributeCommand({ ImageId: result.copies["eu-west-1"], Attribute: "launchPermission" }));
     assert.deepEqual(LaunchPermissions.map((p) => p.OrganizationArn ?? p.Group).sort(), [org, "all"].sort());
-    assert.equal(
-      await amiShareCommand.run([source.amiId], fakeContext(moto)),
-      EXIT.invalidInput,
-      "nothing to share with",
-    );
+    assert.equal((await cws(moto, ["ami", "share", source.amiId])).code, EXIT.invalidInput, "nothing to share with");
   });
 });

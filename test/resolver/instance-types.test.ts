@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
 import { ARCHITECTURES, SIZES } from "../../src/templates/schema";
 import { InvalidInputError } from "../../src/resolver/errors";
+import { loadTemplateFromObject } from "../../src/templates";
 import {
+  KNOWN_INSTANCE_FAMILIES,
   SIZE_TABLE,
   architectureOfInstanceType,
+  chooseInstance,
   findInSizeTable,
   instanceTypesOffered,
   selectInstanceType,
   sizeTableInstanceTypes,
+  validateInstanceType,
 } from "../../src/resolver/instance-types";
 import { PRICE_SNAPSHOT } from "../../src/resolver/prices";
 
@@ -352,5 +356,69 @@ describe("instanceTypesOffered", () => {
         assert.equal(offering.instanceTypes.includes(type), !lacking.includes(family), `${type} in ${region}`);
       }
     }
+  });
+});
+
+describe("validateInstanceType", () => {
+  it("accepts every size-table type and real types outside the table", () => {
+    for (const type of [...sizeTableInstanceTypes(), "c7i.large", "r7iz.metal-16xl", "m7i-flex.2xlarge", "t3.nano"])
+      assert.deepEqual(validateInstanceType(type).family, type.slice(0, type.indexOf(".")), type);
+  });
+
+  it("refuses a size EC2 does not have, suggesting the family's known types", () => {
+    const message = invalidInput(() => validateInstanceType("m7i.huge", "--instance-type"), "--instance-type");
+    assert.match(message, /"huge" is not an instance size/);
+    assert.match(message, /known m7i types: m7i\.2xlarge, m7i\.4xlarge, m7i\.large, m7i\.xlarge/);
+    assert.match(
+      invalidInput(() => validateInstanceType("m7i.xlarg"), "instanceType"),
+      /did you mean "m7i\.xlarge"\?/,
+    );
+  });
+
+  it("refuses an unknown family with a did-you-mean", () => {
+    assert.match(
+      invalidInput(() => validateInstanceType("x9.huge"), "instanceType"),
+      /no instance family "x9"/,
+    );
+    assert.match(
+      invalidInput(() => validateInstanceType("m7ii.large"), "instanceType"),
+      /did you mean "m7i\.large"\?/,
+    );
+  });
+
+  it("keeps the family list free of duplicates and shaped like EC2 families", () => {
+    assert.equal(new Set(KNOWN_INSTANCE_FAMILIES).size, KNOWN_INSTANCE_FAMILIES.length);
+    for (const type of sizeTableInstanceTypes()) assert.ok(KNOWN_INSTANCE_FAMILIES.includes(type.split(".")[0]), type);
+  });
+});
+
+describe("chooseInstance (the one instance choice for the engine, components and cws costs)", () => {
+  const armMapped = loadTemplateFromObject({
+    name: "arm-mapped",
+    ami_config: {
+      preferred_architecture: "arm64",
+      ami_mappings: { "us-east-1": { x86_64: "ami-00c41000000000001" } },
+    },
+  }).template;
+
+  it("follows the template's sources: a preferred arm64 not offered in the region yields to the one offered", () => {
+    const warnings: string[] = [];
+    const choice = chooseInstance(armMapped, { region: "us-east-1" }, warnings);
+    assert.equal(choice.architecture, "x86_64");
+    assert.equal(choice.instanceType, "m7i.xlarge");
+    assert.match(warnings[0], /preferred_architecture arm64 is not offered in us-east-1/);
+    assert.equal(chooseInstance(armMapped, { region: "eu-west-1" }).architecture, "arm64");
+  });
+
+  it("rejects unknown instance types from the caller and from instance_defaults, naming the field", () => {
+    invalidInput(() => chooseInstance({}, { region: "us-east-1", instanceType: "m7i.huge" }), "instanceType");
+    invalidInput(
+      () =>
+        chooseInstance(loadTemplateFromObject({ name: "t", instance_defaults: { type: "x9.huge" } }).template, {
+          region: "us-east-1",
+        }),
+      "instance_defaults.type",
+      /no instance family "x9"/,
+    );
   });
 });

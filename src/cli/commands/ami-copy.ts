@@ -1,6 +1,17 @@
-import { copyImage, type CopyResult } from "../../imaging";
+import { copyImage } from "../../imaging";
+import { InvalidInputError } from "../../resolver/errors";
+import {
+  checkAmiName,
+  checkRegion,
+  parseAmiId,
+  parseCommandArgs,
+  parseListFlag,
+  requireRegion,
+  UsageError,
+} from "../args";
 import { EXIT, type CliCommand } from "../command";
-import { CommandLineError, listFlag, parseCommandLine, progressPrinter, runWithErrors } from "./save";
+import { formatTable } from "../format";
+import { progressFor, writeJson } from "../output";
 
 const OPTIONS = {
   "source-region": { type: "string" },
@@ -12,66 +23,90 @@ const OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
+/** `cws ami copy --json`: the copies that are available, and why the others failed (each was cleaned up). */
+export interface CopyReport {
+  sourceAmiId: string;
+  sourceRegion: string;
+  copies: Record<string, string>;
+  failures: Record<string, string>;
+}
+
 export const amiCopyCommand: CliCommand = {
   path: ["ami", "copy"],
-  summary: "Copy an AMI to other regions, wait until each copy is available, and copy its tags",
+  summary: "Copy an AMI to other regions, wait until each copy is available, and copy its tags (creates AWS resources)",
   usage:
-    "cws ami copy <ami-id> --source-region R --to-regions a,b [--name N] [--encrypted] [--timeout-minutes M] [--json]",
+    "cws ami copy <ami-id> [--source-region R] --to-regions a,b [--name N] [--encrypted] [--timeout-minutes M] [--json]",
   help: [
     "Options:",
-    "  --source-region R     where the AMI is now (default: global --region, AWS_REGION)",
-    "  --to-regions a,b      regions to copy it to",
-    "  --name N              name of the copies (default: the source's name)",
-    "  --encrypted           encrypt the copies' snapshots with each region's default EBS key",
-    "  --timeout-minutes M   give up on a copy still pending after M minutes (default 45); it is then deregistered",
-    "  --json                print { region: amiId } and failures as JSON",
-    "A copy that fails is cleaned up; copies that succeeded in other regions are kept. Exit 1 if any copy failed.",
+    formatTable(
+      [
+        ["--source-region R", "where the AMI is now (also --region; default: global --region, AWS_REGION, profile)"],
+        ["--to-regions a,b", "regions to copy it to (repeatable)"],
+        ["--name N", "name of the copies (default: the source's name; 3–128 characters EC2 allows in AMI names)"],
+        ["--encrypted", "encrypt the copies' snapshots with each region's default EBS key"],
+        [
+          "--timeout-minutes M",
+          "give up on a copy still pending after M minutes (default 45); it is then deregistered",
+        ],
+        ["--json", "print { sourceAmiId, sourceRegion, copies: { region: amiId }, failures: { region: message } }"],
+      ],
+      "  ",
+    ),
+    "",
+    "Every input is checked before the first AWS call (exit 2). A copy that fails is cleaned up; copies that",
+    "succeeded in other regions are kept. Exit 1 if any copy failed.",
   ].join("\n"),
-  run(argv, context) {
-    return runWithErrors(amiCopyCommand, context, async () => {
-      const { values, positionals } = parseCommandLine(argv, OPTIONS, { min: 1, max: 1, names: "<ami-id>" });
-      const sourceRegion = values["source-region"] ?? values.region ?? context.defaultRegion;
-      if (!sourceRegion) throw new CommandLineError("no source region: pass --source-region R");
-      const targets = listFlag(values["to-regions"]);
-      if (targets.length === 0) throw new CommandLineError("pass --to-regions a,b (at least one region)");
-      const timeoutMinutes = values["timeout-minutes"] === undefined ? undefined : Number(values["timeout-minutes"]);
-      if (timeoutMinutes !== undefined && !(timeoutMinutes > 0))
-        throw new CommandLineError("--timeout-minutes must be a positive number");
-      const json = values.json === true;
-      const progress = progressPrinter(context, !json);
-      const outcomes = await Promise.allSettled(
-        targets.map((targetRegion) =>
-          copyImage(context.clients, {
-            sourceAmiId: positionals[0],
-            sourceRegion,
-            targetRegion,
-            name: values.name,
-            encrypted: values.encrypted === true,
-            timeoutMs: timeoutMinutes === undefined ? undefined : timeoutMinutes * 60_000,
-            onProgress: (step) => progress(step),
-          }),
-        ),
-      );
-      const copies: Record<string, string> = {};
-      const failures: Record<string, string> = {};
-      outcomes.forEach((outcome, index) => {
-        if (outcome.status === "fulfilled") copies[targets[index]] = (outcome.value as CopyResult).amiId;
-        else failures[targets[index]] = (outcome.reason as Error).message;
-      });
-      // An input mistake (unknown source image) is the same for every region: report it once, as such.
-      const firstError = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-      if (firstError && Object.keys(copies).length === 0 && (firstError.reason as Error).name === "InvalidInputError")
-        throw firstError.reason;
-      if (json)
-        context.stdout.write(
-          `${JSON.stringify({ sourceAmiId: positionals[0], sourceRegion, copies, failures }, null, 2)}\n`,
-        );
-      else {
-        for (const [region, amiId] of Object.entries(copies)) context.stdout.write(`${region}\t${amiId}\n`);
-        for (const [region, message] of Object.entries(failures))
-          context.stderr.write(`cws ami copy: ${region}: ${message}\n`);
-      }
-      return Object.keys(failures).length ? EXIT.failure : EXIT.ok;
+  async run(argv, context) {
+    const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: "<ami-id>" });
+    const sourceAmiId = parseAmiId(positionals[0]);
+    if (values["source-region"] !== undefined && values.region !== undefined)
+      throw new UsageError("give --source-region or --region, not both");
+    const sourceRegion = requireRegion(
+      values["source-region"] ?? values.region,
+      context,
+      values["source-region"] !== undefined ? "--source-region" : "--region",
+    );
+    const targets = parseListFlag("--to-regions", values["to-regions"]).map((r) =>
+      checkRegion(r, "--to-regions:", context),
+    );
+    if (targets.length === 0) throw new UsageError("pass --to-regions a,b (at least one region)");
+    if (targets.includes(sourceRegion))
+      throw new UsageError(`--to-regions includes the source region ${sourceRegion}; a copy needs another region`);
+    if (values.name !== undefined) checkAmiName(values.name, "--name");
+    const timeoutMinutes = values["timeout-minutes"] === undefined ? undefined : Number(values["timeout-minutes"]);
+    if (timeoutMinutes !== undefined && !(timeoutMinutes > 0))
+      throw new UsageError(`--timeout-minutes must be a positive number, not "${values["timeout-minutes"]}"`);
+    const json = values.json === true;
+
+    const progress = progressFor(context, json, "steps");
+    const outcomes = await Promise.allSettled(
+      targets.map((targetRegion) =>
+        copyImage(context.clients, {
+          sourceAmiId,
+          sourceRegion,
+          targetRegion,
+          name: values.name,
+          encrypted: values.encrypted === true,
+          timeoutMs: timeoutMinutes === undefined ? undefined : timeoutMinutes * 60_000,
+          onProgress: (step) => progress.update(step),
+        }),
+      ),
+    );
+    const report: CopyReport = { sourceAmiId, sourceRegion, copies: {}, failures: {} };
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === "fulfilled") report.copies[targets[index]] = outcome.value.amiId;
+      else report.failures[targets[index]] = (outcome.reason as Error).message;
     });
+    // An input mistake (unknown source image) is the same for every region: report it once, as such.
+    const firstError = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (firstError && Object.keys(report.copies).length === 0 && firstError.reason instanceof InvalidInputError)
+      throw firstError.reason;
+    if (json) writeJson(context, report);
+    else {
+      for (const [region, amiId] of Object.entries(report.copies)) context.stdout.write(`${region}\t${amiId}\n`);
+      for (const [region, message] of Object.entries(report.failures))
+        context.stderr.write(`cws ami copy: ${region}: ${message}\n`);
+    }
+    return Object.keys(report.failures).length ? EXIT.failure : EXIT.ok;
   },
 };

@@ -8,7 +8,7 @@ import { progressFor, styleOf, writeJson } from "../output";
 
 const OPTIONS = { region: { type: "string" }, json: { type: "boolean" } } as const;
 
-/** DescribeImages' answer, flattened for people and for --json. Internal. Exported for testing. */
+/** DescribeImages' answer, flattened for people and for --json (exported so other front ends print the same object). */
 export function imageInfo(image: Image, region: string, now = new Date()): ImageInfo {
   const snapshots = (image.BlockDeviceMappings ?? [])
     .filter((m) => m.Ebs)

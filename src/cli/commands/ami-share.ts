@@ -1,12 +1,9 @@
-import {
-  imageSnapshotIds,
-  PUBLIC_SHARING_WARNING,
-  shareImage,
-  type SharingOptions,
-  validateSharing,
-} from "../../imaging";
+import { imageSnapshotIds, PUBLIC_SHARING_WARNING, shareImage, type SharingOptions } from "../../imaging";
+import { parseAmiId, parseCommandArgs, parseListFlag, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
-import { CommandLineError, listFlag, parseCommandLine, regionOf, runWithErrors } from "./save";
+import { formatTable } from "../format";
+import { askToProceed, checkSharingFlags } from "../imaging-flags";
+import { writeJson } from "../output";
 
 const OPTIONS = {
   region: { type: "string" },
@@ -15,63 +12,72 @@ const OPTIONS = {
   "ou-arns": { type: "string", multiple: true },
   public: { type: "boolean" },
   remove: { type: "boolean" },
+  yes: { type: "boolean", short: "y" },
   json: { type: "boolean" },
 } as const;
 
 export const amiShareCommand: CliCommand = {
   path: ["ami", "share"],
-  summary: "Let other accounts, organizations or OUs (or everyone) launch an AMI",
+  summary: "Let other accounts, organizations or OUs (or everyone) launch an AMI (changes its permissions)",
   usage:
-    "cws ami share <ami-id> [--region R] [--accounts id,…] [--organization-arns arn,…] [--ou-arns arn,…] [--public] [--remove] [--json]",
+    "cws ami share <ami-id> [--region R] [--accounts id,…] [--organization-arns arn,…] [--ou-arns arn,…] [--public] [--remove] [--yes] [--json]",
   help: [
     "Options:",
-    "  --region R                 the AMI's region",
-    "  --accounts ids             12-digit account ids (they also get createVolumePermission on the snapshots)",
-    "  --organization-arns arns   AWS Organizations organization ARNs",
-    "  --ou-arns arns             organizational unit ARNs",
-    "  --public                   everyone (prints a warning; AWS may block it with image block public access)",
-    "  --remove                   take the permissions away instead of adding them",
+    formatTable(
+      [
+        ["--region R", "the AMI's region (default: global --region, AWS_REGION, AWS_DEFAULT_REGION, profile)"],
+        ["--accounts ids", "12-digit account ids (they also get createVolumePermission on the snapshots)"],
+        ["--organization-arns arns", "AWS Organizations organization ARNs"],
+        ["--ou-arns arns", "organizational unit ARNs"],
+        ["--public", "everyone: asks first (AWS may block it with image block public access)"],
+        ["--remove", "take the permissions away instead of adding them"],
+        ["--yes, -y", "do not ask before sharing publicly (required without a terminal)"],
+        ["--json", "print { region, amiId, launchPermissions, snapshotIds, operation }"],
+      ],
+      "  ",
+    ),
   ].join("\n"),
-  run(argv, context) {
-    return runWithErrors(amiShareCommand, context, async () => {
-      const { values, positionals } = parseCommandLine(argv, OPTIONS, { min: 1, max: 1, names: "<ami-id>" });
-      const region = regionOf(values.region, context);
-      const sharing: SharingOptions = {
-        accountIds: listFlag(values.accounts),
-        organizationArns: listFlag(values["organization-arns"]),
-        organizationalUnitArns: listFlag(values["ou-arns"]),
+  async run(argv, context) {
+    const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: "<ami-id>" });
+    const amiId = parseAmiId(positionals[0]);
+    const region = requireRegion(values.region, context);
+    const sharing: SharingOptions = checkSharingFlags(
+      {
+        accountIds: parseListFlag("--accounts", values.accounts),
+        organizationArns: parseListFlag("--organization-arns", values["organization-arns"]),
+        organizationalUnitArns: parseListFlag("--ou-arns", values["ou-arns"]),
         public: values.public === true,
-      };
-      validateSharing(sharing);
-      if (
-        !sharing.public &&
-        !sharing.accountIds?.length &&
-        !sharing.organizationArns?.length &&
-        !sharing.organizationalUnitArns?.length
-      ) {
-        throw new CommandLineError(
-          "nothing to share with: pass --accounts, --organization-arns, --ou-arns or --public",
-        );
-      }
-      if (sharing.public && values.remove !== true)
-        context.stderr.write(`cws ami share: warning: ${PUBLIC_SHARING_WARNING}\n`);
-      const ec2 = context.clients.ec2(region);
-      const snapshotIds = await imageSnapshotIds(ec2, positionals[0]);
-      const result = await shareImage(ec2, positionals[0], sharing, {
-        snapshotIds,
-        operation: values.remove === true ? "remove" : "add",
-      });
-      if (values.json === true)
-        context.stdout.write(
-          `${JSON.stringify({ region, ...result, operation: values.remove ? "remove" : "add" }, null, 2)}\n`,
-        );
-      else
-        context.stdout.write(
-          `${values.remove ? "Removed" : "Added"} ${result.launchPermissions.length} launch permission(s) on ${positionals[0]} in ${region}` +
-            (result.snapshotIds.length ? ` and createVolumePermission on ${result.snapshotIds.join(", ")}` : "") +
-            "\n",
-        );
-      return EXIT.ok;
-    });
+      },
+      { accountIds: "--accounts", organizationArns: "--organization-arns", organizationalUnitArns: "--ou-arns" },
+    );
+    if (
+      !sharing.public &&
+      !sharing.accountIds?.length &&
+      !sharing.organizationArns?.length &&
+      !sharing.organizationalUnitArns?.length
+    )
+      throw new UsageError("nothing to share with: pass --accounts, --organization-arns, --ou-arns or --public");
+    const operation = values.remove === true ? "remove" : "add";
+    if (sharing.public && operation === "add") {
+      context.stderr.write(`cws ami share: warning: ${PUBLIC_SHARING_WARNING}\n`);
+      const refused = await askToProceed(
+        context,
+        "ami share",
+        `${amiId} in ${region} will be launchable by EVERY AWS account. Continue?`,
+        values.yes === true,
+      );
+      if (refused !== undefined) return refused;
+    }
+    const ec2 = context.clients.ec2(region);
+    const snapshotIds = await imageSnapshotIds(ec2, amiId);
+    const result = await shareImage(ec2, amiId, sharing, { snapshotIds, operation });
+    if (values.json === true) writeJson(context, { region, ...result, operation });
+    else
+      context.stdout.write(
+        `${operation === "remove" ? "Removed" : "Added"} ${result.launchPermissions.length} launch permission(s) on ${amiId} in ${region}` +
+          (result.snapshotIds.length ? ` and createVolumePermission on ${result.snapshotIds.join(", ")}` : "") +
+          "\n",
+      );
+    return EXIT.ok;
   },
 };

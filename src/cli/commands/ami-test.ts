@@ -1,10 +1,10 @@
 import { resolveAmi } from "../../resolver";
-import { InvalidInputError } from "../../resolver/errors";
+import { AwsCallError, InvalidInputError } from "../../resolver/errors";
 import { REGION_FALLBACKS } from "../../resolver/regions-fallback";
 import type { ResolutionResult } from "../../resolver/types";
 import { checkRegion, parseCommandArgs, parseRegionList, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
-import { formatTable, formatTestReport, isRegionError, type RegionOutcome } from "../format";
+import { formatTable, formatTestReport, isRegionError, type RegionError, type RegionOutcome } from "../format";
 import { progressFor, styleOf, writeJson } from "../output";
 import { RESOLVE_FLAGS, RESOLVE_FLAGS_HELP, resolveOptionsFromFlags } from "../resolve-options";
 import { loadTemplateForCli } from "../templates";
@@ -32,6 +32,10 @@ export function testExitCode(entries: readonly RegionOutcome[]): number {
   return EXIT.ok;
 }
 
+function describeRegionError(entry: RegionError): string {
+  return entry.error.hint ? `${entry.error.message} (what to do: ${entry.error.hint})` : entry.error.message;
+}
+
 export const amiTestCommand: CliCommand = {
   path: ["ami", "test"],
   summary: "Resolve a template in many regions at once: one row per region and a summary",
@@ -50,8 +54,8 @@ export const amiTestCommand: CliCommand = {
     ),
     "",
     "Regions are resolved concurrently; the engine batches lookups and limits calls in flight per region.",
-    "--json prints a list: one ResolutionResult per region, or { template, region, error: { name, message } } for a",
-    "region where resolution threw.",
+    "--json prints a list: one ResolutionResult per region, or { template, region, error: { name, message, … } } for a",
+    "region where resolution threw (an AWS failure adds kind, hint, service, operation, code).",
     "Exit codes: 0 all resolved, 3 some region unresolvable, 2 invalid input (in any region), 1 unexpected error.",
   ].join("\n"),
   async run(argv, context) {
@@ -83,7 +87,9 @@ export const amiTestCommand: CliCommand = {
             return (await resolveAmi(template, { ...options, region }, context.clients)) as ResolutionResult;
           } catch (error) {
             const e = error instanceof Error ? error : new Error(String(error));
-            return { template: template.name, region, error: { name: e.name, message: e.message } };
+            // An AWS failure carries its kind and hint, so a pipeline can tell expired credentials from "no AMI".
+            const detail = e instanceof AwsCallError ? e.toJSON() : { message: e.message };
+            return { template: template.name, region, error: { name: e.name, ...detail } };
           } finally {
             finished++;
             tick();
@@ -96,10 +102,12 @@ export const amiTestCommand: CliCommand = {
     if (json) {
       writeJson(context, entries);
       for (const entry of entries) {
-        if (isRegionError(entry)) context.stderr.write(`cws: ${entry.region}: ${entry.error.message}\n`);
+        if (isRegionError(entry)) context.stderr.write(`cws: ${entry.region}: ${describeRegionError(entry)}\n`);
       }
     } else {
       context.stdout.write(formatTestReport(template.name, entries, styleOf(context, json)));
+      const hints = new Set(entries.filter(isRegionError).flatMap((e) => (e.error.hint ? [e.error.hint] : [])));
+      for (const hint of hints) context.stderr.write(`cws: what to do: ${hint}\n`);
     }
     return testExitCode(entries);
   },

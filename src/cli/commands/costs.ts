@@ -1,11 +1,10 @@
-import { chooseArchitecture } from "../../resolver/engine";
 import { estimateCost, formatRateUsd, estimateLaunchSeconds, estimateSetupMinutes } from "../../resolver/cost";
-import { selectInstanceType } from "../../resolver/instance-types";
+import { chooseInstance, validateInstanceType } from "../../resolver/instance-types";
 import type { Architecture, CostEstimate } from "../../resolver/types";
 import type { Template } from "../../templates/schema";
-import { parseArchitecture, parseCommandArgs, parseInstanceType, parseSize, requireRegion, UsageError } from "../args";
+import { parseArchitecture, parseCommandArgs, parseSize, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
-import { formatDuration, formatFields, formatTable, formatUsd, paint, PLAIN, type Style } from "../format";
+import { formatApproxSeconds, formatFields, formatTable, formatUsd, paint, PLAIN, type Style } from "../format";
 import { styleOf, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
 
@@ -37,24 +36,14 @@ export interface CostsReport {
 
 /**
  * The AMI-vs-script estimate for a template, offline: instance type chosen exactly as `resolveAmi` would (same
- * architecture rules, same size table), prices from the bundled snapshot. Internal. Exported for testing.
+ * architecture rules, same size table), prices from the bundled snapshot. The object `cws costs --json` prints;
+ * exported so other front ends (the HTTP API) print the same one.
  */
 export function costsReport(
   template: Template,
   options: { region: string; size?: ReturnType<typeof parseSize>; instanceType?: string; architecture?: Architecture },
 ): CostsReport {
-  const config = template.ami_config;
-  const choice = selectInstanceType({
-    region: options.region,
-    size: options.size,
-    instanceType: options.instanceType,
-    architecture: options.architecture,
-    preferredArchitecture: chooseArchitecture(template, options),
-    familyPreference: config?.instance_family_preference,
-    defaults: template.instance_defaults
-      ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
-      : undefined,
-  });
+  const choice = chooseInstance(template, options);
   const setupMinutes = estimateSetupMinutes(template);
   const base = { instanceType: choice.instanceType, region: options.region, setupMinutes };
   const script = estimateCost({ ...base, method: "fallback_script" });
@@ -86,11 +75,11 @@ export function formatCostsReport(report: CostsReport, style: Style = PLAIN): st
     formatTable(
       [
         ["", "usable after (estimate)", "setup cost (estimate)"],
-        ["AMI", formatDuration(report.ami.estimatedLaunchSeconds), formatUsd(report.ami.cost.setupCostUsd)],
+        ["AMI", formatApproxSeconds(report.ami.estimatedLaunchSeconds), setupCost(report.ami.cost)],
         [
           "script",
-          `${formatDuration(report.script.estimatedLaunchSeconds)} (${report.setupMinutes} min setup)`,
-          formatUsd(report.script.cost.setupCostUsd),
+          `${formatApproxSeconds(report.script.estimatedLaunchSeconds)} (${report.setupMinutes} min setup)`,
+          setupCost(report.script.cost),
         ],
       ],
       "  ",
@@ -100,6 +89,11 @@ export function formatCostsReport(report: CostsReport, style: Style = PLAIN): st
     paint(style, "dim", `${report.label} [price snapshot ${report.source.date}]`),
     "",
   ].join("\n");
+}
+
+/** Without a price in the snapshot, a setup cost is unknown, not $0.00. */
+function setupCost(cost: CostEstimate): string {
+  return cost.hourlyUsd === undefined ? "unknown (no price)" : formatUsd(cost.setupCostUsd);
 }
 
 export const costsCommand: CliCommand = {
@@ -129,7 +123,8 @@ export const costsCommand: CliCommand = {
     if (values.size !== undefined && values["instance-type"] !== undefined)
       throw new UsageError("give --size or --instance-type, not both");
     const size = parseSize(values.size);
-    const instanceType = parseInstanceType(values["instance-type"]);
+    const instanceType = values["instance-type"];
+    if (instanceType !== undefined) validateInstanceType(instanceType, "--instance-type");
     const architecture = parseArchitecture(values.arch);
     const region = requireRegion(values.region, context);
     const { template } = loadTemplateForCli(positionals[0], context);

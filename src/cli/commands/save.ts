@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import {
   addMapping,
   type AmiMappings,
@@ -8,16 +8,28 @@ import {
   CAPTURE_MODES,
   type CaptureMode,
   copyImage,
-  type CopyResult,
-  ImagingError,
+  defaultImageName,
   PUBLIC_SHARING_WARNING,
   renderSavedTemplateYaml,
   shareImage,
   type SharingOptions,
-  validateSharing,
 } from "../../imaging";
 import { InvalidInputError } from "../../resolver/errors";
-import { EXIT, type CliCommand, type CliContext } from "../command";
+import {
+  checkAmiName,
+  checkRegion,
+  parseCommandArgs,
+  parseDescription,
+  parseInstanceId,
+  parseListFlag,
+  requireRegion,
+  UsageError,
+} from "../args";
+import { EXIT, type CliCommand } from "../command";
+import { formatTable } from "../format";
+import { askToProceed, checkSharingFlags } from "../imaging-flags";
+import { progressFor, writeJson } from "../output";
+import { loadTemplateForCli } from "../templates";
 
 const OPTIONS = {
   region: { type: "string" },
@@ -27,280 +39,314 @@ const OPTIONS = {
   public: { type: "boolean" },
   "share-accounts": { type: "string", multiple: true },
   "base-template": { type: "string" },
-  "templates-dir": { type: "string", multiple: true },
   force: { type: "boolean" },
   yes: { type: "boolean", short: "y" },
+  json: { type: "boolean" },
 } as const;
 
-/** Where `cws save` writes the template: the first --templates-dir, else ./templates. Internal. Exported for testing. */
-export function templateFilePath(templateName: string, templatesDirs: string[], cwd: string): string {
+const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Where `cws save` writes the template: the first --templates-dir, else ./templates. */
+function templateFilePath(templateName: string, templatesDirs: readonly string[], cwd: string): string {
   return path.resolve(cwd, templatesDirs[0] ?? "templates", `${templateName}.yml`);
+}
+
+/**
+ * Refuses, before the instance is touched, a template file `cws save` could not write safely: a path outside the
+ * templates directory, a directory, a symbolic link (even with --force: it would write wherever the link points),
+ * an existing file without --force, or a place the user may not write.
+ */
+function checkTemplateTarget(file: string, force: boolean): void {
+  const dir = path.dirname(file);
+  const field = "<template-name>";
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.lstatSync(file);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isSymbolicLink())
+    throw new InvalidInputError(
+      `${file} is a symbolic link; cws save never writes through links (it could write outside the templates ` +
+        `directory): remove the link or choose another template name`,
+      field,
+    );
+  if (existing?.isDirectory())
+    throw new InvalidInputError(`${file} is a directory; remove it or choose another template name`, field);
+  if (existing && !force)
+    throw new InvalidInputError(
+      `${file} already exists; pass --force to overwrite it or choose another template name`,
+      field,
+    );
+  if (existing && !existing.isFile())
+    throw new InvalidInputError(`${file} is not a regular file; choose another template name`, field);
+  // The nearest directory that exists must be one we can write into (the rest is created).
+  let probe = existing ? file : dir;
+  while (!fs.existsSync(probe)) probe = path.dirname(probe);
+  if (probe !== file && !fs.statSync(probe).isDirectory())
+    throw new InvalidInputError(`${probe} is not a directory, so ${file} cannot be written`, "--templates-dir");
+  try {
+    fs.accessSync(probe, fs.constants.W_OK);
+  } catch {
+    throw new InvalidInputError(
+      `${probe} is not writable, so ${file} cannot be written; choose another --templates-dir`,
+      "--templates-dir",
+    );
+  }
+}
+
+/**
+ * Writes the template without following a symbolic link, and without overwriting unless --force: a link or file
+ * that appeared while the image was made is refused rather than followed or clobbered.
+ */
+function writeTemplateFile(file: string, text: string, force: boolean): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const flags =
+    fs.constants.O_WRONLY |
+    fs.constants.O_CREAT |
+    fs.constants.O_NOFOLLOW |
+    (force ? fs.constants.O_TRUNC : fs.constants.O_EXCL);
+  const fd = fs.openSync(file, flags, 0o644);
+  try {
+    fs.writeFileSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** `cws save --json`. `file` is absent when the template could not be written; then `rescueFile` (if any) holds it. */
+export interface SaveReport {
+  templateName: string;
+  instanceId: string;
+  region: string;
+  amiId: string;
+  imageName: string;
+  /** Every AMI made: the source region's and each copy's. */
+  mappings: AmiMappings;
+  file?: string;
+  rescueFile?: string;
+  /** Steps after the capture that failed (sharing, copies, writing the template). */
+  failures: string[];
+}
+
+function describeMappings(mappings: AmiMappings): string {
+  return Object.entries(mappings)
+    .map(([region, byArch]) => `${region} ${Object.values(byArch).join("/")}`)
+    .join(", ");
 }
 
 export const saveCommand: CliCommand = {
   path: ["save"],
-  summary: "Save an instance's environment as an AMI and a template that launches from it",
+  summary: "Save an instance's environment as an AMI and a template that launches from it (creates AWS resources)",
   usage:
     "cws save <instance-id> <template-name> [--region R] [--copy-to-regions a,b] [--description D] [--mode stop|reboot|no-reboot] " +
-    "[--public] [--share-accounts id,…] [--base-template NAME] [--templates-dir DIR] [--force] [--yes]",
+    "[--public] [--share-accounts id,…] [--base-template NAME] [--force] [--yes] [--json]",
   help: [
     "Options:",
-    "  --region R              the instance's region (default: global --region, AWS_REGION)",
-    "  --copy-to-regions a,b   copy the image to these regions after the capture (template maps them all)",
-    "  --description D         template and image description",
-    "  --mode M                stop (default: stop, image, start again) | reboot (EC2 reboots it) | no-reboot",
-    "  --public                share the image with everyone (warns; think twice)",
-    "  --share-accounts ids    share with these 12-digit account ids (image and snapshots)",
-    "  --base-template NAME    the template the saved one inherits",
-    "  --templates-dir DIR     write <DIR>/<template-name>.yml (default ./templates)",
-    "  --force                 overwrite an existing template file",
-    "  --yes, -y               do not ask before stopping the instance",
+    formatTable(
+      [
+        ["--region R", "the instance's region (default: global --region, AWS_REGION, AWS_DEFAULT_REGION, profile)"],
+        ["--copy-to-regions a,b", "copy the image to these regions after the capture (the template maps them all)"],
+        ["--description D", "template and image description (at most 255 characters)"],
+        ["--mode M", "stop (default: stop, image, start again) | reboot (EC2 reboots it) | no-reboot"],
+        ["--public", "share the image with everyone (warns; think twice)"],
+        ["--share-accounts ids", "share with these 12-digit account ids (image and snapshots)"],
+        ["--base-template NAME", "the template the saved one inherits (must exist)"],
+        ["--force", "overwrite an existing template file (never a symbolic link)"],
+        ["--yes, -y", "do not ask before stopping the instance (required without a terminal)"],
+        ["--json", "print the SaveReport (image ids per region, template file, failures) as JSON"],
+      ],
+      "  ",
+    ),
+    "",
+    "The template is written to <first --templates-dir>/<template-name>.yml (default ./templates). Every input is",
+    "checked before the instance is touched (exit 2). If a step after the capture fails, the image is kept and named.",
   ].join("\n"),
-  run(argv, context) {
-    return runWithErrors(saveCommand, context, async () => {
-      const { values, positionals } = parseCommandLine(argv, OPTIONS, {
-        min: 2,
-        max: 2,
-        names: "<instance-id> <template-name>",
-      });
-      const [instanceId, templateName] = positionals;
-      const region = regionOf(values.region, context);
-      const mode = (values.mode ?? "stop") as CaptureMode;
-      if (!(CAPTURE_MODES as readonly string[]).includes(mode))
-        throw new CommandLineError(`--mode must be one of ${CAPTURE_MODES.join(", ")}, not "${mode}"`);
-      if (!/^[a-z0-9][a-z0-9._-]*$/.test(templateName)) {
-        throw new InvalidInputError(
-          `"${templateName}" is not a template name: use lowercase letters, digits, '.', '_' and '-'`,
-          "<template-name>",
-        );
-      }
-      const copyRegions = listFlag(values["copy-to-regions"]).filter((r) => r !== region);
-      const sharing: SharingOptions = {
-        accountIds: listFlag(values["share-accounts"]),
-        public: values.public === true,
-      };
-      validateSharing(sharing);
-      const file = templateFilePath(
-        templateName,
-        [...(values["templates-dir"] ?? []), ...context.templatesDirs],
-        process.cwd(),
-      );
-      // Refuse before touching the instance: a capture whose template cannot be written wastes minutes of downtime.
-      if (fs.existsSync(file) && values.force !== true) {
-        throw new InvalidInputError(
-          `${file} already exists; pass --force to overwrite it or choose another template name`,
-          "<template-name>",
-        );
-      }
-
-      if (values.yes !== true) {
-        const question =
-          mode === "stop"
-            ? `Instance ${instanceId} in ${region} will be STOPPED while it is imaged (usually a few minutes), then started again. Continue?`
-            : mode === "reboot"
-              ? `Instance ${instanceId} in ${region} will be REBOOTED by EC2 while it is imaged. Continue?`
-              : `Instance ${instanceId} in ${region} will be imaged while running (open files may be inconsistent). Continue?`;
-        if (!context.isTTY) {
-          context.stderr.write(
-            `cws save: ${question.replace(/ Continue\?$/, "")}\ncws save: not a terminal, so not asking: pass --yes to proceed\n`,
-          );
-          return EXIT.invalidInput;
-        }
-        if (!(await context.confirm(question))) {
-          context.stderr.write("cws save: cancelled; nothing was changed\n");
-          return EXIT.ok;
-        }
-      }
-      if (sharing.public) context.stderr.write(`cws save: warning: ${PUBLIC_SHARING_WARNING}\n`);
-
-      const progress = progressPrinter(context, true);
-      const ec2 = context.clients.ec2(region);
-      // Ctrl-C while the instance is stopped must not leave it stopped: the first one interrupts the capture,
-      // which then deregisters the unfinished image and restarts the instance before exiting.
-      const interrupt = new AbortController();
-      const onInterrupt = () => {
-        context.stderr.write("\ncws save: interrupted; undoing (unfinished image removed, instance restarted)…\n");
-        interrupt.abort();
-      };
-      process.once("SIGINT", onInterrupt);
-      let capture;
-      try {
-        capture = await captureImage(ec2, {
-          instanceId,
-          region,
-          templateName,
-          description: values.description,
-          mode,
-          signal: interrupt.signal,
-          onProgress: (step) => progress(step),
-        });
-      } finally {
-        process.removeListener("SIGINT", onInterrupt);
-      }
-      context.stderr.write(
-        `cws save: ${capture.amiId} available in ${region}${capture.restarted ? `; ${instanceId} started again` : ""}\n`,
-      );
-
-      let mappings: AmiMappings = addMapping({}, region, capture.architecture, capture.amiId);
-      const failures: string[] = [];
-      // From here on the image exists: a failure in sharing or copying is reported, never a reason not to write the template.
-      if (sharing.public || sharing.accountIds?.length) {
-        progress(`share ${capture.amiId} in ${region}`);
-        try {
-          await shareImage(ec2, capture.amiId, sharing, { snapshotIds: capture.snapshotIds });
-        } catch (error) {
-          failures.push(`sharing ${capture.amiId} in ${region}: ${(error as Error).message}`);
-        }
-      }
-      // Copies run in parallel; each one cleans up after itself on failure, and the others are kept.
-      const copies = await Promise.allSettled(
-        copyRegions.map((targetRegion) =>
-          copyImage(context.clients, {
-            sourceAmiId: capture.amiId,
-            sourceRegion: region,
-            targetRegion,
-            description: values.description,
-            sharing,
-            onProgress: (step) => progress(step),
-          }),
-        ),
-      );
-      copies.forEach((outcome, index) => {
-        if (outcome.status === "fulfilled") {
-          const copy: CopyResult = outcome.value;
-          mappings = addMapping(mappings, copy.region, copy.architecture, copy.amiId);
-          context.stderr.write(`cws save: copy ${copy.amiId} available in ${copy.region}\n`);
-        } else {
-          failures.push(`${copyRegions[index]}: ${(outcome.reason as Error).message}`);
-        }
-      });
-
-      const yamlText = renderSavedTemplateYaml({
-        templateName,
-        description: values.description,
-        baseTemplate: values["base-template"],
-        amiMappings: mappings,
-        ownerId: capture.ownerId,
-        architecture: capture.architecture,
-        sourceInstanceId: instanceId,
-        createdAt: new Date(),
-      });
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, yamlText);
-
-      const dirFlag = path.dirname(file);
-      context.stdout.write(
-        [
-          `Saved ${templateName}: ${Object.entries(mappings)
-            .map(([r, m]) => `${r} ${Object.values(m).join("/")}`)
-            .join(", ")}`,
-          `Template written to ${file}`,
-          "",
-          "Launch from it:",
-          `  cws ami resolve ${templateName} --region ${region} --templates-dir ${dirFlag}`,
-          "",
-          "Or in a Pulumi program:",
-          `  import { ResearchWorkstation } from "cloudworkstation";`,
-          `  new ResearchWorkstation("${templateName}", { template: "${templateName}", templatesDirs: ["${dirFlag}"], region: "${region}", size: "M" });`,
-          "",
-        ].join("\n"),
-      );
-      if (failures.length) {
-        context.stderr.write(
-          `cws save: the image was saved, but some steps after it failed (the template maps only the regions that worked):\n  ${failures.join("\n  ")}\n`,
-        );
-        return EXIT.failure;
-      }
-      return EXIT.ok;
+  async run(argv, context) {
+    const { values, positionals } = parseCommandArgs(argv, OPTIONS, {
+      min: 2,
+      max: 2,
+      names: "<instance-id> <template-name>",
     });
+    // Everything is checked here, before any AWS call: a mistake found after the capture costs minutes of downtime.
+    const instanceId = parseInstanceId(positionals[0]);
+    const templateName = positionals[1];
+    if (!TEMPLATE_NAME_PATTERN.test(templateName))
+      throw new UsageError(
+        `<template-name> "${templateName}" is not a template name: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit`,
+      );
+    const region = requireRegion(values.region, context);
+    const mode = (values.mode ?? "stop") as CaptureMode;
+    if (!(CAPTURE_MODES as readonly string[]).includes(mode))
+      throw new UsageError(`--mode must be one of ${CAPTURE_MODES.join(", ")}, not "${mode}"`);
+    checkAmiName(defaultImageName(templateName, new Date()), "the image name derived from <template-name>");
+    const description = parseDescription(values.description);
+    const copyRegions = parseListFlag("--copy-to-regions", values["copy-to-regions"])
+      .map((r) => checkRegion(r, "--copy-to-regions:", context))
+      .filter((r) => r !== region);
+    const sharing: SharingOptions = checkSharingFlags(
+      { accountIds: parseListFlag("--share-accounts", values["share-accounts"]), public: values.public === true },
+      { accountIds: "--share-accounts" },
+    );
+    const baseTemplate = values["base-template"];
+    if (baseTemplate !== undefined) loadTemplateForCli(baseTemplate, context);
+    const force = values.force === true;
+    const file = templateFilePath(templateName, context.templatesDirs, process.cwd());
+    checkTemplateTarget(file, force);
+    const json = values.json === true;
+
+    const question =
+      mode === "stop"
+        ? `Instance ${instanceId} in ${region} will be STOPPED while it is imaged (usually a few minutes), then started again. Continue?`
+        : mode === "reboot"
+          ? `Instance ${instanceId} in ${region} will be REBOOTED by EC2 while it is imaged. Continue?`
+          : `Instance ${instanceId} in ${region} will be imaged while running (open files may be inconsistent). Continue?`;
+    const refused = await askToProceed(context, "save", question, values.yes === true);
+    if (refused !== undefined) return refused;
+    if (sharing.public) context.stderr.write(`cws save: warning: ${PUBLIC_SHARING_WARNING}\n`);
+
+    const progress = progressFor(context, json, "steps");
+    const ec2 = context.clients.ec2(region);
+    // Ctrl-C while the instance is stopped must not leave it stopped: the first one interrupts the capture,
+    // which then deregisters the unfinished image and restarts the instance before exiting.
+    const interrupt = new AbortController();
+    const onInterrupt = () => {
+      context.stderr.write("\ncws save: interrupted; undoing (unfinished image removed, instance restarted)…\n");
+      interrupt.abort();
+    };
+    process.once("SIGINT", onInterrupt);
+    let capture;
+    try {
+      capture = await captureImage(ec2, {
+        instanceId,
+        region,
+        templateName,
+        description,
+        mode,
+        signal: interrupt.signal,
+        onProgress: (step) => progress.update(step),
+      });
+    } finally {
+      process.removeListener("SIGINT", onInterrupt);
+    }
+    context.stderr.write(
+      `cws save: ${capture.amiId} available in ${region}${capture.restarted ? `; ${instanceId} started again` : ""}\n`,
+    );
+
+    let mappings: AmiMappings = addMapping({}, region, capture.architecture, capture.amiId);
+    const failures: string[] = [];
+    // From here on the image exists: a failure in sharing or copying is reported, never a reason not to write the template.
+    if (sharing.public || sharing.accountIds?.length) {
+      progress.update(`share ${capture.amiId} in ${region}`);
+      try {
+        await shareImage(ec2, capture.amiId, sharing, { snapshotIds: capture.snapshotIds });
+      } catch (error) {
+        failures.push(`sharing ${capture.amiId} in ${region}: ${(error as Error).message}`);
+      }
+    }
+    // Copies run in parallel; each one cleans up after itself on failure, and the others are kept.
+    const copies = await Promise.allSettled(
+      copyRegions.map((targetRegion) =>
+        copyImage(context.clients, {
+          sourceAmiId: capture.amiId,
+          sourceRegion: region,
+          targetRegion,
+          description,
+          sharing,
+          onProgress: (step) => progress.update(step),
+        }),
+      ),
+    );
+    copies.forEach((outcome, index) => {
+      if (outcome.status === "fulfilled") {
+        const copy = outcome.value;
+        mappings = addMapping(mappings, copy.region, copy.architecture, copy.amiId);
+        context.stderr.write(`cws save: copy ${copy.amiId} available in ${copy.region}\n`);
+      } else {
+        failures.push(`${copyRegions[index]}: ${(outcome.reason as Error).message}`);
+      }
+    });
+
+    const yamlText = renderSavedTemplateYaml({
+      templateName,
+      description,
+      baseTemplate,
+      amiMappings: mappings,
+      ownerId: capture.ownerId,
+      architecture: capture.architecture,
+      sourceInstanceId: instanceId,
+      createdAt: new Date(),
+    });
+    const report: SaveReport = {
+      templateName,
+      instanceId,
+      region,
+      amiId: capture.amiId,
+      imageName: capture.imageName,
+      mappings,
+      failures,
+    };
+    try {
+      writeTemplateFile(file, yamlText, force);
+      report.file = file;
+    } catch (error) {
+      report.rescueFile = rescueTemplate(templateName, yamlText);
+      failures.push(`writing ${file}: ${(error as Error).message}`);
+      context.stderr.write(templateNotWritten(report, file, (error as Error).message, yamlText));
+    }
+
+    if (json) writeJson(context, report);
+    else if (report.file) context.stdout.write(launchInstructions(report, report.file));
+    if (failures.length) {
+      context.stderr.write(
+        `cws save: the image was saved, but some steps after it failed (the template maps only the regions that worked):\n  ${failures.join("\n  ")}\n`,
+      );
+      return EXIT.failure;
+    }
+    return EXIT.ok;
   },
 };
 
-// Helpers shared by `cws save`, `cws ami copy` and `cws ami share`. Internal.
-
-export type Options = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-
-export class CommandLineError extends Error {}
-
-/** util.parseArgs in strict mode: unknown flags and wrong positional counts are errors (exit 2). */
-/** What parseCommandLine returns for an option table. */
-export type ParsedValues<O extends Options> = {
-  [K in keyof O]?: O[K] extends { type: "boolean" } ? boolean : O[K] extends { multiple: true } ? string[] : string;
-};
-
-export function parseCommandLine<O extends Options>(
-  argv: string[],
-  options: O,
-  positionals: { min: number; max: number; names: string },
-): { values: ParsedValues<O>; positionals: string[] } {
-  let parsed;
+/** A copy of the template in the temp directory when the real one could not be written; undefined if that fails too. */
+function rescueTemplate(templateName: string, yamlText: string): string | undefined {
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new CommandLineError((error as Error).message);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cws-save-${templateName}-`));
+    const file = path.join(dir, `${templateName}.yml`);
+    fs.writeFileSync(file, yamlText, { flag: "wx" });
+    return file;
+  } catch {
+    return undefined;
   }
-  if (parsed.positionals.length < positionals.min || parsed.positionals.length > positionals.max) {
-    throw new CommandLineError(
-      `expected ${positionals.names}, got ${parsed.positionals.length ? parsed.positionals.join(" ") : "nothing"}`,
+}
+
+/** Where the images are, and how to get the template into place, when writing it failed after the capture. */
+function templateNotWritten(report: SaveReport, file: string, reason: string, yamlText: string): string {
+  const lines = [
+    `cws save: the template could not be written to ${file} (${reason}).`,
+    `cws save: the image is kept and tracked (tag cloudworkstation:managed): ${report.amiId} in ${report.region}; ` +
+      `all images: ${describeMappings(report.mappings)} (list them with: cws ami list --region ${report.region}).`,
+  ];
+  if (report.rescueFile)
+    lines.push(
+      `cws save: the template was written to ${report.rescueFile} instead; put it in place with:`,
+      `  cp ${report.rescueFile} ${file}`,
     );
-  }
-  return { values: parsed.values as ParsedValues<O>, positionals: parsed.positionals };
+  else lines.push("cws save: the template follows; save it as " + file + ":", yamlText.replace(/\n$/, ""));
+  return `${lines.join("\n")}\n`;
 }
 
-/** "a,b , c" → ["a","b","c"]; repeatable flags are flattened. */
-export function listFlag(value: string | string[] | boolean | boolean[] | undefined): string[] {
-  if (value === undefined || typeof value === "boolean") return [];
-  const values = Array.isArray(value) ? value : [value];
-  return values
-    .flatMap((v) => String(v).split(","))
-    .map((v) => v.trim())
-    .filter(Boolean);
-}
-
-export function regionOf(flag: string | undefined, context: CliContext): string {
-  const region = flag ?? context.defaultRegion;
-  if (!region) throw new CommandLineError("no region: pass --region R (or set AWS_REGION)");
-  return region;
-}
-
-/** Runs a command body and maps errors to exit codes: usage/input mistakes 2, AWS/imaging failures 1. */
-export async function runWithErrors(
-  command: CliCommand,
-  context: CliContext,
-  body: () => Promise<number>,
-): Promise<number> {
-  try {
-    return await body();
-  } catch (error) {
-    if (error instanceof CommandLineError) {
-      context.stderr.write(`cws ${command.path.join(" ")}: ${error.message}\nusage: ${command.usage}\n`);
-      return EXIT.invalidInput;
-    }
-    if (error instanceof InvalidInputError) {
-      context.stderr.write(`cws ${command.path.join(" ")}: ${error.message}\n`);
-      return EXIT.invalidInput;
-    }
-    if (error instanceof ImagingError) {
-      context.stderr.write(`cws ${command.path.join(" ")}: ${error.message}\n`);
-      return EXIT.failure;
-    }
-    context.stderr.write(`cws ${command.path.join(" ")}: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT.failure;
-  }
-}
-
-/** Progress lines on stderr with elapsed time since the command started: "[  12s] stop instance i-…". */
-export function progressPrinter(
-  context: CliContext,
-  enabled: boolean,
-  now: () => number = Date.now,
-): (step: string) => void {
-  const started = now();
-  let last = "";
-  return (step: string) => {
-    if (!enabled || step === last) return;
-    last = step;
-    const seconds = Math.round((now() - started) / 1000);
-    context.stderr.write(`[${String(seconds).padStart(4)}s] ${step}\n`);
-  };
+function launchInstructions(report: SaveReport, file: string): string {
+  const dir = path.dirname(file);
+  return [
+    `Saved ${report.templateName}: ${describeMappings(report.mappings)}`,
+    `Template written to ${file}`,
+    "",
+    "Launch from it:",
+    `  cws ami resolve ${report.templateName} --region ${report.region} --templates-dir ${dir}`,
+    "",
+    "Or in a Pulumi program:",
+    `  import { ResearchWorkstation } from "cloudworkstation";`,
+    `  new ResearchWorkstation("${report.templateName}", { template: "${report.templateName}", templatesDirs: ["${dir}"], region: "${report.region}", size: "M" });`,
+    "",
+  ].join("\n");
 }
