@@ -59,11 +59,9 @@ describe("a copy that stays pending (aws-sdk-client-mock: moto copies are availa
     const sourceMock = mockClient(source);
     const targetMock = mockClient(target);
     try {
-      sourceMock
-        .on(DescribeImagesCommand)
-        .resolves({
-          Images: [{ ImageId: "ami-0123456789abcdef0", State: "available", Name: "lab", Architecture: "x86_64" }],
-        });
+      sourceMock.on(DescribeImagesCommand).resolves({
+        Images: [{ ImageId: "ami-0123456789abcdef0", State: "available", Name: "lab", Architecture: "x86_64" }],
+      });
       targetMock.on(CopyImageCommand).resolves({ ImageId: "ami-0fedcba9876543210" });
       targetMock.on(DescribeImagesCommand).resolves({
         Images: [
