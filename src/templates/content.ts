@@ -51,7 +51,7 @@ export function contentProblems(value: unknown): Problem[] {
             at: keyPath,
             anchor: "key",
             path: keyPath,
-            message: `the key "${clip(key)}" ${shellTextProblem(key) as string}`,
+            message: `the key ${JSON.stringify(clip(key))} ${shellTextProblem(key) as string}`,
           });
         }
         walk(child, keyPath);
