@@ -90,11 +90,11 @@ const duration = z.string().regex(DURATION_PATTERN, { error: 'not a duration: wr
 const fallbackTimeout = duration.refine(
   (text) => {
     const ms = durationMs(text);
-    return ms === undefined || (ms >= 1000 && ms <= (durationMs(MAX_FALLBACK_TIMEOUT) as number));
+    return ms === undefined || (ms > 0 && ms <= (durationMs(MAX_FALLBACK_TIMEOUT) as number));
   },
   {
     error: (issue) =>
-      `fallback_timeout must be between 1s and ${MAX_FALLBACK_TIMEOUT} (the maximum), found "${clip(String(issue.input))}"`,
+      `fallback_timeout must be more than 0 and at most ${MAX_FALLBACK_TIMEOUT} (the maximum), found "${clip(String(issue.input))}"`,
   },
 );
 
@@ -207,7 +207,7 @@ export const amiConfigSchema = z
       ),
     fallback_timeout: fallbackTimeout
       .default("10m")
-      .describe(`How long AMI resolution may take before the fallback applies; 1s to ${MAX_FALLBACK_TIMEOUT}`),
+      .describe(`How long AMI resolution may take before the fallback applies; at most ${MAX_FALLBACK_TIMEOUT}`),
     preferred_architecture: architecture.optional(),
     instance_family_preference: z
       .array(z.string().regex(INSTANCE_FAMILY_PATTERN, { error: 'an instance family such as "m7i" or "g5"' }))

@@ -57,7 +57,8 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   // uniqueKeys: the library compares each key with every earlier one (quadratic: seconds for 8k tags); the visit below
   // finds duplicates with one set per mapping, and gives them their path.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  // logLevel: problems are reported as issues, never printed by the library as process warnings.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: "silent" });
   const yaml: YamlSource = { doc, lineCounter };
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
@@ -82,6 +83,15 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
     Map(_, map, ancestors) {
       const keys = new Set<string>();
       for (const pair of map.items) {
+        if (isCollection(pair.key)) {
+          issues.push({
+            file,
+            ...at(pair.key.range?.[0] ?? 0),
+            path: templatePathOf(ancestors, map),
+            message: "a key must be plain text, not a mapping or list (YAML's `? [a, b]` keys): write the key as text",
+          });
+          continue;
+        }
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value);
         if (!keys.has(key)) {
