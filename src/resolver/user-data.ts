@@ -1,3 +1,9 @@
+import {
+  commandArgumentProblem,
+  packageManagerProblem,
+  shellTextProblem,
+  userDataProblem,
+} from "../templates/render-rules";
 import type { Architecture, Base, Template } from "../templates/schema";
 import { baseOfTemplate, systemPackageManager } from "./base-images";
 import { InvalidInputError } from "./errors";
@@ -33,20 +39,19 @@ const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
  * otherwise in single quotes with each `'` written as `'\''`. Throws on NUL, which no shell word can hold.
  */
 export function shellQuote(value: string): string {
-  if (value.includes("\0")) throw new InvalidInputError("contains a NUL character, which cannot be passed to a shell");
+  const problem = shellTextProblem(value);
+  if (problem) throw new InvalidInputError(problem);
   if (SAFE_WORD.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A template string used as a command argument: quoted, and refused if it would be read as an option. */
+/**
+ * A template string used as a command argument: quoted, and refused if it would be read as an option. The rule is
+ * the one template validation enforces (render-rules.ts), so a validated template never fails here.
+ */
 function argument(value: string, field: string): string {
-  if (value.includes("\0")) throw new InvalidInputError("contains a NUL character", field);
-  if (value.startsWith("-")) {
-    throw new InvalidInputError(
-      `"${value}" starts with "-", so the command would read it as an option; remove the dash`,
-      field,
-    );
-  }
+  const problem = commandArgumentProblem(value);
+  if (problem) throw new InvalidInputError(problem, field);
   return shellQuote(value);
 }
 
@@ -87,20 +92,10 @@ export interface RenderUserDataOptions {
 export function renderUserData(template: Template, options: RenderUserDataOptions): string {
   const base: Base = baseOfTemplate(template);
   const pm = systemPackageManager(base);
-  if ((template.package_manager === "apt" || template.package_manager === "dnf") && template.package_manager !== pm) {
-    throw new InvalidInputError(
-      `package_manager ${template.package_manager} does not match base ${base}${template.base ? "" : " (the default base)"}, ` +
-        `which uses ${pm}; set package_manager: ${pm} or choose a base that uses ${template.package_manager}`,
-      "package_manager",
-    );
-  }
-  if (template.user_data !== undefined && /^\s*(#cloud-config|#include|Content-Type:)/i.test(template.user_data)) {
-    throw new InvalidInputError(
-      "is cloud-config or MIME, but CloudWorkstation renders a bash script; give shell commands here, " +
-        "and express packages, users and services with the template's own fields",
-      "user_data",
-    );
-  }
+  const mismatch = packageManagerProblem(template);
+  if (mismatch) throw new InvalidInputError(mismatch, "package_manager");
+  const notScript = template.user_data !== undefined ? userDataProblem(template.user_data) : undefined;
+  if (notScript) throw new InvalidInputError(notScript, "user_data");
 
   const system = template.packages?.system ?? [];
   const conda = template.packages?.conda ?? [];

@@ -1,3 +1,6 @@
+import { STOCK_OS_ACCOUNTS, STOCK_OS_SSM_PREFIXES } from "./publishers";
+import { checkRegionName } from "./regions";
+import { packageManagerProblem } from "./render-rules";
 import type { Template } from "./schema";
 import type { Problem } from "./zod-issues";
 
@@ -6,10 +9,6 @@ import type { Problem } from "./zod-issues";
  * do what they appear to: the resolver runs the provisioning script only on the script path (see
  * src/resolver/engine.ts), so software listed in a template can silently never be installed.
  */
-
-/** Publishers whose public images are stock operating systems, not images built from a template. */
-const STOCK_IMAGE_OWNERS = new Set(["099720109477", "137112412989", "136693071363"]); // Canonical, Amazon Linux, Debian
-const STOCK_SSM_PREFIXES = ["/aws/service/canonical/", "/aws/service/ami-amazon-linux-latest/", "/aws/service/debian/"];
 
 function provisioningContent(template: Template): string[] {
   const present: string[] = [];
@@ -33,9 +32,9 @@ function stockImageSources(template: Template): string[] {
       : typeof ssm === "string"
         ? [ssm]
         : [ssm.x86_64, ssm.arm64].filter((name): name is string => !!name);
-  if (ssmNames.some((name) => STOCK_SSM_PREFIXES.some((prefix) => name.startsWith(prefix))))
+  if (ssmNames.some((name) => STOCK_OS_SSM_PREFIXES.some((prefix) => name.startsWith(prefix))))
     sources.push("ssm_parameter");
-  if (config.ami_search?.owners.some((owner) => STOCK_IMAGE_OWNERS.has(owner))) sources.push("ami_search");
+  if (config.ami_search?.owners.some((owner) => STOCK_OS_ACCOUNTS.has(owner))) sources.push("ami_search");
   return sources;
 }
 
@@ -72,4 +71,23 @@ export function provisioningWarnings(template: Template): Problem[] {
     ];
   }
   return [];
+}
+
+/** Regions that are well-formed but not known (see checkRegionName): accepted, with a warning at the region's key. */
+export function regionWarnings(template: Template): Problem[] {
+  return Object.keys(template.ami_config?.ami_mappings ?? {}).flatMap((region) => {
+    const check = checkRegionName(region);
+    if (!check.ok || !check.warning) return [];
+    const at = ["ami_config", "ami_mappings", region];
+    return [{ at, anchor: "key" as const, path: at, severity: "warning" as const, message: check.warning }];
+  });
+}
+
+/**
+ * What the user-data renderer would refuse in the whole template (the base may come from a parent), as errors; the
+ * field-level rules (command words, user_data) are in the schema.
+ */
+export function renderProblems(template: Template): Problem[] {
+  const problem = packageManagerProblem(template);
+  return problem ? [{ at: ["package_manager"], anchor: "value", path: ["package_manager"], message: problem }] : [];
 }

@@ -31,11 +31,20 @@ export class TemplateError extends Error {
   }
 }
 
+/** Longest key or value quoted whole in a message; longer ones are cut (a 100k-character key is not worth echoing). */
+export const MAX_QUOTED_LENGTH = 60;
+
+/** `text` itself when short, else its first MAX_QUOTED_LENGTH characters and `…(N chars)`. */
+export function clip(text: string): string {
+  return text.length <= MAX_QUOTED_LENGTH ? text : `${text.slice(0, MAX_QUOTED_LENGTH)}…(${text.length} chars)`;
+}
+
 /** `ami_config.ami_search`, `services[0].port`, `ami_config.ami_mappings["us-east-1"]` when a key is not a plain word. */
 export function formatPath(path: TemplatePath): string {
   let out = "";
   for (const segment of path) {
     if (typeof segment === "number") out += `[${segment}]`;
+    else if (segment.length > MAX_QUOTED_LENGTH) out += `[${JSON.stringify(clip(segment))}]`;
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) out += out === "" ? segment : `.${segment}`;
     else out += `[${JSON.stringify(segment)}]`;
   }

@@ -1,6 +1,41 @@
 /** The template system: schema, loader (inheritance, legacy format, parameters), errors with positions, JSON Schema. */
 export * from "./schema";
-export { KNOWN_REGIONS, isKnownRegion, type Region } from "./regions";
+export {
+  KNOWN_REGIONS,
+  checkRegionName,
+  isKnownRegion,
+  isWellFormedRegion,
+  type Region,
+  type RegionCheck,
+} from "./regions";
+export {
+  INSTANCE_FAMILY_PATTERN,
+  INSTANCE_ID_PATTERN,
+  INSTANCE_TYPE_PATTERN,
+  REGION_NAME_PATTERN,
+  SNAPSHOT_ID_PATTERN,
+  isAccountId,
+  isAmiId,
+  isInstanceId,
+  isInstanceType,
+  isSnapshotId,
+} from "./aws-ids";
+export {
+  BASE_PUBLISHER,
+  MARKETPLACE_OWNER_ALIAS,
+  PUBLISHERS,
+  STOCK_OS_ACCOUNTS,
+  publisherOf,
+  type Publisher,
+} from "./publishers";
+export {
+  BASE_PACKAGE_MANAGER,
+  DEFAULT_BASE,
+  commandArgumentProblem,
+  packageManagerProblem,
+  shellTextProblem,
+  userDataProblem,
+} from "./render-rules";
 export {
   TemplateError,
   formatIssue,
@@ -12,6 +47,7 @@ export {
 } from "./errors";
 export {
   DEFAULT_TEMPLATES_DIR,
+  MAX_TEMPLATE_FILE_BYTES,
   findPackageRoot,
   listTemplates,
   loadTemplate,

@@ -1,9 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { checkAgainstSchema, describeValue, type Problem } from "./zod-issues";
-import { provisioningWarnings } from "./checks";
+import { contentProblems } from "./content";
+import { checkAgainstSchema, type Problem } from "./zod-issues";
+import { provisioningWarnings, regionWarnings, renderProblems } from "./checks";
 import { takesTextAt } from "./schema-walk";
-import { formatIssue, isError, TemplateError, type TemplateIssue, type TemplatePath } from "./errors";
+import { clip, formatIssue, isError, TemplateError, type TemplateIssue, type TemplatePath } from "./errors";
 import { normaliseLegacyAmis } from "./legacy";
 import { mergeTracked } from "./merge";
 import { isPlainObject, toIssue, track, type Tracked } from "./origins";
@@ -26,6 +27,9 @@ import { locate, NO_POSITION, parseYamlSource, type TemplateSource } from "./yam
 
 const PACKAGE_NAME = "cloudworkstation";
 const TEMPLATE_EXTENSIONS = [".yml", ".yaml"];
+
+/** The largest template file read (1 MiB): real templates are a few KiB; this keeps `/dev/zero`-like input out. */
+export const MAX_TEMPLATE_FILE_BYTES = 1024 * 1024;
 
 /**
  * The nearest directory at or above `start` holding this package's package.json. Walking up (instead of a fixed
@@ -86,6 +90,8 @@ interface TemplateUnit {
   tracked?: Tracked;
   parents: { name: string; at: TemplatePath }[];
   issues: TemplateIssue[];
+  /** Why the file could not be read at all (not a regular file, too large, unreadable); its issues say the same. */
+  readProblem?: string;
 }
 
 interface LoadContext {
@@ -156,7 +162,8 @@ export function listTemplates(options: LoadOptions = {}): TemplateSummary[] {
       const name = templateNameOf(file);
       if (seen.has(name)) continue;
       const summary: TemplateSummary = { name, file };
-      const { value } = parseYamlSource(readText(file) ?? "", file);
+      const read = readTemplateFile(file);
+      const { value } = parseYamlSource("text" in read ? read.text : "", file);
       if (isPlainObject(value)) {
         if (typeof value.description === "string") summary.description = value.description;
         if (typeof value.category === "string") summary.category = value.category;
@@ -240,9 +247,14 @@ function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): L
   if (issues.some(isError)) return { issues, chain };
 
   const substituted = substituteParameters(merged.value, values, (at) => takesTextAt(templateSchema, at));
+  // Parameter values given from code can bring what no file may hold (a NUL character).
+  const substitutedContent = located(contentProblems(substituted));
+  if (substitutedContent.length > 0) return { issues: [...issues, ...substitutedContent], chain };
   const result = checkAgainstSchema(templateSchema, substituted);
   if (!result.success) return { issues: [...issues, ...located(result.problems)], chain };
-  issues.push(...located(provisioningWarnings(result.data)));
+  const rendering = located(renderProblems(result.data));
+  if (rendering.length > 0) return { issues: [...issues, ...rendering], chain };
+  issues.push(...located(regionWarnings(result.data)), ...located(provisioningWarnings(result.data)));
   return { template: result.data, issues, chain };
 }
 
@@ -264,10 +276,22 @@ function resolveInheritance(
         issues.push(locatedIn(unit, { at: reference.at, anchor: "value", path: reference.at, message }));
       const file = findParentFile(reference.name, unit, context);
       if (typeof file !== "string") {
-        at(notFoundMessage(reference.name, file.searched, "parent template"));
+        at(
+          "notTemplate" in file
+            ? `parent template "${clip(reference.name)}" is a path but not a .yml or .yaml file: inherit a template file, or name a template`
+            : notFoundMessage(reference.name, file.searched, "parent template"),
+        );
         continue;
       }
       const parent = fileUnit(file, context);
+      if (parent.readProblem !== undefined) {
+        at(`parent template "${clip(reference.name)}" (${parent.source.file}) ${parent.readProblem}`);
+        continue;
+      }
+      if (!parent.tracked)
+        at(
+          `parent template "${clip(reference.name)}" (${parent.source.file}) is not a usable template: see its errors`,
+        );
       const cycleStart = stack.indexOf(parent);
       if (cycleStart >= 0) {
         const cycle = stack.slice(cycleStart);
@@ -294,17 +318,18 @@ function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
   const cached = context.units.get(absolutePath);
   if (cached) return cached;
   const file = displayPath(absolutePath);
-  const text = readText(absolutePath);
+  const read = readTemplateFile(absolutePath);
   let unit: TemplateUnit;
-  if (text === undefined) {
+  if ("problem" in read) {
     unit = {
       source: { file, absolutePath },
       name: templateNameOf(absolutePath),
       parents: [],
-      issues: [{ file, line: 0, column: 0, path: [], message: "cannot read the file" }],
+      issues: [{ file, line: 0, column: 0, path: [], message: `the file ${read.problem}` }],
+      readProblem: read.problem,
     };
   } else {
-    const parsed = parseYamlSource(text, file);
+    const parsed = parseYamlSource(read.text, file);
     const source: TemplateSource = { file, absolutePath, yaml: parsed.yaml };
     unit = parsed.issues.some(isError)
       ? { source, name: templateNameOf(absolutePath), parents: [], issues: parsed.issues }
@@ -325,13 +350,18 @@ function prepareUnit(
     const message =
       raw === undefined || raw === null
         ? "the template is empty: write a YAML mapping that starts with name: …"
-        : `a template is a mapping of keys (name:, description:, …), but this is ${describeValue(raw)}`;
+        : `a template is a mapping of keys (name:, description:, …), but this is ${describeKind(raw)}`;
     return {
       source,
       name: fallbackName,
       parents: [],
       issues: [...earlier, locatedIn({ source }, { at: [], anchor: "value", path: [], message })],
     };
+  }
+  // Cycles and deep nesting (objects from code) stop here: every later step walks the whole value.
+  const content = contentProblems(raw).map((problem) => locatedIn({ source }, problem));
+  if (content.some((issue) => /cycle|nested more than/.test(issue.message))) {
+    return { source, name: fallbackName, parents: [], issues: [...earlier, ...content] };
   }
   const { value, sourcePathOf, warnings } = normaliseLegacyAmis(raw);
   const tracked = track(value, source, sourcePathOf);
@@ -347,6 +377,7 @@ function prepareUnit(
       );
   const issues = [
     ...earlier,
+    ...content,
     ...warnings.map((warning) => locatedIn({ source }, warning)),
     ...problems.map((problem) => toIssue(problem, tracked.origins, source)),
   ];
@@ -426,9 +457,14 @@ function findTemplateFile(name: string, dirs: readonly string[]): string | undef
 }
 
 /** A parent by path (relative to the inheriting file) or by name: the inheriting file's directory first, then the search dirs. */
-function findParentFile(reference: string, from: TemplateUnit, context: LoadContext): string | { searched: string[] } {
+function findParentFile(
+  reference: string,
+  from: TemplateUnit,
+  context: LoadContext,
+): string | { searched: string[] } | { notTemplate: true } {
   const baseDir = from.source.absolutePath ? path.dirname(from.source.absolutePath) : process.cwd();
   if (looksLikePath(reference)) {
+    if (!TEMPLATE_EXTENSIONS.some((ext) => reference.endsWith(ext))) return { notTemplate: true };
     const file = path.resolve(baseDir, reference);
     return fs.existsSync(file) ? file : { searched: [] };
   }
@@ -462,12 +498,52 @@ function templateNameOf(file: string): string {
   return path.basename(file).replace(/\.ya?ml$/, "");
 }
 
-function readText(file: string): string | undefined {
+/**
+ * A template file's text, read only if it is a regular file of at most MAX_TEMPLATE_FILE_BYTES: a device would be
+ * read forever (`/dev/zero`) and a FIFO would block. The problem never quotes the file's contents.
+ */
+function readTemplateFile(file: string): { text: string } | { problem: string } {
+  let fd: number | undefined;
   try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return undefined;
+    const kind = fileKind(fs.statSync(file));
+    if (kind !== "file") return { problem: `is ${kind}, not a regular file: a template is a .yml or .yaml file` };
+    // O_NONBLOCK: if the path was swapped for a FIFO since the stat, opening it must not wait for a writer.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const opened = fileKind(fs.fstatSync(fd));
+    if (opened !== "file") return { problem: `is ${opened}, not a regular file: a template is a .yml or .yaml file` };
+    const buffer = Buffer.allocUnsafe(MAX_TEMPLATE_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
+      n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+    }
+    if (length > MAX_TEMPLATE_FILE_BYTES) {
+      return { problem: `is larger than ${MAX_TEMPLATE_FILE_BYTES} bytes (1 MiB), the limit for a template file` };
+    }
+    return { text: buffer.toString("utf8", 0, length) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { problem: `cannot be read${code ? ` (${code})` : ""}: check that it exists and that you may read it` };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+function fileKind(stat: fs.Stats): string {
+  if (stat.isFile()) return "file";
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isFIFO()) return "a named pipe (FIFO)";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/** What a value is, without quoting it (it may be a line of a file that is not a template at all). */
+function describeKind(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return "text";
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "a boolean";
+  return typeof value;
 }
 
 /** Relative to the working directory when inside it (how a user would type it), else absolute. */

@@ -45,7 +45,7 @@ function child(of: Side, segment: string | number): Side {
 
 /** Copy one side's value (and its origins) to `to`. */
 function take(from: Side, to: TemplatePath, origins: OriginIndex): unknown {
-  copyOrigins(from.tracked.origins, from.path, origins, to);
+  copyOrigins(from.tracked.origins, from.path, from.value, origins, to);
   return clonePlain(from.value);
 }
 

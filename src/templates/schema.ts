@@ -1,18 +1,40 @@
 import semver from "semver";
 import { z } from "zod";
-import { isKnownRegion, KNOWN_REGIONS } from "./regions";
-import { didYouMean } from "./suggest";
+import {
+  ACCOUNT_ID_PATTERN,
+  AMI_ID_PATTERN,
+  INSTANCE_FAMILY_PATTERN,
+  INSTANCE_TYPE_PATTERN,
+  REGION_NAME_PATTERN,
+} from "./aws-ids";
+import { clip } from "./errors";
+import { MARKETPLACE_OWNER_ALIAS } from "./publishers";
+import { checkRegionName, KNOWN_REGIONS } from "./regions";
+import { commandArgumentProblem, userDataProblem } from "./render-rules";
 
 /**
  * The workstation template format. Every object is strict: an unknown key is an error (with a "did you mean"
  * suggestion from the loader), because a misspelt key silently ignored is a workstation silently misconfigured.
  */
 
-export const AMI_ID_PATTERN = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+export { ACCOUNT_ID_PATTERN, AMI_ID_PATTERN } from "./aws-ids";
 /** Owner aliases DescribeImages accepts besides 12-digit account ids. */
-export const OWNER_ALIASES = ["amazon", "self", "aws-marketplace", "aws-backup-vault"] as const;
+export const OWNER_ALIASES = ["amazon", "self", MARKETPLACE_OWNER_ALIAS, "aws-backup-vault"] as const;
 export const DURATION_PATTERN = /^(\d+)(ms|s|m|h)$/;
+
+const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** Milliseconds of a duration written like "90s" or "10m"; undefined when it is not one. */
+export function durationMs(text: string): number | undefined {
+  const match = DURATION_PATTERN.exec(text);
+  return match ? Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS] : undefined;
+}
+
+/**
+ * The longest `fallback_timeout`. Long enough for a slow cross-region copy, and far below Node's timer limit
+ * (2^31-1 ms, about 24.8 days), past which a timer fires at once and every image tier would "time out".
+ */
+export const MAX_FALLBACK_TIMEOUT = "24h";
 
 export const ARCHITECTURES = ["x86_64", "arm64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -39,33 +61,52 @@ export const MERGED_ONLY = { scope: "merged" } as const;
 
 const architecture = z.enum(ARCHITECTURES).describe("CPU architecture: x86_64 (Intel/AMD) or arm64 (Graviton)");
 
+/** A region name (checkRegionName): unknown but well-formed names pass here and are warned about by checks.ts. */
 const region = z
   .string()
-  .refine(isKnownRegion, {
+  .refine((name) => checkRegionName(name).ok, {
     error: (issue) => {
-      const input = String(issue.input);
-      const suggestion = didYouMean(input, KNOWN_REGIONS);
-      return suggestion
-        ? `unknown region "${input}"${suggestion}`
-        : `unknown region "${input}"; expected an AWS commercial region such as ${KNOWN_REGIONS.slice(0, 4).join(", ")}`;
+      const check = checkRegionName(String(issue.input));
+      return check.ok ? "is not a region" : check.error;
     },
   })
-  // Refinements do not reach JSON Schema; the enum lets editors flag a misspelt region as it is typed.
-  .meta({ enum: [...KNOWN_REGIONS] });
+  // Refinements do not reach JSON Schema; the pattern lets editors flag a malformed region as it is typed.
+  .meta({ pattern: REGION_NAME_PATTERN.source, examples: [...KNOWN_REGIONS] });
 
 const amiId = z.string().regex(AMI_ID_PATTERN, {
   error: (issue) =>
-    `"${String(issue.input)}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`,
+    `"${clip(String(issue.input))}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`,
 });
 
 const owner = z
   .string()
   .refine((value) => ACCOUNT_ID_PATTERN.test(value) || (OWNER_ALIASES as readonly string[]).includes(value), {
     error: (issue) =>
-      `"${String(issue.input)}" is not an owner: use a 12-digit account id or one of ${OWNER_ALIASES.join(", ")}`,
+      `"${clip(String(issue.input))}" is not an owner: use a 12-digit account id or one of ${OWNER_ALIASES.join(", ")}`,
   });
 
 const duration = z.string().regex(DURATION_PATTERN, { error: 'not a duration: write e.g. "90s", "10m" or "1h"' });
+
+const fallbackTimeout = duration.refine(
+  (text) => {
+    const ms = durationMs(text);
+    return ms === undefined || (ms > 0 && ms <= (durationMs(MAX_FALLBACK_TIMEOUT) as number));
+  },
+  {
+    error: (issue) =>
+      `fallback_timeout must be more than 0 and at most ${MAX_FALLBACK_TIMEOUT} (the maximum), found "${clip(String(issue.input))}"`,
+  },
+);
+
+/** A name passed to a command by the provisioning script: never empty, never read as an option, no NUL. */
+const commandWord = z
+  .string()
+  .min(1, { error: "must not be empty" })
+  .superRefine((value, ctx) => {
+    const problem = commandArgumentProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+const commandWords = z.array(commandWord);
 
 const isoDate = z
   .string()
@@ -74,7 +115,6 @@ const isoDate = z
   });
 
 const nonEmpty = z.string().min(1, { error: "must not be empty" });
-const stringList = z.array(nonEmpty);
 
 /** region → AMI id, or region → { x86_64, arm64 }. */
 export const amiMappingSchema = z.union(
@@ -165,10 +205,12 @@ export const amiConfigSchema = z
       .describe(
         "When no AMI is found: script_provisioning, cross_region (copy from a nearby region, with consent) or error",
       ),
-    fallback_timeout: duration.default("10m").describe("How long AMI resolution may take before the fallback applies"),
+    fallback_timeout: fallbackTimeout
+      .default("10m")
+      .describe(`How long AMI resolution may take before the fallback applies; at most ${MAX_FALLBACK_TIMEOUT}`),
     preferred_architecture: architecture.optional(),
     instance_family_preference: z
-      .array(z.string().regex(/^[a-z][a-z0-9-]*$/, { error: 'an instance family such as "m7i" or "g5"' }))
+      .array(z.string().regex(INSTANCE_FAMILY_PATTERN, { error: 'an instance family such as "m7i" or "g5"' }))
       .describe("Instance families to try in order, e.g. [g6, g5]")
       .optional(),
     /** When set, every candidate AMI's owner must be in this list, whatever tier found it. */
@@ -276,21 +318,21 @@ export const templateSchema = z.strictObject({
     .optional(),
   packages: z
     .strictObject({
-      system: stringList.describe("apt or dnf packages, by the base OS").optional(),
-      conda: stringList
+      system: commandWords.describe("apt or dnf packages, by the base OS").optional(),
+      conda: commandWords
         .describe('conda specs installed from conda-forge, e.g. "python=3.12", "bioconda::samtools"')
         .optional(),
-      pip: stringList
+      pip: commandWords
         .describe("pip requirement specs, installed into the conda environment or a virtualenv")
         .optional(),
-      spack: stringList.describe("spack specs, built in order").optional(),
+      spack: commandWords.describe("spack specs, built in order").optional(),
     })
     .describe("Software the provisioning script installs")
     .optional(),
   services: z
     .array(
       z.strictObject({
-        name: nonEmpty.describe("systemd unit name"),
+        name: commandWord.describe("systemd unit name"),
         port: port.describe("TCP port the service listens on").optional(),
         enable: z.boolean().default(true).describe("Enable and start the unit during provisioning"),
       }),
@@ -304,10 +346,14 @@ export const templateSchema = z.strictObject({
           .string()
           .regex(/^[a-z_][a-z0-9_-]*$/, { error: "a Linux user name is lowercase letters, digits, '_' and '-'" })
           .describe("Linux user name"),
-        groups: stringList.describe("Supplementary groups (created if missing)").optional(),
+        groups: commandWords.describe("Supplementary groups (created if missing)").optional(),
         shell: z
           .string()
           .startsWith("/", { error: 'a login shell is an absolute path such as "/bin/bash"' })
+          .superRefine((value, ctx) => {
+            const problem = commandArgumentProblem(value);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          })
           .describe("Login shell")
           .optional(),
       }),
@@ -318,7 +364,7 @@ export const templateSchema = z.strictObject({
     .strictObject({
       type: z
         .string()
-        .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: 'an instance type such as "m7i.large"' })
+        .regex(INSTANCE_TYPE_PATTERN, { error: 'an instance type such as "m7i.large"' })
         .describe("Pin one EC2 instance type")
         .optional(),
       size: z.enum(SIZES).describe("T-shirt size, mapped to an instance type per region and architecture").optional(),
@@ -354,13 +400,20 @@ export const templateSchema = z.strictObject({
     .string()
     .describe("Shell script run after packages, users and services; concatenated parent first when inherited")
     .optional(),
-  user_data: z.string().describe("Extra shell script run last (not cloud-config)").optional(),
+  user_data: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = userDataProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .describe("Extra shell script run last (not cloud-config)")
+    .optional(),
   tags: z.record(z.string(), z.string()).describe("EC2 tags for the workstation's resources").optional(),
   parameters: z
     .record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
         error: (issue) =>
-          `"${String(issue.input)}" cannot be a parameter name: use letters, digits and "_", not starting with a digit (it is written {{name}} in values)`,
+          `"${clip(String(issue.input))}" cannot be a parameter name: use letters, digits and "_", not starting with a digit (it is written {{name}} in values)`,
       }),
       parameterSchema,
     )

@@ -43,16 +43,18 @@ export function closestMatch(input: string, candidates: readonly string[]): stri
   const confusion = KNOWN_CONFUSIONS[input.toLowerCase()];
   if (confusion !== undefined && candidates.includes(confusion)) return confusion;
   const folded = input.toLowerCase();
+  const allowed = Math.max(1, Math.floor(input.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skip the quadratic work for hopeless (or huge) inputs.
+    if (Math.abs(candidate.length - input.length) > allowed) continue;
     const distance = editDistance(folded, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const allowed = Math.max(1, Math.floor(input.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }
 

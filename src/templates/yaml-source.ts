@@ -1,5 +1,17 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
-import type { TemplateIssue, TemplatePath } from "./errors";
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from "yaml";
+import { clip, type TemplateIssue, type TemplatePath } from "./errors";
 
 /**
  * Positions in template files. The parsed YAML document is kept next to the plain object so any path in the
@@ -30,6 +42,9 @@ export interface Position {
 
 export const NO_POSITION: Position = { line: 0, column: 0 };
 
+/** Deepest nesting of mappings and lists a template may have; real templates use five or six levels. */
+export const MAX_NESTING_DEPTH = 64;
+
 export interface ParsedYaml {
   value: unknown;
   yaml: YamlSource;
@@ -40,7 +55,10 @@ export interface ParsedYaml {
 /** Parse one YAML document. Syntax errors are returned as issues, never thrown. */
 export function parseYamlSource(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // uniqueKeys: the library compares each key with every earlier one (quadratic: seconds for 8k tags); the visit below
+  // finds duplicates with one set per mapping, and gives them their path.
+  // logLevel: problems are reported as issues, never printed by the library as process warnings.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: "silent" });
   const yaml: YamlSource = { doc, lineCounter };
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
@@ -51,7 +69,7 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
       file,
       ...at(error.pos[0]),
       path: [],
-      message: describeYamlError(error.code, error.message, text, error.pos),
+      message: describeYamlError(error.code, error.message),
     })),
     ...doc.warnings.map((warning) => ({
       file,
@@ -62,18 +80,71 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
     })),
   ];
   visit(doc, {
-    Alias(_, alias) {
-      if (!alias.resolve(doc)) {
+    Map(_, map, ancestors) {
+      const keys = new Set<string>();
+      for (const pair of map.items) {
+        if (isCollection(pair.key)) {
+          issues.push({
+            file,
+            ...at(pair.key.range?.[0] ?? 0),
+            path: templatePathOf(ancestors, map),
+            message: "a key must be plain text, not a mapping or list (YAML's `? [a, b]` keys): write the key as text",
+          });
+          continue;
+        }
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (!keys.has(key)) {
+          keys.add(key);
+          continue;
+        }
+        issues.push({
+          file,
+          ...at(pair.key.range?.[0] ?? 0),
+          path: templatePathOf(ancestors, map).concat(key),
+          message: `duplicate key "${clip(key)}": a key may appear only once in a mapping`,
+        });
+      }
+    },
+    Alias(_, alias, ancestors) {
+      const target = alias.resolve(doc);
+      if (!target) {
         issues.push({
           file,
           ...at(alias.range?.[0] ?? 0),
-          path: [],
-          message: `YAML alias *${alias.source} has no anchor &${alias.source} before it`,
+          path: templatePathOf(ancestors, alias),
+          message: `YAML alias *${clip(alias.source)} has no anchor &${clip(alias.source)} before it`,
+        });
+      } else if (ancestors.includes(target)) {
+        // `tags: &a {x: *a}` is an infinite value: every walk over it would recurse until the stack overflows.
+        issues.push({
+          file,
+          ...at(alias.range?.[0] ?? 0),
+          path: templatePathOf(ancestors, alias),
+          message:
+            `YAML alias *${clip(alias.source)} is inside the value its anchor &${clip(alias.source)} names, ` +
+            "so the value would contain itself forever; write the values out instead of the alias",
         });
       }
     },
   });
   if (issues.some((issue) => issue.severity !== "warning")) return { value: undefined, yaml, issues };
+  const tooDeep = firstTooDeep(doc);
+  if (tooDeep) {
+    return {
+      value: undefined,
+      yaml,
+      issues: [
+        ...issues,
+        {
+          file,
+          ...at(tooDeep.offset),
+          path: tooDeep.path,
+          message: `nested more than ${MAX_NESTING_DEPTH} mappings or lists deep; a template is only a few levels deep`,
+        },
+      ],
+    };
+  }
   try {
     return { value: doc.toJS({ maxAliasCount: 100 }), yaml, issues };
   } catch (error) {
@@ -86,10 +157,8 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
   }
 }
 
-function describeYamlError(code: string, message: string, text: string, pos: [number, number]): string {
+function describeYamlError(code: string, message: string): string {
   switch (code) {
-    case "DUPLICATE_KEY":
-      return `duplicate key "${keyTextAt(text, pos[0])}": a key may appear only once in a mapping`;
     case "TAB_AS_INDENT":
       return "YAML syntax error: tabs are not allowed for indentation; indent with spaces";
     case "MULTIPLE_DOCS":
@@ -99,10 +168,72 @@ function describeYamlError(code: string, message: string, text: string, pos: [nu
   }
 }
 
-/** The key written at `offset`: up to the colon that ends it, without quotes. */
-function keyTextAt(text: string, offset: number): string {
-  const key = /^[^:\n]*/.exec(text.slice(offset))?.[0] ?? "";
-  return key.trim().replace(/^(["'])(.*)\1$/, "$2");
+/** The template path of the node below `ancestors` (as `visit` gives them): keys of pairs, indexes in lists. */
+function templatePathOf(ancestors: readonly unknown[], node?: unknown): TemplatePath {
+  const chain = node === undefined ? ancestors : [...ancestors, node];
+  const path: TemplatePath = [];
+  chain.forEach((ancestor, i) => {
+    if (isPair(ancestor)) {
+      if (isScalar(ancestor.key)) path.push(String(ancestor.key.value));
+    } else if (isSeq(ancestor) && i + 1 < chain.length) {
+      const index = ancestor.items.indexOf(chain[i + 1] as never);
+      if (index >= 0) path.push(index);
+    }
+  });
+  return path;
+}
+
+/**
+ * Where the document nests deeper than MAX_NESTING_DEPTH, found without recursion (deep input is the threat). Heights
+ * are memoised per node, so aliases count at every place they are used without being walked again.
+ */
+function firstTooDeep(doc: Document): { offset: number; path: TemplatePath } | undefined {
+  type Child = { node: Node; segment: string | number };
+  const childrenOf = (node: Node): Child[] => {
+    if (isMap(node)) {
+      return node.items.flatMap((pair) => {
+        const value = resolve(doc, pair.value as Node | null);
+        return isCollection(value) ? [{ node: value, segment: isScalar(pair.key) ? String(pair.key.value) : "?" }] : [];
+      });
+    }
+    if (isSeq(node)) {
+      return node.items.flatMap((item, index) => {
+        const value = resolve(doc, item as Node | null);
+        return isCollection(value) ? [{ node: value, segment: index }] : [];
+      });
+    }
+    return [];
+  };
+  const root = resolve(doc, doc.contents);
+  if (!isCollection(root)) return undefined;
+  const height = new Map<Node, number>();
+  const stack: { node: Node; expanded: boolean }[] = [{ node: root, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (height.has(top.node)) {
+      stack.pop();
+    } else if (!top.expanded) {
+      top.expanded = true;
+      for (const child of childrenOf(top.node))
+        if (!height.has(child.node)) stack.push({ node: child.node, expanded: false });
+    } else {
+      stack.pop();
+      height.set(top.node, 1 + Math.max(0, ...childrenOf(top.node).map((child) => height.get(child.node) ?? 0)));
+    }
+  }
+  if ((height.get(root) ?? 0) <= MAX_NESTING_DEPTH) return undefined;
+  let node: Node = root;
+  const path: TemplatePath = [];
+  while (path.length < MAX_NESTING_DEPTH) {
+    const deepest: Child | undefined = childrenOf(node).reduce<Child | undefined>(
+      (best, child) => ((height.get(child.node) ?? 0) > (best ? (height.get(best.node) ?? 0) : -1) ? child : best),
+      undefined,
+    );
+    if (!deepest) break;
+    node = deepest.node;
+    path.push(deepest.segment);
+  }
+  return { offset: node.range?.[0] ?? 0, path };
 }
 
 function lowerFirst(message: string): string {

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { TemplatePath } from "./errors";
+import { clip, type TemplatePath } from "./errors";
 import { allowedKeysAt } from "./schema-walk";
 import { MERGED_ONLY } from "./schema";
 import { didYouMean } from "./suggest";
@@ -46,8 +46,7 @@ const EXPECTED: Record<string, string> = {
 export function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "no value";
-  if (typeof value === "string")
-    return `the text ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`;
+  if (typeof value === "string") return `the text ${JSON.stringify(clip(value))}`;
   if (typeof value === "number") return `the number ${value}`;
   if (typeof value === "boolean") return `the value ${value}`;
   if (Array.isArray(value)) return "a list";
@@ -165,7 +164,12 @@ function problemsFromIssue(issue: Issue, root: Schema, base: TemplatePath): Prob
       const inner = issue.issues.find((nested) => !nested.message.startsWith("\u0000"));
       const key = path[path.length - 1];
       return [
-        { at: path, anchor: "key", path: path.slice(0, -1), message: inner?.message ?? `invalid key "${String(key)}"` },
+        {
+          at: path,
+          anchor: "key",
+          path: path.slice(0, -1),
+          message: inner?.message ?? `invalid key "${clip(String(key))}"`,
+        },
       ];
     }
     case "invalid_union":
@@ -201,8 +205,9 @@ function problemsFromIssue(issue: Issue, root: Schema, base: TemplatePath): Prob
 
 export function unknownKeyMessage(key: string, allowed: readonly string[]): string {
   const suggestion = didYouMean(key, allowed);
-  if (suggestion) return `unknown key "${key}"${suggestion}`;
-  return allowed.length > 0 ? `unknown key "${key}"; allowed here: ${allowed.join(", ")}` : `unknown key "${key}"`;
+  const shown = clip(key);
+  if (suggestion) return `unknown key "${shown}"${suggestion}`;
+  return allowed.length > 0 ? `unknown key "${shown}"; allowed here: ${allowed.join(", ")}` : `unknown key "${shown}"`;
 }
 
 /**

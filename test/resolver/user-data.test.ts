@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { ARCHITECTURES, BASES, templateSchema, type TemplateInput } from "../../src/templates/schema";
+import { ARCHITECTURES, BASES, templateSchema, type Template, type TemplateInput } from "../../src/templates/schema";
 import { InvalidInputError } from "../../src/resolver/errors";
 import { READY_MARKER_PATH, SETUP_LOG_PATH, renderUserData, shellQuote } from "../../src/resolver/user-data";
 
 const template = (input: Partial<TemplateInput>) => templateSchema.parse({ name: "lab-ws", ...input });
+/** A template built in code without validation (which would refuse it first): the renderer must still refuse it. */
+const unvalidated = (input: Partial<Template>): Template => ({ ...template({}), ...input });
 
 const RICH: Partial<TemplateInput> = {
   version: "2.1.0",
@@ -201,13 +203,14 @@ describe("renderUserData", () => {
     it("refuses a package name that would be read as an option, naming the field and index", () => {
       assert.throws(
         () =>
-          renderUserData(template({ packages: { pip: ["numpy", "--index-url=http://evil.example"] } }), {
+          renderUserData(unvalidated({ packages: { pip: ["numpy", "--index-url=http://evil.example"] } }), {
             architecture: "x86_64",
           }),
         (e: unknown) => e instanceof InvalidInputError && e.field === "packages.pip[1]",
       );
       assert.throws(
-        () => renderUserData(template({ services: [{ name: "-H evil" }] }), { architecture: "x86_64" }),
+        () =>
+          renderUserData(unvalidated({ services: [{ name: "-H evil", enable: true }] }), { architecture: "x86_64" }),
         (e: unknown) => e instanceof InvalidInputError && e.field === "services[0].name",
       );
     });
@@ -226,7 +229,10 @@ describe("renderUserData", () => {
 
   it("refuses cloud-config user_data, which cannot run inside a bash script", () => {
     assert.throws(
-      () => renderUserData(template({ user_data: "#cloud-config\npackages: [htop]\n" }), { architecture: "x86_64" }),
+      () =>
+        renderUserData(unvalidated({ user_data: "#cloud-config\npackages: [htop]\n" }), {
+          architecture: "x86_64",
+        }),
       (e: unknown) => e instanceof InvalidInputError && e.field === "user_data",
     );
   });

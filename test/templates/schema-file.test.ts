@@ -38,14 +38,16 @@ describe("templates/schema.json", () => {
     assert.match(String(amis.description), /ami_config\.ami_mappings/);
   });
 
-  it("lists the known regions for region keys, so editors catch misspelt regions", () => {
+  it("gives region keys the region-name pattern, so editors flag a malformed region but not a new one", () => {
     const mappings = (
       templateJsonSchema().properties as Record<
         string,
-        { properties: Record<string, { propertyNames: { enum: string[] } }> }
+        { properties: Record<string, { propertyNames: { pattern: string; examples: string[] } }> }
       >
     ).ami_config.properties.ami_mappings;
-    assert.ok(mappings.propertyNames.enum.includes("eu-west-1"));
-    assert.ok(!mappings.propertyNames.enum.includes("us-east1"));
+    const pattern = new RegExp(mappings.propertyNames.pattern);
+    assert.ok(pattern.test("eu-west-1") && pattern.test("xx-newregion-9"));
+    assert.ok(!pattern.test("us-east1") && !pattern.test("../../etc"));
+    assert.ok(mappings.propertyNames.examples.includes("ap-southeast-6"));
   });
 });

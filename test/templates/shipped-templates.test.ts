@@ -9,6 +9,7 @@ import {
   validateTemplateFile,
   type Template,
 } from "../../src/templates";
+import { PUBLISHERS as PUBLISHER_TABLE } from "../../src/templates/publishers";
 
 const REQUIRED = [
   "python-ml",
@@ -21,7 +22,9 @@ const REQUIRED = [
 ];
 
 /** The publishers whose images shipped templates may use: Canonical, Amazon Linux, AWS Deep Learning AMIs. */
-const PUBLISHERS = new Set(["099720109477", "137112412989", "898082745236"]);
+const PUBLISHERS = new Set<string>(
+  [PUBLISHER_TABLE.canonical, PUBLISHER_TABLE.amazonLinux, PUBLISHER_TABLE.dlami].map((p) => p.account),
+);
 const PUBLIC_PARAMETER_PREFIXES = [
   "/aws/service/canonical/ubuntu/server/",
   "/aws/service/ami-amazon-linux-latest/",

@@ -2,7 +2,7 @@ import { baseImageSource, baseOfTemplate } from "../base-images";
 import { renderUserData } from "../user-data";
 import type { Image } from "@aws-sdk/client-ec2";
 import type { Base, FallbackStrategy } from "../../templates/schema";
-import { ROCKY_OWNER_ID } from "../base-images";
+import { BASE_PUBLISHER } from "../../templates/publishers";
 import {
   describeImage,
   firstAcceptable,
@@ -65,13 +65,16 @@ export const fallbackScriptTier: Tier = {
   },
 };
 
-/** The publishers of each base OS's stock images: the base is refused unless one of them (or trusted_owners) owns it. */
+/**
+ * The publishers of each base OS's stock images (from the one publishers table, src/templates/publishers.ts): the
+ * base is refused unless one of them (or trusted_owners) owns it.
+ */
 export const BASE_PUBLISHERS: Readonly<Record<Base, readonly string[]>> = {
-  "ubuntu-22.04": ["099720109477"],
-  "ubuntu-24.04": ["099720109477"],
-  "amazonlinux-2023": ["137112412989"],
-  "debian-12": ["136693071363"],
-  "rocky-9": [ROCKY_OWNER_ID],
+  "ubuntu-22.04": [BASE_PUBLISHER["ubuntu-22.04"].account],
+  "ubuntu-24.04": [BASE_PUBLISHER["ubuntu-24.04"].account],
+  "amazonlinux-2023": [BASE_PUBLISHER["amazonlinux-2023"].account],
+  "debian-12": [BASE_PUBLISHER["debian-12"].account],
+  "rocky-9": [BASE_PUBLISHER["rocky-9"].account],
 };
 
 async function findBaseImage(

@@ -1,0 +1,246 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import {
+  formatIssue,
+  loadTemplate,
+  loadTemplateFromObject,
+  MAX_FALLBACK_TIMEOUT,
+  TemplateError,
+  validateTemplateFile,
+} from "../../src/templates";
+import { MAX_TEMPLATE_FILE_BYTES } from "../../src/templates/loader";
+import { renderUserData } from "../../src/resolver/user-data";
+import { at, fixtureDir, issueWith, templateErrorOf, yaml } from "./helpers";
+
+/** Write `text` as t.yml (plus `others`) in a fresh directory; the absolute path of t.yml. */
+function fileWith(text: string, others: Record<string, string> = {}): string {
+  return path.join(fixtureDir({ "t.yml": text, ...others }), "t.yml");
+}
+
+function errorsOf(text: string, others: Record<string, string> = {}): TemplateError {
+  const file = fileWith(text, others);
+  return templateErrorOf(() => loadTemplate(file));
+}
+
+describe("hostile template input", () => {
+  describe("recursive YAML aliases", () => {
+    it("reports an alias inside its own anchor at the alias, without overflowing the stack", () => {
+      const file = fileWith(yaml("name: t", "tags: &a {x: *a}"));
+      const result = validateTemplateFile(file);
+      assert.equal(result.ok, false);
+      const issue = issueWith(result.issues, "would contain itself");
+      assert.equal(at(issue), "2:14");
+      assert.deepEqual(issue.path, ["tags", "x"]);
+      assert.throws(() => loadTemplate(file), TemplateError);
+    });
+
+    it("still accepts an alias that merely repeats an earlier value", () => {
+      const file = fileWith(yaml("name: t", "packages:", "  system: &tools [git]", "  spack: *tools"));
+      assert.deepEqual(loadTemplate(file).template.packages?.spack, ["git"]);
+    });
+
+    it("refuses nesting deeper than 64 levels at the point it gets too deep", () => {
+      const deep = `${"[".repeat(200)}${"]".repeat(200)}`;
+      const result = validateTemplateFile(fileWith(yaml("name: t", `tags: ${deep}`)));
+      const issue = issueWith(result.issues, "nested more than 64");
+      assert.equal(issue.line, 2);
+      assert.equal(issue.path[0], "tags");
+    });
+
+    it("refuses an object from code that contains itself, with a TemplateError", () => {
+      const tags: Record<string, unknown> = {};
+      tags.self = tags;
+      const error = templateErrorOf(() => loadTemplateFromObject({ name: "t", tags }));
+      assert.deepEqual(issueWith(error.issues, "cycle").path, ["tags", "self"]);
+    });
+  });
+
+  describe("fallback_timeout", () => {
+    it(`refuses a timeout over ${MAX_FALLBACK_TIMEOUT}, naming the field and the maximum (Node's timer would fire at once)`, () => {
+      const error = errorsOf(yaml("name: t", "ami_config:", "  fallback_timeout: 600h"));
+      const issue = issueWith(error.issues, "fallback_timeout must be");
+      assert.deepEqual(issue.path, ["ami_config", "fallback_timeout"]);
+      assert.equal(at(issue), "3:21");
+      assert.match(issue.message, /at most 24h \(the maximum\)/);
+      assert.match(issue.message, /"600h"/);
+    });
+
+    it("accepts the maximum and refuses zero", () => {
+      assert.equal(
+        loadTemplate(fileWith(yaml("name: t", "ami_config:", "  fallback_timeout: 24h"))).template.ami_config
+          ?.fallback_timeout,
+        "24h",
+      );
+      issueWith(
+        errorsOf(yaml("name: t", "ami_config:", "  fallback_timeout: 0s")).issues,
+        "more than 0 and at most 24h",
+      );
+    });
+  });
+
+  describe("files that inherits and loading may read", () => {
+    it("refuses a device as a parent at the inherits line, without reading it", () => {
+      const error = errorsOf(yaml("name: t", "inherits: /dev/zero.yml"), {});
+      assert.ok(error.issues.length >= 1);
+      const device = templateErrorOf(() => loadTemplate(fileWith(yaml("name: t", "inherits: [ok, /dev/zero]"))));
+      const issue = issueWith(device.issues, "not a .yml or .yaml file");
+      assert.deepEqual(issue.path, ["inherits", 1]);
+      assert.equal(at(issue), "2:16");
+    });
+
+    it("refuses a parent .yml that is a device or a named pipe, at the inherits line, without blocking", () => {
+      const dir = fixtureDir({ "t.yml": yaml("name: t", "category: x", "inherits: [zero.yml, pipe.yml]") });
+      fs.symlinkSync("/dev/zero", path.join(dir, "zero.yml"));
+      execFileSync("mkfifo", [path.join(dir, "pipe.yml")]);
+      const result = validateTemplateFile(path.join(dir, "t.yml"));
+      const zero = issueWith(result.issues, "is a device, not a regular file");
+      assert.deepEqual(zero.path, ["inherits", 0]);
+      assert.equal(at(zero), "3:12");
+      assert.ok(formatIssue(zero).includes("t.yml:3:12 inherits[0]: parent template"));
+      const pipe = issueWith(result.issues, "named pipe (FIFO), not a regular file");
+      assert.deepEqual(pipe.path, ["inherits", 1]);
+    });
+
+    it("refuses a template file over 1 MiB without parsing it", () => {
+      const big = yaml("name: t", `description: "${"x".repeat(MAX_TEMPLATE_FILE_BYTES)}"`);
+      const result = validateTemplateFile(fileWith(big));
+      assert.match(issueWith(result.issues, "larger than").message, /1048576 bytes \(1 MiB\)/);
+    });
+
+    it("never echoes the contents of a parent that is not a template", () => {
+      const error = errorsOf(yaml("name: t", "inherits: ./passwd.yml"), {
+        "passwd.yml": "root:x:0:0:root:/root:/bin/bash\n",
+      });
+      assert.ok(!error.message.includes("root:x"), error.message);
+      const issue = issueWith(error.issues, "is not a usable template");
+      assert.deepEqual(issue.path, ["inherits"]);
+      assert.equal(at(issue), "2:11");
+    });
+  });
+
+  describe("what the renderer would refuse", () => {
+    it("refuses a NUL character in any string, at its line", () => {
+      const error = errorsOf(yaml("name: t", 'post_install: "echo hi\\0"', "tags:", '  "a\\0b": c'));
+      const value = error.issues.find((issue) => issue.path[0] === "post_install");
+      assert.ok(value, error.message);
+      assert.match(value.message, /contains a NUL character \(\\0\)/);
+      assert.equal(at(value), "2:15");
+      const key = issueWith(error.issues, 'the key "a\\u0000b" contains a NUL');
+      assert.equal(at(key), "4:3");
+    });
+
+    it("refuses a NUL character brought in by a parameter value given from code", () => {
+      const dir = fixtureDir({
+        "t.yml": yaml("name: t", "parameters:", "  who: { default: x }", 'post_install: "echo {{who}}"'),
+      });
+      const error = templateErrorOf(() => loadTemplate(path.join(dir, "t.yml"), { parameters: { who: "a\0b" } }));
+      assert.equal(at(issueWith(error.issues, "NUL character")), "4:15");
+    });
+
+    it("refuses package, service, group names and shells starting with '-', where they are written", () => {
+      const error = errorsOf(
+        yaml(
+          "name: t",
+          "packages:",
+          "  pip: [numpy, --index-url=http://evil.example]",
+          "services:",
+          "  - name: -H",
+          "users:",
+          "  - name: ada",
+          "    groups: [-x]",
+        ),
+      );
+      const pip = issueWith(error.issues, '"--index-url=http://evil.example" starts with "-"');
+      assert.deepEqual(pip.path, ["packages", "pip", 1]);
+      assert.equal(at(pip), "3:16");
+      assert.deepEqual(issueWith(error.issues, '"-H" starts with').path, ["services", 0, "name"]);
+      assert.deepEqual(issueWith(error.issues, '"-x" starts with').path, ["users", 0, "groups", 0]);
+    });
+
+    it("refuses a package_manager contradicting the (possibly inherited) base at validation, as the renderer would", () => {
+      const error = errorsOf(yaml("name: t", "inherits: parent", "package_manager: apt"), {
+        "parent.yml": yaml("name: parent", "base: rocky-9"),
+      });
+      const issue = issueWith(error.issues, "package_manager apt does not match base rocky-9");
+      assert.equal(at(issue), "3:18");
+    });
+
+    it("refuses cloud-config user_data at validation, as the renderer would", () => {
+      const error = errorsOf(yaml("name: t", "user_data: |", "  #cloud-config", "  packages: [htop]"));
+      assert.deepEqual(issueWith(error.issues, "is cloud-config or MIME").path, ["user_data"]);
+    });
+
+    it("renders every template it accepts with a hostile but legal string", () => {
+      const loaded = loadTemplate(
+        fileWith(
+          yaml(
+            "name: t",
+            "packages:",
+            '  system: ["a\'b; rm -rf /"]',
+            'post_install: "echo \\"$(id)\\""',
+            "version: '1'",
+          ),
+        ),
+      );
+      assert.match(renderUserData(loaded.template, { architecture: "x86_64" }), /^#!\/bin\/bash/);
+    });
+  });
+
+  describe("__proto__ keys", () => {
+    for (const [field, lines] of [
+      ["tags", ["tags:", "  __proto__: x", "  team: y"]],
+      ["parameters", ["parameters:", "  __proto__: { default: x }"]],
+      ["ami_config.ami_mappings", ["ami_config:", "  ami_mappings:", "    __proto__: ami-12345678"]],
+    ] as const) {
+      it(`refuses __proto__ as a key of ${field} at the key, instead of dropping it`, () => {
+        const error = errorsOf(yaml("name: t", ...lines));
+        const issue = issueWith(error.issues, '"__proto__" cannot be a key');
+        assert.equal(issue.path[issue.path.length - 1], "__proto__");
+        assert.equal(issue.line, lines.findIndex((line) => line.includes("__proto__")) + 2);
+      });
+    }
+
+    it("refuses an own __proto__ key in an object from code", () => {
+      const raw = JSON.parse('{"name": "t", "tags": {"__proto__": "x"}}') as unknown;
+      const error = templateErrorOf(() => loadTemplateFromObject(raw));
+      assert.deepEqual(issueWith(error.issues, "__proto__").path, ["tags", "__proto__"]);
+    });
+  });
+
+  describe("error quality at scale", () => {
+    it("gives a duplicate key its field path", () => {
+      const error = errorsOf(yaml("name: t", "tags:", "  team: a", "  team: b"));
+      const issue = issueWith(error.issues, "duplicate key");
+      assert.deepEqual(issue.path, ["tags", "team"]);
+      assert.equal(at(issue), "4:3");
+      assert.ok(formatIssue(issue).includes(":4:3 tags.team: duplicate key"));
+    });
+
+    it("clips a 100,000-character unknown key to 60 characters and its length, in the message and the path", () => {
+      const key = "k".repeat(100_000);
+      const error = errorsOf(yaml("name: t", `? ${key}`, ": 1"));
+      const issue = issueWith(error.issues, "unknown key");
+      assert.equal(issue.message.includes(`${"k".repeat(60)}…(100000 chars)`), true);
+      assert.ok(error.message.length < 1000, `message is ${error.message.length} characters long`);
+    });
+
+    it("clips a long value quoted in a message", () => {
+      const error = errorsOf(yaml("name: t", "ami_config:", `  ami_mappings: { us-east-1: ami-${"f".repeat(5000)} }`));
+      assert.ok(error.message.length < 1000, `message is ${error.message.length} characters long`);
+      assert.match(error.message, /…\(5004 chars\)/);
+    });
+
+    it("merges 8,000 inherited tags with 8,000 of the child's, keeping each tag's own line for errors", () => {
+      const count = 8000;
+      const tags = (prefix: string) => Array.from({ length: count }, (_, i) => `  ${prefix}${i}: v`);
+      const error = errorsOf(yaml("name: t", "inherits: parent", "tags:", ...tags("c"), "  c-last: 7"), {
+        "parent.yml": yaml("name: parent", "tags:", ...tags("p")),
+      });
+      const issue = issueWith(error.issues, "expected text, found the number 7");
+      assert.deepEqual(issue.path, ["tags", "c-last"]);
+      assert.equal(issue.line, count + 4);
+    });
+  });
+});
