@@ -11,8 +11,10 @@ export class ImagingError extends Error {
     readonly undone: string[],
     /** Compensations that failed, with what the user should do. */
     readonly notUndone: string[] = [],
+    /** Finished work deliberately kept (a complete image is not thrown away because a later step failed). */
+    readonly kept: string[] = [],
   ) {
-    super(formatImagingError(step, cause, undone, notUndone));
+    super(formatImagingError(step, cause, undone, notUndone, kept));
     this.name = "ImagingError";
   }
 }
@@ -25,9 +27,16 @@ export function describeAwsError(error: unknown): string {
   return String(error);
 }
 
-function formatImagingError(step: string, cause: unknown, undone: string[], notUndone: string[]): string {
+function formatImagingError(
+  step: string,
+  cause: unknown,
+  undone: string[],
+  notUndone: string[],
+  kept: string[],
+): string {
   let message = `${step} failed (${describeAwsError(cause)})`;
-  message += undone.length ? `; undone: ${undone.join(", ")}` : "; nothing needed undoing";
+  if (kept.length) message += `; kept: ${kept.join("; ")}`;
+  message += undone.length ? `; undone: ${undone.join(", ")}` : kept.length ? "" : "; nothing needed undoing";
   if (notUndone.length) message += `; NOT undone: ${notUndone.join("; ")}`;
   return message;
 }

@@ -227,3 +227,14 @@ function errorText(error: unknown): string {
   const firstLine = message.split("\n")[0].trim();
   return (firstLine || awsErrorCode(error) || "no message").slice(0, 300);
 }
+
+/** The region an SDK client is configured for (undefined when it cannot be read), for error details. */
+export async function regionOf(client: { config: { region: unknown } }): Promise<string | undefined> {
+  try {
+    const region = client.config.region;
+    const value: unknown = typeof region === "function" ? await (region as () => Promise<unknown>)() : region;
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -6,7 +6,7 @@ import {
   type Image,
 } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import { isNotFound, throwAwsCallError } from "./aws-errors";
+import { isNotFound, regionOf, throwAwsCallError } from "./aws-errors";
 
 /**
  * Fleet-scale lookups for the resolver: a per-process cache of DescribeImages/GetParameter results with a TTL,
@@ -409,16 +409,6 @@ export class Semaphore {
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error("the lookup was aborted");
-}
-
-async function regionOf(client: { config: { region: unknown } }): Promise<string | undefined> {
-  try {
-    const region = client.config.region;
-    const value: unknown = typeof region === "function" ? await (region as () => Promise<unknown>)() : region;
-    return typeof value === "string" ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function searchKey(search: ImageSearch): string {
