@@ -296,4 +296,18 @@ describe("capturing an instance as an AMI", () => {
     );
     assert.deepEqual(await ownImages(ec2), []);
   });
+
+  it("classifies the AWS failure behind a step like the resolver does, for the CLI's exit code and hint (fault proxy)", async () => {
+    const ec2 = emulator.proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    emulator.proxy.clear();
+    emulator.proxy.fail({ action: "DescribeInstances", code: "AuthFailure", status: 401 });
+    const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "denied", sleep: noSleep }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ImagingError, String(error));
+    assert.equal(error.awsError?.kind, "credentials");
+    assert.equal(error.awsError?.details.operation, "DescribeInstances");
+    assert.match(error.message, /nothing needed undoing/);
+  });
 });
