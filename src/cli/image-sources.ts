@@ -1,4 +1,5 @@
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
+import { throwAwsCallError } from "../resolver/aws-errors";
 import { ImageCache } from "../resolver/image-lookup";
 import {
   amiSearchQuery,
@@ -137,7 +138,10 @@ export async function listOwnImages(region: string, clients: AwsClients, now = n
   const images: Image[] = [];
   let token: string | undefined;
   do {
-    const page = await clients.ec2(region).send(new DescribeImagesCommand({ Owners: ["self"], NextToken: token }));
+    const page = await clients
+      .ec2(region)
+      .send(new DescribeImagesCommand({ Owners: ["self"], NextToken: token }))
+      .catch((error: unknown) => throwAwsCallError(error, { service: "EC2", operation: "DescribeImages", region }));
     images.push(...(page.Images ?? []));
     token = page.NextToken;
   } while (token);

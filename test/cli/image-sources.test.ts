@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { listTemplateImages } from "../../src/cli/image-sources";
+import { listOwnImages, listTemplateImages } from "../../src/cli/image-sources";
+import { createAwsClients } from "../../src/resolver/clients";
+import { AwsCallError } from "../../src/resolver/errors";
 import { resolveAmi } from "../../src/resolver/engine";
 import { ImageCache } from "../../src/resolver/image-lookup";
 import { amiSearchQuery, marketplaceQuery } from "../../src/resolver/tiers";
-import { startMoto, type MotoServer } from "../../harness/moto";
+import { startMoto, TEST_CREDENTIALS, type MotoServer } from "../../harness/moto";
 import { publishPublicParameter } from "../../harness/seed";
 import {
   CANONICAL,
@@ -70,5 +72,15 @@ describe("cws ami list uses the tiers' own queries", () => {
       "aws-marketplace",
       MARKETPLACE_SELLER,
     ]);
+  });
+
+  it("fails with a network AwsCallError, not an SDK error, when the endpoint cannot be reached (closed loopback port)", async () => {
+    const clients = createAwsClients({ endpoint: "http://127.0.0.1:9", credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+    const error = await listOwnImages("us-east-1", clients).catch((e: unknown) => e);
+    assert.ok(error instanceof AwsCallError, String(error));
+    assert.equal(error.kind, "network");
+    const t = template({ ami_config: { ami_search: { owners: [CANONICAL], name_pattern: NOBLE_AMD64_PATTERN } } });
+    const listing = await listTemplateImages(t, "us-east-1", clients).catch((e: unknown) => e);
+    assert.ok(listing instanceof AwsCallError && listing.kind === "network", String(listing));
   });
 });
