@@ -6,18 +6,31 @@ import { startMoto, TEST_CREDENTIALS, type MotoServer } from "./moto";
 
 /**
  * A fault-injecting HTTP proxy on loopback in front of moto. It forwards every request, except that it fails the
- * Nth request of a given EC2 Action with an EC2-style error — either instead of forwarding it ("before": AWS never
- * saw it) or after forwarding it ("after": AWS did it, the caller only lost the response). moto keeps the real state,
- * so tests can check what the engine left behind.
+ * Nth request of a given Action (EC2/IAM query actions, or the operation of a JSON-protocol service such as SSM's
+ * `AmazonSSM.GetParameters`) with an error in that protocol's shape — either instead of forwarding it ("before":
+ * AWS never saw it) or after forwarding it ("after": AWS did it, the caller only lost the response). moto keeps the
+ * real state, so tests can check what the engine left behind.
  */
 export interface FaultRule {
+  /** The API action, e.g. "DescribeImages" or "GetParameters"; "*" matches every action. */
   action: string;
   /** 1-based: fail the Nth request of this action (counted from when the rule was added). */
   nth?: number;
   /** Fail every request of this action from the Nth on. */
   always?: boolean;
+  /** Fail each matching request with this probability instead (drawn from the proxy's seeded `random`). */
+  probability?: number;
   when?: "before" | "after";
   code?: string;
+  /** HTTP status of the error answer; default 400 (503 for codes such as ServiceUnavailable is up to the test). */
+  status?: number;
+  /** Answer with this raw body instead of a well-formed error (garbage, truncated XML…). */
+  body?: string;
+}
+
+export interface FaultProxyOptions {
+  /** Random source for `probability` rules; pass a seeded one so a failing run can be replayed. */
+  random?: () => number;
 }
 
 export interface FaultProxy {
@@ -42,7 +55,8 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
+  const random = options.random ?? Math.random;
   let rules: (FaultRule & { seen: number })[] = [];
   const actions: string[] = [];
   const requests: Record<string, string>[] = [];
@@ -52,18 +66,26 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     request.on("end", () => {
       void (async () => {
         const body = Buffer.concat(chunks);
-        const params = new URLSearchParams(body.toString("utf8"));
-        const action = params.get("Action") ?? "";
+        const amzTarget = request.headers["x-amz-target"];
+        const json = typeof amzTarget === "string";
+        const params = json ? new URLSearchParams() : new URLSearchParams(body.toString("utf8"));
+        const action = json ? (amzTarget.split(".").pop() ?? "") : (params.get("Action") ?? "");
         actions.push(action);
-        requests.push(Object.fromEntries(params));
+        requests.push(
+          json
+            ? { Action: action, ...(JSON.parse(body.toString("utf8") || "{}") as object) }
+            : Object.fromEntries(params),
+        );
         let fault: FaultRule | undefined;
         for (const rule of rules) {
-          if (rule.action !== action) continue;
+          if (rule.action !== action && rule.action !== "*") continue;
           rule.seen += 1;
           const nth = rule.nth ?? 1;
-          if (rule.seen === nth || (rule.always && rule.seen >= nth)) fault = rule;
+          if (rule.probability !== undefined) {
+            if (random() < rule.probability) fault = rule;
+          } else if (rule.seen === nth || (rule.always && rule.seen >= nth)) fault = rule;
         }
-        if (fault && (fault.when ?? "before") === "before") return sendFault(response, fault);
+        if (fault && (fault.when ?? "before") === "before") return sendFault(response, fault, action, json);
         const headers: Record<string, string> = {};
         for (const [key, value] of Object.entries(request.headers)) {
           if (typeof value === "string" && !HOP_BY_HOP.has(key)) headers[key] = value;
@@ -74,7 +96,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           body: request.method === "GET" ? undefined : body,
         });
         const text = Buffer.from(await upstream.arrayBuffer());
-        if (fault) return sendFault(response, fault);
+        if (fault) return sendFault(response, fault, action, json);
         response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/xml" });
         response.end(text);
       })().catch((error: unknown) => {
@@ -100,14 +122,23 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   };
 }
 
-function sendFault(response: http.ServerResponse, rule: FaultRule): void {
+function sendFault(response: http.ServerResponse, rule: FaultRule, action: string, json: boolean): void {
   const code = rule.code ?? "InjectedFault";
-  response.writeHead(400, { "content-type": "text/xml" });
-  response.end(
-    `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code>` +
-      `<Message>injected failure of ${rule.action} (${rule.when ?? "before"})</Message></Error></Errors>` +
-      `<RequestID>fault-proxy</RequestID></Response>`,
-  );
+  const message = `injected failure of ${action} (${rule.when ?? "before"})`;
+  const status = rule.status ?? 400;
+  if (rule.body !== undefined) {
+    response.writeHead(status, { "content-type": json ? "application/x-amz-json-1.1" : "text/xml" });
+    response.end(rule.body);
+  } else if (json) {
+    response.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": code });
+    response.end(JSON.stringify({ __type: code, message }));
+  } else {
+    response.writeHead(status, { "content-type": "text/xml" });
+    response.end(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code>` +
+        `<Message>${message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`,
+    );
+  }
 }
 
 /** moto with a fault proxy in front of it, for the enclosing `describe`. Fields are set once its `before` has run. */
@@ -117,11 +148,13 @@ export interface MotoBehindFaultProxy {
 }
 
 /** Starts moto and a fault proxy before the enclosing describe's tests, stops both after; optionally resets both before each test. */
-export function useMotoBehindFaultProxy(options: { resetEachTest?: boolean } = {}): MotoBehindFaultProxy {
+export function useMotoBehindFaultProxy(
+  options: { resetEachTest?: boolean } & FaultProxyOptions = {},
+): MotoBehindFaultProxy {
   const emulator = {} as MotoBehindFaultProxy;
   before(async () => {
     emulator.moto = await startMoto();
-    emulator.proxy = await startFaultProxy(emulator.moto.endpoint);
+    emulator.proxy = await startFaultProxy(emulator.moto.endpoint, options);
   });
   after(async () => {
     await emulator.proxy?.stop();

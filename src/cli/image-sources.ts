@@ -1,9 +1,16 @@
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
+import { throwAwsCallError } from "../resolver/aws-errors";
 import { ImageCache } from "../resolver/image-lookup";
-import { MARKETPLACE_OWNER_ALIAS } from "../resolver/tiers/marketplace";
+import {
+  amiSearchQuery,
+  carriesProductCode,
+  createdSinceMinimum,
+  describeSearchQuery,
+  marketplaceQuery,
+} from "../resolver/tiers";
 import type { Architecture, AwsClients } from "../resolver/types";
 import { isDeprecated, ownerIsTrusted } from "../resolver/validate-image";
-import { ACCOUNT_ID_PATTERN, ARCHITECTURES, type Template } from "../templates/schema";
+import { ARCHITECTURES, type Template } from "../templates/schema";
 
 /** Where `cws ami list` found an image id. */
 export type ImageSourceKind = "ami_mappings" | "ssm_parameter" | "ami_search" | "marketplace_search" | "self";
@@ -41,8 +48,8 @@ export interface ImageListing {
 /**
  * The images a template's AMI sources would consider in `region`: mapped ids, SSM parameter values, ami_search
  * results and marketplace images, for both architectures, WITHOUT choosing (that is `cws ami resolve`). Searches
- * here are the resolver's (owners always given, same filters) minus the architecture/state filters, so refused
- * images are visible too.
+ * are built by the tiers themselves (amiSearchQuery, marketplaceQuery) minus the architecture/state filters, so
+ * refused images are visible too and the two commands cannot disagree about what exists.
  */
 export async function listTemplateImages(
   template: Template,
@@ -82,32 +89,22 @@ export async function listTemplateImages(
     else pending.push({ source: "ssm_parameter", via: name, amiId: value.trim() });
   }
 
+  // The tiers' own queries, without an architecture (both architectures, refused images too): `ami list` shows a
+  // superset of what `ami resolve` considers, never a different set.
   const search = config?.ami_search;
   if (search) {
-    const filters = [];
-    if (search.name_pattern) filters.push({ Name: "name", Values: [search.name_pattern] });
-    if (search.architecture) filters.push({ Name: "architecture", Values: search.architecture });
-    for (const [key, value] of Object.entries(search.required_tags ?? {}))
-      filters.push({ Name: `tag:${key}`, Values: [value] });
-    if (search.version_tag) filters.push({ Name: "tag:Version", Values: [search.version_tag] });
-    const via = `owners [${search.owners.join(", ")}]${filters.map((f) => ` ${f.Name}=${f.Values.join("|")}`).join("")}`;
-    const minDate = search.min_creation_date ? Date.parse(search.min_creation_date) : undefined;
-    for (const image of await cache.searchImages(ec2, { owners: search.owners, filters })) {
-      if (minDate !== undefined && (Date.parse(image.CreationDate ?? "") || 0) < minDate) continue;
-      searched.push({ source: "ami_search", via, image });
+    const query = amiSearchQuery(search);
+    const via = describeSearchQuery(query);
+    for (const image of await cache.searchImages(ec2, query)) {
+      if (createdSinceMinimum(search, image)) searched.push({ source: "ami_search", via, image });
     }
   }
 
   const market = config?.marketplace_search;
   if (market) {
-    const sellers = (config?.trusted_owners ?? []).filter((o) => ACCOUNT_ID_PATTERN.test(o));
-    const owners = [MARKETPLACE_OWNER_ALIAS, ...new Set(sellers)];
-    const found = await cache.searchImages(ec2, {
-      owners,
-      filters: [{ Name: "product-code", Values: [market.product_code] }],
-    });
+    const found = await cache.searchImages(ec2, marketplaceQuery(market, config?.trusted_owners));
     for (const image of found) {
-      if ((image.ProductCodes ?? []).some((c) => c.ProductCodeId === market.product_code)) {
+      if (carriesProductCode(image, market.product_code)) {
         searched.push({ source: "marketplace_search", via: `product code ${market.product_code}`, image });
       }
     }
@@ -141,7 +138,10 @@ export async function listOwnImages(region: string, clients: AwsClients, now = n
   const images: Image[] = [];
   let token: string | undefined;
   do {
-    const page = await clients.ec2(region).send(new DescribeImagesCommand({ Owners: ["self"], NextToken: token }));
+    const page = await clients
+      .ec2(region)
+      .send(new DescribeImagesCommand({ Owners: ["self"], NextToken: token }))
+      .catch((error: unknown) => throwAwsCallError(error, { service: "EC2", operation: "DescribeImages", region }));
     images.push(...(page.Images ?? []));
     token = page.NextToken;
   } while (token);

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { Architecture } from "../templates/schema";
 import { InvalidInputError } from "../resolver/errors";
-import { deleteImageAndSnapshots, describeDeletion, isNotFound, snapshotsOf } from "./cleanup";
+import { deleteImageAndSnapshots, describeDeletion, describeImageById, isNotFound, snapshotsOf } from "./cleanup";
 import { describeAwsError, ImagingError } from "./errors";
 import { realSleep, throwIfInterrupted, waitFor, type WaitOptions } from "./waiters";
 
@@ -99,8 +99,10 @@ export function toTagList(tags: Record<string, string>): Tag[] {
 
 /**
  * Captures an instance as an AMI. An instance we stopped is restarted as soon as the image is available (and on any
- * failure); an image we started but could not finish is deregistered with its snapshots. Failures throw
- * ImagingError saying which step failed and what was undone.
+ * failure); an image we started but could not finish is deregistered with its snapshots (found even when
+ * DescribeImages keeps failing, and by its unique name when CreateImage's response was lost). An image that became
+ * available is never deleted: if restarting or tagging fails afterwards it is kept and reported (`kept`), with the
+ * command to finish the job. Failures throw ImagingError saying which step failed, what was undone, kept, or not undone.
  */
 export async function captureImage(ec2: EC2Client, options: CaptureOptions): Promise<CaptureResult> {
   const mode = options.mode ?? "stop";
@@ -136,6 +138,9 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
   let instanceWasRunning = false;
   let amiId: string | undefined;
   let imageRequested = false;
+  /** Once available, the image is the result: a later failure (restart, tagging) never deletes it. */
+  let imageReady = false;
+  let snapshotIds: string[] = [];
   try {
     progress("describe instance");
     const instance = await describeInstance(ec2, options.instanceId);
@@ -191,8 +196,8 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
     const image = await waitFor(
       `wait for image ${amiId} available`,
       async () => {
-        const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId as string] }));
-        const found = Images[0];
+        // Not found yet is "not visible yet" (EC2 is eventually consistent); other failures end the wait.
+        const found = await describeImageById(ec2, amiId as string);
         if (found?.State === "available") return { done: true, value: found };
         if (found?.State === "failed" || found?.State === "error" || found?.State === "invalid") {
           return {
@@ -204,6 +209,8 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
       },
       { ...waitOptions, timeoutMs: options.imageTimeoutMs ?? 60 * 60_000 },
     );
+    imageReady = true;
+    snapshotIds = snapshotsOf(image.BlockDeviceMappings);
 
     // Restart first: the user's instance matters more than our bookkeeping.
     let restarted = false;
@@ -218,7 +225,6 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
     // Snapshots are tagged once known (from the available image) rather than through CreateImage's snapshot
     // TagSpecification: same tags, and it works on every EC2 implementation (moto rejects snapshot TagSpecifications).
     step = "tag snapshots";
-    const snapshotIds = snapshotsOf(image.BlockDeviceMappings);
     if (snapshotIds.length) await ec2.send(new CreateTagsCommand({ Resources: snapshotIds, Tags: toTagList(tags) }));
     progress(`image ${amiId} ready`);
     return {
@@ -236,19 +242,33 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
     if (error instanceof InvalidInputError) throw error;
     const undone: string[] = [];
     const notUndone: string[] = [];
-    // Undo in reverse order of doing: the image first (while we still know it), then the instance.
-    if (imageRequested) {
+    const kept: string[] = [];
+    const region = options.region;
+    if (imageReady && amiId) {
+      // The image is complete and good: a failed restart or tagging call is no reason to throw it away.
+      kept.push(`image ${amiId} (${imageName}) in ${region} is complete and was kept`);
+      if (step === "tag snapshots" && snapshotIds.length) {
+        notUndone.push(
+          `snapshots ${snapshotIds.join(", ")} of ${amiId} are not tagged: tag them with aws ec2 create-tags --region ${region} ` +
+            `--resources ${snapshotIds.join(" ")} --tags Key=${MANAGED_TAG},Value=true`,
+        );
+      }
+    } else if (imageRequested) {
+      // Undo in reverse order of doing: the image first (while we still know it), then the instance.
       try {
         const id = amiId ?? (await findImageByName(ec2, imageName));
         if (id) {
-          const deletion = describeDeletion(id, await deleteImageAndSnapshots(ec2, id));
+          const deletion = describeDeletion(id, await deleteImageAndSnapshots(ec2, id), region);
           undone.push(...deletion.undone);
           notUndone.push(...deletion.notUndone);
         }
       } catch (cleanupError) {
         notUndone.push(
-          `image ${amiId ?? `named ${imageName}`} could not be deregistered (${describeAwsError(cleanupError)}): ` +
-            `deregister it with aws ec2 deregister-image --region ${options.region} --image-id ${amiId ?? "<id>"}`,
+          amiId
+            ? `image ${amiId} could not be deregistered (${describeAwsError(cleanupError)}): ` +
+                `deregister it with aws ec2 deregister-image --region ${region} --image-id ${amiId}`
+            : `an image named ${imageName} may have been created and could not be looked up (${describeAwsError(cleanupError)}): ` +
+                `find it with aws ec2 describe-images --region ${region} --owners self --filters Name=name,Values=${imageName} and deregister it`,
         );
       }
     }
@@ -259,11 +279,11 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
       } catch (startError) {
         notUndone.push(
           `instance ${options.instanceId} is STOPPED and could not be restarted (${describeAwsError(startError)}): ` +
-            `start it with aws ec2 start-instances --region ${options.region} --instance-ids ${options.instanceId}`,
+            `start it with aws ec2 start-instances --region ${region} --instance-ids ${options.instanceId}`,
         );
       }
     }
-    throw new ImagingError(step, error, undone, notUndone);
+    throw new ImagingError(step, error, undone, notUndone, kept);
   }
 }
 

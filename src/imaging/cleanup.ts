@@ -4,7 +4,9 @@ import {
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
   EC2Client,
+  type Image,
 } from "@aws-sdk/client-ec2";
+import { isNotFound, notFoundOrThrow, regionOf } from "../resolver/aws-errors";
 import { describeAwsError } from "./errors";
 
 export interface DeleteImageResult {
@@ -13,17 +15,26 @@ export interface DeleteImageResult {
   deletedSnapshots: string[];
   /** Snapshots that could not be deleted, with the reason; they still cost money. */
   failedSnapshots: { snapshotId: string; reason: string }[];
+  /**
+   * Set when neither the image's block device mappings nor a snapshot search could be read: the image was
+   * deregistered, but snapshots of it may remain (they are named in no list above).
+   */
+  snapshotLookupFailure?: string;
+}
+
+/** The image in the client's region, or undefined when EC2 says it does not exist; other failures throw AwsCallError. */
+export async function describeImageById(ec2: EC2Client, amiId: string): Promise<Image | undefined> {
+  try {
+    const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId], IncludeDeprecated: true }));
+    return Images.find((image) => image.ImageId === amiId);
+  } catch (error) {
+    return notFoundOrThrow(error, { service: "EC2", operation: "DescribeImages", region: await regionOf(ec2) });
+  }
 }
 
 /** The EBS snapshots behind an image, from its block device mappings; [] when the image is gone. */
 export async function imageSnapshotIds(ec2: EC2Client, amiId: string): Promise<string[]> {
-  try {
-    const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }));
-    return snapshotsOf(Images[0]?.BlockDeviceMappings);
-  } catch (error) {
-    if (isNotFound(error)) return [];
-    throw error;
-  }
+  return snapshotsOf((await describeImageById(ec2, amiId))?.BlockDeviceMappings);
 }
 
 export function snapshotsOf(mappings: { Ebs?: { SnapshotId?: string } }[] | undefined): string[] {
@@ -31,27 +42,50 @@ export function snapshotsOf(mappings: { Ebs?: { SnapshotId?: string } }[] | unde
 }
 
 /**
- * Deregisters an image and deletes its snapshots. Snapshots are found from the image's block device mappings and,
- * for an image that never became available (no mappings yet), from the snapshot description AWS writes
- * ("Created by CreateImage(i-…) for ami-…" / "Copied for DestinationAmi ami-…").
+ * Deregisters an image and deletes its snapshots. The image is deregistered whatever happens to the lookups: a
+ * DescribeImages that keeps failing must not leave an image behind. Snapshots are found from `knownSnapshotIds`,
+ * the image's block device mappings and, for an image that never became available (no mappings yet) or cannot be
+ * described, from the snapshot description AWS writes ("Created by CreateImage(i-…) for ami-…" / "Copied for
+ * DestinationAmi ami-…"). Throws (AwsCallError) only when the image itself could not be deregistered.
  */
-export async function deleteImageAndSnapshots(ec2: EC2Client, amiId: string): Promise<DeleteImageResult> {
-  const snapshotIds = new Set(await imageSnapshotIds(ec2, amiId));
+export async function deleteImageAndSnapshots(
+  ec2: EC2Client,
+  amiId: string,
+  options: { knownSnapshotIds?: string[] } = {},
+): Promise<DeleteImageResult> {
+  const region = await regionOf(ec2);
+  const snapshotIds = new Set(options.knownSnapshotIds ?? []);
+  const lookupFailures: string[] = [];
   try {
-    const { Snapshots = [] } = await ec2.send(
-      new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "description", Values: [`*${amiId}*`] }] }),
-    );
-    for (const snapshot of Snapshots) if (snapshot.SnapshotId) snapshotIds.add(snapshot.SnapshotId);
-  } catch {
-    // The block device mappings are the primary source; the description search only widens it.
+    for (const id of await imageSnapshotIds(ec2, amiId)) snapshotIds.add(id);
+  } catch (error) {
+    lookupFailures.push(`DescribeImages: ${describeAwsError(error)}`);
   }
+  const searchByDescription = async () => {
+    try {
+      const { Snapshots = [] } = await ec2.send(
+        new DescribeSnapshotsCommand({
+          OwnerIds: ["self"],
+          Filters: [{ Name: "description", Values: [`*${amiId}*`] }],
+        }),
+      );
+      for (const snapshot of Snapshots) if (snapshot.SnapshotId) snapshotIds.add(snapshot.SnapshotId);
+      return true;
+    } catch (error) {
+      lookupFailures.push(`DescribeSnapshots: ${describeAwsError(error)}`);
+      return false;
+    }
+  };
+  const searched = await searchByDescription();
   let deregistered = true;
   try {
     await ec2.send(new DeregisterImageCommand({ ImageId: amiId }));
   } catch (error) {
-    if (!isNotFound(error)) throw error;
-    deregistered = false;
+    if (notFoundOrThrow(error, { service: "EC2", operation: "DeregisterImage", region }) === undefined)
+      deregistered = false;
   }
+  // Both lookups failed: one more search now that the image is gone (a transient failure may have passed).
+  const found = lookupFailures.length < 2 || searched || (await searchByDescription());
   const deletedSnapshots: string[] = [];
   const failedSnapshots: DeleteImageResult["failedSnapshots"] = [];
   for (const snapshotId of [...snapshotIds].sort()) {
@@ -63,24 +97,38 @@ export async function deleteImageAndSnapshots(ec2: EC2Client, amiId: string): Pr
       failedSnapshots.push({ snapshotId, reason: describeAwsError(error) });
     }
   }
-  return { deregistered, deletedSnapshots, failedSnapshots };
+  return {
+    deregistered,
+    deletedSnapshots,
+    failedSnapshots,
+    ...(found ? {} : { snapshotLookupFailure: lookupFailures.join("; ") }),
+  };
 }
 
-export function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string; Code?: string })?.name ?? "";
-  return /NotFound|InvalidAMIID\.(NotFound|Unavailable)|InvalidSnapshot\.NotFound/.test(name);
-}
-
-/** "deregistered ami-… and deleted snap-1, snap-2" — for error messages. */
-export function describeDeletion(amiId: string, result: DeleteImageResult): { undone: string[]; notUndone: string[] } {
+/** "deregistered ami-… and deleted snap-1, snap-2" — for error messages; `region` makes the commands exact. */
+export function describeDeletion(
+  amiId: string,
+  result: DeleteImageResult,
+  region?: string,
+): { undone: string[]; notUndone: string[] } {
+  const inRegion = region ? ` --region ${region}` : "";
   const undone: string[] = [];
   const notUndone: string[] = [];
   const snaps = result.deletedSnapshots.length ? ` and deleted ${result.deletedSnapshots.join(", ")}` : "";
   undone.push(result.deregistered ? `deregistered ${amiId}${snaps}` : `${amiId} was already gone${snaps}`);
   for (const failed of result.failedSnapshots) {
     notUndone.push(
-      `snapshot ${failed.snapshotId} could not be deleted (${failed.reason}): delete it with aws ec2 delete-snapshot --snapshot-id ${failed.snapshotId}`,
+      `snapshot ${failed.snapshotId} could not be deleted (${failed.reason}): delete it with aws ec2 delete-snapshot${inRegion} --snapshot-id ${failed.snapshotId}`,
+    );
+  }
+  if (result.snapshotLookupFailure) {
+    notUndone.push(
+      `the snapshots of ${amiId} could not be listed (${result.snapshotLookupFailure}): find them with ` +
+        `aws ec2 describe-snapshots${inRegion} --owner-ids self --filters "Name=description,Values=*${amiId}*" and delete them`,
     );
   }
   return { undone, notUndone };
 }
+
+/** Re-exported so imaging callers keep one import; the definition lives with the other AWS error helpers. */
+export { isNotFound };

@@ -1,7 +1,8 @@
 import { DURATION_PATTERN, type FallbackStrategy } from "../templates/schema";
 import { isKnownRegion } from "../templates/regions";
 import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "./cost";
-import { InvalidInputError } from "./errors";
+import { withContext } from "./aws-errors";
+import { AwsCallError, InvalidInputError } from "./errors";
 import { defaultImageCache, type ImageCache } from "./image-lookup";
 import { chooseInstance } from "./instance-types";
 import { REGIONAL_TIERS, TIERS } from "./tiers";
@@ -50,6 +51,11 @@ export const DEFAULT_SCRIPT_TIER_TIMEOUT_MS = 30_000;
  * running and remaining image tiers are recorded as `error: timed out after …` and the strategy decides (script or
  * `failed`). Never throws for an unresolvable template (`method: "failed"`); throws InvalidInputError only for a
  * caller's mistake (unknown region, architecture contradicting the instance type). Never copies an image.
+ *
+ * An AWS call that fails after the SDK's retries (credentials, permission, network, throttling, a 5xx or garbage
+ * answer) says nothing about whether an image exists, so resolution stops there and throws AwsCallError naming the
+ * tier, region, operation and code: it never falls through to a later tier's different answer. Only AWS's own
+ * "not found" answers are ordinary `not_found`/`rejected` steps.
  */
 export async function resolveAmi(
   template: Template,
@@ -180,12 +186,18 @@ export async function resolveAmi(
   };
 }
 
+/**
+ * Runs one tier. Only the deadline turns into a step (`timed out`); any other failure stops resolution: an AWS
+ * failure as AwsCallError with the tier added, anything else as it is. Reading a failure as "this tier found
+ * nothing" would let a later tier answer with a different image.
+ */
 async function runTier(tier: Tier, context: TierContext, signal: AbortSignal, timedOut: string): Promise<TierResult> {
   try {
     return await raceAbort(tier.run(context), signal);
   } catch (error) {
     if (signal.aborted) return { outcome: "error", detail: timedOut };
-    return { outcome: "error", detail: `${tier.name} failed: ${describeError(error)}` };
+    if (error instanceof AwsCallError) throw withContext(error, { tier: tier.name, region: context.targetRegion });
+    throw error;
   }
 }
 
@@ -238,9 +250,4 @@ export function formatDuration(ms: number): string {
   if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
   if (ms % 1_000 === 0 && ms > 0) return `${ms / 1_000}s`;
   return `${ms}ms`;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }

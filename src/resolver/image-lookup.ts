@@ -6,6 +6,7 @@ import {
   type Image,
 } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { isNotFound, regionOf, throwAwsCallError } from "./aws-errors";
 
 /**
  * Fleet-scale lookups for the resolver: a per-process cache of DescribeImages/GetParameter results with a TTL,
@@ -17,6 +18,10 @@ import { GetParameterCommand, GetParametersCommand, type SSMClient } from "@aws-
  * State is kept per SDK client object, and clients are per region (see clients.ts), so two emulators or two
  * accounts never share entries. A cached "not found" is also kept for the TTL: a freshly published image can take
  * up to `ttlMs` to be seen by a long-running process.
+ *
+ * Failures are never answers: a call that fails (after the SDK's retries) rejects every caller waiting on it (a
+ * failed batch fails all its keys) with an AwsCallError, and nothing is cached for it. Only AWS's own "not found"
+ * (InvalidAMIID.*, ParameterNotFound, names GetParameters reports invalid) is cached as absent.
  */
 export interface ImageCacheOptions {
   /** How long a result is reused. Default 5 minutes; 0 disables caching (coalescing and batching still apply). */
@@ -156,12 +161,12 @@ export class ImageCache {
     return this.shared(state, key, signal, async (abort) => {
       this.stats.getParameterCalls++;
       try {
-        const { Parameter } = await state.semaphore.run(() =>
+        const { Parameter } = await this.send(ssm, state, "SSM", "GetParameter", () =>
           ssm.send(new GetParameterCommand({ Name: name }), { abortSignal: abort }),
         );
         return Parameter?.Value;
       } catch (error) {
-        if (errorName(error) === "ParameterNotFound") return undefined;
+        if (isNotFound(error)) return undefined;
         throw error;
       }
     });
@@ -177,7 +182,8 @@ export class ImageCache {
     fetch: (keys: string[], abort: AbortSignal) => Promise<Map<string, T | undefined>>,
   ): Promise<T | undefined> {
     let batch = state.batches.get(kind);
-    if (!batch || batch.keys.size >= maxKeys) {
+    // A batch every caller has given up on is aborted: a newcomer must not join it and inherit the abort.
+    if (!batch || batch.keys.size >= maxKeys || batch.shared.abandoned) {
       const keys = new Set<string>();
       const shared = new SharedCall<Map<string, unknown>>();
       const opened: Batch = (batch = { keys, shared });
@@ -199,7 +205,7 @@ export class ImageCache {
     abort: AbortSignal,
   ): Promise<Map<string, string | undefined>> {
     this.stats.getParameterCalls++;
-    const { Parameters = [] } = await state.semaphore.run(() =>
+    const { Parameters = [] } = await this.send(ssm, state, "SSM", "GetParameters", () =>
       ssm.send(new GetParametersCommand({ Names: names }), { abortSignal: abort }),
     );
     const values = new Map<string, string | undefined>(names.map((name) => [name, undefined]));
@@ -225,7 +231,7 @@ export class ImageCache {
       record(await this.paginate(ec2, state, { ImageIds: ids }, abort), ids);
     } catch (error) {
       // On AWS one missing or malformed id fails the whole call; look the ids up one by one to find the good ones.
-      if (!/^InvalidAMIID\./.test(errorName(error))) throw error;
+      if (!isNotFound(error)) throw error;
       if (ids.length === 1) {
         record([], ids);
       } else {
@@ -234,7 +240,7 @@ export class ImageCache {
             try {
               record(await this.paginate(ec2, state, { ImageIds: [id] }, abort), [id]);
             } catch (single) {
-              if (!/^InvalidAMIID\./.test(errorName(single))) throw single;
+              if (!isNotFound(single)) throw single;
               record([], [id]);
             }
           }),
@@ -254,13 +260,32 @@ export class ImageCache {
     let NextToken: string | undefined;
     do {
       this.stats.describeImagesCalls++;
-      const page = await state.semaphore.run(() =>
+      const page = await this.send(ec2, state, "EC2", "DescribeImages", () =>
         ec2.send(new DescribeImagesCommand({ ...input, IncludeDeprecated: true, NextToken }), { abortSignal: abort }),
       );
       images.push(...(page.Images ?? []));
       NextToken = page.NextToken || undefined;
     } while (NextToken);
     return images;
+  }
+
+  /**
+   * One AWS call under the region's in-flight limit. "Not found" errors pass through unchanged (callers turn them
+   * into absent); every other AWS failure becomes an AwsCallError naming the service, operation and region.
+   */
+  private async send<T>(
+    client: { config: { region: unknown } },
+    state: ClientState,
+    service: string,
+    operation: string,
+    call: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await state.semaphore.run(call);
+    } catch (error) {
+      if (isNotFound(error)) throw error;
+      return throwAwsCallError(error, { service, operation, region: await regionOf(client) });
+    }
   }
 
   private async shared<T>(
@@ -270,7 +295,7 @@ export class ImageCache {
     run: (abort: AbortSignal) => Promise<T>,
   ): Promise<T> {
     let call = state.inflight.get(key) as SharedCall<T> | undefined;
-    if (!call) {
+    if (!call || call.abandoned) {
       const created = new SharedCall<T>();
       call = created;
       state.inflight.set(key, created as SharedCall<unknown>);
@@ -321,12 +346,17 @@ export class ImageCache {
  * One underlying call awaited by several callers. Each caller may give up (its own signal aborts) without
  * disturbing the others; the SDK call itself is aborted only when every caller has given up.
  */
-class SharedCall<T> {
+export class SharedCall<T> {
   private readonly controller = new AbortController();
   private waiting = 0;
   private settled?: Promise<T>;
   private resolveStarted!: (promise: Promise<T>) => void;
   private readonly started = new Promise<Promise<T>>((resolve) => (this.resolveStarted = resolve));
+
+  /** True once every caller gave up and the underlying call was aborted. */
+  get abandoned(): boolean {
+    return this.controller.signal.aborted;
+  }
 
   start(run: (abort: AbortSignal) => Promise<T>): void {
     this.settled = run(this.controller.signal);
@@ -359,7 +389,8 @@ class SharedCall<T> {
   }
 }
 
-class Semaphore {
+/** At most `limit` tasks run at once; the rest queue in order. Internal. Exported for testing. */
+export class Semaphore {
   private active = 0;
   private readonly queue: (() => void)[] = [];
   constructor(private readonly limit: number) {}
@@ -378,15 +409,6 @@ class Semaphore {
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error("the lookup was aborted");
-}
-
-export function errorName(error: unknown): string {
-  if (error && typeof error === "object") {
-    const named = error as { name?: unknown; Code?: unknown; code?: unknown };
-    for (const value of [named.name, named.Code, named.code])
-      if (typeof value === "string" && value !== "Error") return value;
-  }
-  return "";
 }
 
 function searchKey(search: ImageSearch): string {

@@ -11,7 +11,8 @@ export {
   DEFAULT_SCRIPT_TIER_TIMEOUT_MS,
 } from "./engine";
 export type { EngineOptions } from "./engine";
-export { ImageCache, defaultImageCache, DEFAULT_CACHE_TTL_MS, errorName } from "./image-lookup";
+export { ImageCache, defaultImageCache, DEFAULT_CACHE_TTL_MS } from "./image-lookup";
+export * from "./aws-errors";
 export type { ImageCacheOptions, ImageSearch, LookupStats } from "./image-lookup";
 export {
   validateImage,

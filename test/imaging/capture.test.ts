@@ -161,12 +161,6 @@ describe("capturing an instance as an AMI", () => {
       undone: /deregistered ami-[0-9a-f]+ and deleted snap-.*restarted/,
       imageMade: true,
     },
-    {
-      step: "tag snapshots",
-      action: "CreateTags",
-      undone: /deregistered ami-[0-9a-f]+ and deleted snap-/,
-      imageMade: true,
-    },
   ];
   for (const fault of faults) {
     it(`leaves the instance running and no image or snapshot behind when ${fault.action} fails ${fault.when === "after" ? "after AWS acted (response lost)" : "outright"} at step "${fault.step}" (fault proxy in front of moto)`, async () => {
@@ -213,7 +207,7 @@ describe("capturing an instance as an AMI", () => {
     assert.equal(emulator.proxy.actions.filter((a) => a === "StartInstances").length, 2);
   });
 
-  it("says the instance is still stopped, and how to start it, when every restart fails; the image is not orphaned (fault proxy)", async () => {
+  it("keeps the finished image and says the instance is still stopped, with the command to start it, when every restart fails (fault proxy)", async () => {
     const ec2 = emulator.proxy.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);
     emulator.proxy.clear();
@@ -227,10 +221,93 @@ describe("capturing an instance as an AMI", () => {
       error.message,
       /NOT undone: instance i-[0-9a-f]+ is STOPPED .*aws ec2 start-instances --region us-east-1 --instance-ids/,
     );
-    assert.deepEqual(
-      (await ownImages(ec2)).map((i) => i.ImageId),
-      [],
-    );
+    const images = (await ownImages(ec2)).map((i) => i.ImageId as string);
+    assert.equal(images.length, 1, "the complete image is kept");
+    assert.match(error.message, new RegExp(`kept: image ${images[0]} \\(stuck-[0-9-]+\\) in us-east-1 is complete`));
+    assert.deepEqual(error.kept, [error.kept[0]]);
+    assert.ok(!emulator.proxy.actions.includes("DeregisterImage"));
     assert.equal(await instanceState(ec2, instanceId), "stopped");
+  });
+
+  it("keeps the finished image and reports the untagged snapshots when tagging them fails (fault proxy)", async () => {
+    const ec2 = emulator.proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    emulator.proxy.clear();
+    // CreateTags #1 is the snapshot tagging (the image is tagged through CreateImage's TagSpecifications).
+    emulator.proxy.fail({ action: "CreateTags" });
+    const error = await captureImage(ec2, {
+      instanceId,
+      region: REGION,
+      templateName: "tagless",
+      sleep: noSleep,
+    }).catch((e: unknown) => e);
+    assert.ok(error instanceof ImagingError, String(error));
+    assert.equal(error.step, "tag snapshots");
+    const images = await ownImages(ec2);
+    assert.equal(images.length, 1);
+    assert.match(error.message, new RegExp(`kept: image ${images[0].ImageId} .* in us-east-1 is complete`));
+    assert.match(
+      error.message,
+      /snapshots snap-[0-9a-f]+ of ami-[0-9a-f]+ are not tagged: tag them with aws ec2 create-tags --region us-east-1/,
+    );
+    assert.ok(!emulator.proxy.actions.includes("DeregisterImage"));
+    assert.equal(await instanceState(ec2, instanceId), "running");
+  });
+
+  it("deregisters the unfinished image and deletes its snapshot even when DescribeImages keeps failing (fault proxy)", async () => {
+    const ec2 = emulator.proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    const baseline = await snapshotIds(ec2);
+    emulator.proxy.clear();
+    emulator.proxy.fail({ action: "DescribeImages", always: true, code: "InternalError", status: 500 });
+    const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "blind", sleep: noSleep }).catch(
+      (e: unknown) => e,
+    );
+    emulator.proxy.clear();
+    assert.ok(error instanceof ImagingError, String(error));
+    assert.equal(error.step, "wait for image available");
+    assert.match(
+      error.message,
+      /undone: deregistered ami-[0-9a-f]+ and deleted snap-[0-9a-f]+, instance i-[0-9a-f]+ restarted/,
+    );
+    assert.deepEqual(error.notUndone, []);
+    assert.deepEqual(await ownImages(ec2), []);
+    assert.deepEqual(await newSnapshots(ec2, baseline), []);
+  });
+
+  it("reports precisely what is left when neither the image nor its snapshots can be listed (fault proxy)", async () => {
+    const ec2 = emulator.proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    emulator.proxy.clear();
+    emulator.proxy.fail({ action: "DescribeImages", always: true, code: "InternalError", status: 500 });
+    emulator.proxy.fail({ action: "DescribeSnapshots", always: true, code: "InternalError", status: 500 });
+    const error = await captureImage(ec2, {
+      instanceId,
+      region: REGION,
+      templateName: "blinder",
+      sleep: noSleep,
+    }).catch((e: unknown) => e);
+    emulator.proxy.clear();
+    assert.ok(error instanceof ImagingError, String(error));
+    assert.match(error.message, /undone: deregistered ami-[0-9a-f]+/);
+    assert.match(
+      error.message,
+      /NOT undone: the snapshots of ami-[0-9a-f]+ could not be listed .*aws ec2 describe-snapshots --region us-east-1 --owner-ids self --filters "Name=description,Values=\*ami-[0-9a-f]+\*"/,
+    );
+    assert.deepEqual(await ownImages(ec2), []);
+  });
+
+  it("classifies the AWS failure behind a step like the resolver does, for the CLI's exit code and hint (fault proxy)", async () => {
+    const ec2 = emulator.proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    emulator.proxy.clear();
+    emulator.proxy.fail({ action: "DescribeInstances", code: "AuthFailure", status: 401 });
+    const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "denied", sleep: noSleep }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ImagingError, String(error));
+    assert.equal(error.awsError?.kind, "credentials");
+    assert.equal(error.awsError?.details.operation, "DescribeInstances");
+    assert.match(error.message, /nothing needed undoing/);
   });
 });

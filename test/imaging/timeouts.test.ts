@@ -99,7 +99,12 @@ describe("a copy that stays pending (aws-sdk-client-mock: moto copies are availa
         targetMock.commandCalls(DeleteSnapshotCommand).map((c) => c.args[0].input.SnapshotId),
         ["snap-0aaaaaaaaaaaaaaaa"],
       );
-      assert.equal(targetMock.commandCalls(CreateTagsCommand).length, 0, "no tags on an abandoned copy");
+      // The copy is tagged with its provenance as soon as CopyImage answers (so a crash mid-wait leaves a copy that is
+      // recognisably ours), its snapshots only once it is available: an abandoned copy's snapshots get no tags.
+      assert.deepEqual(
+        targetMock.commandCalls(CreateTagsCommand).map((c) => c.args[0].input.Resources),
+        [["ami-0fedcba9876543210"]],
+      );
       // Same inputs → same ClientToken, so a retried run picks up the same copy rather than starting another.
       assert.match(targetMock.commandCalls(CopyImageCommand)[0].args[0].input.ClientToken ?? "", /^cws-[0-9a-f]{48}$/);
     } finally {
@@ -108,7 +113,7 @@ describe("a copy that stays pending (aws-sdk-client-mock: moto copies are availa
     }
   });
 
-  it("defaults to a 45-minute timeout", async () => {
+  it("defaults to the one copy timeout of 60 minutes (AmiResolution's 3600 s and the former 45 min of imaging, unified)", async () => {
     const source = new EC2Client({ region: "us-east-1" });
     const target = new EC2Client({ region: "eu-west-1" });
     const sourceMock = mockClient(source);
@@ -135,7 +140,7 @@ describe("a copy that stays pending (aws-sdk-client-mock: moto copies are availa
           targetRegion: "eu-west-1",
           ...clock,
         }),
-        /after 2700 s/,
+        /after 3600 s/,
       );
     } finally {
       sourceMock.restore();

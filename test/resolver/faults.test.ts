@@ -4,6 +4,7 @@ import { GetParametersCommand } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { createAwsClients } from "../../src/resolver/clients";
 import { resolveAmi } from "../../src/resolver/engine";
+import { AwsCallError } from "../../src/resolver/errors";
 import { ImageCache } from "../../src/resolver/image-lookup";
 import type { FallbackStep, ResolutionResult, TierName } from "../../src/resolver/types";
 import { useMotoBehindFaultProxy } from "../../harness/fault-proxy";
@@ -162,7 +163,7 @@ describe("resolver behaviour moto cannot emulate", () => {
       );
     });
 
-    it("records the tier as an error (not a crash) when throttling outlasts the bounded attempts", async () => {
+    it("stops with a throttling AwsCallError naming the tier (not a crash, not a failed step) when throttling outlasts the bounded attempts", async () => {
       emulator.proxy.clear();
       emulator.proxy.fail({ action: "DescribeImages", nth: 1, always: true, code: "RequestLimitExceeded" });
       const clients = createAwsClients({
@@ -170,12 +171,13 @@ describe("resolver behaviour moto cannot emulate", () => {
         credentials: TEST_CREDENTIALS,
         maxAttempts: 2,
       });
-      const result = await resolveAmi(searchTemplate(), { ...options, strategy: "ami_required" }, clients, {
+      const error = await resolveAmi(searchTemplate(), { ...options, strategy: "ami_required" }, clients, {
         cache: new ImageCache(),
-      });
-      assert.equal(result.method, "failed");
-      assert.equal(step(result, "dynamic_search").outcome, "error");
-      assert.match(step(result, "dynamic_search").detail, /RequestLimitExceeded/);
+      }).catch((e: unknown) => e);
+      assert.ok(error instanceof AwsCallError, String(error));
+      assert.equal(error.kind, "throttling");
+      assert.equal(error.details.tier, "dynamic_search");
+      assert.equal(error.details.code, "RequestLimitExceeded");
     });
   });
 });

@@ -1,4 +1,6 @@
+import { withContext } from "../aws-errors";
 import { estimateCopy } from "../cost";
+import { AwsCallError } from "../errors";
 import { crossRegionSearchOrder } from "../regions-fallback";
 import type { CopyPlan } from "../types";
 import { snapshotGigabytes } from "../validate-image";
@@ -78,17 +80,23 @@ export const crossRegionTier: Tier = {
   },
 };
 
+/**
+ * Runs the regional tiers in one neighbour. A failing call there stops resolution (AwsCallError naming the
+ * neighbour's region and the tier): skipping it could select an image from a farther region than the answer.
+ */
 async function searchRegion(context: TierContext, region: string) {
   const regional: TierContext = { ...context, region, warnings: context.warnings };
   for (const tier of context.regionalTiers) {
+    let result;
     try {
-      const result = await tier.run(regional);
-      if (result.outcome === "selected" && result.amiId && result.image)
-        return { amiId: result.amiId, image: result.image, tier: tier.name };
+      result = await tier.run(regional);
     } catch (error) {
-      if (context.signal.aborted) throw error;
-      // A failing tier in a neighbour is not fatal: the next tier or region may still have the image.
+      if (error instanceof AwsCallError && !context.signal.aborted)
+        throw withContext(error, { tier: `cross_region/${tier.name}`, region });
+      throw error;
     }
+    if (result.outcome === "selected" && result.amiId && result.image)
+      return { amiId: result.amiId, image: result.image, tier: tier.name };
   }
   return undefined;
 }

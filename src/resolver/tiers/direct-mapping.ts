@@ -1,5 +1,5 @@
 import { AMI_ID_PATTERN, type AmiMapping } from "../../templates/schema";
-import { describeImage, firstAcceptable, type Tier, type TierResult } from "./tier";
+import { imageLabel, firstAcceptable, type Tier, type TierResult } from "./tier";
 
 /**
  * `ami_mappings`: region → AMI id, or region → { x86_64, arm64 }. Pins exact images: nothing changes until the
@@ -42,7 +42,7 @@ export const directMappingTier: Tier = {
         outcome: "selected",
         amiId,
         image: selected.image,
-        detail: `selected ${amiId} from ${field}${describeImage(selected.image)}`,
+        detail: `selected ${amiId} from ${field}${imageLabel(selected.image)}`,
       };
     return { outcome: "rejected", amiId, detail: `${rejections.join("; ")} (from ${field})` };
   },

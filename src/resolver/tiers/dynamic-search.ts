@@ -1,5 +1,41 @@
-import type { Filter } from "@aws-sdk/client-ec2";
-import { describeImage, firstAcceptable, newestFirst, summariseRejections, type Tier, type TierResult } from "./tier";
+import type { Filter, Image } from "@aws-sdk/client-ec2";
+import type { AmiSearch, Architecture } from "../../templates/schema";
+import type { ImageSearch } from "../image-lookup";
+import { firstAcceptable, imageLabel, newestFirst, summariseRejections, type Tier, type TierResult } from "./tier";
+
+/**
+ * The DescribeImages query of `ami_search`: its owners, `name`, `tag:<key>` per required tag, `tag:Version`, and —
+ * when resolving for one architecture — `architecture` and `state=available`. `cws ami list` calls this without an
+ * architecture (so refused images show too); both always ask the same owners and filters, so they cannot disagree.
+ */
+export function amiSearchQuery(search: AmiSearch, architecture?: Architecture): ImageSearch {
+  const filters: Filter[] = architecture
+    ? [
+        { Name: "architecture", Values: [architecture] },
+        { Name: "state", Values: ["available"] },
+      ]
+    : search.architecture
+      ? [{ Name: "architecture", Values: [...search.architecture] }]
+      : [];
+  if (search.name_pattern) filters.push({ Name: "name", Values: [search.name_pattern] });
+  for (const [key, value] of Object.entries(search.required_tags ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    filters.push({ Name: `tag:${key}`, Values: [value] });
+  }
+  if (search.version_tag) filters.push({ Name: "tag:Version", Values: [search.version_tag] });
+  return { owners: search.owners, filters };
+}
+
+/** `min_creation_date`, applied client side (DescribeImages has no date filter). */
+export function createdSinceMinimum(search: AmiSearch, image: Image): boolean {
+  if (!search.min_creation_date) return true;
+  return (Date.parse(image.CreationDate ?? "") || 0) >= Date.parse(search.min_creation_date);
+}
+
+/** "owners [099720109477] architecture=x86_64 name=ubuntu/…" — the query in words, for the chain and `ami list`. */
+export function describeSearchQuery(query: ImageSearch): string {
+  const parts = query.filters.map((filter) => `${filter.Name}=${(filter.Values ?? []).join("|")}`);
+  return `owners [${query.owners.join(", ")}] ${parts.join(" ")}`;
+}
 
 /**
  * `ami_search`: DescribeImages by owners (always; the schema requires them and this tier refuses to search without),
@@ -26,30 +62,15 @@ export const dynamicSearchTier: Tier = {
         detail: `ami_search.architecture [${search.architecture.join(", ")}] excludes ${context.architecture} (needed by ${context.instanceType})`,
       };
     }
-    const filters: Filter[] = [
-      { Name: "architecture", Values: [context.architecture] },
-      { Name: "state", Values: ["available"] },
-    ];
-    if (search.name_pattern) filters.push({ Name: "name", Values: [search.name_pattern] });
-    for (const [key, value] of Object.entries(search.required_tags ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      filters.push({ Name: `tag:${key}`, Values: [value] });
-    }
-    if (search.version_tag) filters.push({ Name: "tag:Version", Values: [search.version_tag] });
-
-    const found = await context.cache.searchImages(
-      context.clients.ec2(context.region),
-      { owners: search.owners, filters },
-      context.signal,
-    );
-    const minDate = search.min_creation_date ? Date.parse(search.min_creation_date) : undefined;
-    const fresh =
-      minDate === undefined ? found : found.filter((image) => (Date.parse(image.CreationDate ?? "") || 0) >= minDate);
-    const query = describeQuery(search.owners, filters);
+    const query = amiSearchQuery(search, context.architecture);
+    const found = await context.cache.searchImages(context.clients.ec2(context.region), query, context.signal);
+    const fresh = found.filter((image) => createdSinceMinimum(search, image));
+    const describedQuery = describeSearchQuery(query);
     if (fresh.length === 0) {
       const tooOld = found.length - fresh.length;
       return {
         outcome: "not_found",
-        detail: `no image matches ${query} in ${context.region}${tooOld ? ` (${tooOld} older than min_creation_date ${search.min_creation_date})` : ""}`,
+        detail: `no image matches ${describedQuery} in ${context.region}${tooOld ? ` (${tooOld} older than min_creation_date ${search.min_creation_date})` : ""}`,
       };
     }
     const ordered = newestFirst(fresh);
@@ -64,17 +85,12 @@ export const dynamicSearchTier: Tier = {
         outcome: "selected",
         amiId: selected.amiId,
         image: selected.image,
-        detail: `selected ${selected.amiId}${describeImage(selected.image)}, newest acceptable of ${ordered.length} matching ${query}${before}`,
+        detail: `selected ${selected.amiId}${imageLabel(selected.image)}, newest acceptable of ${ordered.length} matching ${describedQuery}${before}`,
       };
     }
     return {
       outcome: "rejected",
-      detail: `all ${ordered.length} images matching ${query} refused: ${summariseRejections(rejections)}`,
+      detail: `all ${ordered.length} images matching ${describedQuery} refused: ${summariseRejections(rejections)}`,
     };
   },
 };
-
-function describeQuery(owners: string[], filters: Filter[]): string {
-  const parts = filters.map((filter) => `${filter.Name}=${(filter.Values ?? []).join("|")}`);
-  return `owners [${owners.join(", ")}] ${parts.join(" ")}`;
-}

@@ -4,7 +4,7 @@ import type { Image } from "@aws-sdk/client-ec2";
 import type { Base, FallbackStrategy } from "../../templates/schema";
 import { BASE_PUBLISHER } from "../../templates/publishers";
 import {
-  describeImage,
+  imageLabel,
   firstAcceptable,
   newestFirst,
   summariseRejections,
@@ -55,7 +55,7 @@ export const fallbackScriptTier: Tier = {
         amiId: found.amiId,
         image: found.image,
         userData: userData(),
-        detail: `provisioning by script on ${base} base image ${found.amiId}${describeImage(found.image)} from ${found.from}`,
+        detail: `provisioning by script on ${base} base image ${found.amiId}${imageLabel(found.image)} from ${found.from}`,
       };
     }
     return {

@@ -19,4 +19,5 @@ export const TIERS: readonly Tier[] = [...REGIONAL_TIERS, crossRegionTier, fallb
 
 export { crossRegionTier, directMappingTier, dynamicSearchTier, fallbackScriptTier, marketplaceTier, ssmParameterTier };
 export * from "./tier";
-export { imageVersion, MARKETPLACE_OWNER_ALIAS } from "./marketplace";
+export { imageVersion, MARKETPLACE_OWNER_ALIAS, marketplaceQuery, carriesProductCode } from "./marketplace";
+export { amiSearchQuery, createdSinceMinimum, describeSearchQuery } from "./dynamic-search";

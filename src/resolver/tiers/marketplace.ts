@@ -1,11 +1,40 @@
-import type { Image } from "@aws-sdk/client-ec2";
+import type { Filter, Image } from "@aws-sdk/client-ec2";
 import semver from "semver";
-import { ACCOUNT_ID_PATTERN } from "../../templates/schema";
+import { ACCOUNT_ID_PATTERN, type Architecture, type MarketplaceSearch } from "../../templates/schema";
+import type { ImageSearch } from "../image-lookup";
 import { compareNewestFirst } from "../validate-image";
-import { describeImage, firstAcceptable, summariseRejections, type Tier, type TierResult } from "./tier";
+import { imageLabel, firstAcceptable, summariseRejections, type Tier, type TierResult } from "./tier";
 
 /** Real AWS Marketplace images have the owner alias "aws-marketplace". */
 export const MARKETPLACE_OWNER_ALIAS = "aws-marketplace";
+
+/**
+ * The DescribeImages query of `marketplace_search`: `Owners: ["aws-marketplace", …account ids in trusted_owners]`,
+ * the `product-code` filter and — when resolving for one architecture — `architecture` and `state=available`.
+ * `cws ami list` calls this without an architecture; resolver and listing share it, so they cannot disagree.
+ */
+export function marketplaceQuery(
+  search: MarketplaceSearch,
+  trustedOwners: readonly string[] | undefined,
+  architecture?: Architecture,
+): ImageSearch {
+  const sellerAccounts = (trustedOwners ?? []).filter((owner) => ACCOUNT_ID_PATTERN.test(owner));
+  const filters: Filter[] = [{ Name: "product-code", Values: [search.product_code] }];
+  if (architecture) {
+    filters.push({ Name: "architecture", Values: [architecture] });
+    filters.push({ Name: "state", Values: ["available"] });
+  }
+  return { owners: [MARKETPLACE_OWNER_ALIAS, ...new Set(sellerAccounts)], filters };
+}
+
+/**
+ * EC2 applies the product-code filter; this re-check refuses an image that lists only other codes. An image that
+ * lists none is kept, because emulators (moto) filter by product code but do not return ProductCodes.
+ */
+export function carriesProductCode(image: Image, productCode: string): boolean {
+  const codes = image.ProductCodes ?? [];
+  return codes.length === 0 || codes.some((code) => code.ProductCodeId === productCode);
+}
 
 /**
  * `marketplace_search`: images carrying the AWS Marketplace product code. Searched with
@@ -21,26 +50,12 @@ export const marketplaceTier: Tier = {
   async run(context): Promise<TierResult> {
     const search = context.config?.marketplace_search;
     if (!search) return { outcome: "not_configured", detail: "no marketplace_search in ami_config" };
-    const sellerAccounts = (context.config?.trusted_owners ?? []).filter((owner) => ACCOUNT_ID_PATTERN.test(owner));
-    const owners = [MARKETPLACE_OWNER_ALIAS, ...new Set(sellerAccounts)];
     const found = await context.cache.searchImages(
       context.clients.ec2(context.region),
-      {
-        owners,
-        filters: [
-          { Name: "product-code", Values: [search.product_code] },
-          { Name: "architecture", Values: [context.architecture] },
-          { Name: "state", Values: ["available"] },
-        ],
-      },
+      marketplaceQuery(search, context.config?.trusted_owners, context.architecture),
       context.signal,
     );
-    // The product-code filter is applied by EC2; this re-check refuses an image that lists other codes. An image that
-    // lists none is kept, because emulators (moto) filter by product code but do not return ProductCodes.
-    const withCode = found.filter((image) => {
-      const codes = image.ProductCodes ?? [];
-      return codes.length === 0 || codes.some((code) => code.ProductCodeId === search.product_code);
-    });
+    const withCode = found.filter((image) => carriesProductCode(image, search.product_code));
     const query = `product code ${search.product_code} (${context.architecture})`;
     if (withCode.length === 0)
       return { outcome: "not_found", detail: `no marketplace image with ${query} in ${context.region}` };
@@ -73,7 +88,7 @@ export const marketplaceTier: Tier = {
         outcome: "selected",
         amiId: selected.amiId,
         image: selected.image,
-        detail: `selected ${selected.amiId}${describeImage(selected.image)} version ${version ?? "unknown"}${range ? ` (satisfies ${range})` : ""} with ${query}${before}`,
+        detail: `selected ${selected.amiId}${imageLabel(selected.image)} version ${version ?? "unknown"}${range ? ` (satisfies ${range})` : ""} with ${query}${before}`,
       };
     }
     return {

@@ -1,5 +1,5 @@
 import { AMI_ID_PATTERN } from "../../templates/schema";
-import { describeImage, firstAcceptable, type Tier, type TierResult } from "./tier";
+import { imageLabel, firstAcceptable, type Tier, type TierResult } from "./tier";
 
 /**
  * `ssm_parameter`: a parameter (e.g. a distribution's public `/aws/service/...` name) whose value is an AMI id.
@@ -37,7 +37,7 @@ export const ssmParameterTier: Tier = {
         outcome: "selected",
         amiId,
         image: selected.image,
-        detail: `selected ${amiId} from parameter ${name}${describeImage(selected.image)}`,
+        detail: `selected ${amiId} from parameter ${name}${imageLabel(selected.image)}`,
       };
     return { outcome: "rejected", amiId, detail: `${rejections.join("; ")} (from parameter ${name})` };
   },

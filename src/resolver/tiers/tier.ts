@@ -110,7 +110,8 @@ export function summariseRejections(rejections: string[], limit = 5): string {
   return `${rejections.slice(0, limit).join("; ")}; and ${rejections.length - limit} more rejected`;
 }
 
-export function describeImage(image: Image): string {
+/** ` ("name", created …)`: how an image is named in the chain (a label, not an AWS call). */
+export function imageLabel(image: Image): string {
   const parts = [
     image.Name ? `"${image.Name}"` : undefined,
     image.CreationDate ? `created ${image.CreationDate}` : undefined,
