@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import type { Architecture, Size, Strategy } from "../templates/schema";
-import { isKnownRegion, KNOWN_REGIONS } from "../templates/regions";
+import { checkRegionName } from "../templates/regions";
 import { didYouMean } from "../templates/suggest";
 import type { CliContext } from "./command";
 
@@ -94,28 +94,16 @@ export function parseStrategy(value: string | undefined): Strategy | undefined {
 }
 
 /**
- * The shape of an AWS commercial region name. A region of this shape that is not in KNOWN_REGIONS is accepted with a
- * warning (AWS opens regions faster than any list is updated); anything else ("us-east1", "../../etc") is refused.
- */
-const REGION_SHAPE =
-  /^(af|ap|ca|eu|il|me|mx|sa|us)-(central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2}$/;
-
-/**
- * A region from the command line or the environment: a known region, or a well-formed one (with a warning on the
- * context's stderr). Anything else is a UsageError with a "did you mean". `flag` names where it came from.
+ * A region from the command line or the environment, by the one region rule (templates/regions.ts): a known region,
+ * or a well-formed one (with a warning on the context's stderr). Anything else is a UsageError with a "did you mean".
+ * `flag` names where it came from.
  */
 export function checkRegion(region: string, flag = "--region", context?: Pick<CliContext, "stderr">): string {
-  if (isKnownRegion(region)) return region;
-  if (REGION_SHAPE.test(region)) {
-    context?.stderr.write(
-      `cws: warning: ${flag} ${region} is not in cws's list of AWS regions; using it as given (AWS will refuse it if it does not exist)\n`,
-    );
-    return region;
-  }
-  throw new UsageError(
-    `${flag} ${JSON.stringify(region)} is not a known AWS region${didYouMean(region, KNOWN_REGIONS)}; ` +
-      `regions look like us-east-1, eu-west-2 or ap-southeast-1`,
-  );
+  const check = checkRegionName(region);
+  if (!check.ok)
+    throw new UsageError(`${flag} ${check.error}; regions look like us-east-1, eu-west-2 or ap-southeast-1`);
+  if (check.warning) context?.stderr.write(`cws: warning: ${flag} ${check.warning}\n`);
+  return region;
 }
 
 /** Split "a,b, c" into a list, rejecting empty entries and malformed regions. */

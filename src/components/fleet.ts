@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { formatPath, type TemplatePath } from "../templates/errors";
-import { isKnownRegion, KNOWN_REGIONS } from "../templates/regions";
+import { checkRegionName } from "../templates/regions";
 import { ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import { locate, parseYamlSource, type YamlSource } from "../templates/yaml-source";
 import { REFRESH_MODES } from "../dynamic/pinning";
@@ -27,9 +27,11 @@ const entryFields = {
   }),
   region: z
     .string()
-    .refine(isKnownRegion, {
-      error: (issue) =>
-        `unknown region "${String(issue.input)}"; expected one of ${KNOWN_REGIONS.slice(0, 6).join(", ")}, …`,
+    .refine((region) => checkRegionName(region).ok, {
+      error: (issue) => {
+        const check = checkRegionName(String(issue.input));
+        return check.ok ? "" : check.error;
+      },
     })
     .optional(),
   size: z.enum(SIZES).optional(),

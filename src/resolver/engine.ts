@@ -1,5 +1,5 @@
 import { DURATION_PATTERN, type FallbackStrategy } from "../templates/schema";
-import { isKnownRegion } from "../templates/regions";
+import { checkRegionName } from "../templates/regions";
 import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "./cost";
 import { withContext } from "./aws-errors";
 import { AwsCallError, InvalidInputError } from "./errors";
@@ -64,8 +64,8 @@ export async function resolveAmi(
   engineOptions: EngineOptions = {},
 ): Promise<ResolutionResult> {
   const region = options.region;
-  if (!isKnownRegion(region))
-    throw new InvalidInputError(`unknown region "${region}"; use an AWS commercial region such as us-east-1`, "region");
+  const regionCheck = checkRegionName(region);
+  if (!regionCheck.ok) throw new InvalidInputError(regionCheck.error, "region");
   const config = template.ami_config;
   const strategy = options.strategy ?? config?.strategy ?? "ami_preferred";
   const fallbackStrategy: FallbackStrategy = config?.fallback_strategy ?? "script_provisioning";

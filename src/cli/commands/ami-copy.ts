@@ -1,4 +1,4 @@
-import { copyImage } from "../../imaging";
+import { copyImage, DEFAULT_COPY_TIMEOUT_MS } from "../../imaging";
 import { InvalidInputError } from "../../resolver/errors";
 import {
   checkAmiName,
@@ -46,7 +46,7 @@ export const amiCopyCommand: CliCommand = {
         ["--encrypted", "encrypt the copies' snapshots with each region's default EBS key"],
         [
           "--timeout-minutes M",
-          "give up on a copy still pending after M minutes (default 45); it is then deregistered",
+          `give up on a copy still pending after M minutes (default ${DEFAULT_COPY_TIMEOUT_MS / 60_000}); it is then deregistered`,
         ],
         ["--json", "print { sourceAmiId, sourceRegion, copies: { region: amiId }, failures: { region: message } }"],
       ],

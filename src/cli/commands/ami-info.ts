@@ -1,4 +1,5 @@
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
+import { isNotFound } from "../../resolver/aws-errors";
 import { isDeprecated } from "../../resolver/validate-image";
 import { AMI_ID_PATTERN } from "../../templates/schema";
 import { parseCommandArgs, requireRegion, UsageError } from "../args";
@@ -72,8 +73,7 @@ export const amiInfoCommand: CliCommand = {
       const { Images = [] } = await context.clients.ec2(region).send(new DescribeImagesCommand({ ImageIds: [amiId] }));
       image = Images[0];
     } catch (error) {
-      if ((error as Error).name !== "InvalidAMIID.NotFound" && (error as Error).name !== "InvalidAMIID.Unavailable")
-        throw error;
+      if (!isNotFound(error)) throw error;
     } finally {
       progress.done();
     }
