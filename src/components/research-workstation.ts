@@ -13,6 +13,7 @@ import {
   ingressRules,
   launchModeOf,
   NO_REGION_MESSAGE,
+  regionConflict,
   rootVolumeSize,
   validateWorkstationArgs,
   workstationTags,
@@ -120,6 +121,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     const awsProvider = this.awsProvider();
     const region = this.workstationRegion(name, args, template, awsProvider);
     const childOpts = { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) };
+    // Every regional child gets `region` explicitly: the default provider's region (aws:region) may be another one.
 
     // Dynamic resources never inherit the aws provider: the region is passed explicitly instead.
     const resolution = new AmiResolution(
@@ -146,7 +148,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         args.vpcId ??
         (args.subnetId !== undefined
           ? aws.ec2.getSubnetOutput(
-              { id: args.subnetId },
+              { id: args.subnetId, region },
               { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) },
             ).vpcId
           : undefined);
@@ -154,6 +156,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         `${name}-sg`,
         {
           description: `CloudWorkstation ${name} (template ${template.name}): template ports from allowed CIDRs`,
+          region,
           ...(vpcId !== undefined ? { vpcId } : {}),
           ingress: ingressRules(template, args.allowedCidrs, { ssh: args.keyName !== undefined }),
           egress: [
@@ -217,6 +220,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     const instance = new aws.ec2.Instance(
       `${name}-instance`,
       {
+        region,
         ami: resolution.amiId,
         instanceType: resolution.instanceType,
         ...(args.subnetId !== undefined ? { subnetId: args.subnetId } : {}),
@@ -327,6 +331,13 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       this.validateInstanceChoice(name, args, template, region);
       return region;
     };
+    if (provider && args.region !== undefined) {
+      return pulumi.all([args.region, provider.region]).apply(([argRegion, providerRegion]) => {
+        const conflict = regionConflict(argRegion, providerRegion);
+        if (conflict) throw new pulumi.ResourceError(`workstation "${name}": ${conflict}`, this);
+        return validate(chooseRegion({ arg: argRegion, provider: providerRegion }) ?? fallback);
+      });
+    }
     if (typeof args.region === "string") return validate(chooseRegion({ arg: args.region }));
     if (args.region !== undefined)
       return pulumi.output(args.region).apply((region) => validate(chooseRegion({ arg: region }) ?? fallback));
