@@ -7,6 +7,14 @@ import type { RefreshMode } from "../dynamic/pinning";
 import { loadTemplate, loadTemplateFromObject, TemplateError } from "../templates";
 import type { Architecture, Size, Strategy, Template } from "../templates/schema";
 import {
+  hibernateSelfPolicy,
+  hibernationProblem,
+  idleAgentSection,
+  planIdle,
+  stopActionArn,
+  withIdleAgent,
+} from "./idle-plan";
+import {
   amiPathBootScript,
   chooseRegion,
   connectionHints,
@@ -101,6 +109,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
   /** SSH command (with keyName), Session Manager command, and a URL per service. */
   public readonly connection: pulumi.Output<ConnectionHints>;
   public readonly securityGroupId?: pulumi.Output<string>;
+  /** Whether the instance was launched able to hibernate (template `idle_detection.hibernate_threshold_minutes`). */
+  public readonly hibernation: pulumi.Output<boolean>;
   public readonly templateName: string;
   public readonly templateVersion: string | undefined;
 
@@ -114,6 +124,14 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     if (argErrors.length > 0) {
       throw new pulumi.ResourceError(
         `workstation "${name}": ${argErrors.map((error) => `${error.field}: ${error.message}`).join("; ")}`,
+        this,
+      );
+    }
+
+    const idle = planIdle(template.idle_detection);
+    if (idle.errors.length > 0) {
+      throw new pulumi.ResourceError(
+        `workstation "${name}", template "${template.name}": ${idle.errors.join("; ")}`,
         this,
       );
     }
@@ -178,8 +196,9 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     }
 
     let instanceProfile: pulumi.Input<string> | undefined = args.iamInstanceProfile;
+    let role: aws.iam.Role | undefined;
     if (instanceProfile === undefined) {
-      const role = new aws.iam.Role(
+      role = new aws.iam.Role(
         `${name}-role`,
         {
           description: `CloudWorkstation ${name}: Session Manager access`,
@@ -201,9 +220,24 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
 
     const bootScript = amiPathBootScript(template);
     const launchMode = resolution.method.apply(launchModeOf);
-    const userData = pulumi
-      .all([resolution.method, resolution.userData])
-      .apply(([method, script]) => (launchModeOf(method) === "script" ? (script ?? undefined) : bootScript));
+    const idleAgent = idle.hibernation ? idleAgentSection(idle.hibernation) : undefined;
+    const userData = pulumi.all([resolution.method, resolution.userData]).apply(([method, script]) => {
+      const base = launchModeOf(method) === "script" ? (script ?? undefined) : bootScript;
+      return idleAgent ? withIdleAgent(base, idleAgent) : base;
+    });
+    const rootVolumeGb = rootVolumeSize(template, args.rootVolumeGb);
+    // Hibernation is fixed at launch; a type or root volume that cannot hibernate is refused, never silently ignored.
+    const hibernation = idle.hibernation
+      ? resolution.instanceType.apply((instanceType) => {
+          const problem = hibernationProblem({ instanceType, rootVolumeGb, encryptedRoot: true });
+          if (problem)
+            throw new pulumi.ResourceError(
+              `workstation "${name}" (template "${template.name}" idle_detection.hibernate_threshold_minutes): ${problem}`,
+              this,
+            );
+          return true;
+        })
+      : undefined;
     const tags = resolution.method.apply((method) =>
       workstationTags({
         name,
@@ -231,11 +265,12 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
           : {}),
         iamInstanceProfile: instanceProfile,
         userData,
+        ...(hibernation ? { hibernation } : {}),
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
         rootBlockDevice: {
           volumeType: "gp3",
           encrypted: true,
-          volumeSize: rootVolumeSize(template, args.rootVolumeGb),
+          volumeSize: rootVolumeGb,
           deleteOnTermination: true,
         },
         tags,
@@ -244,7 +279,50 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       childOpts,
     );
 
+    if (idle.stopAlarm) {
+      const alarm = idle.stopAlarm;
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-idle-stop`,
+        {
+          region,
+          alarmDescription:
+            `CloudWorkstation ${name}: stop the instance after ${alarm.idleMinutes} minutes with average CPU below ` +
+            `${alarm.cpuPercent}% (template ${template.name} idle_detection)`,
+          namespace: "AWS/EC2",
+          metricName: "CPUUtilization",
+          dimensions: { InstanceId: instance.id },
+          statistic: "Average",
+          comparisonOperator: "LessThanThreshold",
+          threshold: alarm.cpuPercent,
+          period: alarm.period,
+          evaluationPeriods: alarm.evaluationPeriods,
+          datapointsToAlarm: alarm.evaluationPeriods,
+          // A stopped instance sends no data: the alarm returns to OK, so it fires again after the next start.
+          treatMissingData: "notBreaching",
+          alarmActions: [pulumi.output(region).apply(stopActionArn)],
+          tags: { "cloudworkstation:workstation": name, ...(args.tags ?? {}) },
+        },
+        childOpts,
+      );
+    }
+    if (idle.hibernation) {
+      if (role) {
+        new aws.iam.RolePolicy(
+          `${name}-hibernate-self`,
+          { role: role.id, policy: instance.arn.apply((arn) => JSON.stringify(hibernateSelfPolicy(arn))) },
+          childOpts,
+        );
+      } else {
+        pulumi.log.warn(
+          `workstation "${name}": the idle agent hibernates the instance with ec2:StopInstances; give the role of ` +
+            "your iamInstanceProfile an Allow for ec2:StopInstances on this instance's ARN, or it cannot hibernate",
+          this,
+        );
+      }
+    }
+
     this.instanceId = instance.id;
+    this.hibernation = hibernation ?? pulumi.output(false);
     this.privateIp = instance.privateIp;
     this.publicIp = instance.publicIp;
     this.region = pulumi.output(region);
@@ -284,6 +362,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       estimatedCostPerHour: this.estimatedCostPerHour,
       costLabel: this.costLabel,
       connection: this.connection,
+      hibernation: this.hibernation,
     });
   }
 

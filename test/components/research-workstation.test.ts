@@ -279,6 +279,110 @@ for (const preview of [true, false]) {
       assert.equal((await registeredInstance("f2")).inputs.region, "us-west-2");
     });
 
+    it("stops an idle workstation with a CloudWatch alarm in its own region, from the template's idle_detection", async () => {
+      pulumi.runtime.setConfig("aws:region", "us-east-1");
+      const template = { ...bareNoble, idle_detection: { idle_threshold_minutes: 45, check_interval_minutes: 5 } };
+      const workstation = new ResearchWorkstation("idle1", { template, region: "eu-west-1", tags: { lab: "smith" } });
+      const alarm = await mocks.waitFor("aws:cloudwatch/metricAlarm:MetricAlarm", "idle1-idle-stop");
+      assert.equal(alarm.inputs.region, "eu-west-1");
+      assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:automate:eu-west-1:ec2:stop"]);
+      assert.equal(alarm.inputs.namespace, "AWS/EC2");
+      assert.equal(alarm.inputs.metricName, "CPUUtilization");
+      assert.equal(alarm.inputs.comparisonOperator, "LessThanThreshold");
+      assert.equal(alarm.inputs.threshold, 5);
+      assert.equal(alarm.inputs.period, 300);
+      assert.equal(alarm.inputs.evaluationPeriods, 9, "45 idle minutes of 5-minute datapoints");
+      assert.equal(alarm.inputs.datapointsToAlarm, 9);
+      assert.equal(alarm.inputs.treatMissingData, "notBreaching");
+      assert.equal((alarm.inputs.tags as Record<string, string>).lab, "smith");
+      const instance = await registeredInstance("idle1");
+      assert.equal(instance.inputs.hibernation, undefined, "no hibernate_threshold_minutes: no hibernation");
+      if (!preview) assert.deepEqual(alarm.inputs.dimensions, { InstanceId: await valueOf(workstation.instanceId) });
+      const none = new ResearchWorkstation("idle0", {
+        template: { ...bareNoble, name: "no-idle", idle_detection: { enabled: false, idle_threshold_minutes: 45 } },
+        region: "eu-west-1",
+      });
+      await valueOf(none.amiId);
+      await registeredInstance("idle0");
+      assert.ok(!registered.some((resource) => resource.name === "idle0-idle-stop"), "disabled: no alarm");
+    });
+
+    it("hibernates through the idle agent: hibernation enabled at launch, agent in user data, a policy that stops only this instance", async () => {
+      const template = {
+        ...nobleSearch,
+        idle_detection: { idle_threshold_minutes: 120, hibernate_threshold_minutes: 20, check_interval_minutes: 5 },
+      };
+      const workstation = new ResearchWorkstation("sleepy", { template, region: "us-east-1", size: "M" });
+      assert.equal(await valueOf(workstation.hibernation), true);
+      const instance = await registeredInstance("sleepy");
+      assert.equal(instance.inputs.instanceType, "m7i.xlarge");
+      assert.equal(instance.inputs.hibernation, true);
+      const userData = String(instance.inputs.userData);
+      assert.match(userData, /^#!\/bin\/bash\n# CloudWorkstation idle agent: hibernate after 20 idle minutes/);
+      assert.match(userData, /systemctl enable --now jupyter\.service/, "the boot script still runs after the agent");
+      assert.match(userData, /systemctl enable --now cloudworkstation-idle\.timer/);
+      const policy = await mocks.waitFor("aws:iam/rolePolicy:RolePolicy", "sleepy-hibernate-self");
+      assert.equal(policy.inputs.region, undefined, "IAM is global");
+      assert.equal(
+        (await mocks.waitFor("aws:cloudwatch/metricAlarm:MetricAlarm", "sleepy-idle-stop")).inputs.evaluationPeriods,
+        24,
+      );
+      if (preview) return;
+      const instanceId = await valueOf(workstation.instanceId);
+      assert.equal(policy.inputs.role, "sleepy-role-id");
+      assert.deepEqual(JSON.parse(String(policy.inputs.policy)).Statement, [
+        {
+          Sid: "HibernateOwnInstanceWhenIdle",
+          Effect: "Allow",
+          Action: "ec2:StopInstances",
+          Resource: `arn:aws:ec2:us-east-1:${TEST_ACCOUNT_ID}:instance/${instanceId}`,
+        },
+      ]);
+      const { Reservations = [] } = await moto
+        .clients()
+        .ec2("us-east-1")
+        .send(new DescribeInstancesCommand({ InstanceIds: [instanceId!] }));
+      assert.equal(Reservations[0]?.Instances?.[0]?.HibernationOptions?.Configured, true);
+    });
+
+    it("refuses hibernation where EC2 cannot do it: a GPU type, or a root volume smaller than RAM plus the OS", async () => {
+      const template = { ...bareNoble, idle_detection: { hibernate_threshold_minutes: 20 } };
+      const gpu = new ResearchWorkstation("nap-gpu", { template, region: "us-east-1", size: "GPU-S" });
+      await assert.rejects(valueOf(gpu.hibernation), (error: unknown) => {
+        assert.ok(error instanceof pulumi.ResourceError);
+        assert.match(
+          error.message,
+          /workstation "nap-gpu" \(template "bare-noble" idle_detection\.hibernate_threshold_minutes\): g5\.xlarge cannot hibernate/,
+        );
+        return true;
+      });
+      const big = new ResearchWorkstation("nap-xl", { template, region: "us-east-1", size: "XL" });
+      await assert.rejects(
+        valueOf(big.hibernation),
+        /root volume \(50 GiB\) cannot hold m7i\.4xlarge's 64 GiB of RAM.*at least 80/,
+      );
+      const roomy = new ResearchWorkstation("nap-xl-ok", {
+        template,
+        region: "us-east-1",
+        size: "XL",
+        rootVolumeGb: 80,
+      });
+      await valueOf(roomy.amiId);
+      assert.equal((await registeredInstance("nap-xl-ok")).inputs.hibernation, true);
+      assert.throws(
+        () =>
+          new ResearchWorkstation("nap-late", {
+            template: { ...bareNoble, idle_detection: { idle_threshold_minutes: 20, hibernate_threshold_minutes: 30 } },
+            region: "us-east-1",
+          }),
+        (error: unknown) =>
+          error instanceof pulumi.ResourceError &&
+          /workstation "nap-late", template "bare-noble": idle_detection\.hibernate_threshold_minutes: 30 is not below/.test(
+            error.message,
+          ),
+      );
+    });
+
     it("takes the region from aws:region config when neither the argument nor a provider gives one", async () => {
       pulumi.runtime.setConfig("aws:region", "eu-west-1");
       const workstation = new ResearchWorkstation("dave", { template: bareNoble });
