@@ -41,7 +41,8 @@ export interface ResearchWorkstationArgs {
   parameters?: Record<string, string | number | boolean>;
   /**
    * The region to launch in. Default: the explicit aws provider's region, else `aws:region` config, else AWS_REGION.
-   * Resolution happens in this region (dynamic resources never inherit the aws provider, so it is passed explicitly).
+   * The AMI is resolved here and every regional resource (instance, security group, idle alarm) is created here,
+   * whatever `aws:region` says. With an explicit aws provider, a different region is refused.
    */
   region?: pulumi.Input<string>;
   /** A size (XS…XL, GPU-S…GPU-L) picks an instance type for the region and architecture. Give this or instanceType. */
@@ -59,9 +60,15 @@ export interface ResearchWorkstationArgs {
   allowedCidrs?: string[];
   /** An EC2 key pair for SSH. Without it, connect with Session Manager. */
   keyName?: string;
-  /** An existing instance profile. Default: a role with AmazonSSMManagedInstanceCore, for Session Manager. */
+  /**
+   * An existing instance profile. Default: a role with AmazonSSMManagedInstanceCore, for Session Manager (and, with
+   * hibernation, ec2:StopInstances on this instance only, for the idle agent).
+   */
   iamInstanceProfile?: pulumi.Input<string>;
-  /** Root volume (gp3, encrypted) in GiB. Default: the template's root_volume_gb, else 50. */
+  /**
+   * Root volume (gp3, encrypted) in GiB. Default: the template's root_volume_gb, else 50. With hibernation it must
+   * hold the instance's RAM plus 16 GiB.
+   */
   rootVolumeGb?: number;
   /** Whether the instance gets a public IP (default: the subnet's setting). */
   associatePublicIpAddress?: boolean;
@@ -84,7 +91,9 @@ export interface ResearchWorkstationArgs {
 
 /**
  * A research workstation: resolves its AMI at preview time (AmiResolution), then launches one EC2 instance with
- * IMDSv2 required and an encrypted gp3 root volume, reachable by Session Manager (and SSH when keyed).
+ * IMDSv2 required and an encrypted gp3 root volume, reachable by Session Manager (and SSH when keyed). The
+ * template's `idle_detection` adds a CloudWatch alarm that stops the idle instance and, with
+ * `hibernate_threshold_minutes`, hibernation by an on-instance idle agent (see idle-plan.ts).
  */
 export class ResearchWorkstation extends pulumi.ComponentResource {
   public readonly instanceId: pulumi.Output<string>;
