@@ -194,7 +194,7 @@ export function idleAgentSection(plan: HibernationPlan): string {
     "  pgrep -f ssm-session-worker >/dev/null && return 0",
     "  awk -v n=\"$(nproc)\" '{ exit !($1 >= 0.1 * n) }' /proc/loadavg",
     "}",
-    'read -r since last < "$state" 2>/dev/null || { since=$now; last=$now; }',
+    'read -r since last 2>/dev/null <"$state" || { since=$now; last=$now; }',
     'if busy || [ $((now - last)) -gt "$gap" ]; then since=$now; fi',
     'echo "$since $now" > "$state"',
     '[ $((now - since)) -ge "$after" ] || exit 0',
