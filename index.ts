@@ -6,7 +6,8 @@
 import * as path from "node:path";
 import { deployFleet, fleetOutputs, readFleet } from "./src/components/lab-fleet";
 
-const fleet = deployFleet(readFleet(), { templatesDirs: [path.join(process.cwd(), "templates")] });
+// Template names are looked up in this project's templates/ first, then in the shipped templates.
+const fleet = deployFleet(readFleet(undefined, __dirname), { templatesDirs: [path.join(__dirname, "templates")] });
 
 /** name → { instanceId, amiId, resolutionMethod, fallbackChain, launchMode, estimatedCostPerHour (estimate), connection }. */
 export const workstations = fleetOutputs(fleet);

@@ -1,14 +1,11 @@
 /**
  * An existing Pulumi program (a lab's own VPC and subnet, an explicit aws.Provider) that adds one research
  * workstation with CloudWorkstation's ResearchWorkstation component.
- *
- * In your own repository: `npm install cloudworkstation` and
- *   import { ResearchWorkstation } from "cloudworkstation";
- * Inside this repository the import is relative, because the package does not resolve itself by name here.
+ * In your own repository: `npm install cloudworkstation @pulumi/pulumi @pulumi/aws`.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ResearchWorkstation } from "../../src/components/research-workstation";
+import { ResearchWorkstation } from "cloudworkstation";
 
 const config = new pulumi.Config();
 const region = config.get("region") ?? "eu-west-1";
@@ -38,7 +35,8 @@ const routes = new aws.ec2.RouteTable(
 );
 new aws.ec2.RouteTableAssociation("lab-public-a", { subnetId: subnet.id, routeTableId: routes.id }, { provider });
 
-// The region comes from the provider (no `region` argument needed); the AMI is resolved at preview time in it.
+// The region comes from the provider (a `region` argument naming another region is refused); the AMI is resolved
+// at preview time in it, and the instance, security group and idle alarm are created in it.
 const workstation = new ResearchWorkstation(
   "rstudio-1",
   {

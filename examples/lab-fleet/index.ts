@@ -1,9 +1,12 @@
 /**
  * The lab-fleet example: one ResearchWorkstation per entry of fleet.yaml (named by cloudworkstation:fleetFile).
- *
- * In your own repository, `npm install cloudworkstation @pulumi/pulumi @pulumi/aws` and import from "cloudworkstation".
- * Inside this repository the import is relative, because the package does not resolve itself by name here.
+ * Copy this folder to the root of your lab's repository; template names in fleet.yaml are looked up in ./templates
+ * first (your lab's own templates), then in the templates shipped with CloudWorkstation.
  */
-import { deployFleet, fleetOutputs, readFleet } from "../../src/components/lab-fleet";
+import * as path from "node:path";
+import { deployFleet, fleetOutputs, readFleet } from "cloudworkstation";
 
-export const workstations = fleetOutputs(deployFleet(readFleet()));
+const fleet = deployFleet(readFleet(undefined, __dirname), { templatesDirs: [path.join(__dirname, "templates")] });
+
+/** name → { instanceId, amiId, resolutionMethod, fallbackChain, launchMode, estimatedCostPerHour (estimate), connection }. */
+export const workstations = fleetOutputs(fleet);

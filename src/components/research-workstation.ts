@@ -7,12 +7,21 @@ import type { RefreshMode } from "../dynamic/pinning";
 import { loadTemplate, loadTemplateFromObject, TemplateError } from "../templates";
 import type { Architecture, Size, Strategy, Template } from "../templates/schema";
 import {
+  hibernateSelfPolicy,
+  hibernationProblem,
+  idleAgentSection,
+  planIdle,
+  stopActionArn,
+  withIdleAgent,
+} from "./idle-plan";
+import {
   amiPathBootScript,
   chooseRegion,
   connectionHints,
   ingressRules,
   launchModeOf,
   NO_REGION_MESSAGE,
+  regionConflict,
   rootVolumeSize,
   validateWorkstationArgs,
   workstationTags,
@@ -32,7 +41,8 @@ export interface ResearchWorkstationArgs {
   parameters?: Record<string, string | number | boolean>;
   /**
    * The region to launch in. Default: the explicit aws provider's region, else `aws:region` config, else AWS_REGION.
-   * Resolution happens in this region (dynamic resources never inherit the aws provider, so it is passed explicitly).
+   * The AMI is resolved here and every regional resource (instance, security group, idle alarm) is created here,
+   * whatever `aws:region` says. With an explicit aws provider, a different region is refused.
    */
   region?: pulumi.Input<string>;
   /** A size (XS…XL, GPU-S…GPU-L) picks an instance type for the region and architecture. Give this or instanceType. */
@@ -50,9 +60,15 @@ export interface ResearchWorkstationArgs {
   allowedCidrs?: string[];
   /** An EC2 key pair for SSH. Without it, connect with Session Manager. */
   keyName?: string;
-  /** An existing instance profile. Default: a role with AmazonSSMManagedInstanceCore, for Session Manager. */
+  /**
+   * An existing instance profile. Default: a role with AmazonSSMManagedInstanceCore, for Session Manager (and, with
+   * hibernation, ec2:StopInstances on this instance only, for the idle agent).
+   */
   iamInstanceProfile?: pulumi.Input<string>;
-  /** Root volume (gp3, encrypted) in GiB. Default: the template's root_volume_gb, else 50. */
+  /**
+   * Root volume (gp3, encrypted) in GiB. Default: the template's root_volume_gb, else 50. With hibernation it must
+   * hold the instance's RAM plus 16 GiB.
+   */
   rootVolumeGb?: number;
   /** Whether the instance gets a public IP (default: the subnet's setting). */
   associatePublicIpAddress?: boolean;
@@ -75,7 +91,9 @@ export interface ResearchWorkstationArgs {
 
 /**
  * A research workstation: resolves its AMI at preview time (AmiResolution), then launches one EC2 instance with
- * IMDSv2 required and an encrypted gp3 root volume, reachable by Session Manager (and SSH when keyed).
+ * IMDSv2 required and an encrypted gp3 root volume, reachable by Session Manager (and SSH when keyed). The
+ * template's `idle_detection` adds a CloudWatch alarm that stops the idle instance and, with
+ * `hibernate_threshold_minutes`, hibernation by an on-instance idle agent (see idle-plan.ts).
  */
 export class ResearchWorkstation extends pulumi.ComponentResource {
   public readonly instanceId: pulumi.Output<string>;
@@ -100,6 +118,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
   /** SSH command (with keyName), Session Manager command, and a URL per service. */
   public readonly connection: pulumi.Output<ConnectionHints>;
   public readonly securityGroupId?: pulumi.Output<string>;
+  /** Whether the instance was launched able to hibernate (template `idle_detection.hibernate_threshold_minutes`). */
+  public readonly hibernation: pulumi.Output<boolean>;
   public readonly templateName: string;
   public readonly templateVersion: string | undefined;
 
@@ -117,9 +137,18 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       );
     }
 
+    const idle = planIdle(template.idle_detection);
+    if (idle.errors.length > 0) {
+      throw new pulumi.ResourceError(
+        `workstation "${name}", template "${template.name}": ${idle.errors.join("; ")}`,
+        this,
+      );
+    }
+
     const awsProvider = this.awsProvider();
     const region = this.workstationRegion(name, args, template, awsProvider);
     const childOpts = { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) };
+    // Every regional child gets `region` explicitly: the default provider's region (aws:region) may be another one.
 
     // Dynamic resources never inherit the aws provider: the region is passed explicitly instead.
     const resolution = new AmiResolution(
@@ -146,7 +175,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         args.vpcId ??
         (args.subnetId !== undefined
           ? aws.ec2.getSubnetOutput(
-              { id: args.subnetId },
+              { id: args.subnetId, region },
               { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) },
             ).vpcId
           : undefined);
@@ -154,6 +183,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         `${name}-sg`,
         {
           description: `CloudWorkstation ${name} (template ${template.name}): template ports from allowed CIDRs`,
+          region,
           ...(vpcId !== undefined ? { vpcId } : {}),
           ingress: ingressRules(template, args.allowedCidrs, { ssh: args.keyName !== undefined }),
           egress: [
@@ -175,8 +205,9 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     }
 
     let instanceProfile: pulumi.Input<string> | undefined = args.iamInstanceProfile;
+    let role: aws.iam.Role | undefined;
     if (instanceProfile === undefined) {
-      const role = new aws.iam.Role(
+      role = new aws.iam.Role(
         `${name}-role`,
         {
           description: `CloudWorkstation ${name}: Session Manager access`,
@@ -198,9 +229,24 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
 
     const bootScript = amiPathBootScript(template);
     const launchMode = resolution.method.apply(launchModeOf);
-    const userData = pulumi
-      .all([resolution.method, resolution.userData])
-      .apply(([method, script]) => (launchModeOf(method) === "script" ? (script ?? undefined) : bootScript));
+    const idleAgent = idle.hibernation ? idleAgentSection(idle.hibernation) : undefined;
+    const userData = pulumi.all([resolution.method, resolution.userData]).apply(([method, script]) => {
+      const base = launchModeOf(method) === "script" ? (script ?? undefined) : bootScript;
+      return idleAgent ? withIdleAgent(base, idleAgent) : base;
+    });
+    const rootVolumeGb = rootVolumeSize(template, args.rootVolumeGb);
+    // Hibernation is fixed at launch; a type or root volume that cannot hibernate is refused, never silently ignored.
+    const hibernation = idle.hibernation
+      ? resolution.instanceType.apply((instanceType) => {
+          const problem = hibernationProblem({ instanceType, rootVolumeGb, encryptedRoot: true });
+          if (problem)
+            throw new pulumi.ResourceError(
+              `workstation "${name}" (template "${template.name}" idle_detection.hibernate_threshold_minutes): ${problem}`,
+              this,
+            );
+          return true;
+        })
+      : undefined;
     const tags = resolution.method.apply((method) =>
       workstationTags({
         name,
@@ -217,6 +263,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     const instance = new aws.ec2.Instance(
       `${name}-instance`,
       {
+        region,
         ami: resolution.amiId,
         instanceType: resolution.instanceType,
         ...(args.subnetId !== undefined ? { subnetId: args.subnetId } : {}),
@@ -227,11 +274,12 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
           : {}),
         iamInstanceProfile: instanceProfile,
         userData,
+        ...(hibernation ? { hibernation } : {}),
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 2 },
         rootBlockDevice: {
           volumeType: "gp3",
           encrypted: true,
-          volumeSize: rootVolumeSize(template, args.rootVolumeGb),
+          volumeSize: rootVolumeGb,
           deleteOnTermination: true,
         },
         tags,
@@ -240,7 +288,50 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       childOpts,
     );
 
+    if (idle.stopAlarm) {
+      const alarm = idle.stopAlarm;
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-idle-stop`,
+        {
+          region,
+          alarmDescription:
+            `CloudWorkstation ${name}: stop the instance after ${alarm.idleMinutes} minutes with average CPU below ` +
+            `${alarm.cpuPercent}% (template ${template.name} idle_detection)`,
+          namespace: "AWS/EC2",
+          metricName: "CPUUtilization",
+          dimensions: { InstanceId: instance.id },
+          statistic: "Average",
+          comparisonOperator: "LessThanThreshold",
+          threshold: alarm.cpuPercent,
+          period: alarm.period,
+          evaluationPeriods: alarm.evaluationPeriods,
+          datapointsToAlarm: alarm.evaluationPeriods,
+          // A stopped instance sends no data: the alarm returns to OK, so it fires again after the next start.
+          treatMissingData: "notBreaching",
+          alarmActions: [pulumi.output(region).apply(stopActionArn)],
+          tags: { "cloudworkstation:workstation": name, ...(args.tags ?? {}) },
+        },
+        childOpts,
+      );
+    }
+    if (idle.hibernation) {
+      if (role) {
+        new aws.iam.RolePolicy(
+          `${name}-hibernate-self`,
+          { role: role.id, policy: instance.arn.apply((arn) => JSON.stringify(hibernateSelfPolicy(arn))) },
+          childOpts,
+        );
+      } else {
+        pulumi.log.warn(
+          `workstation "${name}": the idle agent hibernates the instance with ec2:StopInstances; give the role of ` +
+            "your iamInstanceProfile an Allow for ec2:StopInstances on this instance's ARN, or it cannot hibernate",
+          this,
+        );
+      }
+    }
+
     this.instanceId = instance.id;
+    this.hibernation = hibernation ?? pulumi.output(false);
     this.privateIp = instance.privateIp;
     this.publicIp = instance.publicIp;
     this.region = pulumi.output(region);
@@ -280,6 +371,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       estimatedCostPerHour: this.estimatedCostPerHour,
       costLabel: this.costLabel,
       connection: this.connection,
+      hibernation: this.hibernation,
     });
   }
 
@@ -327,6 +419,13 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       this.validateInstanceChoice(name, args, template, region);
       return region;
     };
+    if (provider && args.region !== undefined) {
+      return pulumi.all([args.region, provider.region]).apply(([argRegion, providerRegion]) => {
+        const conflict = regionConflict(argRegion, providerRegion);
+        if (conflict) throw new pulumi.ResourceError(`workstation "${name}": ${conflict}`, this);
+        return validate(chooseRegion({ arg: argRegion, provider: providerRegion }) ?? fallback);
+      });
+    }
     if (typeof args.region === "string") return validate(chooseRegion({ arg: args.region }));
     if (args.region !== undefined)
       return pulumi.output(args.region).apply((region) => validate(chooseRegion({ arg: region }) ?? fallback));

@@ -35,6 +35,20 @@ export function chooseRegion(sources: RegionSources): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a `region` argument cannot be honoured with this explicit aws provider (undefined when they agree): the
+ * provider's credentials and endpoints belong to its own region, so resources must not be sent elsewhere through it.
+ */
+export function regionConflict(arg: string | undefined, provider: string | undefined): string | undefined {
+  const wanted = arg?.trim();
+  const given = provider?.trim();
+  if (!wanted || !given || wanted === given) return undefined;
+  return (
+    `region "${wanted}" contradicts the explicit aws provider's region "${given}": drop the \`region\` argument ` +
+    `(the provider's region is used), or pass an aws.Provider for ${wanted}`
+  );
+}
+
 export const NO_REGION_MESSAGE =
   "no region for the workstation: set the `region` argument, pass an aws.Provider with a region, " +
   "or set stack config `pulumi config set aws:region us-east-1` (or AWS_REGION)";

@@ -1,39 +1,31 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import requireFromString from "require-from-string";
+import { parse as parseYaml } from "yaml";
 import type { WorkstationSummary } from "../../src/components/lab-fleet";
-import { MotoServer, startMoto } from "../../harness/moto";
+import type { MotoServer } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
+import { MotoBackedMocks, startMotoForComponents, valueOf, type Registered } from "./moto-mocks";
 
 /**
- * The lab-fleet program (index.ts at the repository root, and examples/lab-fleet) run under runtime mocks.
- *
- * As in research-workstation.test.ts, the AmiResolution is not invented by the mocks: its serialized provider is
- * loaded from the registered `__provider` and its real `check` (and `create`, outside preview) runs against moto.
+ * The lab-fleet program (index.ts at the repository root, and examples/lab-fleet copied into a lab's own repository)
+ * run under moto-backed runtime mocks (./moto-mocks.ts): resolutions run their real check/create against moto, and
+ * instances and security groups are made in moto in the region they would go to.
  * The program runs at module load, so every test loads it afresh (cleared from the require cache) after setting
  * the stack config for that test; Pulumi's runtime settings are process-wide, so each test also sets its mocks.
  */
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ROOT_PROGRAM = path.join(ROOT, "index.ts");
-const EXAMPLE_PROGRAM = path.join(ROOT, "examples", "lab-fleet", "index.ts");
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-async function valueOf<T>(output: pulumi.Output<T>): Promise<T | undefined> {
-  const internal = output as unknown as { isKnown: Promise<boolean>; promise(): Promise<T> };
-  return (await internal.isKnown) ? internal.promise() : undefined;
-}
+const EXAMPLE_DIR = path.join(ROOT, "examples", "lab-fleet");
+const RUNNER = path.join(__dirname, "program-runner.ts");
 
 function loadProgram(file: string): { workstations: pulumi.Output<Record<string, WorkstationSummary>> } {
   for (const key of Object.keys(require.cache)) {
-    if (key === file || key.includes(`${path.sep}src${path.sep}components${path.sep}lab-fleet`))
-      delete require.cache[key];
+    if (key === file || /[\\/]components[\\/]lab-fleet\.[jt]s$/.test(key)) delete require.cache[key];
   }
   return require(file);
 }
@@ -45,7 +37,7 @@ describe("the lab-fleet program", () => {
   let cwd: string;
 
   before(async () => {
-    moto = await startMoto();
+    moto = await startMotoForComponents();
     for (const [key, value] of Object.entries(moto.env())) {
       saved[key] = process.env[key];
       process.env[key] = value;
@@ -61,36 +53,11 @@ describe("the lab-fleet program", () => {
     await moto?.stop();
   });
 
-  async function useMocks(preview: boolean, config: Record<string, string>): Promise<void> {
-    registered = [];
+  async function useMocks(preview: boolean, config: Record<string, string>): Promise<MotoBackedMocks> {
     pulumi.runtime.setAllConfig(config);
-    await pulumi.runtime.setMocks(
-      {
-        newResource: async (args) => {
-          registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          if (args.type === "pulumi-nodejs:dynamic:AmiResolution") {
-            const { __provider, ...inputs } = args.inputs as Record<string, unknown>;
-            const provider = requireFromString(String(__provider)).handler() as pulumi.dynamic.ResourceProvider;
-            const checked = await provider.check!({}, inputs);
-            if (checked.failures?.length) throw new Error(checked.failures.map((failure) => failure.reason).join("\n"));
-            if (preview) return { id: undefined, state: checked.inputs };
-            const created = await provider.create!(checked.inputs);
-            return { id: created.id, state: created.outs };
-          }
-          if (args.type === "aws:ec2/instance:Instance") {
-            return {
-              id: preview ? undefined : `i-${args.name.replace(/-instance$/, "")}`,
-              state: { ...args.inputs, ...(preview ? {} : { privateIp: "10.0.0.9", publicIp: "" }) },
-            };
-          }
-          return { id: preview ? undefined : `${args.name}-id`, state: args.inputs };
-        },
-        call: (args) => args.inputs,
-      },
-      "cloudworkstation-lab",
-      "dev",
-      preview,
-    );
+    const mocks = await new MotoBackedMocks(moto, { preview }).install("cloudworkstation-lab", "dev");
+    registered = mocks.registered;
+    return mocks;
   }
 
   const stockImages = async (...regions: string[]) => {
@@ -119,9 +86,10 @@ describe("the lab-fleet program", () => {
       assert.equal(summary.launchMode, "script");
       assert.equal(summary.fallbackChain.length, 6);
       assert.equal(typeof summary.estimatedCostPerHour, "number");
-      assert.match(
+      assert.match(summary.instanceId, /^i-[0-9a-f]+$/, "launched in moto");
+      assert.equal(
         summary.connection.sessionManager,
-        new RegExp(`--target i-${name} --region ${name === "bob" ? "eu-west-1" : "us-east-1"}$`),
+        `aws ssm start-session --target ${summary.instanceId} --region ${name === "bob" ? "eu-west-1" : "us-east-1"}`,
       );
     }
     const instances = registered.filter((resource) => resource.type === "aws:ec2/instance:Instance");
@@ -131,41 +99,105 @@ describe("the lab-fleet program", () => {
       assert.equal((instance.inputs.metadataOptions as Record<string, unknown>).httpTokens, "required");
     }
     const bob = instances.find((instance) => instance.name === "bob-instance")!;
+    assert.equal(bob.region, "eu-west-1", "bob's entry region, not aws:region");
+    assert.equal(instances.find((instance) => instance.name === "alice-instance")!.region, "us-east-1");
     assert.equal((bob.inputs.tags as Record<string, string>).grant, "R01");
     assert.equal((bob.inputs.tags as Record<string, string>)["cloudworkstation:template"], "r-research");
   });
 
-  it("previews the example's fleet.yaml: AMIs and chains are known before anything is created", async () => {
+  it("runs examples/lab-fleet copied into a lab's own repository: the lab's templates are found by name and each workstation lands in its entry's region", async () => {
+    const build = path.join(ROOT, "dist", "src", "index.js");
+    assert.ok(fs.existsSync(build), `this test uses the built package (${build}); run \`npx tsc -p .\` first`);
     await moto.reset();
     await stockImages("us-east-1", "eu-west-1");
-    process.chdir(path.dirname(EXAMPLE_PROGRAM));
+    const lab = fs.mkdtempSync(path.join(os.tmpdir(), "cws-lab-repo-"));
     try {
-      await useMocks(true, { "cloudworkstation:fleetFile": "fleet.yaml", "aws:region": "us-east-1" });
-      const program = loadProgram(EXAMPLE_PROGRAM);
-      await valueOf(program.workstations); // unknown in preview (instance ids), but the resolutions are registered
-      for (
-        let attempt = 0;
-        attempt < 500 && registered.filter((r) => r.type === "aws:ec2/instance:Instance").length < 3;
-        attempt++
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      // What a lab does: copy the example to the root of its repository, add its own template, install the package.
+      fs.cpSync(EXAMPLE_DIR, lab, { recursive: true });
+      fs.writeFileSync(
+        path.join(lab, "templates", "genomics-lab.yml"),
+        "name: genomics-lab\nbase: ubuntu-24.04\npackages:\n  system: [samtools]\nami_config:\n  strategy: ami_fallback\n",
+      );
+      const fleet = fs.readFileSync(path.join(lab, "fleet.yaml"), "utf8");
+      fs.writeFileSync(
+        path.join(lab, "fleet.yaml"),
+        `${fleet}\n  - name: erin\n    template: genomics-lab\n    region: eu-west-1\n    owner: erin@example.org\n`,
+      );
+      fs.mkdirSync(path.join(lab, "node_modules"));
+      fs.symlinkSync(ROOT, path.join(lab, "node_modules", "cloudworkstation"), "dir");
+      execFileSync("git", ["init", "-q", lab]);
+      execFileSync("git", ["-C", lab, "add", "."]);
+
+      // Run as `pulumi` would: its own process, from the lab's directory (no tsconfig paths of this repository).
+      const stdout = execFileSync(process.execPath, ["--require", require.resolve("tsx/cjs"), RUNNER], {
+        cwd: lab,
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          CWS_RUNNER_INPUT: JSON.stringify({
+            program: "index.ts",
+            endpoint: moto.endpoint,
+            config: { "cloudworkstation:fleetFile": "fleet.yaml", "aws:region": "us-east-1" },
+            preview: false,
+          }),
+        },
+      });
+      const resultLine = stdout.split("\n").find((line) => line.startsWith("CWS_RUNNER_RESULT "));
+      assert.ok(resultLine, `the program runner printed no result:\n${stdout}`);
+      const result = JSON.parse(resultLine.slice("CWS_RUNNER_RESULT ".length)) as {
+        workstations: Record<string, WorkstationSummary>;
+        registered: Registered[];
+        distModules: string[];
+      };
+      const outputs = result.workstations;
+      const registered = result.registered;
+      assert.ok(
+        result.distModules.some((key) => key.startsWith(path.join(ROOT, "dist", "src"))),
+        "the copied program ran the built package",
+      );
+      assert.deepEqual(Object.keys(outputs).sort(), ["alice", "bob", "carol-gpu", "dana", "erin"]);
+
+      const instances = registered.filter((resource) => resource.type === "aws:ec2/instance:Instance");
+      const byName = (name: string) => instances.find((instance) => instance.name === `${name}-instance`)!;
+      const tags = (name: string) => byName(name).inputs.tags as Record<string, string>;
+      assert.equal(tags("dana")["cloudworkstation:template"], "smith-lab-python", "the example's own template");
+      assert.equal(tags("erin")["cloudworkstation:template"], "genomics-lab", "the template the lab added");
+      assert.match(String(byName("erin").inputs.userData), /samtools/);
+      const expectedRegions: Record<string, string> = {
+        alice: "us-east-1",
+        bob: "eu-west-1",
+        "carol-gpu": "us-east-1",
+        dana: "us-east-1",
+        erin: "eu-west-1",
+      };
+      for (const [name, region] of Object.entries(expectedRegions)) {
+        assert.equal(byName(name).region, region, `${name} launches in ${region}`);
+        assert.match(outputs[name].connection.sessionManager, new RegExp(`--region ${region}$`));
+      }
+      assert.equal(byName("carol-gpu").inputs.instanceType, "g5.xlarge");
+      assert.equal(tags("carol-gpu")["cost-centre"], "4711", "file defaults apply");
+      const groups = registered.filter((resource) => resource.type === "aws:ec2/securityGroup:SecurityGroup");
+      assert.equal(groups.length, 5, "allowedCidrs from the defaults: one group per workstation");
+
+      // The workflow runs for changes to what the program reads, in the copied layout.
+      const tracked = execFileSync("git", ["-C", lab, "ls-files"], { encoding: "utf8" }).trim().split("\n");
+      const workflow = parseYaml(fs.readFileSync(path.join(lab, ".github", "workflows", "pulumi.yml"), "utf8")) as {
+        on: { pull_request: { paths: string[] }; push: { paths: string[] } };
+      };
+      for (const trigger of [workflow.on.pull_request, workflow.on.push]) {
+        const patterns = trigger.paths.map(githubPathPattern);
+        for (const file of ["fleet.yaml", "templates/genomics-lab.yml", "index.ts", "Pulumi.yaml", "Pulumi.dev.yaml"]) {
+          assert.ok(tracked.includes(file), `${file} is in the lab's repository`);
+          assert.ok(
+            patterns.some((pattern) => pattern.test(file)),
+            `a change to ${file} triggers the workflow`,
+          );
+        }
+        assert.ok(!patterns.some((pattern) => pattern.test("README.md")), "documentation changes do not deploy");
       }
     } finally {
-      process.chdir(cwd);
+      fs.rmSync(lab, { recursive: true, force: true });
     }
-    const instances = registered.filter((resource) => resource.type === "aws:ec2/instance:Instance");
-    assert.deepEqual(instances.map((instance) => instance.name).sort(), [
-      "alice-instance",
-      "bob-instance",
-      "carol-gpu-instance",
-    ]);
-    for (const instance of instances)
-      assert.match(String(instance.inputs.ami), /^ami-/, `${instance.name} has a concrete AMI in preview`);
-    const carol = instances.find((instance) => instance.name === "carol-gpu-instance")!;
-    assert.equal(carol.inputs.instanceType, "g5.xlarge");
-    assert.equal((carol.inputs.tags as Record<string, string>)["cost-centre"], "4711", "file defaults apply");
-    const groups = registered.filter((resource) => resource.type === "aws:ec2/securityGroup:SecurityGroup");
-    assert.equal(groups.length, 3, "allowedCidrs from the defaults: one group per workstation");
   });
 
   it("stops with every fleet problem listed (entry, name, field) before creating anything", async () => {
@@ -202,3 +234,17 @@ describe("the lab-fleet program", () => {
     assert.throws(() => loadProgram(ROOT_PROGRAM), /not both/);
   });
 });
+
+/** A GitHub Actions `paths` filter as a regular expression: `**` crosses directories, `*` does not. */
+function githubPathPattern(glob: string): RegExp {
+  const body = glob
+    .split("**")
+    .map((part) =>
+      part
+        .split("*")
+        .map((text) => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]*"),
+    )
+    .join(".*");
+  return new RegExp(`^${body}$`);
+}

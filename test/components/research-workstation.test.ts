@@ -1,28 +1,19 @@
 import assert from "node:assert/strict";
+import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import requireFromString from "require-from-string";
 import { ResearchWorkstation } from "../../src/components/research-workstation";
-import { MotoServer, startMoto } from "../../harness/moto";
-import { publishBaseParameters } from "../../harness/seed";
+import type { MotoServer } from "../../harness/moto";
+import { createImageFromInstance, publishBaseParameters, TEST_ACCOUNT_ID } from "../../harness/seed";
+import { MotoBackedMocks, startMotoForComponents, valueOf, withEnv, type Registered } from "./moto-mocks";
 
 /**
- * ResearchWorkstation under Pulumi runtime mocks, in preview and in update mode.
+ * ResearchWorkstation under Pulumi runtime mocks backed by moto (./moto-mocks.ts), in preview and in update mode.
  *
- * Mocks replace every resource, dynamic ones included (`newResource` sees type
- * `pulumi-nodejs:dynamic:AmiResolution`). For the AmiResolution we do what the engine does instead of inventing a
- * result: take the serialized provider from the registered `__provider` input, load it the way Pulumi's provider
- * host does (`requireFromString(text).handler()`), call its real `check` against moto, and return the checked
- * inputs as the outputs (what the engine shows in a preview); outside preview we also call `create`. So the
- * instance's `ami` in these tests is what the resolver really chose from the fixture landscape.
+ * Nothing that decides placement is invented: the AmiResolution's serialized provider runs its real `check` (and
+ * `create`) against moto, and the instance and security group are made in moto in the region they would go to,
+ * so an AMI or group from another region fails as it would on AWS.
  */
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-  provider?: string;
-}
 
 const NOBLE_NEWEST = "ami-00c41000000000002";
 
@@ -40,34 +31,15 @@ const bareNoble = { name: "bare-noble", base: "ubuntu-24.04", ami_config: nobleS
 /** No AMI source at all: the script path (base image + rendered provisioning script). */
 const scriptOnly = { name: "script-only", base: "ubuntu-24.04", packages: { system: ["htop"] } };
 
-async function valueOf<T>(output: pulumi.Output<T>): Promise<T | undefined> {
-  const internal = output as unknown as { isKnown: Promise<boolean>; promise(): Promise<T> };
-  return (await internal.isKnown) ? internal.promise() : undefined;
-}
-
-function withEnv(values: Record<string, string | undefined>): () => void {
-  const saved: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(values)) {
-    saved[key] = process.env[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  return () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
-}
-
 for (const preview of [true, false]) {
   describe(`ResearchWorkstation under runtime mocks (${preview ? "preview" : "update"})`, () => {
     let moto: MotoServer;
     let restoreEnv: () => void;
+    let mocks: MotoBackedMocks;
     let registered: Registered[];
 
     before(async () => {
-      moto = await startMoto();
+      moto = await startMotoForComponents();
       restoreEnv = withEnv({ ...moto.env(), AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined });
     });
     after(async () => {
@@ -75,50 +47,21 @@ for (const preview of [true, false]) {
       await moto?.stop();
     });
     beforeEach(async () => {
-      registered = [];
       pulumi.runtime.setAllConfig({});
-      await pulumi.runtime.setMocks(
-        {
-          newResource: async (args) => {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-            if (args.type === "pulumi-nodejs:dynamic:AmiResolution") {
-              const { __provider, ...inputs } = args.inputs as Record<string, unknown>;
-              const provider = requireFromString(String(__provider)).handler() as pulumi.dynamic.ResourceProvider;
-              const checked = await provider.check!({}, inputs);
-              if (checked.failures?.length)
-                throw new Error(checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("\n"));
-              if (preview) return { id: undefined, state: checked.inputs };
-              const created = await provider.create!(checked.inputs);
-              return { id: created.id, state: created.outs };
-            }
-            if (args.type === "aws:ec2/instance:Instance") {
-              return {
-                id: preview ? undefined : "i-0123456789abcdef0",
-                state: { ...args.inputs, ...(preview ? {} : { publicIp: "198.51.100.7", privateIp: "10.0.1.5" }) },
-              };
-            }
-            return { id: preview ? undefined : `${args.name}-id`, state: args.inputs };
-          },
-          call: (args) =>
-            args.token === "aws:ec2/getSubnet:getSubnet" ? { ...args.inputs, vpcId: "vpc-0lab" } : args.inputs,
-        },
-        "lab",
-        "dev",
+      mocks = await new MotoBackedMocks(moto, {
         preview,
-      );
+        call: (args) =>
+          args.token === "aws:ec2/getSubnet:getSubnet" ? { ...args.inputs, vpcId: "vpc-0lab" } : args.inputs,
+      }).install();
+      registered = mocks.registered;
     });
 
     const instanceOf = (name: string) =>
       registered.find(
         (resource) => resource.type === "aws:ec2/instance:Instance" && resource.name === `${name}-instance`,
       )!;
-    /** The instance registers once the resolution's outputs resolve: wait for it (a bounded wait, not a timing assertion). */
-    const registeredInstance = async (name: string): Promise<Registered> => {
-      for (let attempt = 0; attempt < 500 && !instanceOf(name); attempt++)
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.ok(instanceOf(name), `instance ${name}-instance was never registered`);
-      return instanceOf(name);
-    };
+    const registeredInstance = (name: string): Promise<Registered> =>
+      mocks.waitFor("aws:ec2/instance:Instance", `${name}-instance`);
 
     it("launches the resolved AMI with IMDSv2 required, an encrypted gp3 root volume and tags that record the resolution", async () => {
       const workstation = new ResearchWorkstation("alice", {
@@ -188,12 +131,12 @@ for (const preview of [true, false]) {
       if (preview) {
         assert.equal(connection, undefined, "the instance id is unknown in preview");
       } else {
-        assert.equal(
-          connection?.sessionManager,
-          "aws ssm start-session --target i-0123456789abcdef0 --region us-east-1",
-        );
-        assert.equal(connection?.serviceUrls.jupyter, "http://198.51.100.7:8888");
-        assert.equal(await valueOf(workstation.instanceId), "i-0123456789abcdef0");
+        const instanceId = await valueOf(workstation.instanceId);
+        assert.match(instanceId ?? "", /^i-[0-9a-f]+$/, "the id moto gave the launched instance");
+        assert.equal(connection?.sessionManager, `aws ssm start-session --target ${instanceId} --region us-east-1`);
+        const publicIp = await valueOf(workstation.publicIp);
+        assert.ok(publicIp, "moto's default subnet gives the instance a public address");
+        assert.equal(connection?.serviceUrls.jupyter, `http://${publicIp}:8888`);
       }
     });
 
@@ -247,7 +190,197 @@ for (const preview of [true, false]) {
           "dynamic resources use their own provider",
         );
       assert.match(String(instanceOf("w1").provider), /pulumi:providers:aws::west/);
+      assert.equal(instanceOf("w1").inputs.region, "us-west-2");
+      assert.equal(instanceOf("w2").inputs.region, "eu-west-1");
       assert.match(String(instanceOf("w2").provider), /pulumi:providers:aws::east/);
+    });
+
+    /** A lab image that exists only in eu-west-1 (made there from the fixture's stock image), and a template finding it. */
+    const euOnlyLab = async (suffix: string) => {
+      const amiId = await createImageFromInstance(moto.clients().ec2("eu-west-1"), {
+        sourceAmiId: NOBLE_NEWEST,
+        name: `cws-regional-lab-${suffix}`,
+      });
+      const template = {
+        name: "regional-lab",
+        base: "ubuntu-24.04",
+        services: [{ name: "jupyter", port: 8888 }],
+        ami_config: { ami_search: { owners: [TEST_ACCOUNT_ID], name_pattern: `cws-regional-lab-${suffix}` } },
+      };
+      return { amiId, template };
+    };
+
+    it("launches a workstation in its own region when aws:region names another: instance and security group land in moto's eu-west-1 with the eu-west-1 AMI", async () => {
+      const { amiId, template } = await euOnlyLab(`bob-${preview}`);
+      pulumi.runtime.setConfig("aws:region", "us-east-1");
+      const workstation = new ResearchWorkstation("bob", {
+        template,
+        region: "eu-west-1",
+        allowedCidrs: ["203.0.113.0/24"],
+      });
+      assert.equal(await valueOf(workstation.amiId), amiId);
+      const instance = await registeredInstance("bob");
+      const group = await mocks.waitFor("aws:ec2/securityGroup:SecurityGroup", "bob-sg");
+      assert.equal(instance.inputs.region, "eu-west-1");
+      assert.equal(instance.region, "eu-west-1");
+      assert.equal(group.inputs.region, "eu-west-1");
+      assert.equal(group.region, "eu-west-1");
+      for (const iam of registered.filter((resource) => resource.type.startsWith("aws:iam/")))
+        assert.equal(iam.inputs.region, undefined, `${iam.type} is global: no region input`);
+      if (preview) return;
+      const instanceId = await valueOf(workstation.instanceId);
+      const { Reservations = [] } = await moto
+        .clients()
+        .ec2("eu-west-1")
+        .send(new DescribeInstancesCommand({ InstanceIds: [instanceId!] }));
+      const launched = Reservations[0]?.Instances?.[0];
+      assert.equal(launched?.ImageId, amiId);
+      assert.deepEqual(
+        launched?.SecurityGroups?.map((sg) => sg.GroupId),
+        [await valueOf(workstation.securityGroupId!)],
+      );
+      await assert.rejects(
+        moto
+          .clients()
+          .ec2("us-east-1")
+          .send(new DescribeInstancesCommand({ InstanceIds: [instanceId!] })),
+        /InvalidInstanceID/,
+        "nothing was launched in aws:region",
+      );
+    });
+
+    it("fails as AWS would when an instance has no region input and aws:region is another region (the old behaviour, caught by the moto-backed mocks)", async () => {
+      const { amiId } = await euOnlyLab(`old-${preview}`);
+      pulumi.runtime.setConfig("aws:region", "us-east-1");
+      const unplaced = new aws.ec2.Instance("unplaced", { ami: amiId, instanceType: "t3.micro" });
+      await assert.rejects(valueOf(unplaced.id), /unplaced in us-east-1: InvalidAMIID\.NotFound/);
+      const placed = new aws.ec2.Instance("placed", { ami: amiId, instanceType: "t3.micro", region: "eu-west-1" });
+      await valueOf(placed.id);
+      assert.equal((await mocks.waitFor("aws:ec2/instance:Instance", "placed")).region, "eu-west-1");
+    });
+
+    it("refuses a region argument that contradicts the explicit aws provider's region, naming both", async () => {
+      const west = new aws.Provider("west-only", { region: "us-west-2" });
+      const conflicting = new ResearchWorkstation(
+        "f1",
+        { template: bareNoble, region: "eu-west-1" },
+        { provider: west },
+      );
+      await assert.rejects(valueOf(conflicting.region), (error: unknown) => {
+        assert.ok(error instanceof pulumi.ResourceError);
+        assert.match(
+          error.message,
+          /workstation "f1": region "eu-west-1" contradicts the explicit aws provider's region "us-west-2"/,
+        );
+        return true;
+      });
+      const agreeing = new ResearchWorkstation("f2", { template: bareNoble, region: "us-west-2" }, { provider: west });
+      assert.equal(await valueOf(agreeing.region), "us-west-2");
+      assert.equal((await registeredInstance("f2")).inputs.region, "us-west-2");
+    });
+
+    it("stops an idle workstation with a CloudWatch alarm in its own region, from the template's idle_detection", async () => {
+      pulumi.runtime.setConfig("aws:region", "us-east-1");
+      const template = { ...bareNoble, idle_detection: { idle_threshold_minutes: 45, check_interval_minutes: 5 } };
+      const workstation = new ResearchWorkstation("idle1", { template, region: "eu-west-1", tags: { lab: "smith" } });
+      const alarm = await mocks.waitFor("aws:cloudwatch/metricAlarm:MetricAlarm", "idle1-idle-stop");
+      assert.equal(alarm.inputs.region, "eu-west-1");
+      assert.deepEqual(alarm.inputs.alarmActions, ["arn:aws:automate:eu-west-1:ec2:stop"]);
+      assert.equal(alarm.inputs.namespace, "AWS/EC2");
+      assert.equal(alarm.inputs.metricName, "CPUUtilization");
+      assert.equal(alarm.inputs.comparisonOperator, "LessThanThreshold");
+      assert.equal(alarm.inputs.threshold, 5);
+      assert.equal(alarm.inputs.period, 300);
+      assert.equal(alarm.inputs.evaluationPeriods, 9, "45 idle minutes of 5-minute datapoints");
+      assert.equal(alarm.inputs.datapointsToAlarm, 9);
+      assert.equal(alarm.inputs.treatMissingData, "notBreaching");
+      assert.equal((alarm.inputs.tags as Record<string, string>).lab, "smith");
+      const instance = await registeredInstance("idle1");
+      assert.equal(instance.inputs.hibernation, undefined, "no hibernate_threshold_minutes: no hibernation");
+      if (!preview) assert.deepEqual(alarm.inputs.dimensions, { InstanceId: await valueOf(workstation.instanceId) });
+      const none = new ResearchWorkstation("idle0", {
+        template: { ...bareNoble, name: "no-idle", idle_detection: { enabled: false, idle_threshold_minutes: 45 } },
+        region: "eu-west-1",
+      });
+      await valueOf(none.amiId);
+      await registeredInstance("idle0");
+      assert.ok(!registered.some((resource) => resource.name === "idle0-idle-stop"), "disabled: no alarm");
+    });
+
+    it("hibernates through the idle agent: hibernation enabled at launch, agent in user data, a policy that stops only this instance", async () => {
+      const template = {
+        ...nobleSearch,
+        idle_detection: { idle_threshold_minutes: 120, hibernate_threshold_minutes: 20, check_interval_minutes: 5 },
+      };
+      const workstation = new ResearchWorkstation("sleepy", { template, region: "us-east-1", size: "M" });
+      assert.equal(await valueOf(workstation.hibernation), true);
+      const instance = await registeredInstance("sleepy");
+      assert.equal(instance.inputs.instanceType, "m7i.xlarge");
+      assert.equal(instance.inputs.hibernation, true);
+      const userData = String(instance.inputs.userData);
+      assert.match(userData, /^#!\/bin\/bash\n# CloudWorkstation idle agent: hibernate after 20 idle minutes/);
+      assert.match(userData, /systemctl enable --now jupyter\.service/, "the boot script still runs after the agent");
+      assert.match(userData, /systemctl enable --now cloudworkstation-idle\.timer/);
+      const policy = await mocks.waitFor("aws:iam/rolePolicy:RolePolicy", "sleepy-hibernate-self");
+      assert.equal(policy.inputs.region, undefined, "IAM is global");
+      assert.equal(
+        (await mocks.waitFor("aws:cloudwatch/metricAlarm:MetricAlarm", "sleepy-idle-stop")).inputs.evaluationPeriods,
+        24,
+      );
+      if (preview) return;
+      const instanceId = await valueOf(workstation.instanceId);
+      assert.equal(policy.inputs.role, "sleepy-role-id");
+      assert.deepEqual(JSON.parse(String(policy.inputs.policy)).Statement, [
+        {
+          Sid: "HibernateOwnInstanceWhenIdle",
+          Effect: "Allow",
+          Action: "ec2:StopInstances",
+          Resource: `arn:aws:ec2:us-east-1:${TEST_ACCOUNT_ID}:instance/${instanceId}`,
+        },
+      ]);
+      const { Reservations = [] } = await moto
+        .clients()
+        .ec2("us-east-1")
+        .send(new DescribeInstancesCommand({ InstanceIds: [instanceId!] }));
+      assert.equal(Reservations[0]?.Instances?.[0]?.HibernationOptions?.Configured, true);
+    });
+
+    it("refuses hibernation where EC2 cannot do it: a GPU type, or a root volume smaller than RAM plus the OS", async () => {
+      const template = { ...bareNoble, idle_detection: { hibernate_threshold_minutes: 20 } };
+      const gpu = new ResearchWorkstation("nap-gpu", { template, region: "us-east-1", size: "GPU-S" });
+      await assert.rejects(valueOf(gpu.hibernation), (error: unknown) => {
+        assert.ok(error instanceof pulumi.ResourceError);
+        assert.match(
+          error.message,
+          /workstation "nap-gpu" \(template "bare-noble" idle_detection\.hibernate_threshold_minutes\): g5\.xlarge cannot hibernate/,
+        );
+        return true;
+      });
+      const big = new ResearchWorkstation("nap-xl", { template, region: "us-east-1", size: "XL" });
+      await assert.rejects(
+        valueOf(big.hibernation),
+        /root volume \(50 GiB\) cannot hold m7i\.4xlarge's 64 GiB of RAM.*at least 80/,
+      );
+      const roomy = new ResearchWorkstation("nap-xl-ok", {
+        template,
+        region: "us-east-1",
+        size: "XL",
+        rootVolumeGb: 80,
+      });
+      await valueOf(roomy.amiId);
+      assert.equal((await registeredInstance("nap-xl-ok")).inputs.hibernation, true);
+      assert.throws(
+        () =>
+          new ResearchWorkstation("nap-late", {
+            template: { ...bareNoble, idle_detection: { idle_threshold_minutes: 20, hibernate_threshold_minutes: 30 } },
+            region: "us-east-1",
+          }),
+        (error: unknown) =>
+          error instanceof pulumi.ResourceError &&
+          /workstation "nap-late", template "bare-noble": idle_detection\.hibernate_threshold_minutes: 30 is not below/.test(
+            error.message,
+          ),
+      );
     });
 
     it("takes the region from aws:region config when neither the argument nor a provider gives one", async () => {

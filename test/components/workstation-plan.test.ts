@@ -11,6 +11,7 @@ import {
   ingressRules,
   isIpv4Cidr,
   launchModeOf,
+  regionConflict,
   rootVolumeSize,
   validateWorkstationArgs,
   workstationTags,
@@ -30,6 +31,16 @@ const rstudio = templateSchema.parse({
 });
 
 describe("workstation decisions", () => {
+  it("sees a conflict only when the region argument and the explicit provider's region are both set and differ", () => {
+    assert.equal(regionConflict("eu-west-1", "eu-west-1"), undefined);
+    assert.equal(regionConflict(undefined, "eu-west-1"), undefined);
+    assert.equal(regionConflict("eu-west-1", undefined), undefined);
+    assert.match(
+      regionConflict("eu-west-1", "us-east-1") ?? "",
+      /region "eu-west-1" contradicts the explicit aws provider's region "us-east-1": drop the `region` argument/,
+    );
+  });
+
   it("takes the region from the argument, then the aws provider, then config, then the environment", () => {
     assert.equal(
       chooseRegion({ arg: "eu-west-1", provider: "us-west-2", config: "us-east-1", environment: "ap-south-1" }),
