@@ -6,3 +6,4 @@ export * from "./signatures";
 export * from "./store";
 export * from "./select";
 export * from "./pinning";
+export * from "./write";
