@@ -4,7 +4,9 @@ import * as path from "node:path";
 import { checkPinnedCatalogVersion, withReResolutionNote } from "../../src/catalog/pinning";
 import { defaultCatalogStore } from "../../src/catalog/store";
 import { resolveAmi } from "../../src/resolver/engine";
+import { AwsCallError } from "../../src/resolver/errors";
 import { ImageCache } from "../../src/resolver/image-lookup";
+import { catalogTier } from "../../src/resolver/tiers/catalog";
 import type { AwsClients, FallbackStep, ResolutionResult } from "../../src/resolver/types";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { publishPublicParameter } from "../../harness/seed";
@@ -269,6 +271,36 @@ describe("the catalog resolution tier against moto (real git and ssh-keygen)", (
       const previous = { method: "ssm_parameter" as const, fallbackChain: [] };
       assert.deepEqual(await checkPinnedCatalogVersion(t, previous), { valid: true });
     });
+  });
+
+  it("lets an AwsCallError from the AMI lookup propagate instead of skipping the version (stubbed image cache)", async () => {
+    const root = tempDir();
+    writeCatalog(root, { signers: [ml], entries: [{ value: entry({ version: "1.0.0" }) }] });
+    const denied = new AwsCallError("permission", "not allowed to describe images", {
+      service: "EC2",
+      operation: "DescribeImages",
+      hint: "allow ec2:DescribeImages",
+    });
+    const t = pythonMl({ source: root });
+    const context = {
+      template: t,
+      config: t.ami_config,
+      region: "us-east-1",
+      targetRegion: "us-east-1",
+      architecture: "x86_64",
+      instanceType: "m7i.large",
+      strategy: "ami_preferred",
+      fallbackStrategy: "script_provisioning",
+      crossRegionConsent: false,
+      crossRegionMaxHops: 1,
+      requirements: { architecture: "x86_64", includeDeprecated: false, now: new Date() },
+      clients,
+      cache: { getImage: async () => Promise.reject(denied) } as unknown as ImageCache,
+      signal: new AbortController().signal,
+      warnings: [],
+      regionalTiers: [],
+    } as Parameters<typeof catalogTier.run>[0];
+    await assert.rejects(catalogTier.run(context), (error: unknown) => error === denied);
   });
 
   it("reads entries written as YAML with both architectures", async () => {
