@@ -24,13 +24,24 @@ export type PinnedCatalogState =
       chainLine: string;
     };
 
-/** The version a catalog selection names in its chain line (`selected ami-…: python-ml@2.1.0 (channel …`). */
+/**
+ * The version a catalog selection names in its chain line (`selected ami-…: python-ml@2.1.0 (channel …`). Takes the
+ * resolver's steps, or the formatted lines a dynamic resource keeps in state (`✓ catalog: selected ami-…: …`).
+ */
 export function pinnedCatalogVersion(
-  chain: readonly FallbackStep[],
+  chain: readonly (FallbackStep | string)[],
 ): { template: string; version: string } | undefined {
-  const step = chain.find((s) => s.tier === "catalog" && s.outcome === "selected");
-  const match = step ? /^selected \S+: (\S+)@(\S+) \(channel /.exec(step.detail) : undefined;
-  return match ? { template: match[1], version: match[2] } : undefined;
+  for (const step of chain) {
+    const text =
+      typeof step === "string"
+        ? /^\S+ catalog: (selected .*)$/.exec(step)?.[1]
+        : step.tier === "catalog" && step.outcome === "selected"
+          ? step.detail
+          : undefined;
+    const match = text === undefined ? undefined : /^selected \S+: (\S+)@(\S+) \(channel /.exec(text);
+    if (match) return { template: match[1], version: match[2] };
+  }
+  return undefined;
 }
 
 /**
@@ -40,7 +51,7 @@ export function pinnedCatalogVersion(
  */
 export async function checkPinnedCatalogVersion(
   template: Template,
-  previous: Pick<ResolutionResult, "method" | "fallbackChain">,
+  previous: { method: string; fallbackChain: readonly (FallbackStep | string)[] },
   store: CatalogStore = defaultCatalogStore,
 ): Promise<PinnedCatalogState> {
   const source = template.ami_config?.catalog?.source;

@@ -238,6 +238,12 @@ describe("the catalog resolution tier against moto (real git and ssh-keygen)", (
         state.valid ? "" : state.chainLine,
         "↻ re-resolved: python-ml 2.1.0 was revoked in catalog acc-lab: openssl CVE-2026-1234",
       );
+      const stored = pinned.fallbackChain.map((s) => `${s.outcome === "selected" ? "✓" : "–"} ${s.tier}: ${s.detail}`);
+      assert.deepEqual(
+        await checkPinnedCatalogVersion(t, { method: "catalog", fallbackChain: stored }),
+        state,
+        "the formatted chain a dynamic resource keeps in state works as well",
+      );
       const fresh = state.valid ? pinned : withReResolutionNote(await resolve(t), state);
       assert.equal(
         fresh.fallbackChain[0].detail,
