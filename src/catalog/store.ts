@@ -28,6 +28,13 @@ export interface CatalogStoreOptions {
   git?: GitRunner;
   /** Relative directory sources resolve against this (default: the working directory). */
   baseDir?: string;
+  /**
+   * How long an opened catalog is reused. Default: for the life of the store (a preview is one process, and every
+   * workstation in it must see the same catalog). Long-running processes (a server) should set one.
+   */
+  ttlMs?: number;
+  /** Milliseconds clock, injectable for tests. */
+  now?: () => number;
 }
 
 export interface CatalogStoreStats {
@@ -46,13 +53,17 @@ export class CatalogStore {
   readonly git: GitRunner;
   private readonly cacheDir: string | undefined;
   private readonly baseDir: string | undefined;
-  private readonly opened = new Map<string, Promise<OpenedCatalog>>();
+  private readonly opened = new Map<string, { promise: Promise<OpenedCatalog>; expires: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
   private fetchCount = 0;
 
   constructor(options: CatalogStoreOptions = {}) {
     this.git = options.git ?? createGitRunner();
     this.cacheDir = options.cacheDir;
     this.baseDir = options.baseDir;
+    this.ttlMs = options.ttlMs ?? Infinity;
+    this.now = options.now ?? Date.now;
   }
 
   get stats(): CatalogStoreStats {
@@ -66,13 +77,15 @@ export class CatalogStore {
   open(sourceText: string): Promise<OpenedCatalog> {
     const source = parseCatalogSource(sourceText, this.baseDir);
     const key = source.kind === "git" ? `git:${source.url}#${source.ref ?? ""}` : `dir:${source.path}`;
-    let promise = this.opened.get(key);
-    if (!promise) {
-      promise = this.load(source);
-      this.opened.set(key, promise);
-      // A failed fetch is not remembered: the next caller (a later preview step) tries again.
-      promise.catch(() => this.opened.delete(key));
-    }
+    const cached = this.opened.get(key);
+    if (cached && cached.expires > this.now()) return cached.promise;
+    const promise = this.load(source);
+    const slot = { promise, expires: this.now() + this.ttlMs };
+    this.opened.set(key, slot);
+    // A failed fetch is not remembered: the next caller (a later preview step) tries again.
+    promise.catch(() => {
+      if (this.opened.get(key) === slot) this.opened.delete(key);
+    });
     return promise;
   }
 

@@ -214,7 +214,7 @@ describe("catalog library (real ssh-keygen and git)", () => {
       );
     });
 
-    it("fetches a git+file:// source at a ref with the real git and records the commit it read", async () => {
+    it("fetches a git+file:// source at a tag, a commit or the default branch with the real git and records the commit it read", async () => {
       const repo = tempDir();
       writeCatalog(repo, { signers: [ml], entries: [{ value: entry({ version: "1.0.0" }) }] });
       const tagged = commitAll(repo, "1.0.0");
@@ -227,6 +227,12 @@ describe("catalog library (real ssh-keygen and git)", () => {
       assert.equal(atTag.commit, tagged);
       assert.deepEqual(
         atTag.catalog.entries.map((e) => e.version),
+        ["1.0.0"],
+      );
+      const atCommit = await store.open(`git+file://${repo}#${tagged}`);
+      assert.equal(atCommit.commit, tagged, "a commit id works as the ref too");
+      assert.deepEqual(
+        atCommit.catalog.entries.map((e) => e.version),
         ["1.0.0"],
       );
       const atHead = await store.open(`git+file://${repo}`);
@@ -262,6 +268,21 @@ describe("catalog library (real ssh-keygen and git)", () => {
       const opened = await Promise.all(Array.from({ length: 50 }, () => store.open(`git+file://${repo}#main`)));
       assert.equal(new Set(opened).size, 1);
       assert.deepEqual(store.stats, { fetches: 1, gitInvocations: 4 });
+    });
+
+    it("opens a catalog again after ttlMs, and not before", async () => {
+      const repo = tempDir();
+      writeCatalog(repo, { signers: [ml], entries: [{ value: entry({ version: "1.0.0" }) }] });
+      commitAll(repo, "one");
+      let clock = 0;
+      const store = new CatalogStore({ cacheDir: tempDir("cws-cache-"), ttlMs: 60_000, now: () => clock });
+      await store.open(`git+file://${repo}`);
+      clock = 59_999;
+      await store.open(`git+file://${repo}`);
+      assert.equal(store.stats.fetches, 1);
+      clock = 60_000;
+      await store.open(`git+file://${repo}`);
+      assert.equal(store.stats.fetches, 2);
     });
   });
 });
