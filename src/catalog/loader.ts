@@ -251,7 +251,7 @@ function fileIssue(file: string, message: string, line = 0): TemplateIssue {
 }
 
 function listDir(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
   return fs
     .readdirSync(dir)
     .filter((name) => !name.startsWith("."))

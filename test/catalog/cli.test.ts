@@ -232,6 +232,21 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
     assert.match(tampered.out, /✗ catalog acc-lab: 2 problems/);
   });
 
+  it("verify accepts unsigned entries only in a catalog with require_signatures: false", async () => {
+    const root = tempDir();
+    writeCatalog(root, {
+      manifest: { name: "scratch", require_signatures: false },
+      signers: [ml],
+      entries: [{ value: entry({ version: "1.0.0" }), signWith: null }],
+    });
+    const relaxed = await cws("catalog", "verify", "--catalog", root);
+    assert.equal(relaxed.code, 0, relaxed.out);
+    fs.writeFileSync(path.join(root, "cloudworkstation-catalog.yml"), "name: scratch\n");
+    const strict = await cws("catalog", "verify", "--catalog", root);
+    assert.equal(strict.code, 2, strict.out);
+    assert.match(strict.out, /1\.0\.0\.yml: signature missing/);
+  });
+
   it("revoke by another allowed signer passes verify, and browse shows the revocation", async () => {
     const root = tempDir();
     writeCatalog(root, { signers: [ml, admin], entries: [{ value: entry({ version: "1.0.0" }) }] });
