@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { TIER_ORDER } from "../../src/resolver/types";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
@@ -117,7 +118,7 @@ describe("the lab-fleet program", () => {
         "the shipped templates provision on the stock image (ami_fallback)",
       );
       assert.equal(summary.launchMode, "script");
-      assert.equal(summary.fallbackChain.length, 6);
+      assert.equal(summary.fallbackChain.length, TIER_ORDER.length);
       assert.equal(typeof summary.estimatedCostPerHour, "number");
       assert.match(
         summary.connection.sessionManager,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { TIER_ORDER } from "../../src/resolver/types";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -289,7 +290,7 @@ exports.west = summary(west);
       assert.deepEqual(Object.keys(previewed).sort(), ["east", "west"]);
       assert.equal(previewed.east.amiId, NOBLE_NEWEST);
       assert.equal(previewed.east.method, "dynamic_search");
-      assert.equal(previewed.east.fallbackChain.length, 6);
+      assert.equal(previewed.east.fallbackChain.length, TIER_ORDER.length);
       assert.equal(previewed.west.amiId, NOBLE_OLDER);
       assert.equal(previewed.west.method, "ssm_parameter");
 
