@@ -1,15 +1,22 @@
 /**
- * Writes catalog/entry.schema.json from the zod entry schema. With --check, writes nothing and exits 1 when the file
- * is missing or stale, for CI.
+ * Writes catalog/entry.schema.json from the zod entry schema, formatted by Prettier (the tree's formatter, so
+ * `prettier --check .` and this script agree). With --check, writes nothing and exits 1 when the file is missing or
+ * stale, for CI.
  */
 import fs from "node:fs";
 import path from "node:path";
+import prettier from "prettier";
 import { catalogEntryJsonSchema } from "../src/catalog/format";
 
 export const CATALOG_SCHEMA_FILE = path.resolve(__dirname, "..", "catalog", "entry.schema.json");
 
-function main(argv: readonly string[]): number {
-  const expected = `${JSON.stringify(catalogEntryJsonSchema(), null, 2)}\n`;
+export async function renderCatalogSchemaFile(): Promise<string> {
+  const options = (await prettier.resolveConfig(CATALOG_SCHEMA_FILE)) ?? {};
+  return prettier.format(JSON.stringify(catalogEntryJsonSchema()), { ...options, parser: "json" });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const expected = await renderCatalogSchemaFile();
   const current = fs.existsSync(CATALOG_SCHEMA_FILE) ? fs.readFileSync(CATALOG_SCHEMA_FILE, "utf8") : undefined;
   const shown = path.relative(process.cwd(), CATALOG_SCHEMA_FILE);
   if (argv.includes("--check")) {
@@ -24,4 +31,4 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
