@@ -46,6 +46,13 @@ export default tseslint.config(
     ),
   },
   {
+    files: ["src/catalog/**/*.ts"],
+    rules: layer(
+      ["imaging", "dynamic", "components", "cli", "server", ...PULUMI],
+      "the catalog sits in the resolver's layer: it imports only templates and the resolver, never @pulumi/* or the layers above.",
+    ),
+  },
+  {
     files: ["src/imaging/**/*.ts"],
     rules: layer(
       ["dynamic", "components", "cli", "server", ...PULUMI],

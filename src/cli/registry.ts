@@ -5,6 +5,13 @@ import { amiListCommand } from "./commands/ami-list";
 import { amiResolveCommand } from "./commands/ami-resolve";
 import { amiShareCommand } from "./commands/ami-share";
 import { amiTestCommand } from "./commands/ami-test";
+import { catalogBrowseCommand, catalogShowCommand, catalogVerifyCommand } from "./commands/catalog";
+import {
+  catalogPromoteCommand,
+  catalogReviewCommand,
+  catalogRevokeCommand,
+  catalogSubmitCommand,
+} from "./commands/catalog-write";
 import { costsCommand } from "./commands/costs";
 import { saveCommand } from "./commands/save";
 import { templateListCommand, templateShowCommand, templateValidateCommand } from "./commands/template";
@@ -25,4 +32,11 @@ export const COMMANDS: readonly CliCommand[] = [
   saveCommand,
   amiCopyCommand,
   amiShareCommand,
+  catalogBrowseCommand,
+  catalogShowCommand,
+  catalogVerifyCommand,
+  catalogSubmitCommand,
+  catalogReviewCommand,
+  catalogPromoteCommand,
+  catalogRevokeCommand,
 ];

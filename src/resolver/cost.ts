@@ -34,6 +34,7 @@ export const COPY_MINUTES = { fixed: 5, perGb: 0.4 } as const;
 
 const AMI_METHODS: ReadonlySet<ResolutionMethod> = new Set([
   "direct_mapping",
+  "catalog",
   "ssm_parameter",
   "dynamic_search",
   "marketplace",

@@ -5,6 +5,7 @@ import type { Architecture, Size, Strategy, Template } from "../templates/schema
 /** The tiers of the Universal AMI System, in the order the engine runs them. */
 export const TIER_ORDER = [
   "direct_mapping",
+  "catalog",
   "ssm_parameter",
   "dynamic_search",
   "marketplace",

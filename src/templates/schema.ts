@@ -184,6 +184,28 @@ export const marketplaceSearchSchema = z
   .describe("Find a subscribed AWS Marketplace image by product code");
 export type MarketplaceSearch = z.infer<typeof marketplaceSearchSchema>;
 
+export const catalogSourceSchema = z
+  .strictObject({
+    source: nonEmpty.describe(
+      "The lab catalog: a directory (relative to the working directory) or git+https://…, git+ssh://…, git+file:///… with an optional #branch, tag or commit",
+    ),
+    channel: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'a channel name such as "stable" or "beta"' })
+      .default("stable")
+      .describe("The channel to take versions from (default stable)"),
+    min_rating: z
+      .number()
+      .min(1)
+      .max(5)
+      .describe("Skip versions whose average review rating is below this (1-5); versions without reviews are skipped")
+      .optional(),
+  })
+  .describe(
+    "Take the newest signed, unrevoked version of this template from a lab AMI catalog (docs/catalog.md); tried right after ami_mappings",
+  );
+export type CatalogSourceConfig = z.infer<typeof catalogSourceSchema>;
+
 export const amiConfigSchema = z
   .strictObject({
     strategy: z
@@ -196,6 +218,7 @@ export const amiConfigSchema = z
       .record(region, amiMappingSchema)
       .describe("region → AMI id, or region → { x86_64, arm64 }: images you own or were given, tried first")
       .optional(),
+    catalog: catalogSourceSchema.optional(),
     ssm_parameter: ssmParameterSchema.optional(),
     ami_search: amiSearchSchema.optional(),
     marketplace_search: marketplaceSearchSchema.optional(),
@@ -223,6 +246,7 @@ export const amiConfigSchema = z
   .superRefine((config, ctx) => {
     const hasSource = Boolean(
       (config.ami_mappings && Object.keys(config.ami_mappings).length > 0) ||
+      config.catalog ||
       config.ssm_parameter ||
       config.ami_search ||
       config.marketplace_search,
@@ -233,7 +257,7 @@ export const amiConfigSchema = z
         path: ["strategy"],
         params: MERGED_ONLY,
         message:
-          "ami_required needs an AMI source: add ami_mappings, ssm_parameter, ami_search or marketplace_search, " +
+          "ami_required needs an AMI source: add ami_mappings, catalog, ssm_parameter, ami_search or marketplace_search, " +
           "or use strategy: ami_preferred to allow script provisioning",
       });
     }
@@ -248,7 +272,7 @@ export const amiConfigSchema = z
     }
   })
   .describe(
-    "Where the workstation's image comes from, tried in order: ami_mappings, ssm_parameter, ami_search, marketplace_search",
+    "Where the workstation's image comes from, tried in order: ami_mappings, catalog, ssm_parameter, ami_search, marketplace_search",
   );
 export type AmiConfig = z.infer<typeof amiConfigSchema>;
 

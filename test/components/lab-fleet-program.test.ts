@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import type { WorkstationSummary } from "../../src/components/lab-fleet";
 import type { MotoServer } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
+import { TIER_ORDER } from "../../src/resolver/types";
 import { MotoBackedMocks, startMotoForComponents, valueOf, type Registered } from "./moto-mocks";
 
 /**
@@ -84,7 +85,7 @@ describe("the lab-fleet program", () => {
         "the shipped templates provision on the stock image (ami_fallback)",
       );
       assert.equal(summary.launchMode, "script");
-      assert.equal(summary.fallbackChain.length, 6);
+      assert.equal(summary.fallbackChain.length, TIER_ORDER.length);
       assert.equal(typeof summary.estimatedCostPerHour, "number");
       assert.match(summary.instanceId, /^i-[0-9a-f]+$/, "launched in moto");
       assert.equal(

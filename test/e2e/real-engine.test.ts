@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { TIER_ORDER } from "../../src/resolver/types";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -263,6 +264,7 @@ exports.west = summary(west);
       );
       for (const [index, text] of [
         "– direct_mapping: no ami_mappings in ami_config",
+        "– catalog: no catalog in ami_config",
         "– ssm_parameter: no ssm_parameter in ami_config",
         `✓ dynamic_search: selected ${NOBLE_NEWEST} ("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261030"`,
         `– marketplace: an earlier tier selected ${NOBLE_NEWEST}`,
@@ -273,7 +275,7 @@ exports.west = summary(west);
       }
       assert.match(
         out,
-        chainLine(1, `✓ ssm_parameter: selected ${NOBLE_OLDER}`),
+        chainLine(2, `✓ ssm_parameter: selected ${NOBLE_OLDER}`),
         "west's chain: the SSM tier selected",
       );
       assert.doesNotMatch(out, new RegExp(`selected ${SQUATTER_NOBLE}`));
@@ -289,7 +291,7 @@ exports.west = summary(west);
       assert.deepEqual(Object.keys(previewed).sort(), ["east", "west"]);
       assert.equal(previewed.east.amiId, NOBLE_NEWEST);
       assert.equal(previewed.east.method, "dynamic_search");
-      assert.equal(previewed.east.fallbackChain.length, 6);
+      assert.equal(previewed.east.fallbackChain.length, TIER_ORDER.length);
       assert.equal(previewed.west.amiId, NOBLE_OLDER);
       assert.equal(previewed.west.method, "ssm_parameter");
 
@@ -382,6 +384,7 @@ exports.amiId = gpu.amiId;
       );
       for (const line of [
         "– direct_mapping: no ami_mappings in ami_config",
+        "– catalog: no catalog in ami_config",
         "– ssm_parameter: no ssm_parameter in ami_config",
         "✗ dynamic_search: no image matches owners [self] architecture=x86_64 state=available name=cuda-lab-* in eu-west-1",
         "– marketplace: no marketplace_search in ami_config",

@@ -46,7 +46,7 @@ describe("resolveAmi strategies and cross-region against moto", () => {
     );
     assert.deepEqual(
       result.fallbackChain.map((s) => s.outcome),
-      ["selected", "skipped", "skipped", "skipped", "skipped", "skipped"],
+      ["selected", "skipped", "skipped", "skipped", "skipped", "skipped", "skipped"],
     );
     assert.equal(
       result.estimatedLaunchSeconds < 120,
@@ -73,6 +73,7 @@ describe("resolveAmi strategies and cross-region against moto", () => {
       result.fallbackChain.map((s) => [s.tier, s.outcome]),
       [
         ["direct_mapping", "rejected"],
+        ["catalog", "not_configured"],
         ["ssm_parameter", "not_found"],
         ["dynamic_search", "not_found"],
         ["marketplace", "not_configured"],

@@ -1,3 +1,4 @@
+import { catalogTier } from "./catalog";
 import { crossRegionTier } from "./cross-region";
 import { directMappingTier } from "./direct-mapping";
 import { dynamicSearchTier } from "./dynamic-search";
@@ -9,6 +10,7 @@ import type { Tier } from "./tier";
 /** The image tiers that look inside one region; the cross-region tier runs these in each neighbour. */
 export const REGIONAL_TIERS: readonly Tier[] = [
   directMappingTier,
+  catalogTier,
   ssmParameterTier,
   dynamicSearchTier,
   marketplaceTier,

@@ -1,0 +1,9 @@
+/** The lab AMI catalog: format, loader, Git sources, signatures, selection and pin checks (docs/catalog.md). */
+export * from "./format";
+export * from "./loader";
+export * from "./source";
+export * from "./signatures";
+export * from "./store";
+export * from "./select";
+export * from "./pinning";
+export * from "./write";

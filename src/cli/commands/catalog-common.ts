@@ -1,0 +1,105 @@
+import { CatalogSourceError, parseCatalogSource } from "../../catalog/source";
+import { CatalogStore, type OpenedCatalog } from "../../catalog/store";
+import type { SignatureVerdict } from "../../catalog/signatures";
+import type { LoadedEntry } from "../../catalog/loader";
+import { InvalidInputError } from "../../resolver/errors";
+import { UsageError } from "../args";
+import type { CliContext } from "../command";
+import { loadTemplateForCli } from "../templates";
+
+/** Shared by the `cws catalog` commands: which catalog, opening it, and naming an entry. */
+
+export const CATALOG_FLAG_HELP: [string, string] = [
+  "--catalog SRC",
+  "a catalog directory or git+https://…, git+ssh://…, git+file:///…[#ref] (default: CWS_CATALOG, else the template's ami_config.catalog.source)",
+];
+
+/** --catalog, else CWS_CATALOG, else the named template's ami_config.catalog.source. */
+export function catalogSourceFor(flag: string | undefined, context: CliContext, templateName?: string): string {
+  if (flag) return flag;
+  if (context.env.CWS_CATALOG) return context.env.CWS_CATALOG;
+  if (templateName) {
+    let source: string | undefined;
+    try {
+      source = loadTemplateForCli(templateName, context).template.ami_config?.catalog?.source;
+    } catch {
+      source = undefined;
+    }
+    if (source) return source;
+  }
+  throw new UsageError(
+    `no catalog: pass --catalog SRC, set CWS_CATALOG${templateName ? `, or give template ${templateName} an ami_config.catalog.source` : ""}`,
+  );
+}
+
+/** Opens a catalog for one command (a fresh store: a command always sees the files as they are now). */
+export async function openCatalogForCli(source: string): Promise<OpenedCatalog> {
+  try {
+    return await new CatalogStore().open(source);
+  } catch (error) {
+    if (error instanceof CatalogSourceError) throw new InvalidInputError(error.message, "--catalog");
+    throw error;
+  }
+}
+
+/** The write commands edit a working copy; a Git URL is refused with what to do instead. */
+export function workingCopy(source: string): string {
+  const parsed = parseCatalogSource(source);
+  if (parsed.kind === "git")
+    throw new UsageError(
+      `${source} is a Git URL: this command writes files, so give the catalog's working copy (a directory), then commit and open a pull request`,
+    );
+  return parsed.path;
+}
+
+/** "python-ml@2.1.0" → { template, version }; `version` optional when `allowBare`. */
+export function parseEntryRef(text: string, allowBare = false): { template: string; version?: string } {
+  const at = text.indexOf("@");
+  if (at < 0) {
+    if (allowBare) return { template: text };
+    throw new UsageError(`"${text}" names no version: write TEMPLATE@VERSION, e.g. python-ml@2.1.0`);
+  }
+  const template = text.slice(0, at);
+  const version = text.slice(at + 1);
+  if (!template || !version) throw new UsageError(`"${text}" is not TEMPLATE@VERSION, e.g. python-ml@2.1.0`);
+  return { template, version };
+}
+
+export function findEntry(opened: OpenedCatalog, template: string, version?: string): LoadedEntry {
+  const entries = opened.catalog.entries.filter((e) => e.template === template);
+  const found = version === undefined ? entries[0] : entries.find((e) => e.version === version);
+  if (!found) {
+    const known = entries.map((e) => e.version).join(", ");
+    throw new InvalidInputError(
+      version === undefined
+        ? `catalog ${opened.name} has no entries for ${template}`
+        : `catalog ${opened.name} has no ${template}@${version}${known ? ` (it has ${known})` : ""}`,
+    );
+  }
+  return found;
+}
+
+/** Signature of every valid entry, a few ssh-keygen processes at a time. */
+export async function verifyAll(opened: OpenedCatalog): Promise<Map<LoadedEntry, SignatureVerdict | undefined>> {
+  const verdicts = new Map<LoadedEntry, SignatureVerdict | undefined>();
+  const queue = [...opened.catalog.entries];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift())
+      verdicts.set(next, next.entry ? await acceptedSignature(opened, next) : undefined);
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return verdicts;
+}
+
+/**
+ * The creator's signature, except for revoked entries: a revocation may be signed by any allowed signer (a lab admin
+ * revoking someone else's image), since a revoked entry is refused whatever its signature says.
+ */
+async function acceptedSignature(opened: OpenedCatalog, loaded: LoadedEntry): Promise<SignatureVerdict> {
+  const verdict = await opened.verifySignature(loaded);
+  if (!verdict.ok && loaded.entry?.revoked) {
+    const other = /^signed by (\S+), not by the entry's creator/.exec(verdict.reason);
+    if (other) return { ok: true, signer: `${other[1]} (revocation)` };
+  }
+  return verdict;
+}
