@@ -7,6 +7,7 @@ import { amiShareCommand } from "./commands/ami-share";
 import { amiTestCommand } from "./commands/ami-test";
 import { costsCommand } from "./commands/costs";
 import { saveCommand } from "./commands/save";
+import { serveCommand } from "./commands/serve";
 import { templateListCommand, templateShowCommand, templateValidateCommand } from "./commands/template";
 
 /**
@@ -25,4 +26,5 @@ export const COMMANDS: readonly CliCommand[] = [
   saveCommand,
   amiCopyCommand,
   amiShareCommand,
+  serveCommand,
 ];
