@@ -103,6 +103,13 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
       );
   });
 
+  // While closing, answers to requests in flight end their keep-alive connection, so close() need not wait for
+  // the keep-alive timeout.
+  let closing = false;
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) void reply.header("connection", "close");
+  });
+
   const expected = Buffer.from(options.token);
   app.addHook("onRequest", async (request, reply) => {
     if (options.loopbackOnly && !isLoopbackHost(request.headers.host)) {
@@ -434,6 +441,7 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
     app,
     jobs,
     close: async () => {
+      closing = true;
       await Promise.all([app.close(), jobs.shutdown()]);
     },
   };
