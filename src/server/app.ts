@@ -11,6 +11,7 @@ import {
 } from "fastify-type-provider-zod";
 import { PUBLIC_SHARING_WARNING, validateSharing, type SharingOptions } from "../imaging";
 import { resolveAmi } from "../resolver";
+import { DEFAULT_COPY_SNAPSHOT_GB, PRICE_SNAPSHOT } from "../resolver/cost";
 import type { AwsClients, ResolveOptions } from "../resolver/types";
 import { findPackageRoot } from "../templates/loader";
 import { costsReport, listOwnImages, listTemplateImages } from "./cli-shared";
@@ -429,6 +430,12 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
       defaultRegion: options.defaultRegion ?? null,
       dashboardRegions: options.dashboardRegions,
       catalog: false,
+      // What the dashboard's cost view needs to price snapshot storage (estimates from the bundled price snapshot).
+      prices: {
+        snapshotStorageUsdPerGbMonth: PRICE_SNAPSHOT.snapshotStorageUsdPerGbMonth,
+        defaultSnapshotGb: DEFAULT_COPY_SNAPSHOT_GB,
+        label: PRICE_SNAPSHOT.caveat,
+      },
       maxJobsPerClient: options.maxJobsPerClient ?? DEFAULT_MAX_JOBS_PER_CLIENT,
     }),
   );
