@@ -7,6 +7,7 @@ import {
   loadTemplate,
   validateTemplateFile,
   type LoadedTemplate,
+  type TemplateSummary,
 } from "../templates";
 import { sortIssues, type TemplateIssue } from "../templates/errors";
 import { ApiError } from "./errors";
@@ -29,13 +30,15 @@ export interface ValidationReport {
  */
 export class TemplateStore {
   readonly dirs: string[];
+  /** Listing and loaded templates, valid while no template file in the directories changed (names, sizes, mtimes). */
+  private cache: { signature: string; list: TemplateSummary[]; loaded: Map<string, LoadedTemplate> } | undefined;
 
   constructor(templatesDirs: readonly string[]) {
     this.dirs = [...templatesDirs.map((d) => path.resolve(d)), DEFAULT_TEMPLATES_DIR];
   }
 
-  list() {
-    return listTemplates({ templatesDirs: this.dirs.slice(0, -1) });
+  list(): TemplateSummary[] {
+    return this.current().list;
   }
 
   /** The file of a template by name; 400 for a name that is not one, 404 when no directory holds it. */
@@ -51,7 +54,46 @@ export class TemplateStore {
   }
 
   load(name: string): LoadedTemplate {
-    return loadTemplate(this.fileOf(name), { templatesDirs: this.dirs.slice(0, -1) });
+    const file = this.fileOf(name);
+    const { loaded } = this.current();
+    let template = loaded.get(file);
+    if (!template) {
+      template = loadTemplate(file, { templatesDirs: this.dirs.slice(0, -1) });
+      loaded.set(file, template);
+    }
+    return template;
+  }
+
+  /** Re-reads the templates only when a file changed: a warm request costs a few stat calls, not YAML parsing. */
+  private current() {
+    const signature = this.dirs
+      .map((dir) => {
+        let names: string[];
+        try {
+          names = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+        } catch {
+          return `${dir}:-`;
+        }
+        return `${dir}:${names
+          .sort()
+          .map((f) => {
+            try {
+              const stat = fs.statSync(path.join(dir, f));
+              return `${f}/${stat.size}/${stat.mtimeMs}`;
+            } catch {
+              return `${f}/-`;
+            }
+          })
+          .join(",")}`;
+      })
+      .join("|");
+    if (this.cache?.signature !== signature)
+      this.cache = {
+        signature,
+        list: listTemplates({ templatesDirs: this.dirs.slice(0, -1) }),
+        loaded: new Map(),
+      };
+    return this.cache;
   }
 
   validateNamed(name: string): ValidationReport {

@@ -126,6 +126,16 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       assert.deepEqual(show.body, await cliJson(["template", "show", "data-science"], clients, [templatesDir]));
     });
 
+    it("serves a template file's new content as soon as the file changes (the template cache is keyed on the files)", async () => {
+      const file = path.join(templatesDir, "changing.yml");
+      fs.writeFileSync(file, "name: changing\ndescription: first\nbase: ubuntu-24.04\n");
+      assert.equal((await call(base, "GET", "/api/v1/templates/changing")).body.description, "first");
+      fs.writeFileSync(file, "name: changing\ndescription: second version\nbase: ubuntu-24.04\n");
+      assert.equal((await call(base, "GET", "/api/v1/templates/changing")).body.description, "second version");
+      fs.rmSync(file);
+      assert.equal((await call(base, "GET", "/api/v1/templates/changing")).status, 404);
+    });
+
     it("POST /templates/validate reports every issue at its line, by name or for YAML sent in the body", async () => {
       const named = await call(base, "POST", "/api/v1/templates/validate", {
         body: { names: ["broken", "python-ml"] },
