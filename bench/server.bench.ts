@@ -138,7 +138,8 @@ async function main(): Promise<void> {
 
       const cells = names.length * REGIONS.length;
       const lines = [
-        `cws serve benchmark (moto, demo landscape; one run; absolute times are this machine's)`,
+        `cws serve benchmark (moto, demo landscape; one run; absolute times are this machine's:` +
+          ` ${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at the end)`,
         ``,
         `GET /api/v1/ami/resolve/${names[0]}?region=${REGIONS[0]} warm: ${RPS_REQUESTS} requests, ${RPS_CONCURRENCY} concurrent clients`,
         `  ${Math.round(RPS_REQUESTS / (rpsMs / 1000))} requests/s; AWS calls during the run: ${rpsCalls}`,
