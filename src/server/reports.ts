@@ -36,9 +36,7 @@ export async function resolveInRegions(
         return await resolveAmi(template, { ...options, region }, clients);
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
-        // AWS failures keep their classification (kind, operation, hint), as the CLI's --json error object does.
-        const json = (e as { toJSON?: () => object }).toJSON?.();
-        return { template: template.name, region, error: { name: e.name, message: e.message, ...(json ?? {}) } };
+        return { template: template.name, region, error: { name: e.name, message: e.message } };
       }
     }),
   );

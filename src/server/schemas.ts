@@ -104,7 +104,3 @@ export const validateBody = z
   .refine((b) => (b.names !== undefined) !== (b.content !== undefined), {
     message: "give either names (templates by name) or content (YAML text), not both and not neither",
   });
-
-export const errorResponse = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
-});
