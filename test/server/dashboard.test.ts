@@ -149,6 +149,12 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
       [],
       "every input has a label",
     );
+    await page.evaluate("document.activeElement.blur()");
+    const cell = (await page.$$("#matrix button.cell.method-copy")).pop();
+    assert.ok(cell, "some cell needs a copy");
+    await cell.hover();
+    const ami = await cell.getAttribute("data-ami");
+    assert.match((await page.textContent("#tooltip")) ?? "", new RegExp(`AMI: ${ami}`), "hover shows the AMI id");
     const bars = await page.$$eval("#costs-chart svg rect[data-kind]", (rects) => rects.length);
     const templates = (await call(server.url, "GET", "/api/v1/templates")).body;
     assert.equal(bars, templates.length * 2, "an AMI bar and a script bar per template");
