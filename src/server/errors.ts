@@ -61,6 +61,15 @@ export function toApiError(error: unknown): ApiError {
       error.kind === "throttling" ? { "retry-after": "30" } : {},
     );
   }
+  // An AWS SDK exception that no layer classified yet: still AWS's answer, not our bug.
+  const sdk = error as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  if (error instanceof Error && (sdk.$fault !== undefined || sdk.$metadata !== undefined)) {
+    return new ApiError(502, "aws_error", `AWS answered ${error.name}: ${error.message}`, {
+      code: error.name,
+      fault: sdk.$fault,
+      httpStatusCode: sdk.$metadata?.httpStatusCode,
+    });
+  }
   if (error instanceof ImagingError) {
     const cause = error.cause instanceof AwsCallError ? error.cause.toJSON() : undefined;
     return new ApiError(502, "imaging_failed", error.message, {

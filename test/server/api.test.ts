@@ -7,6 +7,7 @@ import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { AwsCallError } from "../../src/resolver/errors";
 import type { AwsClients } from "../../src/resolver/types";
 import { toApiError } from "../../src/server/errors";
+import { startFaultProxy } from "../../harness/fault-proxy";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { seedDemoLandscape } from "../../harness/seed";
 import { instanceState, runInstance } from "../imaging/helpers";
@@ -268,6 +269,33 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       } finally {
         await broken.close();
       }
+    });
+
+    it("a denied AWS call answers 502 with AWS's error code, not 500 (fault proxy)", async () => {
+      const proxy = await startFaultProxy(moto.endpoint);
+      const denied = await listen({ clients: proxy.clients() });
+      try {
+        proxy.fail({ action: "DescribeImages", always: true, code: "UnauthorizedOperation" });
+        const reply = await call(denied.url, "GET", "/api/v1/ami/list?region=us-east-1");
+        assert.equal(reply.status, 502);
+        assert.match(reply.body.error.code, /^aws_/);
+        assert.match(JSON.stringify(reply.body.error.details), /UnauthorizedOperation|permission/);
+      } finally {
+        await denied.close();
+        await proxy.stop();
+      }
+    });
+
+    it("an AWS SDK exception nobody classified is a 502 aws_error naming AWS's code, not a 500", () => {
+      const denied = Object.assign(new Error("You are not authorized to perform this operation."), {
+        name: "UnauthorizedOperation",
+        $fault: "client",
+        $metadata: { httpStatusCode: 403 },
+      });
+      const mapped = toApiError(denied);
+      assert.equal(mapped.statusCode, 502);
+      assert.equal(mapped.code, "aws_error");
+      assert.deepEqual(mapped.details, { code: "UnauthorizedOperation", fault: "client", httpStatusCode: 403 });
     });
 
     it("an AwsCallError maps to 502 (503 with Retry-After when throttled) carrying its toJSON() in details", () => {
