@@ -21,3 +21,4 @@ fi
 echo "==> Pulumi CLI" >&2
 bin=$(bash scripts/install-pulumi.sh)
 echo "==> ready: pulumi in $bin (tests find it there; add it to PATH to use it yourself)" >&2
+bash scripts/install-chromium.sh

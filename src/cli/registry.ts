@@ -14,6 +14,7 @@ import {
 } from "./commands/catalog-write";
 import { costsCommand } from "./commands/costs";
 import { saveCommand } from "./commands/save";
+import { serveCommand } from "./commands/serve";
 import { templateListCommand, templateShowCommand, templateValidateCommand } from "./commands/template";
 
 /**
@@ -39,4 +40,5 @@ export const COMMANDS: readonly CliCommand[] = [
   catalogReviewCommand,
   catalogPromoteCommand,
   catalogRevokeCommand,
+  serveCommand,
 ];

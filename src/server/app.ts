@@ -1,0 +1,501 @@
+import { timingSafeEqual } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import fastifySwagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import { PUBLIC_SHARING_WARNING, validateSharing, type SharingOptions } from "../imaging";
+import { resolveAmi } from "../resolver";
+import { DEFAULT_COPY_SNAPSHOT_GB, PRICE_SNAPSHOT } from "../resolver/cost";
+import type { AwsClients, ResolveOptions } from "../resolver/types";
+import { findPackageRoot } from "../templates/loader";
+import { costsReport, listOwnImages, listTemplateImages } from "./cli-shared";
+import { ApiError, errorBody, toApiError } from "./errors";
+import { JobManager } from "./jobs";
+import { captureForTemplate, copyToRegions, fallbacksReport, resolveInRegions, shareInRegion } from "./reports";
+import * as schemas from "./schemas";
+import { TemplateStore } from "./templates";
+
+export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+export const DEFAULT_MAX_JOBS_PER_CLIENT = 2;
+
+export interface ServerOptions {
+  clients: AwsClients;
+  /** Searched before the bundled templates; requests can never name a file outside these. */
+  templatesDirs: string[];
+  /** Bearer token every mutating request must carry. */
+  token: string;
+  /** Region used when a request gives none (the CLI's --region / AWS_REGION). */
+  defaultRegion?: string;
+  /** The regions the dashboard's matrix shows first. */
+  dashboardRegions: string[];
+  bodyLimitBytes?: number;
+  maxJobsPerClient?: number;
+  /**
+   * Bound to loopback: only Host headers naming loopback are served, so a web page cannot reach the API through
+   * DNS rebinding.
+   */
+  loopbackOnly?: boolean;
+  /** A catalog source (`--catalog`). Not available yet: given, it is refused rather than ignored. */
+  catalog?: string;
+  version?: string;
+}
+
+export interface CwsServer {
+  app: FastifyInstance;
+  jobs: JobManager;
+  /** Stops accepting connections, lets in-flight requests finish, cancels jobs and waits for their compensation. */
+  close(): Promise<void>;
+}
+
+/** Thrown before anything listens when an option cannot be honoured (the CLI maps it to exit 2). */
+export class ServerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ServerConfigError";
+  }
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Changes something in AWS: needs the bearer token. */
+    mutating?: boolean;
+  }
+}
+
+const API = "/api/v1";
+
+/** Builds the API and dashboard (not listening yet). */
+export async function buildServer(options: ServerOptions): Promise<CwsServer> {
+  if (options.catalog !== undefined)
+    throw new ServerConfigError(
+      `--catalog ${options.catalog}: catalogs are not available in this version (the catalog module has not landed); ` +
+        "start without --catalog",
+    );
+  if (options.token.length < 16)
+    throw new ServerConfigError("CWS_API_TOKEN is too short: use at least 16 characters (e.g. openssl rand -hex 24)");
+  const templates = new TemplateStore(options.templatesDirs);
+  const jobs = new JobManager({ maxRunningPerClient: options.maxJobsPerClient ?? DEFAULT_MAX_JOBS_PER_CLIENT });
+  const app = Fastify({
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    logger: false,
+    // Idle keep-alive sockets close at once on shutdown; requests in flight finish first.
+    forceCloseConnections: "idle",
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((error, _request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.statusCode === 500)
+      process.stderr.write(`cws serve: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    void reply.code(apiError.statusCode).headers(apiError.headers).send(errorBody(apiError));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .code(404)
+      .send(
+        errorBody(new ApiError(404, "not_found", `no such endpoint: ${request.method} ${request.url.split("?")[0]}`)),
+      );
+  });
+
+  // While closing, answers to requests in flight end their keep-alive connection, so close() need not wait for
+  // the keep-alive timeout.
+  let closing = false;
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) void reply.header("connection", "close");
+  });
+
+  const expected = Buffer.from(options.token);
+  app.addHook("onRequest", async (request, reply) => {
+    if (options.loopbackOnly && !isLoopbackHost(request.headers.host)) {
+      throw new ApiError(403, "host_not_allowed", `Host "${request.headers.host ?? ""}" is not a loopback name`);
+    }
+    if (request.routeOptions.config?.mutating) {
+      const header = request.headers.authorization ?? "";
+      const match = /^Bearer (.+)$/.exec(header);
+      const given = Buffer.from(match?.[1] ?? "");
+      if (!match || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        void reply.header("www-authenticate", 'Bearer realm="cws"');
+        throw new ApiError(
+          401,
+          "unauthorized",
+          match
+            ? "the bearer token is not this server's token"
+            : "this endpoint changes AWS resources: send Authorization: Bearer <token> (printed by cws serve, or CWS_API_TOKEN)",
+        );
+      }
+    }
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: "CloudWorkstation API",
+        description: "Resolve, list, capture, copy and share workstation AMIs (docs/server.md).",
+        version: options.version ?? "0.0.0",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const regionOf = (region: string | undefined, field = "region") => {
+    const chosen = region ?? options.defaultRegion;
+    if (!chosen)
+      throw new ApiError(
+        400,
+        "region_required",
+        `pass ?${field}= (the server has no default region: start it with --region or AWS_REGION)`,
+      );
+    return chosen;
+  };
+  const resolveOptions = (query: {
+    arch?: ResolveOptions["architecture"];
+    instanceType?: string;
+    size?: ResolveOptions["size"];
+    strategy?: ResolveOptions["strategy"];
+    allowCopy?: "true" | "false";
+  }): Omit<ResolveOptions, "region"> => {
+    if (query.size !== undefined && query.instanceType !== undefined)
+      throw new ApiError(400, "invalid_input", "give size or instanceType, not both");
+    return {
+      ...(query.arch ? { architecture: query.arch } : {}),
+      ...(query.instanceType ? { instanceType: query.instanceType } : {}),
+      ...(query.size ? { size: query.size } : {}),
+      ...(query.strategy ? { strategy: query.strategy } : {}),
+      ...(query.allowCopy === "true" ? { allowCrossRegionCopy: true } : {}),
+    };
+  };
+  const bearer = [{ bearer: [] }];
+
+  api.get(
+    `${API}/ami/resolve/:template`,
+    {
+      schema: {
+        summary: "Resolve which AMI a template launches in a region (cws ami resolve --json); 422 when unresolvable",
+        params: schemas.templateParams,
+        querystring: schemas.resolveQuery,
+      },
+    },
+    async (request) => {
+      const { template } = templates.load(request.params.template);
+      const result = await resolveAmi(
+        template,
+        { ...resolveOptions(request.query), region: regionOf(request.query.region) },
+        options.clients,
+      );
+      if (result.method === "failed")
+        throw new ApiError(422, "unresolvable", `${template.name} cannot be resolved in ${result.region}`, result);
+      return result;
+    },
+  );
+
+  api.get(
+    `${API}/ami/test/:template`,
+    {
+      schema: {
+        summary: "Resolve a template in many regions (cws ami test --json): one result or error per region",
+        params: schemas.templateParams,
+        querystring: schemas.testQuery,
+      },
+    },
+    async (request) => {
+      if (request.query.regions && request.query.region)
+        throw new ApiError(400, "invalid_input", "give region or regions, not both");
+      const { template } = templates.load(request.params.template);
+      const regions = request.query.regions ? [...new Set(request.query.regions)] : [regionOf(request.query.region)];
+      return resolveInRegions(template, regions, resolveOptions(request.query), options.clients);
+    },
+  );
+
+  api.get(
+    `${API}/ami/list`,
+    {
+      schema: {
+        summary: "Images a template's sources consider in a region, or this account's own images (cws ami list --json)",
+        querystring: schemas.listQuery,
+      },
+    },
+    async (request) => {
+      const region = regionOf(request.query.region);
+      if (request.query.template === undefined) return listOwnImages(region, options.clients);
+      return listTemplateImages(templates.load(request.query.template).template, region, options.clients);
+    },
+  );
+
+  api.get(
+    `${API}/ami/costs`,
+    {
+      schema: {
+        summary: "AMI vs script cost estimate for a template (cws costs --json); offline, estimates only",
+        querystring: schemas.costsQuery,
+      },
+    },
+    async (request) => {
+      const { template } = templates.load(request.query.template);
+      if (request.query.size !== undefined && request.query.instanceType !== undefined)
+        throw new ApiError(400, "invalid_input", "give size or instanceType, not both");
+      return costsReport(template, {
+        region: regionOf(request.query.region),
+        size: request.query.size,
+        instanceType: request.query.instanceType,
+        architecture: request.query.arch,
+      });
+    },
+  );
+
+  api.get(
+    `${API}/regions/fallbacks`,
+    {
+      schema: { summary: "The regional fallback map, or one region's neighbours", querystring: schemas.fallbacksQuery },
+    },
+    async (request) => fallbacksReport(request.query.region, request.query.maxHops),
+  );
+
+  api.post(
+    `${API}/ami/create`,
+    {
+      config: { mutating: true },
+      schema: {
+        summary: "Capture an instance as an AMI (a job; cws save without writing files)",
+        body: schemas.createBody,
+        security: bearer,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const region = regionOf(body.region);
+      const job = jobs.start(
+        "create",
+        request.ip,
+        `capture ${body.instanceId} in ${region} as ${body.templateName}`,
+        ({ signal, step }) =>
+          captureForTemplate(options.clients, { ...body, region, signal, onProgress: (s) => step(s) }),
+        `instance:${region}:${body.instanceId}`,
+      );
+      return reply.code(202).header("location", `${API}/jobs/${job.id}`).send(job);
+    },
+  );
+
+  api.post(
+    `${API}/ami/copy-region`,
+    {
+      config: { mutating: true },
+      schema: {
+        summary: "Copy an AMI to other regions (a job; cws ami copy --json as its result)",
+        body: schemas.copyBody,
+        security: bearer,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const sourceRegion = regionOf(body.sourceRegion, "sourceRegion");
+      const targetRegions = [...new Set(body.targetRegions)].filter((r) => r !== sourceRegion);
+      if (targetRegions.length === 0)
+        throw new ApiError(
+          400,
+          "invalid_input",
+          "targetRegions: name at least one region other than the source region",
+        );
+      const job = jobs.start(
+        "copy-region",
+        request.ip,
+        `copy ${body.amiId} from ${sourceRegion} to ${targetRegions.join(", ")}`,
+        ({ signal, step }) =>
+          copyToRegions(options.clients, {
+            sourceAmiId: body.amiId,
+            sourceRegion,
+            targetRegions,
+            name: body.name,
+            encrypted: body.encrypted,
+            timeoutMs: body.timeoutMinutes === undefined ? undefined : body.timeoutMinutes * 60_000,
+            signal,
+            onProgress: (s) => step(s),
+          }),
+      );
+      return reply.code(202).header("location", `${API}/jobs/${job.id}`).send(job);
+    },
+  );
+
+  api.post(
+    `${API}/ami/share`,
+    {
+      config: { mutating: true },
+      schema: {
+        summary: "Grant (or remove) launch permissions on an AMI (a job; cws ami share --json as its result)",
+        body: schemas.shareBody,
+        security: bearer,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const region = regionOf(body.region);
+      const sharing: SharingOptions = {
+        accountIds: body.accounts ?? [],
+        organizationArns: body.organizationArns ?? [],
+        organizationalUnitArns: body.ouArns ?? [],
+        public: body.public === true,
+      };
+      validateSharing(sharing);
+      if (
+        !sharing.public &&
+        !sharing.accountIds?.length &&
+        !sharing.organizationArns?.length &&
+        !sharing.organizationalUnitArns?.length
+      )
+        throw new ApiError(
+          400,
+          "invalid_input",
+          "nothing to share with: give accounts, organizationArns, ouArns or public",
+        );
+      const job = jobs.start(
+        "share",
+        request.ip,
+        `${body.remove ? "unshare" : "share"} ${body.amiId} in ${region}`,
+        async ({ step }) => {
+          step(`${body.remove ? "remove" : "add"} launch permissions on ${body.amiId}`);
+          const result = await shareInRegion(options.clients, {
+            amiId: body.amiId,
+            region,
+            sharing,
+            remove: body.remove === true,
+          });
+          return sharing.public && !body.remove ? { ...result, warnings: [PUBLIC_SHARING_WARNING] } : result;
+        },
+        `image:${region}:${body.amiId}`,
+      );
+      return reply.code(202).header("location", `${API}/jobs/${job.id}`).send(job);
+    },
+  );
+
+  api.get(`${API}/jobs`, { schema: { summary: "Every job since the server started" } }, async () => jobs.list());
+  api.get(
+    `${API}/jobs/:id`,
+    { schema: { summary: "A job's status, steps with elapsed times, and result or error", params: schemas.jobParams } },
+    async (request) => jobs.get(request.params.id),
+  );
+  api.delete(
+    `${API}/jobs/:id`,
+    {
+      config: { mutating: true },
+      schema: {
+        summary: "Cancel a running job (its compensation runs: unfinished image removed, instance restarted)",
+        params: schemas.jobParams,
+        security: bearer,
+      },
+    },
+    async (request, reply) => reply.code(202).send(jobs.cancel(request.params.id)),
+  );
+
+  api.get(`${API}/templates`, { schema: { summary: "Templates found (cws template list --json)" } }, async () =>
+    templates.list(),
+  );
+  api.get(
+    `${API}/templates/:name`,
+    {
+      schema: {
+        summary: "A template after inheritance and defaults (cws template show --json)",
+        params: schemas.nameParams,
+      },
+    },
+    async (request) => templates.load(request.params.name).template,
+  );
+  api.post(
+    `${API}/templates/validate`,
+    {
+      schema: {
+        summary: "Validate templates by name, or YAML text (cws template validate --json); read-only, no token",
+        body: schemas.validateBody,
+      },
+    },
+    async (request) => {
+      const { names, content, file } = request.body;
+      if (content !== undefined) return [templates.validateContent(content, file ?? "submitted.yml")];
+      return (names ?? []).map((name) => templates.validateNamed(name));
+    },
+  );
+
+  api.get(
+    `${API}/server`,
+    { schema: { summary: "What the dashboard needs to start: version, regions, features" } },
+    async () => ({
+      version: options.version ?? "0.0.0",
+      defaultRegion: options.defaultRegion ?? null,
+      dashboardRegions: options.dashboardRegions,
+      catalog: false,
+      // What the dashboard's cost view needs to price snapshot storage (estimates from the bundled price snapshot).
+      prices: {
+        snapshotStorageUsdPerGbMonth: PRICE_SNAPSHOT.snapshotStorageUsdPerGbMonth,
+        defaultSnapshotGb: DEFAULT_COPY_SNAPSHOT_GB,
+        label: PRICE_SNAPSHOT.caveat,
+      },
+      maxJobsPerClient: options.maxJobsPerClient ?? DEFAULT_MAX_JOBS_PER_CLIENT,
+    }),
+  );
+
+  api.get(`${API}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+
+  registerDashboard(app);
+
+  return {
+    app,
+    jobs,
+    close: async () => {
+      closing = true;
+      await Promise.all([app.close(), jobs.shutdown()]);
+    },
+  };
+}
+
+const DASHBOARD_FILES: Record<string, string> = {
+  "/": "index.html",
+  "/dashboard.js": "dashboard.js",
+  "/dashboard.css": "dashboard.css",
+};
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+};
+
+/** The dashboard's files, from src/server/public (found from src/ under tsx and from dist/ via the package root). */
+export function dashboardDir(): string {
+  const beside = path.join(__dirname, "public");
+  if (fs.existsSync(beside)) return beside;
+  return path.join(findPackageRoot(__dirname) ?? path.resolve(__dirname, "..", "..", ".."), "src", "server", "public");
+}
+
+/** A fixed list of files: nothing from the URL is used as a path. */
+function registerDashboard(app: FastifyInstance): void {
+  const dir = dashboardDir();
+  for (const [url, file] of Object.entries(DASHBOARD_FILES)) {
+    app.get(url, { schema: { hide: true } }, async (_request, reply) => {
+      const text = await fs.promises.readFile(path.join(dir, file), "utf8");
+      return reply
+        .type(CONTENT_TYPES[path.extname(file)])
+        .header("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self'")
+        .header("x-content-type-options", "nosniff")
+        .send(text);
+    });
+  }
+}
+
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
+  return name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+/** Loopback addresses to bind without a configured token. */
+export function isLoopbackAddress(address: string): boolean {
+  return address === "localhost" || address === "::1" || /^127\.\d+\.\d+\.\d+$/.test(address);
+}
+
+export type { FastifyRequest };

@@ -1,0 +1,482 @@
+// CloudWorkstation dashboard: plain JavaScript over the same REST API (/api/v1) that `cws serve` documents.
+// Nothing is loaded from outside this server.
+"use strict";
+
+const API = "/api/v1";
+const AMI_METHODS = ["direct_mapping", "ssm_parameter", "dynamic_search", "marketplace"];
+
+/** The colour class of a resolution: AMI ready, copy needed, script provisioning, or failed (including errors). */
+function methodClass(outcome) {
+  if (outcome.error || outcome.method === "failed") return "failed";
+  if (outcome.method === "cross_region") return "copy";
+  if (outcome.method === "fallback_script") return "script";
+  if (AMI_METHODS.includes(outcome.method)) return "ami";
+  return "failed";
+}
+
+const LABELS = { ami: "AMI", copy: "copy", script: "script", failed: "failed" };
+const DESCRIPTIONS = {
+  ami: "AMI ready",
+  copy: "copy needed",
+  script: "script provisioning",
+  failed: "failed",
+};
+
+async function getJson(url, init) {
+  const response = await fetch(url, init);
+  const body = await response.json();
+  if (!response.ok && !(body && body.error && body.error.code === "unresolvable")) {
+    const message = body && body.error ? body.error.message : `HTTP ${response.status}`;
+    throw new Error(`${url}: ${message}`);
+  }
+  return body;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null) continue;
+    if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function svg(tag, attributes = {}) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  return node;
+}
+
+function formatSeconds(seconds) {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+function formatUsd(value, digits = 2) {
+  if (value === undefined || value === null) return "no price";
+  return `$${value.toFixed(value < 0.01 && value > 0 ? 4 : digits)}`;
+}
+
+function setStatus(text) {
+  document.getElementById("status").textContent = text;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The region × template matrix
+
+const state = { outcomes: new Map(), selected: null };
+
+function describeOutcome(outcome) {
+  const kind = methodClass(outcome);
+  const lines = [`${outcome.template} in ${outcome.region}: ${DESCRIPTIONS[kind]}`];
+  if (outcome.error) {
+    lines.push(outcome.error.message);
+    return lines;
+  }
+  lines.push(`method: ${outcome.method}`);
+  if (outcome.amiId)
+    lines.push(`AMI: ${outcome.amiId}${outcome.sourceRegion ? ` (now in ${outcome.sourceRegion})` : ""}`);
+  lines.push(`usable after ≈ ${formatSeconds(outcome.estimatedLaunchSeconds)} (estimate)`);
+  const hourly = outcome.cost && outcome.cost.hourlyUsd;
+  lines.push(
+    `${outcome.instanceType}: ${hourly === undefined ? "no price in the snapshot" : `${formatUsd(hourly, 4)}/h`} (estimate)`,
+  );
+  return lines;
+}
+
+function renderMatrix(templates, regions) {
+  const table = document.getElementById("matrix");
+  const head = table.querySelector("thead");
+  const body = table.querySelector("tbody");
+  head.replaceChildren(
+    el(
+      "tr",
+      {},
+      el("th", { scope: "col", text: "Template" }),
+      ...regions.map((r) => el("th", { scope: "col", text: r })),
+    ),
+  );
+  body.replaceChildren(
+    ...templates.map((template, row) =>
+      el(
+        "tr",
+        {},
+        el("th", { scope: "row", text: template }),
+        ...regions.map((region, column) => {
+          const outcome = state.outcomes.get(`${template}|${region}`);
+          const kind = outcome ? methodClass(outcome) : "failed";
+          const button = el("button", {
+            type: "button",
+            class: `cell method-${kind}`,
+            "data-template": template,
+            "data-region": region,
+            "data-method": outcome ? (outcome.error ? "error" : outcome.method) : "missing",
+            "data-ami": outcome && outcome.amiId ? outcome.amiId : "",
+            "data-row": row,
+            "data-column": column,
+            "aria-label": outcome ? describeOutcome(outcome).join("; ") : `${template} in ${region}: not loaded`,
+            "aria-describedby": "tooltip",
+            "aria-pressed": "false",
+            tabindex: row === 0 && column === 0 ? "0" : "-1",
+            text: LABELS[kind],
+          });
+          return el("td", {}, button);
+        }),
+      ),
+    ),
+  );
+}
+
+function showTooltip(button) {
+  const outcome = state.outcomes.get(`${button.dataset.template}|${button.dataset.region}`);
+  if (!outcome) return;
+  const tooltip = document.getElementById("tooltip");
+  tooltip.textContent = describeOutcome(outcome).join("\n");
+  tooltip.hidden = false;
+  const box = button.getBoundingClientRect();
+  tooltip.style.left = `${window.scrollX + box.left}px`;
+  tooltip.style.top = `${window.scrollY + box.bottom + 6}px`;
+}
+
+function hideTooltip() {
+  document.getElementById("tooltip").hidden = true;
+}
+
+function showChain(button) {
+  const outcome = state.outcomes.get(`${button.dataset.template}|${button.dataset.region}`);
+  if (!outcome) return;
+  for (const other of document.querySelectorAll("#matrix button.cell[aria-pressed='true']"))
+    other.setAttribute("aria-pressed", "false");
+  button.setAttribute("aria-pressed", "true");
+  state.selected = button;
+  const section = document.getElementById("chain");
+  document.getElementById("chain-title").textContent = `Fallback chain: ${outcome.template} in ${outcome.region}`;
+  document.getElementById("chain-summary").textContent = describeOutcome(outcome).slice(1).join(" · ");
+  const steps = outcome.fallbackChain || [];
+  document
+    .getElementById("chain-steps")
+    .replaceChildren(
+      ...(steps.length
+        ? steps.map((step) =>
+            el(
+              "li",
+              { "data-tier": step.tier, "data-outcome": step.outcome },
+              el("strong", { text: step.tier }),
+              " ",
+              el("span", { class: `outcome outcome-${step.outcome}`, text: step.outcome.replace("_", " ") }),
+              `${step.region ? ` (${step.region})` : ""}: ${step.detail}`,
+            ),
+          )
+        : [el("li", { text: outcome.error ? outcome.error.message : "no chain" })]),
+    );
+  section.hidden = false;
+  section.focus();
+}
+
+function closeChain() {
+  document.getElementById("chain").hidden = true;
+  if (state.selected) {
+    state.selected.setAttribute("aria-pressed", "false");
+    state.selected.focus();
+  }
+}
+
+/** Arrow keys move between cells (one tab stop for the whole grid); Home/End go to the row's ends. */
+function onMatrixKey(event) {
+  const button = event.target.closest("button.cell");
+  if (!button) return;
+  let row = Number(button.dataset.row);
+  let column = Number(button.dataset.column);
+  const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  if (event.key === "Escape") return hideTooltip();
+  if (event.key === "Home") column = 0;
+  else if (event.key === "End") column = Number.MAX_SAFE_INTEGER;
+  else if (moves[event.key]) {
+    row += moves[event.key][0];
+    column += moves[event.key][1];
+  } else return;
+  event.preventDefault();
+  const cells = [...document.querySelectorAll("#matrix button.cell")];
+  const rowCells = cells.filter((c) => Number(c.dataset.row) === Math.max(0, row));
+  if (rowCells.length === 0) return;
+  const target = rowCells[Math.min(Math.max(0, column), rowCells.length - 1)];
+  for (const c of cells) c.setAttribute("tabindex", "-1");
+  target.setAttribute("tabindex", "0");
+  target.focus();
+}
+
+async function loadMatrix(templates, regions) {
+  const query = encodeURIComponent(regions.join(","));
+  const results = await Promise.all(
+    templates.map((t) =>
+      getJson(`${API}/ami/test/${encodeURIComponent(t)}?regions=${query}`).catch((error) =>
+        regions.map((region) => ({ template: t, region, error: { name: "Error", message: error.message } })),
+      ),
+    ),
+  );
+  state.outcomes.clear();
+  for (const list of results)
+    for (const outcome of list) state.outcomes.set(`${outcome.template}|${outcome.region}`, outcome);
+  renderMatrix(templates, regions);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Costs: AMI vs script, per template
+
+async function loadCosts(templates, region, prices) {
+  const reports = await Promise.all(
+    templates.map(async (name) => {
+      const [report, template] = await Promise.all([
+        getJson(`${API}/ami/costs?template=${encodeURIComponent(name)}&region=${region}`).catch(() => null),
+        getJson(`${API}/templates/${encodeURIComponent(name)}`).catch(() => null),
+      ]);
+      if (!report) return null;
+      const gb =
+        (template && template.instance_defaults && template.instance_defaults.root_volume_gb) ||
+        prices.defaultSnapshotGb;
+      return { ...report, snapshotGb: gb, storageUsdPerMonth: gb * prices.snapshotStorageUsdPerGbMonth };
+    }),
+  );
+  const rows = reports.filter(Boolean);
+  document.getElementById("costs-hint").textContent =
+    `Minutes until usable from a pre-built AMI and from the stock image plus the template's script, in ${region}; ` +
+    `setup dollars per launch and snapshot storage per month of keeping the AMI. Estimates (${prices.label}), not measurements.`;
+  renderCostChart(rows);
+  document.querySelector("#costs-table tbody").replaceChildren(
+    ...rows.map((r) =>
+      el(
+        "tr",
+        { "data-template": r.template },
+        el("th", { scope: "row", text: r.template }),
+        el("td", { text: `${r.instanceType} (${r.architecture})` }),
+        el("td", {
+          text: r.script.cost.hourlyUsd === undefined ? "no price" : `${formatUsd(r.script.cost.hourlyUsd, 4)}/h`,
+        }),
+        el("td", { text: formatSeconds(r.ami.estimatedLaunchSeconds) }),
+        el("td", { text: `${r.setupMinutes} min` }),
+        el("td", { text: formatUsd(r.script.cost.setupCostUsd, 3) }),
+        el("td", { text: `${formatUsd(r.storageUsdPerMonth)} (${r.snapshotGb} GB)` }),
+      ),
+    ),
+  );
+}
+
+/** Horizontal grouped bars: minutes until usable, AMI vs script, one group per template. */
+function renderCostChart(rows) {
+  const labelWidth = 170;
+  const barHeight = 14;
+  const groupHeight = barHeight * 2 + 14;
+  const plotWidth = 520;
+  const height = rows.length * groupHeight + 40;
+  const maxMinutes = Math.max(1, ...rows.map((r) => r.script.estimatedLaunchSeconds / 60));
+  const chart = svg("svg", {
+    viewBox: `0 0 ${labelWidth + plotWidth + 240} ${height}`,
+    width: labelWidth + plotWidth + 240,
+    role: "img",
+    "aria-labelledby": "costs-chart-title",
+  });
+  const title = svg("title", { id: "costs-chart-title" });
+  title.textContent = "Minutes until a workstation is usable, AMI versus script provisioning, per template (estimates)";
+  chart.append(title);
+  rows.forEach((r, index) => {
+    const y = 10 + index * groupHeight;
+    const label = svg("text", { x: 0, y: y + barHeight + 4 });
+    label.textContent = r.template;
+    chart.append(label);
+    const bars = [
+      ["ami", r.ami.estimatedLaunchSeconds / 60, `AMI ${formatSeconds(r.ami.estimatedLaunchSeconds)}`],
+      [
+        "script",
+        r.script.estimatedLaunchSeconds / 60,
+        `script ${formatSeconds(r.script.estimatedLaunchSeconds)} · ${formatUsd(r.script.cost.setupCostUsd, 3)} setup`,
+      ],
+    ];
+    bars.forEach(([kind, minutes, text], i) => {
+      const width = Math.max(2, (minutes / maxMinutes) * plotWidth);
+      const by = y + i * barHeight;
+      chart.append(
+        svg("rect", {
+          class: `bar-${kind}`,
+          x: labelWidth,
+          y: by,
+          width,
+          height: barHeight - 2,
+          "data-template": r.template,
+          "data-kind": kind,
+        }),
+      );
+      const value = svg("text", { x: labelWidth + width + 6, y: by + barHeight - 4 });
+      value.textContent = text;
+      chart.append(value);
+    });
+  });
+  const legendY = height - 14;
+  [
+    ["ami", "AMI"],
+    ["script", "script provisioning"],
+  ].forEach(([kind, text], i) => {
+    chart.append(
+      svg("rect", { class: `bar-${kind}`, x: labelWidth + i * 180, y: legendY - 10, width: 12, height: 12 }),
+    );
+    const t = svg("text", { x: labelWidth + i * 180 + 18, y: legendY });
+    t.textContent = text;
+    chart.append(t);
+  });
+  document.getElementById("costs-chart").replaceChildren(chart);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Templates (validated) and the lab's own images
+
+async function loadTemplates(templates) {
+  const reports = await getJson(`${API}/templates/validate`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ names: templates.map((t) => t.name) }),
+  });
+  document.getElementById("templates-list").replaceChildren(
+    ...templates.map((t, i) => {
+      const report = reports[i];
+      const errors = report.issues.filter((issue) => issue.severity !== "warning").length;
+      const status = report.ok
+        ? el("span", { class: "valid", text: "✓ valid" })
+        : el("span", { class: "invalid", text: `✗ ${errors} error${errors === 1 ? "" : "s"}` });
+      const issues = el("ul", { "aria-label": `Issues in ${t.name}` });
+      for (const issue of report.issues)
+        issues.append(
+          el("li", {
+            class: "issue",
+            "data-line": issue.line,
+            text: `line ${issue.line}:${issue.column} ${issue.path.join(".")}${issue.path.length ? ": " : ""}${issue.severity === "warning" ? "warning: " : ""}${issue.message}`,
+          }),
+        );
+      return el(
+        "li",
+        { "data-template": t.name },
+        el("strong", { text: t.name }),
+        " ",
+        status,
+        el("span", { class: "muted", text: t.description ? ` — ${t.description}` : "" }),
+        ...(report.issues.length ? [issues] : []),
+      );
+    }),
+  );
+}
+
+async function loadImages(regions) {
+  const listings = await Promise.all(
+    regions.map((region) =>
+      getJson(`${API}/ami/list?region=${region}`).catch((error) => ({ region, images: [], notes: [error.message] })),
+    ),
+  );
+  document.getElementById("images").replaceChildren(
+    ...listings.map((listing) => {
+      const heading = el("h3", { text: `${listing.region} (${listing.images.length})` });
+      if (listing.images.length === 0)
+        return el(
+          "div",
+          { "data-region": listing.region },
+          heading,
+          el("p", { class: "muted", text: listing.notes[0] || "no images owned by this account" }),
+        );
+      return el(
+        "div",
+        { "data-region": listing.region },
+        heading,
+        el(
+          "table",
+          {},
+          el("caption", { text: `Images owned by this account in ${listing.region}` }),
+          el(
+            "thead",
+            {},
+            el(
+              "tr",
+              {},
+              ...["Name", "AMI", "Architecture", "Created", "State"].map((h) => el("th", { scope: "col", text: h })),
+            ),
+          ),
+          el(
+            "tbody",
+            {},
+            ...listing.images.map((image) =>
+              el(
+                "tr",
+                {},
+                el("td", { text: image.name || "" }),
+                el("td", { text: image.amiId }),
+                el("td", { text: image.architecture || "" }),
+                el("td", { text: image.creationDate || "" }),
+                el("td", { text: `${image.state || ""}${image.deprecated ? " (deprecated)" : ""}` }),
+              ),
+            ),
+          ),
+        ),
+      );
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+async function refresh(regions) {
+  setStatus("loading…");
+  document.body.removeAttribute("data-ready");
+  try {
+    const [server, templates] = await Promise.all([getJson(`${API}/server`), getJson(`${API}/templates`)]);
+    const names = templates.map((t) => t.name);
+    await Promise.all([
+      loadMatrix(names, regions),
+      loadCosts(names, regions[0], server.prices),
+      loadTemplates(templates),
+      loadImages(regions),
+    ]);
+    setStatus(`${names.length} templates × ${regions.length} regions`);
+  } catch (error) {
+    setStatus(`could not load: ${error.message}`);
+  } finally {
+    document.body.setAttribute("data-ready", "true");
+  }
+}
+
+async function main() {
+  const server = await getJson(`${API}/server`);
+  const input = document.getElementById("regions-input");
+  const fromUrl = new URLSearchParams(location.search).get("regions");
+  input.value = fromUrl || server.dashboardRegions.join(",");
+  const matrix = document.getElementById("matrix");
+  matrix.addEventListener(
+    "mouseover",
+    (e) => e.target.closest && e.target.closest("button.cell") && showTooltip(e.target.closest("button.cell")),
+  );
+  matrix.addEventListener("mouseout", hideTooltip);
+  matrix.addEventListener("focusin", (e) => e.target.closest("button.cell") && showTooltip(e.target));
+  matrix.addEventListener("focusout", hideTooltip);
+  matrix.addEventListener(
+    "click",
+    (e) => e.target.closest("button.cell") && showChain(e.target.closest("button.cell")),
+  );
+  matrix.addEventListener("keydown", onMatrixKey);
+  document.getElementById("chain-close").addEventListener("click", closeChain);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !document.getElementById("chain").hidden) closeChain();
+  });
+  document.getElementById("regions-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const regions = input.value
+      .split(",")
+      .map((r) => r.trim())
+      .filter(Boolean);
+    if (regions.length) void refresh(regions);
+  });
+  await refresh(
+    input.value
+      .split(",")
+      .map((r) => r.trim())
+      .filter(Boolean),
+  );
+}
+
+void main();

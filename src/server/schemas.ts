@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { CAPTURE_MODES } from "../imaging/capture";
+import { KNOWN_REGIONS } from "../templates/regions";
+import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
+
+/**
+ * The zod schemas that validate every request; the OpenAPI document at /api/v1/openapi.json is generated from these
+ * same schemas. Query parameters mirror the CLI flags (instanceType for --instance-type, regions comma-separated).
+ */
+
+export const region = z
+  .enum(KNOWN_REGIONS as unknown as [string, ...string[]])
+  .describe("an AWS region, e.g. us-east-1");
+export const regionList = z
+  .string()
+  .describe("comma-separated regions, e.g. us-east-1,eu-west-1")
+  .transform((value) => value.split(",").map((r) => r.trim()))
+  .pipe(z.array(region).min(1).max(40));
+const templateName = z.string().min(1).max(100).describe("a template name as listed by GET /api/v1/templates");
+const amiId = z.string().regex(AMI_ID_PATTERN, "an AMI id: ami- followed by 8 or 17 hex digits");
+const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id");
+
+export const templateParams = z.object({ template: templateName });
+export const nameParams = z.object({ name: templateName });
+export const jobParams = z.object({ id: z.string().uuid() });
+
+const resolveFlags = {
+  arch: z.enum(ARCHITECTURES).optional(),
+  instanceType: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an instance type, e.g. m7i.large")
+    .optional(),
+  size: z.enum(SIZES).optional(),
+  strategy: z.enum(STRATEGIES).optional(),
+  allowCopy: z.enum(["true", "false"]).optional().describe("consent to plan a cross-region copy (nothing is copied)"),
+};
+
+export const resolveQuery = z.object({ region: region.optional(), ...resolveFlags });
+export const testQuery = z.object({ region: region.optional(), regions: regionList.optional(), ...resolveFlags });
+export const listQuery = z.object({ region: region.optional(), template: templateName.optional() });
+export const costsQuery = z.object({
+  template: templateName,
+  region: region.optional(),
+  size: z.enum(SIZES).optional(),
+  instanceType: resolveFlags.instanceType,
+  arch: z.enum(ARCHITECTURES).optional(),
+});
+export const fallbacksQuery = z.object({
+  region: region.optional(),
+  maxHops: z.coerce.number().int().min(1).max(5).optional(),
+});
+
+export const createBody = z
+  .object({
+    instanceId: z
+      .string()
+      .regex(/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, "an instance id: i- followed by 8 or 17 hex digits"),
+    templateName: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, "lowercase letters, digits, '.', '_' and '-'"),
+    region: region.optional(),
+    description: z.string().max(255).optional(),
+    mode: z.enum(CAPTURE_MODES).optional(),
+    baseTemplate: templateName.optional(),
+  })
+  .strict();
+
+export const copyBody = z
+  .object({
+    amiId,
+    sourceRegion: region.optional(),
+    targetRegions: z.array(region).min(1).max(40),
+    name: z.string().max(128).optional(),
+    encrypted: z.boolean().optional(),
+    timeoutMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .optional(),
+  })
+  .strict();
+
+export const shareBody = z
+  .object({
+    amiId,
+    region: region.optional(),
+    accounts: z.array(accountId).max(100).optional(),
+    organizationArns: z.array(z.string().max(256)).max(100).optional(),
+    ouArns: z.array(z.string().max(256)).max(100).optional(),
+    public: z.boolean().optional(),
+    remove: z.boolean().optional(),
+  })
+  .strict();
+
+export const validateBody = z
+  .object({
+    names: z.array(templateName).max(200).optional().describe("templates to validate, by name"),
+    content: z.string().max(200_000).optional().describe("YAML text of one template to validate"),
+    file: z
+      .string()
+      .max(200)
+      .optional()
+      .describe("the name to report `content`'s issues under (default submitted.yml)"),
+  })
+  .strict()
+  .refine((b) => (b.names !== undefined) !== (b.content !== undefined), {
+    message: "give either names (templates by name) or content (YAML text), not both and not neither",
+  });
