@@ -3,6 +3,7 @@
  * template. Plain AWS SDK (no Pulumi): the SavedTemplate/RegionalAmiCopy resources and the `cws save` / `cws ami copy`
  * / `cws ami share` commands all call these same functions.
  */
+export * from "./build";
 export * from "./capture";
 export * from "./cleanup";
 export * from "./copy";
