@@ -1,4 +1,5 @@
 import type { CliCommand } from "./command";
+import { amiBuildCommand } from "./commands/ami-build";
 import { amiCopyCommand } from "./commands/ami-copy";
 import { amiInfoCommand } from "./commands/ami-info";
 import { amiListCommand } from "./commands/ami-list";
@@ -25,4 +26,5 @@ export const COMMANDS: readonly CliCommand[] = [
   saveCommand,
   amiCopyCommand,
   amiShareCommand,
+  amiBuildCommand,
 ];

@@ -637,7 +637,7 @@ async function waitForProvisioning(
               }),
             );
             commandId = sent.Command?.CommandId;
-            return { done: false, state: "Run Command sent" };
+            if (!commandId) return { done: false, state: "Run Command sent, no id yet" };
           } catch (error) {
             // Until the Systems Manager agent has registered, the instance is not a valid target.
             if ((error as { name?: string }).name === "InvalidInstanceId") {
