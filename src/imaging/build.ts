@@ -29,6 +29,7 @@ import { baseImageSource, baseOfTemplate } from "../resolver/base-images";
 import { resolveAmi } from "../resolver/engine";
 import { ImageCache } from "../resolver/image-lookup";
 import { InvalidInputError } from "../resolver/errors";
+import { IMAGE_TAGS } from "../resolver/image-tags";
 import type { AwsClients } from "../resolver/types";
 import { READY_MARKER_PATH } from "../resolver/user-data";
 import { templateHash } from "../templates/hash";
@@ -45,18 +46,6 @@ import { realSleep, throwIfInterrupted, waitFor, type WaitOptions } from "./wait
  * marker), image the stopped builder, terminate it. Every later launch then finds the image through the resolver
  * (an SSM parameter, the catalog) in about a minute instead of provisioning for 5–8.
  */
-
-/** Tags a built image carries (with the managed tag): what it was built from, so it can be reused, freshened, retired. */
-export const BUILD_TAGS = {
-  kind: "cloudworkstation:kind",
-  template: "cloudworkstation:template",
-  templateVersion: "cloudworkstation:template-version",
-  templateHash: "cloudworkstation:template-hash",
-  baseAmi: "cloudworkstation:base-ami",
-  baseParameter: "cloudworkstation:base-parameter",
-  built: "cloudworkstation:built",
-  builder: "cloudworkstation:builder",
-} as const;
 
 /**
  * What the Systems Manager agent on the builder needs to register and run Run Command, and nothing else (the
@@ -241,8 +230,8 @@ export async function findPreviousBuild(
     new DescribeImagesCommand({
       Owners: ["self"],
       Filters: [
-        { Name: `tag:${BUILD_TAGS.templateHash}`, Values: [plan.templateHash] },
-        { Name: `tag:${BUILD_TAGS.baseAmi}`, Values: [plan.baseAmiId] },
+        { Name: `tag:${IMAGE_TAGS.templateHash}`, Values: [plan.templateHash] },
+        { Name: `tag:${IMAGE_TAGS.baseAmi}`, Values: [plan.baseAmiId] },
         { Name: "architecture", Values: [plan.architecture] },
         { Name: "state", Values: ["available"] },
       ],
@@ -261,13 +250,13 @@ export function buildImageName(template: string, architecture: Architecture, dat
 /** The tags of a built image and its snapshots. */
 export function buildTags(plan: BuildPlan, template: Template, date: Date): Record<string, string> {
   return {
-    [BUILD_TAGS.kind]: "built",
-    [BUILD_TAGS.template]: template.name,
-    ...(template.version !== undefined ? { [BUILD_TAGS.templateVersion]: String(template.version) } : {}),
-    [BUILD_TAGS.templateHash]: plan.templateHash,
-    [BUILD_TAGS.baseAmi]: plan.baseAmiId,
-    ...(plan.baseParameter ? { [BUILD_TAGS.baseParameter]: plan.baseParameter } : {}),
-    [BUILD_TAGS.built]: date.toISOString(),
+    [IMAGE_TAGS.kind]: "built",
+    [IMAGE_TAGS.template]: template.name,
+    ...(template.version !== undefined ? { [IMAGE_TAGS.templateVersion]: String(template.version) } : {}),
+    [IMAGE_TAGS.templateHash]: plan.templateHash,
+    [IMAGE_TAGS.baseAmi]: plan.baseAmiId,
+    ...(plan.baseParameter ? { [IMAGE_TAGS.baseParameter]: plan.baseParameter } : {}),
+    [IMAGE_TAGS.built]: date.toISOString(),
     [MANAGED_TAG]: "true",
   };
 }
@@ -522,7 +511,7 @@ const EC2_TRUST_POLICY = JSON.stringify({
 async function createBuilderProfile(iam: IAMClient, name: string): Promise<void> {
   const tags = [
     { Key: MANAGED_TAG, Value: "true" },
-    { Key: BUILD_TAGS.builder, Value: "true" },
+    { Key: IMAGE_TAGS.builder, Value: "true" },
   ];
   await iam.send(
     new CreateRoleCommand({
@@ -557,9 +546,9 @@ async function launchBuilder(
   const size = Math.max(baseSize, template.instance_defaults?.root_volume_gb ?? 0, 8);
   const tags = toTagList({
     Name: `cws-builder-${plan.template}`,
-    [BUILD_TAGS.builder]: "true",
-    [BUILD_TAGS.template]: plan.template,
-    [BUILD_TAGS.templateHash]: plan.templateHash,
+    [IMAGE_TAGS.builder]: "true",
+    [IMAGE_TAGS.template]: plan.template,
+    [IMAGE_TAGS.templateHash]: plan.templateHash,
     [MANAGED_TAG]: "true",
   });
   const command = new RunInstancesCommand({

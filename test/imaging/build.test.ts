@@ -22,15 +22,9 @@ import {
   publishPublicParameter,
   TEST_ACCOUNT_ID,
 } from "../../harness/seed";
-import {
-  BUILD_TAGS,
-  buildImageName,
-  buildTemplateImage,
-  ImagingError,
-  planBuild,
-  type BuildClients,
-} from "../../src/imaging";
+import { buildImageName, buildTemplateImage, ImagingError, planBuild, type BuildClients } from "../../src/imaging";
 import { resolveAmi } from "../../src/resolver/engine";
+import { IMAGE_TAGS } from "../../src/resolver/image-tags";
 import { baseImageSource } from "../../src/resolver/base-images";
 import { templateHash } from "../../src/templates/hash";
 import { template } from "../resolver/support";
@@ -52,7 +46,7 @@ function tagsOf(resource: { Tags?: { Key?: string; Value?: string }[] } | undefi
 
 async function builders(ec2: EC2Client) {
   const { Reservations = [] } = await ec2.send(
-    new DescribeInstancesCommand({ Filters: [{ Name: `tag:${BUILD_TAGS.builder}`, Values: ["true"] }] }),
+    new DescribeInstancesCommand({ Filters: [{ Name: `tag:${IMAGE_TAGS.builder}`, Values: ["true"] }] }),
   );
   return Reservations.flatMap((r) => r.Instances ?? []);
 }
@@ -135,17 +129,17 @@ describe("baking a template image (buildTemplateImage) against moto, which runs 
     assert.equal(result.imageName, buildImageName("bake-test", "x86_64", date));
     const [image] = (await ec2.send(new DescribeImagesCommand({ ImageIds: [result.amiId] }))).Images ?? [];
     const tags = tagsOf(image);
-    assert.equal(tags[BUILD_TAGS.kind], "built");
-    assert.equal(tags[BUILD_TAGS.template], "bake-test");
-    assert.equal(tags[BUILD_TAGS.templateVersion], "1.2.0");
-    assert.equal(tags[BUILD_TAGS.templateHash], templateHash(BAKED));
-    assert.equal(tags[BUILD_TAGS.baseAmi], result.baseAmiId);
-    assert.equal(tags[BUILD_TAGS.baseParameter], UBUNTU_PARAMETER);
-    assert.equal(tags[BUILD_TAGS.built], date.toISOString());
+    assert.equal(tags[IMAGE_TAGS.kind], "built");
+    assert.equal(tags[IMAGE_TAGS.template], "bake-test");
+    assert.equal(tags[IMAGE_TAGS.templateVersion], "1.2.0");
+    assert.equal(tags[IMAGE_TAGS.templateHash], templateHash(BAKED));
+    assert.equal(tags[IMAGE_TAGS.baseAmi], result.baseAmiId);
+    assert.equal(tags[IMAGE_TAGS.baseParameter], UBUNTU_PARAMETER);
+    assert.equal(tags[IMAGE_TAGS.built], date.toISOString());
     assert.equal(tags["cloudworkstation:managed"], "true");
     const { Snapshots = [] } = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: result.snapshotIds }));
     assert.ok(Snapshots.length >= 1);
-    for (const snapshot of Snapshots) assert.equal(tagsOf(snapshot)[BUILD_TAGS.templateHash], templateHash(BAKED));
+    for (const snapshot of Snapshots) assert.equal(tagsOf(snapshot)[IMAGE_TAGS.templateHash], templateHash(BAKED));
 
     const [builder] = await builders(ec2);
     assert.equal(builder.State?.Name, "terminated");
