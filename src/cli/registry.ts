@@ -1,6 +1,7 @@
 import type { CliCommand } from "./command";
 import { amiBuildCommand } from "./commands/ami-build";
 import { amiCopyCommand } from "./commands/ami-copy";
+import { amiOutdatedCommand } from "./commands/ami-outdated";
 import { amiInfoCommand } from "./commands/ami-info";
 import { amiListCommand } from "./commands/ami-list";
 import { amiResolveCommand } from "./commands/ami-resolve";
@@ -27,4 +28,5 @@ export const COMMANDS: readonly CliCommand[] = [
   amiCopyCommand,
   amiShareCommand,
   amiBuildCommand,
+  amiOutdatedCommand,
 ];
