@@ -8,6 +8,7 @@ export * from "./capture";
 export * from "./cleanup";
 export * from "./copy";
 export * from "./errors";
+export * from "./protection";
 export * from "./retire";
 export * from "./saved-template-yaml";
 export * from "./share";
