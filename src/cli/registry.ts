@@ -1,5 +1,8 @@
 import type { CliCommand } from "./command";
+import { amiBuildCommand } from "./commands/ami-build";
 import { amiCopyCommand } from "./commands/ami-copy";
+import { amiOutdatedCommand } from "./commands/ami-outdated";
+import { amiRetireCommand } from "./commands/ami-retire";
 import { amiInfoCommand } from "./commands/ami-info";
 import { amiListCommand } from "./commands/ami-list";
 import { amiResolveCommand } from "./commands/ami-resolve";
@@ -41,4 +44,7 @@ export const COMMANDS: readonly CliCommand[] = [
   catalogPromoteCommand,
   catalogRevokeCommand,
   serveCommand,
+  amiBuildCommand,
+  amiOutdatedCommand,
+  amiRetireCommand,
 ];

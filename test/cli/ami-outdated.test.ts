@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PassThrough } from "node:stream";
+import { runCli } from "../../src/cli/cli";
+import { startMoto, type MotoServer } from "../../harness/moto";
+import {
+  createImageFromInstance,
+  FIXTURE_BASE_IMAGES,
+  publishPublicParameter,
+  TEST_ACCOUNT_ID,
+} from "../../harness/seed";
+
+const PARAMETER = "/lab/images/outdated/x86_64";
+
+/** A stack export shaped as `pulumi stack export` writes it: AmiResolutions among other resources. */
+function stackExport(resolutions: { name: string; amiId: string; region: string; template: string }[]) {
+  return JSON.stringify({
+    version: 3,
+    deployment: {
+      manifest: { time: "2026-11-29T00:00:00Z" },
+      resources: [
+        { urn: "urn:pulumi:dev::lab::pulumi:pulumi:Stack::lab-dev", type: "pulumi:pulumi:Stack" },
+        ...resolutions.map((r) => ({
+          urn: `urn:pulumi:dev::lab::cloudworkstation:index:ResearchWorkstation$pulumi-nodejs:dynamic:AmiResolution::${r.name}`,
+          type: "pulumi-nodejs:dynamic:AmiResolution",
+          inputs: { template: r.template, region: r.region },
+          outputs: {
+            template: r.template,
+            templateName: "outdated-lab",
+            region: r.region,
+            amiId: r.amiId,
+            architecture: "x86_64",
+          },
+        })),
+      ],
+    },
+  });
+}
+
+describe("cws ami outdated (runCli in-process, moto)", () => {
+  let moto: MotoServer;
+  let dir: string;
+  before(async () => {
+    moto = await startMoto();
+  });
+  after(async () => {
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cws-outdated-"));
+    fs.writeFileSync(
+      path.join(dir, "outdated-lab.yml"),
+      `name: outdated-lab\nbase: ubuntu-24.04\nami_config:\n  ssm_parameter: ${PARAMETER}\n  trusted_owners: ["${TEST_ACCOUNT_ID}"]\n`,
+    );
+  });
+
+  async function run(argv: string[]) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = "";
+    let err = "";
+    stdout.on("data", (c) => (out += String(c)));
+    stderr.on("data", (c) => (err += String(c)));
+    const code = await runCli(["--templates-dir", dir, ...argv], {
+      stdout,
+      stderr,
+      stdoutIsTTY: false,
+      stderrIsTTY: false,
+      clients: moto.clients(),
+      profileRegion: async () => undefined,
+      env: { AWS_REGION: "us-east-1" },
+    });
+    return { code, out, err };
+  }
+
+  async function image(name: string) {
+    return createImageFromInstance(moto.clients().ec2("us-east-1"), {
+      sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
+      name,
+    });
+  }
+
+  it("reads every AmiResolution of a stack export: exit 0 when all are current, 3 with the stale ones listed when not", async () => {
+    const old = await image("outdated-1");
+    await publishPublicParameter(moto.clients().ssm("us-east-1"), PARAMETER, old);
+    const file = path.join(dir, "stack.json");
+    // A path recorded in state from another checkout: the template is found by name instead.
+    const template = "/home/ci/old-checkout/templates/outdated-lab.yml";
+    fs.writeFileSync(
+      file,
+      stackExport([
+        { name: "alice-ami", amiId: old, region: "us-east-1", template },
+        { name: "bob-ami", amiId: old, region: "us-east-1", template: "outdated-lab" },
+      ]),
+    );
+    const clean = await run(["ami", "outdated", "--stack-export", file, "--json"]);
+    assert.equal(clean.code, 0, clean.err);
+    assert.deepEqual(
+      JSON.parse(clean.out).map((r: { status: string }) => r.status),
+      ["current", "current"],
+    );
+
+    const newer = await image("outdated-2");
+    await publishPublicParameter(moto.clients().ssm("us-east-1"), PARAMETER, newer);
+    const stale = await run(["ami", "outdated", "--stack-export", file, "--json"]);
+    assert.equal(stale.code, 3);
+    const rows = JSON.parse(stale.out);
+    assert.deepEqual(rows[0], {
+      name: "alice-ami",
+      template: "outdated-lab",
+      region: "us-east-1",
+      amiId: old,
+      status: "newer_available",
+      candidateAmiId: newer,
+      reason: rows[0].reason,
+    });
+    assert.match(rows[0].reason, new RegExp(`now resolves to ${newer}`));
+
+    const table = await run(["ami", "outdated", "--stack-export", file]);
+    assert.match(table.out, /WORKSTATION +REGION +AMI IN USE +STATUS +CANDIDATE +REASON/);
+    assert.match(table.out, /2 checked: 0 current, 2 not/);
+  });
+
+  it("checks one template and AMI given on the command line", async () => {
+    const ami = await image("outdated-1");
+    await publishPublicParameter(moto.clients().ssm("us-east-1"), PARAMETER, ami);
+    const result = await run(["ami", "outdated", "--template", "outdated-lab", "--ami", ami, "--json"]);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(JSON.parse(result.out)[0].status, "current");
+  });
+
+  it("rejects a file that is not a stack export, a bad AMI id and conflicting flags with exit 2", async () => {
+    const notExport = path.join(dir, "other.json");
+    fs.writeFileSync(notExport, JSON.stringify({ hello: "world" }));
+    const cases = [
+      ["--stack-export", notExport],
+      ["--stack-export", path.join(dir, "missing.json")],
+      ["--template", "outdated-lab", "--ami", "ami-xyz"],
+      ["--stack-export", notExport, "--template", "outdated-lab", "--ami", "ami-0123456789abcdef0"],
+      ["--template", "outdated-lab"],
+      ["--template", "outdated-lab", "--ami", "ami-0123456789abcdef0", "--days", "soon"],
+    ];
+    for (const flags of cases) {
+      const { code, err } = await run(["ami", "outdated", ...flags]);
+      assert.equal(code, 2, `${flags.join(" ")}: ${err}`);
+    }
+    const { err } = await run(["ami", "outdated", "--stack-export", notExport]);
+    assert.match(err, /not what `pulumi stack export` writes/);
+  });
+});
