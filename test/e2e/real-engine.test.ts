@@ -17,6 +17,8 @@ import {
   FIXTURE_BASE_IMAGES,
   publishPublicParameter,
 } from "../../harness/seed";
+import { BEFORE_HOST_PROGRAM, BEFORE_HOST_PROJECT, BEFORE_HOST_STACK, BEFORE_HOST_STATE } from "./fixtures/before-host";
+import { PREVIOUS_AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import {
   e2eGate,
   findPulumiCli,
@@ -61,7 +63,18 @@ const SQUATTER_NOBLE = "ami-00bad000000000001"; // 210987654321, same name patte
 const UBUNTU_PARAMETER = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
 const NOBLE_PATTERN = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-*-server-*";
 
-const AMI_RESOLUTION_TYPE = "pulumi-nodejs:dynamic:AmiResolution";
+const AMI_RESOLUTION_TYPE = "pulumi-nodejs:dynamic/cloudworkstation:AmiResolution";
+
+/**
+ * Chain lines that did not change must not show as changed (`"<old line>" => "<new line>"`): the re-resolution reason
+ * is `resolutionNote`, not a line prepended to the chain that would shift every line by one.
+ */
+function assertUnchangedChainLinesNotShown(diffText: string, lines: string[]): void {
+  for (const line of lines) {
+    assert.doesNotMatch(diffText, new RegExp(`"${quoted(line)}" =>`), `"${line}" is shown as changed:\n${diffText}`);
+    assert.doesNotMatch(diffText, new RegExp(`=> "${quoted(line)}"`), `"${line}" is shown as new:\n${diffText}`);
+  }
+}
 
 function assertOk(result: CommandResult): void {
   assert.equal(result.status, 0, `${result.command} exited ${result.status}:\n${result.output}`);
@@ -315,7 +328,7 @@ exports.west = summary(west);
       assert.match(pinned.stdout, /3 unchanged/);
     });
 
-    it("with refresh: latest (a config change) the preview proposes the newer AMI and the chain says why", async () => {
+    it("with refresh: latest (a config change) the preview proposes the newer AMI, resolutionNote says why, and unchanged chain lines are not shown as changed", async () => {
       assertOk(await project.run(["config", "set", "refresh", "latest"]));
       try {
         const latest = await project.run(["preview", "--diff"]);
@@ -324,9 +337,13 @@ exports.west = summary(west);
         assert.match(
           latest.stdout,
           new RegExp(
-            `"↻ refresh: latest — ${newerNoble} replaced ${NOBLE_NEWEST} \\(the previous pick; a newer or better-ranked image now wins\\)"`,
+            `resolutionNote\\s+: null => "↻ refresh: latest — ${newerNoble} replaced ${NOBLE_NEWEST} \\(the previous pick; a newer or better-ranked image now wins\\)"`,
           ),
         );
+        assertUnchangedChainLinesNotShown(latest.stdout, [
+          "– direct_mapping: no ami_mappings in ami_config",
+          "– ssm_parameter: no ssm_parameter in ami_config",
+        ]);
         assert.match(
           latest.stdout,
           new RegExp(
@@ -342,7 +359,7 @@ exports.west = summary(west);
       }
     });
 
-    it("when the pinned AMI is deregistered, the preview re-resolves and the chain's first line says why", async () => {
+    it("when the pinned AMI is deregistered, the preview re-resolves, resolutionNote says why, and unchanged chain lines are not shown as changed", async () => {
       await deregisterInRegions(moto!.clients(), NOBLE_NEWEST, ["us-east-1"]);
       const broken = await project.run(["preview", "--diff"]);
       assertOk(broken);
@@ -351,10 +368,57 @@ exports.west = summary(west);
       assert.match(
         broken.stdout,
         new RegExp(
-          `=> "↻ re-resolved: pinned ${NOBLE_NEWEST} was deregistered \\(DescribeImages no longer returns it\\)"`,
+          `resolutionNote\\s+: null => "↻ re-resolved: pinned ${NOBLE_NEWEST} was deregistered \\(DescribeImages no longer returns it\\)"`,
         ),
       );
+      assert.doesNotMatch(broken.stdout, /fallbackChain.*\n.*=> "↻/, "the reason is not a chain line");
+      assertUnchangedChainLinesNotShown(broken.stdout, [
+        "– direct_mapping: no ami_mappings in ami_config",
+        "– ssm_parameter: no ssm_parameter in ami_config",
+      ]);
       assert.match(broken.stdout, /~ 1 to update/);
+    });
+  });
+
+  describe("a stack made before the one-host change (test/e2e/fixtures/before-host.stack.json, pulumi stack import)", () => {
+    it("previews with no changes and no replacements under the current code (AmiResolution's old type token is aliased)", async function () {
+      if (!sandbox || !moto) this.skip();
+      await moto!.reset();
+      const fixture = JSON.parse(fs.readFileSync(BEFORE_HOST_STATE, "utf8")) as {
+        deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] };
+      };
+      const types = fixture.deployment.resources.map((resource) => resource.type);
+      assert.ok(types.includes(PREVIOUS_AMI_RESOLUTION_TYPE), "the fixture holds AmiResolutions under the old token");
+      const savedInputs = fixture.deployment.resources.find((resource) => resource.type.endsWith(":SavedTemplate"))
+        ?.inputs as { instanceId: string };
+      const project = sandbox!.project(
+        BEFORE_HOST_PROJECT,
+        { program: BEFORE_HOST_PROGRAM },
+        { installedFrom: REPO_ROOT },
+      );
+      assertOk(await project.run(["stack", "init", BEFORE_HOST_STACK]));
+      assertOk(await project.run(["stack", "import", "--file", BEFORE_HOST_STATE]));
+      assertOk(await project.run(["config", "set", "instanceId", savedInputs.instanceId]));
+
+      const planned = await project.run(["preview", "--json"]);
+      assertOk(planned);
+      const summary = (JSON.parse(planned.stdout) as { changeSummary: Record<string, number> }).changeSummary;
+      // Without the alias the two AmiResolutions would be deleted and created again under the new token.
+      assert.deepEqual(summary, { same: fixture.deployment.resources.length - 1 }, planned.stdout);
+
+      const preview = await project.run(["preview", "--expect-no-changes", "--diff"]);
+      assertOk(preview);
+      assert.doesNotMatch(preview.stdout, /to create|to replace|to delete|to update/);
+
+      // pulumi up records the resources under the current token (found through the alias), changing nothing.
+      const up = await project.run(["up", "--yes", "--skip-preview"]);
+      assertOk(up);
+      assert.doesNotMatch(up.stdout, /created|replaced|deleted|updated/);
+      const exported = await project.run(["stack", "export"]);
+      assertOk(exported);
+      const after = (JSON.parse(exported.stdout) as typeof fixture).deployment.resources.map((r) => r.type);
+      assert.equal(after.filter((type) => type === AMI_RESOLUTION_TYPE).length, 2);
+      assert.ok(!after.includes(PREVIOUS_AMI_RESOLUTION_TYPE));
     });
   });
 
