@@ -496,10 +496,12 @@ exports.amiId = gpu.amiId;
       baseline = Object.fromEntries(
         Object.entries(await imagesNow()).map(([region, images]) => [region, sorted(images.keys())]),
       );
-      project = sandbox!.project("cws-e2e-imaging", {
-        program: `const pulumi = require("@pulumi/pulumi");
-const { SavedTemplate } = require(${JSON.stringify(SAVED_TEMPLATE_JS)});
-const { MultiRegionAmi } = require(${JSON.stringify(MULTI_REGION_AMI_JS)});
+      // Installed as a package inside the project, so moving the project makes the module paths in state stale.
+      project = sandbox!.project(
+        "cws-e2e-imaging",
+        {
+          program: `const pulumi = require("@pulumi/pulumi");
+const { SavedTemplate, MultiRegionAmi } = require("cloudworkstation");
 // retainOnDelete: the default (true) for the saved image; false for the copies.
 const saved = new SavedTemplate("rnaseq", {
   instanceId: ${JSON.stringify(instanceId)}, region: "us-east-1", templateName: "rnaseq-e2e",
@@ -514,7 +516,9 @@ exports.templateYaml = saved.templateYaml;
 exports.amiIds = everywhere.amiIds;
 exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.copies).map(([region, copy]) => [region, copy.snapshotIds])));
 `,
-      });
+        },
+        { installedFrom: REPO_ROOT },
+      );
       assertOk(await project.run(["stack", "init", "e2e"]));
     });
 
@@ -588,7 +592,30 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
       assert.deepEqual(template.ami_config.ami_mappings, { "us-east-1": { x86_64: saved } });
     });
 
-    it("pulumi destroy keeps the retained saved AMI and deregisters the copies with their snapshots", async () => {
+    it("after the project directory is renamed (the module paths recorded in state are gone), pulumi refresh succeeds and changes nothing", async () => {
+      const before = project.dir;
+      project = project.moveTo(`${before}-moved`);
+      assert.equal(fs.existsSync(path.join(before, "node_modules", "cloudworkstation")), false);
+      // Pulumi remembers the selected stack per project path, so a moved project selects it again.
+      assertOk(await project.run(["stack", "select", "e2e"]));
+      const exported = await project.run(["stack", "export"]);
+      assertOk(exported);
+      assert.ok(
+        exported.stdout.includes(path.join(before, "node_modules", "cloudworkstation")),
+        "state names the old path",
+      );
+      const refresh = await project.run(["refresh", "--yes", "--skip-preview"]);
+      assertOk(refresh);
+      assert.doesNotMatch(refresh.stdout, /deleted|updated|replaced/);
+      const now = await imagesNow();
+      assert.deepEqual(
+        sorted(now["us-east-1"].keys()),
+        sorted([...baseline["us-east-1"], outputs.savedAmiId]),
+        "refresh makes and removes nothing",
+      );
+    });
+
+    it("pulumi destroy of the moved project keeps the retained saved AMI and deregisters the copies with their snapshots", async () => {
       const destroy = await project.run(["destroy", "--yes", "--skip-preview"]);
       assertOk(destroy);
       assert.match(destroy.stdout, /- 6 deleted/);
