@@ -10,6 +10,8 @@ import {
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { parse as parseYaml } from "yaml";
+import { resolveAmi } from "../../src/resolver";
+import { loadTemplate } from "../../src/templates";
 import { MotoServer, startMoto } from "../../harness/moto";
 import {
   createImageFromInstance,
@@ -463,10 +465,12 @@ exports.amiId = gpu.amiId;
     const COPY_REGIONS = ["us-west-2", "eu-west-1"];
     let project: PulumiProject;
     let instanceId: string;
+    let templatesDir: string;
     let ec2: (region: string) => EC2Client;
     let baseline: Record<string, string[]>;
     let outputs: {
       savedAmiId: string;
+      savedTemplateYaml: string;
       templateYaml: string;
       amiIds: Record<string, string>;
       copySnapshots: Record<string, string[]>;
@@ -496,6 +500,7 @@ exports.amiId = gpu.amiId;
       baseline = Object.fromEntries(
         Object.entries(await imagesNow()).map(([region, images]) => [region, sorted(images.keys())]),
       );
+      templatesDir = path.join(sandbox!.root, "lab-templates");
       // Installed as a package inside the project, so moving the project makes the module paths in state stale.
       project = sandbox!.project(
         "cws-e2e-imaging",
@@ -505,14 +510,16 @@ const { SavedTemplate, MultiRegionAmi } = require("cloudworkstation");
 // retainOnDelete: the default (true) for the saved image; false for the copies.
 const saved = new SavedTemplate("rnaseq", {
   instanceId: ${JSON.stringify(instanceId)}, region: "us-east-1", templateName: "rnaseq-e2e",
-  baseTemplate: "ubuntu-24.04-base", tags: { Project: "rnaseq" },
+  baseTemplate: "ubuntu-24.04-base", tags: { Project: "rnaseq" }, templatesDir: ${JSON.stringify(templatesDir)},
 });
+// savedTemplate: the template file is rewritten to map the image in every region once the copies exist.
 const everywhere = new MultiRegionAmi("rnaseq", {
   sourceAmiId: saved.amiId, sourceRegion: "us-east-1", regions: ${JSON.stringify(REGIONS)},
-  retainOnDelete: false, tags: { Stage: "e2e" },
+  retainOnDelete: false, tags: { Stage: "e2e" }, savedTemplate: saved,
 });
 exports.savedAmiId = saved.amiId;
-exports.templateYaml = saved.templateYaml;
+exports.savedTemplateYaml = saved.templateYaml;
+exports.templateYaml = everywhere.templateYaml;
 exports.amiIds = everywhere.amiIds;
 exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.copies).map(([region, copy]) => [region, copy.snapshotIds])));
 `,
@@ -532,7 +539,7 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
         /sourceAmiId\s+: \[unknown\]/,
         "the copies' source is the capture, unknown until up",
       );
-      assert.match(preview.stdout, /\+ 6 to create/);
+      assert.match(preview.stdout, /\+ 7 to create/);
 
       assert.equal(await instanceState(ec2("us-east-1"), instanceId), "running");
       const now = await imagesNow();
@@ -543,7 +550,7 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
     it("pulumi up captures the instance (running again afterwards), tags the AMI, and copies it with tags to each other region", async () => {
       const up = await project.run(["up", "--yes", "--skip-preview"]);
       assertOk(up);
-      assert.match(up.stdout, /\+ 6 created/);
+      assert.match(up.stdout, /\+ 7 created/);
       const stackOutputs = await project.run(["stack", "output", "--json"]);
       assertOk(stackOutputs);
       outputs = JSON.parse(stackOutputs.stdout);
@@ -586,10 +593,29 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
         for (const id of outputs.copySnapshots[region])
           assert.ok(snapshots.has(id), `${region} copy's snapshot ${id} exists`);
       }
-      const template = parseYaml(outputs.templateYaml) as {
+      const own = parseYaml(outputs.savedTemplateYaml) as {
         ami_config: { ami_mappings: Record<string, Record<string, string>> };
       };
-      assert.deepEqual(template.ami_config.ami_mappings, { "us-east-1": { x86_64: saved } });
+      assert.deepEqual(own.ami_config.ami_mappings, { "us-east-1": { x86_64: saved } });
+    });
+
+    it("the written template maps the image in every region it was copied to, resolves there against moto, and keeps its timestamp a string", async () => {
+      const file = path.join(templatesDir, "rnaseq-e2e.yml");
+      const text = fs.readFileSync(file, "utf8");
+      assert.equal(text, outputs.templateYaml);
+      assert.match(text, /^# Saved by CloudWorkstation/, "the header survives the rewrite");
+      const yaml11 = parseYaml(text, { version: "1.1" }) as { tags: Record<string, unknown> };
+      assert.equal(typeof yaml11.tags["cloudworkstation:saved"], "string", "a YAML 1.1 reader does not make it a date");
+      const { template } = loadTemplate("rnaseq-e2e", { templatesDirs: [templatesDir] });
+      for (const region of REGIONS) {
+        const result = await resolveAmi(template, { region, architecture: "x86_64" }, moto!.clients());
+        assert.equal(
+          result.method,
+          "direct_mapping",
+          `${region}: ${result.fallbackChain.map((s) => s.detail).join("; ")}`,
+        );
+        assert.equal(result.amiId, outputs.amiIds[region], `${region} resolves to its own copy`);
+      }
     });
 
     it("after the project directory is renamed (the module paths recorded in state are gone), pulumi refresh succeeds and changes nothing", async () => {
@@ -618,7 +644,7 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
     it("pulumi destroy of the moved project keeps the retained saved AMI and deregisters the copies with their snapshots", async () => {
       const destroy = await project.run(["destroy", "--yes", "--skip-preview"]);
       assertOk(destroy);
-      assert.match(destroy.stdout, /- 6 deleted/);
+      assert.match(destroy.stdout, /- 7 deleted/);
       assert.match(
         destroy.output,
         new RegExp(`SavedTemplate: keeping ${outputs.savedAmiId} in us-east-1 \\(retainOnDelete\\)`),
@@ -637,6 +663,11 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
           assert.ok(!snapshots.has(id), `${region} copy's snapshot ${id} is deleted`);
       }
       assert.equal(await instanceState(ec2("us-east-1"), instanceId), "running", "destroy never touches the instance");
+      assert.equal(
+        fs.readFileSync(path.join(templatesDir, "rnaseq-e2e.yml"), "utf8"),
+        outputs.savedTemplateYaml,
+        "the file no longer names the deregistered copies: it maps the kept saved image only",
+      );
     });
   });
 });

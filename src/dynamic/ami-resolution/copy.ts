@@ -17,14 +17,12 @@ export const DEFAULT_COPY_TIMEOUT_SECONDS = 3600;
 export async function findOurCopy(clients: AwsClients, state: AmiResolutionState): Promise<Image | undefined> {
   if (!state.copyOwner || !state.sourceRegion) return undefined;
   const source = `${state.sourceRegion}/${state.resolvedAmiId}`;
-  const { Images = [] } = await clients
-    .ec2(state.region)
-    .send(
-      new DescribeImagesCommand({
-        Owners: ["self"],
-        Filters: [{ Name: `tag:${COPY_OWNER_TAG}`, Values: [state.copyOwner] }],
-      }),
-    );
+  const { Images = [] } = await clients.ec2(state.region).send(
+    new DescribeImagesCommand({
+      Owners: ["self"],
+      Filters: [{ Name: `tag:${COPY_OWNER_TAG}`, Values: [state.copyOwner] }],
+    }),
+  );
   const fromSource = (image: Image) =>
     (image.Tags ?? []).some(
       (tag) => (tag.Key === COPIED_FROM_TAG || tag.Key === LEGACY_COPY_TAG) && tag.Value === source,

@@ -20,12 +20,12 @@ import {
   type SavedTemplateOutputs,
 } from "./inputs";
 
-/** Renders the YAML for a capture and (optionally) writes it. Internal. Exported for testing. */
-export function renderAndWrite(
+/** The YAML for a capture. Internal. Exported for testing. */
+export function renderTemplate(
   inputs: SavedTemplateInputs,
   image: { amiId: string; architecture: "x86_64" | "arm64"; ownerId: string; capturedAt: string },
-): { templateYaml: string; templateFile: string | null } {
-  const templateYaml = renderSavedTemplateYaml({
+): string {
+  return renderSavedTemplateYaml({
     templateName: inputs.templateName,
     description: inputs.description,
     baseTemplate: inputs.baseTemplate,
@@ -35,11 +35,15 @@ export function renderAndWrite(
     sourceInstanceId: inputs.instanceId,
     createdAt: new Date(image.capturedAt),
   });
-  if (!inputs.templatesDir) return { templateYaml, templateFile: null };
+}
+
+/** Writes `<templatesDir>/<templateName>.yml` when a templatesDir is given; returns the file (or null). */
+function writeTemplate(inputs: SavedTemplateInputs, templateYaml: string): string | null {
+  if (!inputs.templatesDir) return null;
   const templateFile = path.resolve(inputs.templatesDir, `${inputs.templateName}.yml`);
   fs.mkdirSync(path.dirname(templateFile), { recursive: true });
   fs.writeFileSync(templateFile, templateYaml);
-  return { templateYaml, templateFile };
+  return templateFile;
 }
 
 async function create(inputs: SavedTemplateInputs) {
@@ -56,7 +60,8 @@ async function create(inputs: SavedTemplateInputs) {
   });
   let rendered;
   try {
-    rendered = renderAndWrite(inputs, { ...result, capturedAt: capturedAt.toISOString() });
+    const templateYaml = renderTemplate(inputs, { ...result, capturedAt: capturedAt.toISOString() });
+    rendered = { templateYaml, templateFile: writeTemplate(inputs, templateYaml) };
   } catch (error) {
     // The resource will not be recorded, so the image must not outlive this error.
     const deletion = describeDeletion(result.amiId, await deleteImageAndSnapshots(ec2, result.amiId));
@@ -97,13 +102,16 @@ async function update(id: string, olds: SavedTemplateOutputs, news: SavedTemplat
     await ec2.send(new DeleteTagsCommand({ Resources: resources, Tags: removed.map((Key) => ({ Key })) }));
   if (Object.keys(news.tags).length)
     await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: toTagList(news.tags) }));
-  const rendered = renderAndWrite(news, {
+  const templateYaml = renderTemplate(news, {
     amiId: olds.amiId,
     architecture: olds.architecture === "arm64" ? "arm64" : "x86_64",
     ownerId: olds.ownerId,
     capturedAt: olds.capturedAt,
   });
-  const outs: SavedTemplateOutputs = { ...olds, ...news, ...rendered };
+  // Rewrite the file only when the template or its place changed: it may hold more regions (SavedTemplateMappings).
+  const unchanged = templateYaml === olds.templateYaml && news.templatesDir === olds.templatesDir;
+  const templateFile = unchanged ? (olds.templateFile ?? null) : writeTemplate(news, templateYaml);
+  const outs: SavedTemplateOutputs = { ...olds, ...news, templateYaml, templateFile };
   return { outs };
 }
 
