@@ -98,12 +98,12 @@ export function lazyProvider(logicModule: string): pulumi.dynamic.ResourceProvid
     return require(resolved).provider;
   };
   return {
-    check: (olds, news) => load().check(olds, news),
-    diff: (id, olds, news) => load().diff(id, olds, news),
-    create: (inputs) => load().create(inputs),
-    read: (id, props) => load().read(id, props),
-    update: (id, olds, news) => load().update(id, olds, news),
-    delete: (id, props) => load().delete(id, props),
+    check: async (olds, news) => load().check(olds, news),
+    diff: async (id, olds, news) => load().diff(id, olds, news),
+    create: async (inputs) => load().create(inputs),
+    read: async (id, props) => load().read(id, props),
+    update: async (id, olds, news) => load().update(id, olds, news),
+    delete: async (id, props) => load().delete(id, props),
   };
 }
 

@@ -351,6 +351,37 @@ describe("the AmiResolution provider against moto", () => {
     );
   });
 
+  it("finds a copy made before the imaging engine (tagged cloudworkstation:copy-of) again, makes no second copy, and removes it on delete", async () => {
+    const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
+    const legacy = await createImageFromInstance(moto.clients().ec2("us-east-1"), {
+      sourceAmiId: NOBLE_AMD64_OLDER,
+      name: `cloudworkstation-east2-only-${NOBLE_AMD64_NEWEST}-from-us-east-2`,
+      tags: {
+        "cloudworkstation:copy-of": `us-east-2/${NOBLE_AMD64_NEWEST}`,
+        "cloudworkstation:copy-owner": "proj/dev/ws-ami",
+      },
+    });
+    const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true }), clients());
+    assert.equal(checked.inputs.amiId, legacy, "the preview shows the existing copy");
+    assert.equal(checked.inputs.copyPending, undefined);
+    const stateWithCopy = { ...checked.inputs, copyPending: true };
+    delete stateWithCopy.amiId;
+    const created = await create(stateWithCopy, clients());
+    assert.equal(created.id, legacy, "create adopts the copy instead of making a second one");
+    const ownImages = async () =>
+      (
+        (
+          await moto
+            .clients()
+            .ec2("us-east-1")
+            .send(new DescribeImagesCommand({ Owners: ["self"] }))
+        ).Images ?? []
+      ).map((image) => image.ImageId);
+    assert.deepEqual(await ownImages(), [legacy]);
+    await remove(legacy, created.outs, clients());
+    assert.deepEqual(await ownImages(), []);
+  });
+
   it("removes the copy it made when an update moves the resolution to an image in the region", async () => {
     const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
     const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true }), clients());
