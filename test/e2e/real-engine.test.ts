@@ -339,7 +339,7 @@ exports.west = summary(west);
         assert.match(
           latest.stdout,
           new RegExp(
-            `resolutionNote\\s+: null => "↻ refresh: latest — ${newerNoble} replaced ${NOBLE_NEWEST} \\(the previous pick; a newer or better-ranked image now wins\\)"`,
+            `\\+ resolutionNote\\s+: "↻ refresh: latest — ${newerNoble} replaced ${NOBLE_NEWEST} \\(the previous pick; a newer or better-ranked image now wins\\)"`,
           ),
         );
         assertUnchangedChainLinesNotShown(latest.stdout, [
@@ -370,7 +370,7 @@ exports.west = summary(west);
       assert.match(
         broken.stdout,
         new RegExp(
-          `resolutionNote\\s+: null => "↻ re-resolved: pinned ${NOBLE_NEWEST} was deregistered \\(DescribeImages no longer returns it\\)"`,
+          `\\+ resolutionNote\\s+: "↻ re-resolved: pinned ${NOBLE_NEWEST} was deregistered \\(DescribeImages no longer returns it\\)"`,
         ),
       );
       assert.doesNotMatch(broken.stdout, /fallbackChain.*\n.*=> "↻/, "the reason is not a chain line");
