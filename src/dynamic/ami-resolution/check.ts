@@ -28,8 +28,7 @@ import {
   RESOLUTION_INPUT_KEYS,
 } from "./state";
 
-/** Internal. Exported for testing. */
-export function hasUnknownResolutionInput(news: Record<string, unknown>): boolean {
+function hasUnknownResolutionInput(news: Record<string, unknown>): boolean {
   return unknownKeys(news, RESOLUTION_INPUT_KEYS).length > 0;
 }
 
@@ -60,8 +59,8 @@ function loadTemplateInput(news: AmiResolutionInputs): LoadedTemplate {
   return { template: loaded.template, label: `template "${loaded.template.name}" (${loaded.file})` };
 }
 
-/** The architecture the caller asked for, as the pin key sees it. Internal. Exported for testing. */
-export function requestedArchitecture(
+/** The architecture the caller asked for, as the pin key sees it. */
+function requestedArchitecture(
   news: Pick<AmiResolutionInputs, "architecture" | "instanceType">,
   template: Template,
 ): string {

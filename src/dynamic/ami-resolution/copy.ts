@@ -4,14 +4,14 @@ import type { AwsClients } from "../../resolver/types";
 import type { AmiResolutionState } from "./state";
 
 /** The imaging engine's provenance tag on every copy it makes (value `<source region>/<source AMI>`). */
-export const COPIED_FROM_TAG = "cloudworkstation:copied-from";
+const COPIED_FROM_TAG = "cloudworkstation:copied-from";
 /** What copies made before the imaging engine made them were tagged with instead (same value). */
-export const LEGACY_COPY_TAG = "cloudworkstation:copy-of";
+const LEGACY_COPY_TAG = "cloudworkstation:copy-of";
 /** Which AmiResolution made a copy (`<project>/<stack>/<name>`), so its next check finds it again. */
-export const COPY_OWNER_TAG = "cloudworkstation:copy-owner";
+const COPY_OWNER_TAG = "cloudworkstation:copy-owner";
 
 /** Bound on waiting for a copy (AWS copies of large images can take an hour). */
-export const DEFAULT_COPY_TIMEOUT_SECONDS = 3600;
+const DEFAULT_COPY_TIMEOUT_SECONDS = 3600;
 
 /** A copy we made earlier for this resource (same owner, same source) that is available in the target region. */
 export async function findOurCopy(clients: AwsClients, state: AmiResolutionState): Promise<Image | undefined> {

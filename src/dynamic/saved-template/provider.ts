@@ -20,8 +20,8 @@ import {
   type SavedTemplateOutputs,
 } from "./inputs";
 
-/** The YAML for a capture. Internal. Exported for testing. */
-export function renderTemplate(
+/** The YAML for a capture. */
+function renderTemplate(
   inputs: SavedTemplateInputs,
   image: { amiId: string; architecture: "x86_64" | "arm64"; ownerId: string; capturedAt: string },
 ): string {
