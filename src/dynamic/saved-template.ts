@@ -53,7 +53,7 @@ export class SavedTemplate extends CloudWorkstationResource {
   declare public readonly ownerId: pulumi.Output<string>;
   /** The template, as YAML: `ami_config.ami_mappings` → { region: { architecture: amiId } }. */
   declare public readonly templateYaml: pulumi.Output<string>;
-  /** Where the YAML was written, when `templatesDir` was given. */
+  /** Where the YAML was written (null without a `templatesDir`); MultiRegionAmi({ savedTemplate }) adds the copy regions. */
   declare public readonly templateFile: pulumi.Output<string | null>;
   declare public readonly capturedAt: pulumi.Output<string>;
   declare public readonly retainOnDelete: pulumi.Output<boolean>;
