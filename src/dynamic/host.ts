@@ -49,6 +49,26 @@ export function stripUndefined<T>(value: T): T {
   return strip(value) as T;
 }
 
+/**
+ * The diff of a resource whose inputs decide everything: a change in a `replaceOn` key replaces it, one in an
+ * `updatable` key updates it in place; `stables` (outputs an in-place update never changes) apply without a replace.
+ */
+export function diffInputs<T>(
+  olds: Partial<T>,
+  news: T,
+  keys: { replaceOn: readonly (keyof T & string)[]; updatable: readonly (keyof T & string)[]; stables: string[] },
+): pulumi.dynamic.DiffResult {
+  const same = (key: keyof T) => JSON.stringify(olds[key] ?? null) === JSON.stringify(news[key] ?? null);
+  const replaces = keys.replaceOn.filter((key) => !same(key));
+  const updates = keys.updatable.filter((key) => !same(key));
+  return {
+    changes: replaces.length + updates.length > 0,
+    replaces,
+    deleteBeforeReplace: false,
+    stables: replaces.length ? [] : keys.stables,
+  };
+}
+
 /** A resource's logic: every method of the SDK's provider contract (our resources always implement all of them). */
 export type ProviderLogic<Inputs = Record<string, unknown>, Outputs = Record<string, unknown>> = Required<
   Pick<pulumi.dynamic.ResourceProvider<Inputs, Outputs>, "check" | "diff" | "create" | "read" | "update" | "delete">

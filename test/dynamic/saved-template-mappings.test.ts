@@ -37,9 +37,19 @@ describe("SavedTemplateMappings (provider logic called directly)", () => {
 
   it("rewrites in place (never replaces) when the regions or the saved template change, and is a no-op otherwise", () => {
     const inputs = checkMappingsInputs({ savedTemplateYaml: SAVED, amiIds: AMI_IDS, architecture: "x86_64" }).inputs;
-    assert.deepEqual(diffMappings(inputs, { ...inputs }), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(diffMappings(inputs, { ...inputs }), {
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+      stables: [],
+    });
     const moreRegions = { ...inputs, amiIds: { ...AMI_IDS, "ap-south-1": "ami-0aaaaaaaaaaaaaaaa" } };
-    assert.deepEqual(diffMappings(inputs, moreRegions), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(diffMappings(inputs, moreRegions), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      stables: [],
+    });
   });
 
   it("writes every region into the template file, keeping the header and the quoted timestamp, and gives the file back on delete", async () => {

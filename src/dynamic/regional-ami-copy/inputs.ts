@@ -1,6 +1,6 @@
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import type { SharingOptions } from "../../imaging";
-import { UNKNOWN } from "../host";
+import { diffInputs, UNKNOWN } from "../host";
 
 export interface RegionalAmiCopyInputs {
   sourceAmiId: string;
@@ -59,14 +59,5 @@ export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): {
 
 /** Internal. Exported for testing. */
 export function diffRegionalAmiCopy(olds: Partial<RegionalAmiCopyInputs>, news: RegionalAmiCopyInputs): DiffResult {
-  const same = (key: keyof RegionalAmiCopyInputs) =>
-    JSON.stringify(olds[key] ?? null) === JSON.stringify(news[key] ?? null);
-  const replaces = REPLACE_ON.filter((key) => !same(key));
-  const updates = UPDATABLE.filter((key) => !same(key));
-  return {
-    changes: replaces.length + updates.length > 0,
-    replaces: [...replaces],
-    deleteBeforeReplace: false,
-    stables: replaces.length ? [] : ["amiId", "snapshotIds"],
-  };
+  return diffInputs(olds, news, { replaceOn: REPLACE_ON, updatable: UPDATABLE, stables: ["amiId", "snapshotIds"] });
 }

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import { type AmiMappings, withAmiMappings } from "../../imaging";
-import { containsUnknown, providerLogic } from "../host";
+import { containsUnknown, diffInputs, providerLogic } from "../host";
 
 export interface SavedTemplateMappingsInputs {
   /** The SavedTemplate's own YAML (its source region only). */
@@ -45,8 +45,7 @@ export function diffMappings(
   olds: Partial<SavedTemplateMappingsInputs>,
   news: SavedTemplateMappingsInputs,
 ): DiffResult {
-  const changed = COMPARED.filter((key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null));
-  return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+  return diffInputs(olds, news, { replaceOn: [], updatable: COMPARED, stables: [] });
 }
 
 function render(inputs: SavedTemplateMappingsInputs): SavedTemplateMappingsOutputs {

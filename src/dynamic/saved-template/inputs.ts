@@ -1,6 +1,6 @@
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import type { CaptureMode } from "../../imaging";
-import { UNKNOWN } from "../host";
+import { diffInputs, UNKNOWN } from "../host";
 
 /** Provider inputs after check: defaults applied. */
 export interface SavedTemplateInputs {
@@ -71,15 +71,10 @@ export function checkSavedTemplateInputs(news: Record<string, unknown>): {
 
 /** Replace when the capture itself would differ; everything else is an in-place update. Internal. Exported for testing. */
 export function diffSavedTemplate(olds: Partial<SavedTemplateInputs>, news: SavedTemplateInputs): DiffResult {
-  const same = (key: keyof SavedTemplateInputs) =>
-    JSON.stringify(olds[key] ?? null) === JSON.stringify(news[key] ?? null);
-  const replaces = REPLACE_ON.filter((key) => !same(key));
-  const updates = UPDATABLE.filter((key) => !same(key));
-  return {
-    changes: replaces.length + updates.length > 0,
-    replaces: [...replaces],
-    // A replacement captures the new image before the old resource is deleted (which by default keeps its AMI).
-    deleteBeforeReplace: false,
-    stables: replaces.length ? [] : ["amiId", "snapshotIds", "architecture", "ownerId", "imageName", "capturedAt"],
-  };
+  // A replacement captures the new image before the old resource is deleted (which by default keeps its AMI).
+  return diffInputs(olds, news, {
+    replaceOn: REPLACE_ON,
+    updatable: UPDATABLE,
+    stables: ["amiId", "snapshotIds", "architecture", "ownerId", "imageName", "capturedAt"],
+  });
 }
