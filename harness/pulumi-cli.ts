@@ -157,10 +157,15 @@ export class PulumiSandbox {
    * compiled program elsewhere). node_modules is a symlink to the repository's: the dynamic-provider launcher
    * resolves @pulumi/pulumi from the project directory.
    */
-  project(name: string, source: { program: string } | { main: string }): PulumiProject {
+  project(
+    name: string,
+    source: { program: string } | { main: string },
+    options: { installedFrom?: string } = {},
+  ): PulumiProject {
     const dir = path.join(this.root, name);
     fs.mkdirSync(dir);
-    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    if (options.installedFrom) installPackage(dir, options.installedFrom);
+    else fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     const main = "program" in source ? "index.js" : source.main;
     if ("program" in source) fs.writeFileSync(path.join(dir, "index.js"), source.program);
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\nmain: ${JSON.stringify(main)}\n`);
@@ -173,11 +178,38 @@ export class PulumiSandbox {
   }
 }
 
+/**
+ * Installs `packageRoot` (a checkout with a build in dist/) into `projectDir` the way `npm install cloudworkstation`
+ * lays it out: a real copy of package.json, dist/src and templates in node_modules/cloudworkstation (so the modules'
+ * absolute paths lie inside the project and move with it), and the repository's dependencies linked beside it.
+ * Programs then `require("cloudworkstation")` as a user's would.
+ */
+export function installPackage(projectDir: string, packageRoot: string = REPO_ROOT): void {
+  const modules = path.join(projectDir, "node_modules");
+  fs.mkdirSync(modules);
+  const dependencies = fs.realpathSync(path.join(REPO_ROOT, "node_modules"));
+  for (const entry of fs.readdirSync(dependencies)) {
+    if (entry === "cloudworkstation" || entry.startsWith(".")) continue;
+    fs.symlinkSync(path.join(dependencies, entry), path.join(modules, entry), "dir");
+  }
+  const installed = path.join(modules, "cloudworkstation");
+  fs.mkdirSync(path.join(installed, "dist"), { recursive: true });
+  fs.copyFileSync(path.join(packageRoot, "package.json"), path.join(installed, "package.json"));
+  fs.cpSync(path.join(packageRoot, "dist", "src"), path.join(installed, "dist", "src"), { recursive: true });
+  fs.cpSync(path.join(packageRoot, "templates"), path.join(installed, "templates"), { recursive: true });
+}
+
 export class PulumiProject {
   constructor(
     readonly dir: string,
     readonly env: NodeJS.ProcessEnv,
   ) {}
+
+  /** Renames the project directory (as a user moving a checkout would) and returns the project at its new place. */
+  moveTo(newDir: string): PulumiProject {
+    fs.renameSync(this.dir, newDir);
+    return new PulumiProject(newDir, this.env);
+  }
 
   /** Runs `pulumi <args> --non-interactive --color never` in the project; never throws on a non-zero exit. */
   run(args: string[], options: { timeoutMs?: number } = {}): Promise<CommandResult> {

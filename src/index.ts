@@ -11,6 +11,7 @@ export { MultiRegionAmi, type MultiRegionAmiArgs } from "./components/multi-regi
 export { AmiResolution, type AmiResolutionArgs } from "./dynamic/ami-resolution";
 export { SavedTemplate, type SavedTemplateArgs } from "./dynamic/saved-template";
 export { RegionalAmiCopy, type RegionalAmiCopyArgs } from "./dynamic/regional-ami-copy";
+export { SavedTemplateMappings, type SavedTemplateMappingsArgs } from "./dynamic/saved-template-mappings";
 export { parseFleet, type FleetEntry } from "./components/fleet";
 export { deployFleet, fleetOutputs, readFleet } from "./components/lab-fleet";
 

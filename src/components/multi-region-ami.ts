@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { RegionalAmiCopy } from "../dynamic/regional-ami-copy";
+import type { SavedTemplate } from "../dynamic/saved-template";
+import { SavedTemplateMappings } from "../dynamic/saved-template-mappings";
 import type { SharingOptions } from "../imaging";
 
 export interface MultiRegionAmiArgs {
@@ -22,6 +24,11 @@ export interface MultiRegionAmiArgs {
   retainOnDelete?: pulumi.Input<boolean>;
   /** How long a copy may stay pending before it is abandoned (and cleaned up); default 45. */
   copyTimeoutMinutes?: pulumi.Input<number>;
+  /**
+   * The SavedTemplate whose image `sourceAmiId` is: once the copies exist, its template (and its file, if it wrote
+   * one) is rewritten so that `ami_mappings` names the image in every region here (`templateYaml`).
+   */
+  savedTemplate?: SavedTemplate;
 }
 
 /** Regions in a stable order, without duplicates. Internal. Exported for testing. */
@@ -52,6 +59,8 @@ export class MultiRegionAmi extends pulumi.ComponentResource {
   /** `ami_mappings:` YAML, ready to paste into a template's `ami_config`. */
   public readonly amiMappings: pulumi.Output<string>;
   public readonly copies: Record<string, RegionalAmiCopy>;
+  /** With `savedTemplate`: its template with an ami_mappings entry for every region (else null). */
+  public readonly templateYaml: pulumi.Output<string | null>;
 
   constructor(name: string, args: MultiRegionAmiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cloudworkstation:index:MultiRegionAmi", name, {}, opts);
@@ -97,6 +106,19 @@ export class MultiRegionAmi extends pulumi.ComponentResource {
     );
     this.amiIds = entries.apply((list) => Object.fromEntries(list.map((e) => [e.region, e.amiId])));
     this.amiMappings = entries.apply(renderAmiMappings);
-    this.registerOutputs({ amiIds: this.amiIds, amiMappings: this.amiMappings });
+    const saved = args.savedTemplate;
+    this.templateYaml = saved
+      ? new SavedTemplateMappings(
+          `${name}-template`,
+          {
+            savedTemplateYaml: saved.templateYaml,
+            amiIds: this.amiIds,
+            architecture: saved.architecture,
+            templateFile: saved.templateFile,
+          },
+          { parent: this },
+        ).templateYaml
+      : pulumi.output(null);
+    this.registerOutputs({ amiIds: this.amiIds, amiMappings: this.amiMappings, templateYaml: this.templateYaml });
   }
 }

@@ -1,51 +1,14 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Architecture, Size, Strategy } from "../templates/schema";
+import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
 import type { RefreshMode } from "./pinning";
 
-/**
- * Absolute path of the provider logic, WITHOUT an extension: Node picks ami-resolution-provider.js in dist/, tsx's
- * hook picks the .ts file in tests. Only this string is captured by the serialized provider.
- */
-const PROVIDER_MODULE = path.join(__dirname, "ami-resolution-provider");
-/** Where the logic lives when this package is installed as a dependency and the path above no longer exists. */
-const PACKAGED_PROVIDER_MODULE = "cloudworkstation/dist/src/dynamic/ami-resolution-provider";
+/** The serialized provider: two path strings and a loader (see host.ts); the logic is ami-resolution/provider. */
+export const amiResolutionProvider = lazyProvider("ami-resolution/provider");
 
-/** Loads the provider logic at call time (captured by value into the serialized provider: it uses only strings). */
-function loadProviderLogic(): typeof import("./ami-resolution-provider") {
-  try {
-    return require(PROVIDER_MODULE);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "MODULE_NOT_FOUND" || !String(error).includes(PROVIDER_MODULE))
-      throw error;
-    return require(PACKAGED_PROVIDER_MODULE);
-  }
-}
-
-/**
- * The dynamic provider. Pulumi serializes this object's closure into state; each method `require`s the logic (and
- * through it the resolver and the AWS SDK) by path at call time, so nothing but two strings is captured.
- */
-export const amiResolutionProvider: pulumi.dynamic.ResourceProvider = {
-  async check(olds, news) {
-    return loadProviderLogic().check(olds, news);
-  },
-  async diff(_id, olds, news) {
-    return loadProviderLogic().diff(olds, news);
-  },
-  async create(inputs) {
-    return loadProviderLogic().create(inputs);
-  },
-  async read(id, props) {
-    return loadProviderLogic().read(id, props);
-  },
-  async update(id, olds, news) {
-    return loadProviderLogic().update(id, olds, news);
-  },
-  async delete(id, props) {
-    await loadProviderLogic().remove(id, props);
-  },
-};
+export const AMI_RESOLUTION_TYPE = dynamicType("AmiResolution");
+/** The token AmiResolution had before all dynamic resources shared one convention; aliased, so nothing is replaced. */
+export const PREVIOUS_AMI_RESOLUTION_TYPE = "pulumi-nodejs:dynamic:AmiResolution";
 
 export interface AmiResolutionArgs {
   /** A template name (looked up in `templatesDirs`, then the shipped templates) or a path to a template file. */
@@ -81,7 +44,7 @@ export interface AmiResolutionArgs {
  * `fallbackChain` that led to it, and `pulumi up` launches exactly that; with the default `refresh: pinned`, an
  * unchanged stack previews clean even after newer images are published.
  */
-export class AmiResolution extends pulumi.dynamic.Resource {
+export class AmiResolution extends CloudWorkstationResource {
   // `declare`: with target ES2022, a plain `amiId!: …` field is emitted as a class field that would overwrite, after
   // super() returns, the Output the base constructor assigned.
   /** The AMI to launch in `region` (a copy's id after a cross-region copy; unknown in preview until the copy exists). */
@@ -90,8 +53,13 @@ export class AmiResolution extends pulumi.dynamic.Resource {
   declare public readonly resolvedAmiId: pulumi.Output<string>;
   /** The tier that produced the AMI: direct_mapping, ssm_parameter, dynamic_search, marketplace, cross_region or fallback_script. */
   declare public readonly method: pulumi.Output<string>;
-  /** One readable line per tier, e.g. `✓ dynamic_search: selected ami-… (…)`; a first line starting ↻ says why it re-resolved. */
+  /** One readable line per tier, e.g. `✓ dynamic_search: selected ami-… (…)`. */
   declare public readonly fallbackChain: pulumi.Output<string[]>;
+  /**
+   * Why the resolution changed (`↻ re-resolved: pinned ami-… was deregistered …`, `↻ refresh: latest — …`), null for a
+   * first resolution. Its own output, so `pulumi preview --diff` shows only this line and the lines that really changed.
+   */
+  declare public readonly resolutionNote: pulumi.Output<string | null>;
   declare public readonly architecture: pulumi.Output<Architecture>;
   declare public readonly instanceType: pulumi.Output<string>;
   /** The provisioning script, on the script path only (null on the AMI path). */
@@ -119,6 +87,7 @@ export class AmiResolution extends pulumi.dynamic.Resource {
   constructor(name: string, args: AmiResolutionArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       amiResolutionProvider,
+      "AmiResolution",
       name,
       {
         ...args,
@@ -131,6 +100,7 @@ export class AmiResolution extends pulumi.dynamic.Resource {
         resolvedAmiId: undefined,
         method: undefined,
         fallbackChain: undefined,
+        resolutionNote: undefined,
         userData: undefined,
         estimatedLaunchSeconds: undefined,
         sourceRegion: undefined,
@@ -145,8 +115,7 @@ export class AmiResolution extends pulumi.dynamic.Resource {
         copiedImageId: undefined,
       },
       opts,
-      undefined,
-      "AmiResolution",
+      [PREVIOUS_AMI_RESOLUTION_TYPE],
     );
   }
 }

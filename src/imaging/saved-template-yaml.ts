@@ -1,4 +1,4 @@
-import { Document, stringify } from "yaml";
+import { Document, isMap, parseDocument, Scalar, stringify } from "yaml";
 import { type Architecture, type Template, type TemplateInput, templateSchema } from "../templates/schema";
 import { InvalidInputError } from "../resolver/errors";
 
@@ -64,14 +64,50 @@ export function buildSavedTemplate(input: SavedTemplateInput): TemplateInput {
   return raw;
 }
 
+/** The tag holding the capture time: quoted, so that YAML 1.1 readers (PyYAML…) keep it a string, not a date. */
+export const SAVED_AT_TAG = "cloudworkstation:saved";
+
+function quoteSavedAt(document: Document): void {
+  const savedAt = document.getIn(["tags", SAVED_AT_TAG], true);
+  if (savedAt instanceof Scalar) savedAt.type = Scalar.QUOTE_DOUBLE;
+}
+
 /** The saved template as YAML (through the `yaml` library), with a header saying where it came from. */
 export function renderSavedTemplateYaml(input: SavedTemplateInput): string {
   const document = new Document(buildSavedTemplate(input));
+  quoteSavedAt(document);
   document.commentBefore =
     ` Saved by CloudWorkstation${input.createdAt ? ` on ${input.createdAt.toISOString()}` : ""}` +
     `${input.sourceInstanceId ? ` from ${input.sourceInstanceId}` : ""}.\n` +
     " Only images owned by the trusted owner are accepted. In a region without a mapping, resolution continues with\n" +
     " the other tiers (and whatever the inherited template configures).";
+  return document.toString({ lineWidth: 0 });
+}
+
+/**
+ * A saved template's YAML with `mappings` added to its `ami_config.ami_mappings` (e.g. the copies of its image in
+ * other regions), keeping its header, its other fields and its quoting. The result is validated like a new one.
+ */
+export function withAmiMappings(templateYaml: string, mappings: AmiMappings): string {
+  const document = parseDocument(templateYaml);
+  const current = document.getIn(["ami_config", "ami_mappings"]);
+  const existing = (isMap(current) ? current.toJSON() : {}) as AmiMappings;
+  let merged = existing;
+  for (const [region, byArchitecture] of Object.entries(mappings)) {
+    for (const [architecture, amiId] of Object.entries(byArchitecture) as [Architecture, string][]) {
+      merged = addMapping(merged, region, architecture, amiId);
+    }
+  }
+  document.setIn(["ami_config", "ami_mappings"], document.createNode(sortMappings(merged)));
+  const parsed = templateSchema.safeParse(document.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidInputError(
+      `the saved template would be invalid: ${issue.message}`,
+      issue.path.join(".") || "template",
+    );
+  }
+  quoteSavedAt(document);
   return document.toString({ lineWidth: 0 });
 }
 

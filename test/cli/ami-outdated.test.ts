@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { runCli } from "../../src/cli/cli";
+import { AMI_RESOLUTION_TYPE, PREVIOUS_AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import {
   createImageFromInstance,
@@ -13,6 +14,7 @@ import {
 } from "../../harness/seed";
 
 const PARAMETER = "/lab/images/outdated/x86_64";
+const TOKENS = [PREVIOUS_AMI_RESOLUTION_TYPE, AMI_RESOLUTION_TYPE];
 
 /** A stack export shaped as `pulumi stack export` writes it: AmiResolutions among other resources. */
 function stackExport(resolutions: { name: string; amiId: string; region: string; template: string }[]) {
@@ -22,9 +24,10 @@ function stackExport(resolutions: { name: string; amiId: string; region: string;
       manifest: { time: "2026-11-29T00:00:00Z" },
       resources: [
         { urn: "urn:pulumi:dev::lab::pulumi:pulumi:Stack::lab-dev", type: "pulumi:pulumi:Stack" },
-        ...resolutions.map((r) => ({
-          urn: `urn:pulumi:dev::lab::cloudworkstation:index:ResearchWorkstation$pulumi-nodejs:dynamic:AmiResolution::${r.name}`,
-          type: "pulumi-nodejs:dynamic:AmiResolution",
+        // The type token before and after the one-host change: both are read.
+        ...resolutions.map((r, index) => ({
+          urn: `urn:pulumi:dev::lab::cloudworkstation:index:ResearchWorkstation$${TOKENS[index % 2]}::${r.name}`,
+          type: TOKENS[index % 2],
           inputs: { template: r.template, region: r.region },
           outputs: {
             template: r.template,

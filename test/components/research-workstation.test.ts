@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { ResearchWorkstation } from "../../src/components/research-workstation";
 import type { MotoServer } from "../../harness/moto";
 import { createImageFromInstance, publishBaseParameters, TEST_ACCOUNT_ID } from "../../harness/seed";
@@ -179,7 +180,7 @@ for (const preview of [true, false]) {
       assert.equal(await valueOf(two.region), "eu-west-1");
       await registeredInstance("w1");
       await registeredInstance("w2");
-      const resolutions = registered.filter((resource) => resource.type === "pulumi-nodejs:dynamic:AmiResolution");
+      const resolutions = registered.filter((resource) => resource.type === AMI_RESOLUTION_TYPE);
       assert.deepEqual(resolutions.map((resource) => [resource.name, resource.inputs.region]).sort(), [
         ["w1-ami", "us-west-2"],
         ["w2-ami", "eu-west-1"],

@@ -7,18 +7,23 @@ import * as path from "node:path";
 import {
   CopyImageCommand,
   CreateTagsCommand,
+  DeregisterImageCommand,
   DescribeImagesCommand,
+  DescribeSnapshotsCommand,
   EC2Client,
   type CopyImageCommandInput,
   type CreateTagsCommandInput,
+  type DeregisterImageCommandInput,
   type DescribeImagesCommandInput,
+  type DescribeSnapshotsCommandInput,
 } from "@aws-sdk/client-ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { mockClient } from "aws-sdk-client-mock";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import requireFromString from "require-from-string";
 import { amiResolutionProvider } from "../../src/dynamic/ami-resolution";
-import { check, create, diff, read, remove, update, UNKNOWN } from "../../src/dynamic/ami-resolution-provider";
+import { check, create, diff, read, remove, update } from "../../src/dynamic/ami-resolution/provider";
+import { UNKNOWN } from "../../src/dynamic/host";
 import type { AwsClients } from "../../src/resolver/types";
 import { MotoServer, startMoto, TEST_CREDENTIALS } from "../../harness/moto";
 import { createImageFromInstance, deregisterInRegions, publishBaseParameters } from "../../harness/seed";
@@ -131,7 +136,7 @@ describe("the AmiResolution provider against moto", () => {
     );
   });
 
-  it("with refresh: latest, picks up the newer image, says so in the chain, and diff reports the AMI change", async () => {
+  it("with refresh: latest, picks up the newer image, says so in resolutionNote (not in the chain), and diff reports the AMI change", async () => {
     const first = await check({}, news({ refresh: "latest" }), clients());
     const unchanged = await check(first.inputs, news({ refresh: "latest" }), clients());
     assert.deepEqual(unchanged.inputs, first.inputs, "no newer image: latest is a no-op too");
@@ -141,23 +146,33 @@ describe("the AmiResolution provider against moto", () => {
     });
     const second = await check(first.inputs, news({ refresh: "latest" }), clients());
     assert.equal(second.inputs.amiId, newer);
-    const chain = second.inputs.fallbackChain as string[];
-    assert.match(chain[0], new RegExp(`^↻ refresh: latest — ${newer} replaced ${NOBLE_AMD64_NEWEST}`));
+    assert.match(
+      String(second.inputs.resolutionNote),
+      new RegExp(`^↻ refresh: latest — ${newer} replaced ${NOBLE_AMD64_NEWEST}`),
+    );
+    assert.equal((second.inputs.fallbackChain as string[]).length, TIER_ORDER.length, "the chain is only the tiers");
     const created = await create(first.inputs, clients());
     assert.deepEqual(diff(created.outs, second.inputs), { changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
-  it("re-resolves when the pinned AMI was deregistered, and the chain's first line says why", async () => {
+  it("re-resolves when the pinned AMI was deregistered, says why in resolutionNote, and keeps the note while the new pick is pinned", async () => {
     const first = await check({}, news(), clients());
+    assert.equal(first.inputs.resolutionNote, null, "a first resolution has no note (null, not absent)");
     await deregisterInRegions(moto.clients(), NOBLE_AMD64_NEWEST, ["us-east-1"]);
     const second = await check(first.inputs, news(), clients());
     assert.equal(second.inputs.amiId, NOBLE_AMD64_OLDER);
-    const chain = second.inputs.fallbackChain as string[];
     assert.equal(
-      chain[0],
+      second.inputs.resolutionNote,
       `↻ re-resolved: pinned ${NOBLE_AMD64_NEWEST} was deregistered (DescribeImages no longer returns it)`,
     );
-    assert.equal(chain.length, TIER_ORDER.length + 1);
+    const chain = second.inputs.fallbackChain as string[];
+    assert.equal(chain.length, TIER_ORDER.length, "one line per tier, nothing prepended");
+    assert.ok(chain.every((line) => !line.startsWith("↻")));
+    // Only the lines that really changed differ from the first chain (the search picked another image).
+    const changedLines = chain.filter((line, index) => line !== (first.inputs.fallbackChain as string[])[index]);
+    assert.ok(changedLines.length < chain.length, changedLines.join("\n"));
+    const third = await check(second.inputs, news(), clients());
+    assert.deepEqual(third.inputs, second.inputs, "the next preview keeps the note: no diff");
   });
 
   it("re-resolves when the template's ami_config changes, even though the old AMI is still valid", async () => {
@@ -170,7 +185,7 @@ describe("the AmiResolution provider against moto", () => {
     };
     const second = await check(first.inputs, news({ templateObject: jammy }), clients());
     assert.equal(second.inputs.amiId, "ami-00c22000000000001");
-    assert.match((second.inputs.fallbackChain as string[])[0], /^↻ re-resolved: the template's ami_config/);
+    assert.match(String(second.inputs.resolutionNote), /^↻ re-resolved: the template's ami_config/);
   });
 
   it("re-resolves a pinned image once it is deprecated (aws-sdk-client-mock over moto: moto has no deprecation)", async () => {
@@ -197,7 +212,7 @@ describe("the AmiResolution provider against moto", () => {
       };
       const second = await check(first.inputs, news(), deprecating, new Date("2026-11-22T00:00:00Z"));
       assert.equal(
-        (second.inputs.fallbackChain as string[])[0],
+        second.inputs.resolutionNote,
         `↻ re-resolved: pinned ${NOBLE_AMD64_NEWEST} is deprecated since 2026-11-01T00:00:00.000Z`,
       );
       assert.equal(second.inputs.amiId, NOBLE_AMD64_OLDER, "the resolver refuses the deprecated image too");
@@ -337,6 +352,37 @@ describe("the AmiResolution provider against moto", () => {
     );
   });
 
+  it("finds a copy made before the imaging engine (tagged cloudworkstation:copy-of) again, makes no second copy, and removes it on delete", async () => {
+    const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
+    const legacy = await createImageFromInstance(moto.clients().ec2("us-east-1"), {
+      sourceAmiId: NOBLE_AMD64_OLDER,
+      name: `cloudworkstation-east2-only-${NOBLE_AMD64_NEWEST}-from-us-east-2`,
+      tags: {
+        "cloudworkstation:copy-of": `us-east-2/${NOBLE_AMD64_NEWEST}`,
+        "cloudworkstation:copy-owner": "proj/dev/ws-ami",
+      },
+    });
+    const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true }), clients());
+    assert.equal(checked.inputs.amiId, legacy, "the preview shows the existing copy");
+    assert.equal(checked.inputs.copyPending, undefined);
+    const stateWithCopy = { ...checked.inputs, copyPending: true };
+    delete stateWithCopy.amiId;
+    const created = await create(stateWithCopy, clients());
+    assert.equal(created.id, legacy, "create adopts the copy instead of making a second one");
+    const ownImages = async () =>
+      (
+        (
+          await moto
+            .clients()
+            .ec2("us-east-1")
+            .send(new DescribeImagesCommand({ Owners: ["self"] }))
+        ).Images ?? []
+      ).map((image) => image.ImageId);
+    assert.deepEqual(await ownImages(), [legacy]);
+    await remove(legacy, created.outs, clients());
+    assert.deepEqual(await ownImages(), []);
+  });
+
   it("removes the copy it made when an update moves the resolution to an image in the region", async () => {
     const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
     const checked = await check({}, news({ templateObject: usEast2Only, allowCrossRegionCopy: true }), clients());
@@ -351,7 +397,7 @@ describe("the AmiResolution provider against moto", () => {
       clients(),
     );
     assert.equal(moved.inputs.amiId, NOBLE_AMD64_OLDER);
-    assert.match((moved.inputs.fallbackChain as string[])[0], /^↻ re-resolved: the template's ami_config/);
+    assert.match(String(moved.inputs.resolutionNote), /^↻ re-resolved: the template's ami_config/);
     const updated = await update(String(created.id), created.outs, moved.inputs, clients());
     assert.equal(updated.outs.amiId, NOBLE_AMD64_OLDER);
     assert.equal(updated.outs.copiedImageId, undefined);
@@ -391,7 +437,7 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(fixture.Images?.length, 1, "a public image we only selected is never deregistered");
   });
 
-  it("records a copy still pending at the timeout in the error (id + properties), so it stays tracked (aws-sdk-client-mock over moto: moto copies are available at once)", async () => {
+  it("removes a copy still pending at copyTimeoutSeconds through the imaging engine, and the error names the step and what was undone (aws-sdk-client-mock over moto: moto copies are available at once)", async () => {
     const usEast2Only = { name: "east2-only", ami_config: { ami_mappings: { "us-east-2": NOBLE_AMD64_NEWEST } } };
     const checked = await check(
       {},
@@ -406,16 +452,21 @@ describe("the AmiResolution provider against moto", () => {
       maxAttempts: 1,
     });
     const ec2Mock = mockClient(mocked);
+    // Everything goes to moto unchanged, except that DescribeImages reports our copy as still pending.
     ec2Mock.onAnyCommand().callsFake(async (input: unknown) => {
       throw new Error(`unexpected command ${JSON.stringify(input)}`);
     });
-    // CopyImage and CreateTags go to moto unchanged; DescribeImages reports our copy as still pending.
-    ec2Mock
-      .on(CopyImageCommand)
-      .callsFake((input: CopyImageCommandInput) => real.ec2("us-east-1").send(new CopyImageCommand(input)));
+    const moto1 = real.ec2("us-east-1");
+    ec2Mock.on(CopyImageCommand).callsFake((input: CopyImageCommandInput) => moto1.send(new CopyImageCommand(input)));
     ec2Mock
       .on(CreateTagsCommand)
-      .callsFake((input: CreateTagsCommandInput) => real.ec2("us-east-1").send(new CreateTagsCommand(input)));
+      .callsFake((input: CreateTagsCommandInput) => moto1.send(new CreateTagsCommand(input)));
+    ec2Mock
+      .on(DeregisterImageCommand)
+      .callsFake((input: DeregisterImageCommandInput) => moto1.send(new DeregisterImageCommand(input)));
+    ec2Mock
+      .on(DescribeSnapshotsCommand)
+      .callsFake((input: DescribeSnapshotsCommandInput) => moto1.send(new DescribeSnapshotsCommand(input)));
     ec2Mock.on(DescribeImagesCommand).callsFake(async (input: DescribeImagesCommandInput) => {
       const output = await real.ec2("us-east-1").send(new DescribeImagesCommand(input));
       for (const image of output.Images ?? []) if (image.OwnerId === "123456789012") image.State = "pending";
@@ -426,19 +477,15 @@ describe("the AmiResolution provider against moto", () => {
         ec2: (region) => (region === "us-east-1" ? mocked : real.ec2(region)),
         ssm: (region) => real.ssm(region),
       };
-      await assert.rejects(
-        create(checked.inputs, pendingClients),
-        (error: Error & { id?: string; properties?: Record<string, unknown> }) => {
-          assert.match(
-            error.message,
-            /is not available after 0 s \(state pending\); run pulumi up again to keep waiting, or raise copyTimeoutSeconds/,
-          );
-          assert.match(String(error.id), /^ami-/);
-          assert.equal(error.properties?.copiedImageId, error.id);
-          assert.equal(error.properties?.copyMadeByUs, true, "recorded as ours, so destroy removes it");
-          return true;
-        },
-      );
+      await assert.rejects(create(checked.inputs, pendingClients), (error: Error) => {
+        assert.match(
+          error.message,
+          /^wait for copy available \(us-east-2 → us-east-1\) failed .*still not done after 0 s \(last state: pending\).*; undone: deregistered ami-/,
+        );
+        return true;
+      });
+      const { Images = [] } = await real.ec2("us-east-1").send(new DescribeImagesCommand({ Owners: ["self"] }));
+      assert.deepEqual(Images, [], "nothing is left behind untracked");
     } finally {
       ec2Mock.restore();
     }
@@ -505,7 +552,7 @@ describe("the AmiResolution provider against moto", () => {
       // What pulumi.dynamic.Resource stores in `__provider`: the serialized `() => provider`.
       const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
       assert.ok(text.length < 20_000, `serialized provider is ${text.length} characters`);
-      assert.match(text, /ami-resolution-provider/);
+      assert.match(text, /ami-resolution\/provider/);
       assert.doesNotMatch(
         text,
         /resolveAmi|DescribeImagesCommand/,

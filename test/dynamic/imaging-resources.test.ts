@@ -24,6 +24,7 @@ import { MotoServer, startMoto } from "../../harness/moto";
 import { FaultProxy, startFaultProxy } from "../../harness/fault-proxy";
 import { instanceState, newSnapshots, ownImages, runInstance, snapshotIds } from "../imaging/helpers";
 
+const ROOT = path.resolve(__dirname, "..", "..");
 const REGION = "us-east-1";
 
 /** Paths whose value is undefined, at any depth: Pulumi's provider host cannot encode them. */
@@ -205,16 +206,20 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
     });
   });
 
-  it("serializes each provider as a small closure that requires the engine by path; the loaded SavedTemplate provider captures and deletes against moto", async () => {
-    for (const provider of [savedTemplateProvider, regionalAmiCopyProvider]) {
+  it("serializes each provider as a small closure that loads its logic by path; the loaded SavedTemplate provider captures and deletes against moto", async () => {
+    for (const [provider, logic] of [
+      [savedTemplateProvider, "saved-template/provider"],
+      [regionalAmiCopyProvider, "regional-ami-copy/provider"],
+    ] as const) {
       const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-      assert.ok(text.length < 20_000, `serialized provider is ${text.length} characters`);
+      assert.ok(text.length < 5_000, `serialized provider is ${text.length} characters`);
       assert.doesNotMatch(
         text,
         /new CreateImageCommand|new CopyImageCommand|function waitFor/,
         "the engine and the SDK are required at call time, not captured",
       );
-      assert.match(text, /src\/imaging"/);
+      assert.ok(text.includes(`"${path.join(ROOT, "src", "dynamic", logic)}"`), text);
+      assert.ok(text.includes(`"cloudworkstation/dist/src/dynamic/${logic}"`), "the packaged fallback");
     }
     const { text } = await pulumi.runtime.serializeFunction(() => savedTemplateProvider, { allowSecrets: true });
     // The way Pulumi's provider host loads it (cmd/dynamic-provider: requireFromString(text).handler()).

@@ -11,6 +11,8 @@ import {
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { parse as parseYaml } from "yaml";
+import { resolveAmi } from "../../src/resolver";
+import { loadTemplate } from "../../src/templates";
 import { MotoServer, startMoto } from "../../harness/moto";
 import {
   createImageFromInstance,
@@ -18,6 +20,8 @@ import {
   FIXTURE_BASE_IMAGES,
   publishPublicParameter,
 } from "../../harness/seed";
+import { BEFORE_HOST_PROGRAM, BEFORE_HOST_PROJECT, BEFORE_HOST_STACK, BEFORE_HOST_STATE } from "./fixtures/before-host";
+import { PREVIOUS_AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import {
   e2eGate,
   findPulumiCli,
@@ -62,7 +66,18 @@ const SQUATTER_NOBLE = "ami-00bad000000000001"; // 210987654321, same name patte
 const UBUNTU_PARAMETER = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
 const NOBLE_PATTERN = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-*-server-*";
 
-const AMI_RESOLUTION_TYPE = "pulumi-nodejs:dynamic:AmiResolution";
+const AMI_RESOLUTION_TYPE = "pulumi-nodejs:dynamic/cloudworkstation:AmiResolution";
+
+/**
+ * Chain lines that did not change must not show as changed (`"<old line>" => "<new line>"`): the re-resolution reason
+ * is `resolutionNote`, not a line prepended to the chain that would shift every line by one.
+ */
+function assertUnchangedChainLinesNotShown(diffText: string, lines: string[]): void {
+  for (const line of lines) {
+    assert.doesNotMatch(diffText, new RegExp(`"${quoted(line)}" =>`), `"${line}" is shown as changed:\n${diffText}`);
+    assert.doesNotMatch(diffText, new RegExp(`=> "${quoted(line)}"`), `"${line}" is shown as new:\n${diffText}`);
+  }
+}
 
 function assertOk(result: CommandResult): void {
   assert.equal(result.status, 0, `${result.command} exited ${result.status}:\n${result.output}`);
@@ -317,7 +332,7 @@ exports.west = summary(west);
       assert.match(pinned.stdout, /3 unchanged/);
     });
 
-    it("with refresh: latest (a config change) the preview proposes the newer AMI and the chain says why", async () => {
+    it("with refresh: latest (a config change) the preview proposes the newer AMI, resolutionNote says why, and unchanged chain lines are not shown as changed", async () => {
       assertOk(await project.run(["config", "set", "refresh", "latest"]));
       try {
         const latest = await project.run(["preview", "--diff"]);
@@ -326,9 +341,13 @@ exports.west = summary(west);
         assert.match(
           latest.stdout,
           new RegExp(
-            `"↻ refresh: latest — ${newerNoble} replaced ${NOBLE_NEWEST} \\(the previous pick; a newer or better-ranked image now wins\\)"`,
+            `\\+ resolutionNote\\s+: "↻ refresh: latest — ${newerNoble} replaced ${NOBLE_NEWEST} \\(the previous pick; a newer or better-ranked image now wins\\)"`,
           ),
         );
+        assertUnchangedChainLinesNotShown(latest.stdout, [
+          "– direct_mapping: no ami_mappings in ami_config",
+          "– ssm_parameter: no ssm_parameter in ami_config",
+        ]);
         assert.match(
           latest.stdout,
           new RegExp(
@@ -344,7 +363,7 @@ exports.west = summary(west);
       }
     });
 
-    it("when the pinned AMI is deregistered, the preview re-resolves and the chain's first line says why", async () => {
+    it("when the pinned AMI is deregistered, the preview re-resolves, resolutionNote says why, and unchanged chain lines are not shown as changed", async () => {
       await deregisterInRegions(moto!.clients(), NOBLE_NEWEST, ["us-east-1"]);
       const broken = await project.run(["preview", "--diff"]);
       assertOk(broken);
@@ -353,10 +372,57 @@ exports.west = summary(west);
       assert.match(
         broken.stdout,
         new RegExp(
-          `=> "↻ re-resolved: pinned ${NOBLE_NEWEST} was deregistered \\(DescribeImages no longer returns it\\)"`,
+          `\\+ resolutionNote\\s+: "↻ re-resolved: pinned ${NOBLE_NEWEST} was deregistered \\(DescribeImages no longer returns it\\)"`,
         ),
       );
+      assert.doesNotMatch(broken.stdout, /fallbackChain.*\n.*=> "↻/, "the reason is not a chain line");
+      assertUnchangedChainLinesNotShown(broken.stdout, [
+        "– direct_mapping: no ami_mappings in ami_config",
+        "– ssm_parameter: no ssm_parameter in ami_config",
+      ]);
       assert.match(broken.stdout, /~ 1 to update/);
+    });
+  });
+
+  describe("a stack made before the one-host change (test/e2e/fixtures/before-host.stack.json, pulumi stack import)", () => {
+    it("previews with no changes and no replacements under the current code (AmiResolution's old type token is aliased)", async function () {
+      if (!sandbox || !moto) this.skip();
+      await moto!.reset();
+      const fixture = JSON.parse(fs.readFileSync(BEFORE_HOST_STATE, "utf8")) as {
+        deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] };
+      };
+      const types = fixture.deployment.resources.map((resource) => resource.type);
+      assert.ok(types.includes(PREVIOUS_AMI_RESOLUTION_TYPE), "the fixture holds AmiResolutions under the old token");
+      const savedInputs = fixture.deployment.resources.find((resource) => resource.type.endsWith(":SavedTemplate"))
+        ?.inputs as { instanceId: string };
+      const project = sandbox!.project(
+        BEFORE_HOST_PROJECT,
+        { program: BEFORE_HOST_PROGRAM },
+        { installedFrom: REPO_ROOT },
+      );
+      assertOk(await project.run(["stack", "init", BEFORE_HOST_STACK]));
+      assertOk(await project.run(["stack", "import", "--file", BEFORE_HOST_STATE]));
+      assertOk(await project.run(["config", "set", "instanceId", savedInputs.instanceId]));
+
+      const planned = await project.run(["preview", "--json"]);
+      assertOk(planned);
+      const summary = (JSON.parse(planned.stdout) as { changeSummary: Record<string, number> }).changeSummary;
+      // Without the alias the two AmiResolutions would be deleted and created again under the new token.
+      assert.deepEqual(summary, { same: fixture.deployment.resources.length - 1 }, planned.stdout);
+
+      const preview = await project.run(["preview", "--expect-no-changes", "--diff"]);
+      assertOk(preview);
+      assert.doesNotMatch(preview.stdout, /to create|to replace|to delete|to update/);
+
+      // pulumi up records the resources under the current token (found through the alias), changing nothing.
+      const up = await project.run(["up", "--yes", "--skip-preview"]);
+      assertOk(up);
+      assert.doesNotMatch(up.stdout, /created|replaced|deleted|updated/);
+      const exported = await project.run(["stack", "export"]);
+      assertOk(exported);
+      const after = (JSON.parse(exported.stdout) as typeof fixture).deployment.resources.map((r) => r.type);
+      assert.equal(after.filter((type) => type === AMI_RESOLUTION_TYPE).length, 2);
+      assert.ok(!after.includes(PREVIOUS_AMI_RESOLUTION_TYPE));
     });
   });
 
@@ -402,10 +468,12 @@ exports.amiId = gpu.amiId;
     const COPY_REGIONS = ["us-west-2", "eu-west-1"];
     let project: PulumiProject;
     let instanceId: string;
+    let templatesDir: string;
     let ec2: (region: string) => EC2Client;
     let baseline: Record<string, string[]>;
     let outputs: {
       savedAmiId: string;
+      savedTemplateYaml: string;
       templateYaml: string;
       amiIds: Record<string, string>;
       copySnapshots: Record<string, string[]>;
@@ -435,25 +503,32 @@ exports.amiId = gpu.amiId;
       baseline = Object.fromEntries(
         Object.entries(await imagesNow()).map(([region, images]) => [region, sorted(images.keys())]),
       );
-      project = sandbox!.project("cws-e2e-imaging", {
-        program: `const pulumi = require("@pulumi/pulumi");
-const { SavedTemplate } = require(${JSON.stringify(SAVED_TEMPLATE_JS)});
-const { MultiRegionAmi } = require(${JSON.stringify(MULTI_REGION_AMI_JS)});
+      templatesDir = path.join(sandbox!.root, "lab-templates");
+      // Installed as a package inside the project, so moving the project makes the module paths in state stale.
+      project = sandbox!.project(
+        "cws-e2e-imaging",
+        {
+          program: `const pulumi = require("@pulumi/pulumi");
+const { SavedTemplate, MultiRegionAmi } = require("cloudworkstation");
 // retainOnDelete: the default (true) for the saved image; false for the copies.
 const saved = new SavedTemplate("rnaseq", {
   instanceId: ${JSON.stringify(instanceId)}, region: "us-east-1", templateName: "rnaseq-e2e",
-  baseTemplate: "ubuntu-24.04-base", tags: { Project: "rnaseq" },
+  baseTemplate: "ubuntu-24.04-base", tags: { Project: "rnaseq" }, templatesDir: ${JSON.stringify(templatesDir)},
 });
+// savedTemplate: the template file is rewritten to map the image in every region once the copies exist.
 const everywhere = new MultiRegionAmi("rnaseq", {
   sourceAmiId: saved.amiId, sourceRegion: "us-east-1", regions: ${JSON.stringify(REGIONS)},
-  retainOnDelete: false, tags: { Stage: "e2e" },
+  retainOnDelete: false, tags: { Stage: "e2e" }, savedTemplate: saved,
 });
 exports.savedAmiId = saved.amiId;
-exports.templateYaml = saved.templateYaml;
+exports.savedTemplateYaml = saved.templateYaml;
+exports.templateYaml = everywhere.templateYaml;
 exports.amiIds = everywhere.amiIds;
 exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.copies).map(([region, copy]) => [region, copy.snapshotIds])));
 `,
-      });
+        },
+        { installedFrom: REPO_ROOT },
+      );
       assertOk(await project.run(["stack", "init", "e2e"]));
     });
 
@@ -467,7 +542,7 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
         /sourceAmiId\s+: \[unknown\]/,
         "the copies' source is the capture, unknown until up",
       );
-      assert.match(preview.stdout, /\+ 6 to create/);
+      assert.match(preview.stdout, /\+ 7 to create/);
 
       assert.equal(await instanceState(ec2("us-east-1"), instanceId), "running");
       const now = await imagesNow();
@@ -478,7 +553,7 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
     it("pulumi up captures the instance (running again afterwards), tags the AMI, and copies it with tags to each other region", async () => {
       const up = await project.run(["up", "--yes", "--skip-preview"]);
       assertOk(up);
-      assert.match(up.stdout, /\+ 6 created/);
+      assert.match(up.stdout, /\+ 7 created/);
       const stackOutputs = await project.run(["stack", "output", "--json"]);
       assertOk(stackOutputs);
       outputs = JSON.parse(stackOutputs.stdout);
@@ -521,16 +596,58 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
         for (const id of outputs.copySnapshots[region])
           assert.ok(snapshots.has(id), `${region} copy's snapshot ${id} exists`);
       }
-      const template = parseYaml(outputs.templateYaml) as {
+      const own = parseYaml(outputs.savedTemplateYaml) as {
         ami_config: { ami_mappings: Record<string, Record<string, string>> };
       };
-      assert.deepEqual(template.ami_config.ami_mappings, { "us-east-1": { x86_64: saved } });
+      assert.deepEqual(own.ami_config.ami_mappings, { "us-east-1": { x86_64: saved } });
     });
 
-    it("pulumi destroy keeps the retained saved AMI and deregisters the copies with their snapshots", async () => {
+    it("the written template maps the image in every region it was copied to, resolves there against moto, and keeps its timestamp a string", async () => {
+      const file = path.join(templatesDir, "rnaseq-e2e.yml");
+      const text = fs.readFileSync(file, "utf8");
+      assert.equal(text, outputs.templateYaml);
+      assert.match(text, /^# Saved by CloudWorkstation/, "the header survives the rewrite");
+      const yaml11 = parseYaml(text, { version: "1.1" }) as { tags: Record<string, unknown> };
+      assert.equal(typeof yaml11.tags["cloudworkstation:saved"], "string", "a YAML 1.1 reader does not make it a date");
+      const { template } = loadTemplate("rnaseq-e2e", { templatesDirs: [templatesDir] });
+      for (const region of REGIONS) {
+        const result = await resolveAmi(template, { region, architecture: "x86_64" }, moto!.clients());
+        assert.equal(
+          result.method,
+          "direct_mapping",
+          `${region}: ${result.fallbackChain.map((s) => s.detail).join("; ")}`,
+        );
+        assert.equal(result.amiId, outputs.amiIds[region], `${region} resolves to its own copy`);
+      }
+    });
+
+    it("after the project directory is renamed (the module paths recorded in state are gone), pulumi refresh succeeds and changes nothing", async () => {
+      const before = project.dir;
+      project = project.moveTo(`${before}-moved`);
+      assert.equal(fs.existsSync(path.join(before, "node_modules", "cloudworkstation")), false);
+      // Pulumi remembers the selected stack per project path, so a moved project selects it again.
+      assertOk(await project.run(["stack", "select", "e2e"]));
+      const exported = await project.run(["stack", "export"]);
+      assertOk(exported);
+      assert.ok(
+        exported.stdout.includes(path.join(before, "node_modules", "cloudworkstation")),
+        "state names the old path",
+      );
+      const refresh = await project.run(["refresh", "--yes", "--skip-preview"]);
+      assertOk(refresh);
+      assert.doesNotMatch(refresh.stdout, /deleted|updated|replaced/);
+      const now = await imagesNow();
+      assert.deepEqual(
+        sorted(now["us-east-1"].keys()),
+        sorted([...baseline["us-east-1"], outputs.savedAmiId]),
+        "refresh makes and removes nothing",
+      );
+    });
+
+    it("pulumi destroy of the moved project keeps the retained saved AMI and deregisters the copies with their snapshots", async () => {
       const destroy = await project.run(["destroy", "--yes", "--skip-preview"]);
       assertOk(destroy);
-      assert.match(destroy.stdout, /- 6 deleted/);
+      assert.match(destroy.stdout, /- 7 deleted/);
       assert.match(
         destroy.output,
         new RegExp(`SavedTemplate: keeping ${outputs.savedAmiId} in us-east-1 \\(retainOnDelete\\)`),
@@ -549,6 +666,11 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
           assert.ok(!snapshots.has(id), `${region} copy's snapshot ${id} is deleted`);
       }
       assert.equal(await instanceState(ec2("us-east-1"), instanceId), "running", "destroy never touches the instance");
+      assert.equal(
+        fs.readFileSync(path.join(templatesDir, "rnaseq-e2e.yml"), "utf8"),
+        outputs.savedTemplateYaml,
+        "the file no longer names the deregistered copies: it maps the kept saved image only",
+      );
     });
   });
 });

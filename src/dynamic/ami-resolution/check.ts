@@ -1,0 +1,301 @@
+import type { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
+import { resolveAmi } from "../../resolver";
+import { architectureOfInstanceType } from "../../resolver/instance-types";
+import { defaultImageCache } from "../../resolver/image-lookup";
+import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
+import { loadTemplate, loadTemplateFromObject } from "../../templates";
+import type { Template } from "../../templates/schema";
+import { stripUndefined, unknownKeys } from "../host";
+import {
+  canonicalJson,
+  decidePin,
+  formatChain,
+  latestReplacedLine,
+  pinKey as computePinKey,
+  pinnedImageState,
+  templateHash as computeTemplateHash,
+  type PinDecision,
+  type PreviousResolution,
+  type RefreshMode,
+} from "../pinning";
+import { findOurCopy } from "./copy";
+import {
+  type AmiResolutionInputs,
+  type AmiResolutionOutputs,
+  type AmiResolutionState,
+  defaultClients,
+  OUTPUT_KEYS,
+  RESOLUTION_INPUT_KEYS,
+} from "./state";
+
+function hasUnknownResolutionInput(news: Record<string, unknown>): boolean {
+  return unknownKeys(news, RESOLUTION_INPUT_KEYS).length > 0;
+}
+
+class InputError extends Error {
+  constructor(
+    readonly property: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface LoadedTemplate {
+  template: Template;
+  label: string;
+}
+
+function loadTemplateInput(news: AmiResolutionInputs): LoadedTemplate {
+  const options = { templatesDirs: news.templatesDirs, parameters: news.parameters };
+  if (news.templateObject !== undefined) {
+    const loaded = loadTemplateFromObject(news.templateObject, options);
+    return { template: loaded.template, label: `template "${loaded.template.name}" (inline object)` };
+  }
+  if (typeof news.template !== "string" || news.template.length === 0) {
+    throw new InputError("template", "give `template` (a name or a path) or `templateObject` (an inline template)");
+  }
+  const loaded = loadTemplate(news.template, options);
+  return { template: loaded.template, label: `template "${loaded.template.name}" (${loaded.file})` };
+}
+
+/** The architecture the caller asked for, as the pin key sees it. */
+function requestedArchitecture(
+  news: Pick<AmiResolutionInputs, "architecture" | "instanceType">,
+  template: Template,
+): string {
+  if (news.architecture) return news.architecture;
+  if (news.instanceType) {
+    try {
+      return architectureOfInstanceType(news.instanceType);
+    } catch {
+      return `type:${news.instanceType}`;
+    }
+  }
+  return template.ami_config?.preferred_architecture ?? "template-default";
+}
+
+function previousOf(olds: Record<string, unknown>): PreviousResolution | undefined {
+  if (typeof olds.resolvedAmiId !== "string" || typeof olds.pinKey !== "string") return undefined;
+  return {
+    amiId: olds.resolvedAmiId,
+    pinKey: olds.pinKey,
+    templateHash: String(olds.templateHash ?? ""),
+    method: String(olds.method ?? ""),
+    region: String(olds.sourceRegion ?? olds.region ?? ""),
+  };
+}
+
+/** The news without stale outputs (a previous check's results ride along in old inputs, never in news, but be safe). */
+function inputsOnly(news: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(news).filter(([key]) => !(OUTPUT_KEYS as readonly string[]).includes(key)));
+}
+
+/** The resolution fields of a previous state (olds in check are the previous checked inputs). */
+function pickOutputs(olds: Record<string, unknown>): AmiResolutionOutputs {
+  const out: Record<string, unknown> = { resolutionNote: null };
+  for (const key of [...OUTPUT_KEYS, "architecture", "instanceType", "strategy"]) {
+    if (olds[key] !== undefined) out[key] = olds[key];
+  }
+  return out as unknown as AmiResolutionOutputs;
+}
+
+function describeFailure(label: string, region: string, result: ResolutionResult, template: Template): string {
+  const chain = formatChain(result.fallbackChain);
+  const source =
+    "add an AMI source that exists in this region (ami_mappings, ssm_parameter, ami_search, marketplace_search)";
+  const todo =
+    result.strategy === "ami_required"
+      ? `${source}, allow a cross-region copy (allowCrossRegionCopy: true), or use strategy ami_preferred to allow script provisioning`
+      : template.ami_config?.fallback_strategy === "error"
+        ? `${source}, or remove fallback_strategy: error to allow script provisioning`
+        : `${source}, or make the script path's base image available (see the fallback_script line)`;
+  return `no launchable AMI for ${label} in ${region} (strategy ${result.strategy}); fallback chain:\n  ${chain.join("\n  ")}\nWhat to do: ${todo}.`;
+}
+
+async function resolve(
+  template: Template,
+  inputs: AmiResolutionInputs,
+  clients: AwsClients,
+  now: Date,
+): Promise<ResolutionResult> {
+  const options: ResolveOptions = {
+    region: inputs.region,
+    ...(inputs.architecture ? { architecture: inputs.architecture } : {}),
+    ...(inputs.instanceType ? { instanceType: inputs.instanceType } : {}),
+    ...(inputs.size ? { size: inputs.size } : {}),
+    ...(inputs.strategy ? { strategy: inputs.strategy } : {}),
+    ...(inputs.allowCrossRegionCopy !== undefined ? { allowCrossRegionCopy: inputs.allowCrossRegionCopy } : {}),
+    now,
+  };
+  return resolveAmi(template, options, clients);
+}
+
+function outputsOf(
+  result: ResolutionResult,
+  template: Template,
+  key: string,
+  hash: string,
+  request: AmiResolutionOutputs["request"],
+): AmiResolutionOutputs {
+  return {
+    amiId: result.method === "cross_region" ? undefined : result.amiId,
+    resolvedAmiId: result.amiId as string,
+    method: result.method,
+    fallbackChain: formatChain(result.fallbackChain),
+    resolutionNote: null,
+    architecture: result.architecture,
+    instanceType: result.instanceType,
+    userData: result.userData ?? null,
+    estimatedLaunchSeconds: result.estimatedLaunchSeconds,
+    sourceRegion:
+      result.method === "cross_region" ? (result.sourceRegion ?? result.copyPlan?.sourceRegion ?? null) : null,
+    strategy: result.strategy,
+    templateName: template.name,
+    templateVersion: template.version ?? null,
+    estimatedCostPerHour: result.cost.hourlyUsd ?? null,
+    costLabel: result.cost.label,
+    costComparison: result.cost.comparison,
+    warnings: [...result.warnings],
+    request,
+    pinKey: key,
+    templateHash: hash,
+  };
+}
+
+/** Pin decision, looking the pinned image up only when the rest of the question says "keep". */
+async function decide(
+  refresh: RefreshMode,
+  previous: PreviousResolution | undefined,
+  key: string,
+  hash: string,
+  clients: AwsClients,
+  now: Date,
+): Promise<PinDecision> {
+  const decision = decidePin({ refresh, previous, pinKey: key, templateHash: hash });
+  if (!decision.keep || !previous) return decision;
+  const image = await defaultImageCache.getImage(clients.ec2(previous.region), previous.amiId);
+  return decidePin({ refresh, previous, pinKey: key, templateHash: hash, imageState: pinnedImageState(image, now) });
+}
+
+/** Why a new resolution replaced the previous one (null for a first resolution or an unchanged AMI). */
+function noteFor(
+  decision: PinDecision,
+  previous: PreviousResolution | undefined,
+  refresh: RefreshMode,
+  resolved: AmiResolutionOutputs,
+  olds: Record<string, unknown>,
+): string | null {
+  if (!previous) return null;
+  if (decision.keep)
+    return `↻ re-resolved: the new instance type runs ${resolved.architecture}, the pinned ${previous.amiId} is ${String(olds.architecture)}`;
+  if (decision.why) return decision.why;
+  if (refresh === "latest" && previous.amiId !== resolved.resolvedAmiId)
+    return latestReplacedLine(previous.amiId, resolved.resolvedAmiId);
+  return null;
+}
+
+/**
+ * Resolves in check, so that a preview already shows the AMI and the chain (the engine uses checked inputs as the
+ * outputs of a resource it is about to create). Internal. Exported for testing.
+ */
+export async function check(
+  olds: Record<string, unknown>,
+  rawNews: Record<string, unknown>,
+  clients: AwsClients = defaultClients(),
+  now: Date = new Date(),
+): Promise<CheckResult & { inputs: Record<string, unknown> }> {
+  const news = inputsOnly(rawNews);
+  if (hasUnknownResolutionInput(news)) return { inputs: news };
+  const inputs = news as unknown as AmiResolutionInputs;
+  const fail = (property: string, reason: string) => ({ inputs: news, failures: [{ property, reason }] });
+  if (typeof inputs.region !== "string" || inputs.region.length === 0)
+    return fail("region", "region is required: the AWS region the workstation launches in, e.g. us-east-1");
+  const refresh: RefreshMode = inputs.refresh ?? "pinned";
+  if (refresh !== "pinned" && refresh !== "latest")
+    return fail("refresh", `refresh must be "pinned" or "latest", got "${String(refresh)}"`);
+
+  let loaded: LoadedTemplate;
+  try {
+    loaded = loadTemplateInput(inputs);
+  } catch (error) {
+    // TemplateError's message already lists every issue as file:line:column path: message.
+    const property = error instanceof InputError ? error.property : "template";
+    return fail(property, error instanceof Error ? error.message : String(error));
+  }
+  const resolved = await resolution(olds, inputs, loaded, clients, now);
+  if ("failure" in resolved) return { inputs: news, failures: [resolved.failure] };
+  const state = await withCopyStatus({ ...news, ...resolved.outputs } as AmiResolutionState, clients);
+  return { inputs: stripUndefined(state as unknown as Record<string, unknown>) };
+}
+
+async function resolution(
+  olds: Record<string, unknown>,
+  inputs: AmiResolutionInputs,
+  { template, label }: LoadedTemplate,
+  clients: AwsClients,
+  now: Date,
+): Promise<{ outputs: AmiResolutionOutputs } | { failure: CheckFailure }> {
+  const refresh: RefreshMode = inputs.refresh ?? "pinned";
+  const key = computePinKey({
+    amiConfig: template.ami_config,
+    region: inputs.region,
+    architecture: requestedArchitecture(inputs, template),
+    strategy: inputs.strategy,
+    allowCrossRegionCopy: inputs.allowCrossRegionCopy,
+  });
+  const hash = computeTemplateHash(template);
+  const request = { architecture: inputs.architecture, instanceType: inputs.instanceType, size: inputs.size };
+  const previous = previousOf(olds);
+  const decision = await decide(refresh, previous, key, hash, clients, now);
+  if (
+    decision.keep &&
+    canonicalJson(olds.request ?? {}) === canonicalJson(request) &&
+    olds.templateName === template.name
+  ) {
+    // Everything the resolution depends on is unchanged and the pinned AMI is still launchable: the old answer stands.
+    return { outputs: pickOutputs(olds) };
+  }
+  let result: ResolutionResult;
+  try {
+    result = await resolve(template, inputs, clients, now);
+  } catch (error) {
+    const property = (error as { field?: string }).field ?? "template";
+    return { failure: { property, reason: `${label} in ${inputs.region}: ${(error as Error).message}` } };
+  }
+  if (result.method === "failed" || !result.amiId)
+    return { failure: { property: "template", reason: describeFailure(label, inputs.region, result, template) } };
+  const outputs = outputsOf(result, template, key, hash, request);
+  if (decision.keep && previous && outputs.architecture === olds.architecture) {
+    // Only the instance type or size changed: keep the pinned AMI, take the new type and its price.
+    return {
+      outputs: {
+        ...pickOutputs(olds),
+        instanceType: outputs.instanceType,
+        estimatedCostPerHour: outputs.estimatedCostPerHour,
+        costLabel: outputs.costLabel,
+        costComparison: outputs.costComparison,
+        request,
+      },
+    };
+  }
+  return { outputs: { ...outputs, resolutionNote: noteFor(decision, previous, refresh, outputs, olds) } };
+}
+
+/** For a cross-region resolution: the copy this resource already made, or a pending copy for create/update. */
+async function withCopyStatus(state: AmiResolutionState, clients: AwsClients): Promise<AmiResolutionState> {
+  const out: AmiResolutionState = { ...state };
+  delete out.copyPending;
+  delete out.copiedImageId;
+  delete out.copyMadeByUs;
+  if (out.method !== "cross_region") return out;
+  const copy = await findOurCopy(clients, out);
+  if (copy?.ImageId) {
+    out.amiId = copy.ImageId;
+  } else {
+    // The copy is made in create/update; until then the AMI to launch is unknown, and a preview says so.
+    delete out.amiId;
+    out.copyPending = true;
+  }
+  return out;
+}

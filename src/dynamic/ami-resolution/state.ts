@@ -1,0 +1,122 @@
+import { createAwsClients } from "../../resolver/clients";
+import type { AwsClients, ResolutionResult } from "../../resolver/types";
+import type { Architecture, Size, Strategy } from "../../templates/schema";
+import type { RefreshMode } from "../pinning";
+
+/** The inputs of an AmiResolution, as the provider receives them (plain values). */
+export interface AmiResolutionInputs {
+  /** A template name (looked up in `templatesDirs`, then the shipped templates) or a path to a template file. */
+  template?: string;
+  templatesDirs?: string[];
+  /** An inline template object (validated like a file). Give this or `template`. */
+  templateObject?: Record<string, unknown>;
+  /** Values for the template's `parameters`. */
+  parameters?: Record<string, string | number | boolean>;
+  region: string;
+  architecture?: Architecture;
+  instanceType?: string;
+  size?: Size;
+  strategy?: Strategy;
+  refresh?: RefreshMode;
+  allowCrossRegionCopy?: boolean;
+  retainCopyOnDelete?: boolean;
+  /** Identifies copies this resource makes (tagged on the copy), so a later check finds its own copy. */
+  copyOwner?: string;
+  /** Bound on waiting for a cross-region copy to become available; default 3600. */
+  copyTimeoutSeconds?: number;
+}
+
+/** What a resolution adds to the inputs (and stores in Pulumi state). Nothing here changes between identical runs. */
+export interface AmiResolutionOutputs {
+  /** The AMI to launch in `region`: the copy's id for a cross-region copy (absent while the copy is not made yet). */
+  amiId?: string;
+  /** The AMI the resolver selected (for a cross-region copy, the source AMI in `sourceRegion`). */
+  resolvedAmiId: string;
+  method: ResolutionResult["method"];
+  /** One line per tier, exactly as the resolver decided; why it was re-resolved is `resolutionNote`, not a line here. */
+  fallbackChain: string[];
+  /**
+   * Why this resolution replaced an earlier one (a "↻ …" line: the pinned AMI was deregistered, ami_config changed,
+   * refresh: latest found a newer image…), or null for a first resolution. Kept while the resolution is kept.
+   */
+  resolutionNote: string | null;
+  architecture: Architecture;
+  instanceType: string;
+  /**
+   * The rendered provisioning script, on the script path only. Optional outputs are null, never absent: an absent
+   * output reads as unknown in a preview, and an unknown user data would show the instance as changing every time.
+   */
+  userData: string | null;
+  /** Estimate, not a measurement. */
+  estimatedLaunchSeconds: number;
+  sourceRegion: string | null;
+  strategy: Strategy;
+  templateName: string;
+  templateVersion: string | null;
+  /** Estimate, not a measurement (null when the price snapshot has no price). */
+  estimatedCostPerHour: number | null;
+  costLabel: string;
+  costComparison: string;
+  warnings: string[];
+  /** What was asked (the inputs `architecture`/`instanceType`/`size` are replaced by the resolved values). */
+  request: { architecture?: string; instanceType?: string; size?: string };
+  pinKey: string;
+  templateHash: string;
+  /** A consented cross-region copy still to be made by create/update. */
+  copyPending?: boolean;
+  copiedImageId?: string;
+  copyMadeByUs?: boolean;
+}
+
+export type AmiResolutionState = AmiResolutionInputs & AmiResolutionOutputs;
+
+/** Inputs that decide the resolution: if any is unknown, check resolves nothing and the outputs stay unknown. */
+export const RESOLUTION_INPUT_KEYS = [
+  "template",
+  "templatesDirs",
+  "templateObject",
+  "parameters",
+  "region",
+  "architecture",
+  "instanceType",
+  "size",
+  "strategy",
+  "refresh",
+  "allowCrossRegionCopy",
+  "copyOwner",
+] as const;
+
+/** Keys the resolution writes (check strips stale ones from the news; a kept resolution copies them from olds). */
+export const OUTPUT_KEYS = [
+  "amiId",
+  "resolvedAmiId",
+  "method",
+  "fallbackChain",
+  "resolutionNote",
+  "userData",
+  "estimatedLaunchSeconds",
+  "sourceRegion",
+  "templateName",
+  "templateVersion",
+  "estimatedCostPerHour",
+  "costLabel",
+  "costComparison",
+  "warnings",
+  "request",
+  "pinKey",
+  "templateHash",
+  "copyPending",
+  "copiedImageId",
+  "copyMadeByUs",
+] as const;
+
+let cachedClients: { endpoint: string | undefined; clients: AwsClients } | undefined;
+
+/** createAwsClients() defaults: AWS_ENDPOINT_URL and the SDK credential chain of this process. */
+export function defaultClients(): AwsClients {
+  const endpoint = process.env.AWS_ENDPOINT_URL || undefined;
+  if (!cachedClients || cachedClients.endpoint !== endpoint) {
+    cachedClients = { endpoint, clients: createAwsClients() };
+  }
+  return cachedClients.clients;
+}

@@ -1,0 +1,146 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The one host for CloudWorkstation's dynamic resources. Pulumi serializes a dynamic resource's provider object into
+ * state and rebuilds it later in `pulumi-resource-pulumi-nodejs`; what it captures here is two path strings and a
+ * loader. Each method loads the resource's logic module from disk at call time (so the resolver, imaging engine and
+ * AWS SDK are never serialized), falling back to the installed package when the project has moved since.
+ */
+
+/** Every dynamic resource's type token is `pulumi-nodejs:dynamic/cloudworkstation:<Type>`. */
+export const DYNAMIC_MODULE = "cloudworkstation";
+
+export function dynamicType(type: string): string {
+  return `pulumi-nodejs:dynamic/${DYNAMIC_MODULE}:${type}`;
+}
+
+/** What the engine passes for a value not known yet (in preview). Dynamic providers see it as this literal string. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** The keys among `keys` whose value in `news` is (or holds) an unknown. */
+export function unknownKeys(news: Record<string, unknown>, keys: readonly string[]): string[] {
+  return keys.filter((key) => containsUnknown(news[key]));
+}
+
+/**
+ * Drops undefined at every depth. The provider host turns results into a protobuf Struct, which throws on undefined
+ * ("Unexpected struct type"), even nested; absent keys are what undefined means anyway.
+ */
+export function stripUndefined<T>(value: T): T {
+  const strip = (entry: unknown): unknown => {
+    if (Array.isArray(entry)) return entry.filter((item) => item !== undefined).map(strip);
+    if (entry && typeof entry === "object") {
+      return Object.fromEntries(
+        Object.entries(entry as Record<string, unknown>)
+          .filter(([, item]) => item !== undefined)
+          .map(([key, item]) => [key, strip(item)]),
+      );
+    }
+    return entry;
+  };
+  return strip(value) as T;
+}
+
+/**
+ * The diff of a resource whose inputs decide everything: a change in a `replaceOn` key replaces it, one in an
+ * `updatable` key updates it in place; `stables` (outputs an in-place update never changes) apply without a replace.
+ */
+export function diffInputs<T>(
+  olds: Partial<T>,
+  news: T,
+  keys: { replaceOn: readonly (keyof T & string)[]; updatable: readonly (keyof T & string)[]; stables: string[] },
+): pulumi.dynamic.DiffResult {
+  const same = (key: keyof T) => JSON.stringify(olds[key] ?? null) === JSON.stringify(news[key] ?? null);
+  const replaces = keys.replaceOn.filter((key) => !same(key));
+  const updates = keys.updatable.filter((key) => !same(key));
+  return {
+    changes: replaces.length + updates.length > 0,
+    replaces,
+    deleteBeforeReplace: false,
+    stables: replaces.length ? [] : keys.stables,
+  };
+}
+
+/** A resource's logic: every method of the SDK's provider contract (our resources always implement all of them). */
+export type ProviderLogic<Inputs = Record<string, unknown>, Outputs = Record<string, unknown>> = Required<
+  Pick<pulumi.dynamic.ResourceProvider<Inputs, Outputs>, "check" | "diff" | "create" | "read" | "update" | "delete">
+>;
+
+/** Wraps a logic module's methods so every result the engine receives is Struct-safe. Logic modules export this. */
+export function providerLogic<Inputs, Outputs>(logic: ProviderLogic<Inputs, Outputs>): ProviderLogic<Inputs, Outputs> {
+  return {
+    check: async (olds, news) => {
+      const result = await logic.check(olds, news);
+      return { ...result, inputs: stripUndefined(result.inputs) };
+    },
+    diff: (id, olds, news) => logic.diff(id, olds, news),
+    create: async (inputs) => {
+      const result = await logic.create(inputs);
+      return { id: result.id, outs: stripUndefined(result.outs) };
+    },
+    read: async (id, props) => {
+      const result = await logic.read(id, props);
+      return stripUndefined(result);
+    },
+    update: async (id, olds, news) => stripUndefined(await logic.update(id, olds, news)),
+    delete: (id, props) => logic.delete(id, props),
+  };
+}
+
+/** Where the compiled logic lives inside the installed package (`cloudworkstation/dist/src/dynamic/<module>`). */
+export const PACKAGED_DYNAMIC_DIR = "cloudworkstation/dist/src/dynamic";
+
+/**
+ * The provider object to hand to `pulumi.dynamic.Resource` for the logic module `logicModule` (a path relative to
+ * src/dynamic, without extension, exporting `provider` made by `providerLogic`). Create it once per module, at module
+ * level: Pulumi caches the serialization per provider object.
+ */
+export function lazyProvider(logicModule: string): pulumi.dynamic.ResourceProvider {
+  // Without an extension: Node picks the .js in dist/, tsx the .ts in tests.
+  const local = path.join(__dirname, logicModule);
+  const packaged = `${PACKAGED_DYNAMIC_DIR}/${logicModule}`;
+  const load = (): ProviderLogic => {
+    let resolved: string;
+    try {
+      resolved = require.resolve(local);
+    } catch {
+      // State written before the project moved names a path that is gone; the package is where it is now.
+      resolved = require.resolve(packaged);
+    }
+    return require(resolved).provider;
+  };
+  return {
+    check: async (olds, news) => load().check(olds, news),
+    diff: async (id, olds, news) => load().diff(id, olds, news),
+    create: async (inputs) => load().create(inputs),
+    read: async (id, props) => load().read(id, props),
+    update: async (id, olds, news) => load().update(id, olds, news),
+    delete: async (id, props) => load().delete(id, props),
+  };
+}
+
+/**
+ * Base of our dynamic resources: the type token convention, and aliases for tokens a resource had before (so a stack
+ * made by an older version keeps its resources instead of replacing them).
+ */
+export abstract class CloudWorkstationResource extends pulumi.dynamic.Resource {
+  constructor(
+    provider: pulumi.dynamic.ResourceProvider,
+    type: string,
+    name: string,
+    props: pulumi.Inputs,
+    opts: pulumi.CustomResourceOptions | undefined,
+    previousTypes: string[] = [],
+  ) {
+    const aliases = [...(opts?.aliases ?? []), ...previousTypes.map((previous) => ({ type: previous }))];
+    super(provider, name, props, aliases.length ? { ...opts, aliases } : opts, DYNAMIC_MODULE, type);
+  }
+}

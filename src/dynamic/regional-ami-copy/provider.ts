@@ -1,0 +1,108 @@
+import { CreateTagsCommand, DeleteTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
+import * as imaging from "../../imaging";
+import { createAwsClients } from "../../resolver/clients";
+import { providerLogic } from "../host";
+import {
+  checkRegionalAmiCopyInputs,
+  diffRegionalAmiCopy,
+  type RegionalAmiCopyInputs,
+  type RegionalAmiCopyOutputs,
+} from "./inputs";
+
+export const provider = providerLogic<RegionalAmiCopyInputs, RegionalAmiCopyOutputs>({
+  async check(_olds, news) {
+    return checkRegionalAmiCopyInputs(news as unknown as Record<string, unknown>);
+  },
+
+  async diff(_id, olds, news) {
+    return diffRegionalAmiCopy(olds, news);
+  },
+
+  async create(inputs) {
+    const clients = createAwsClients();
+    if (inputs.region === inputs.sourceRegion) {
+      // The source region maps to the source AMI itself; we only add the launch permissions.
+      const ec2 = clients.ec2(inputs.region);
+      const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [inputs.sourceAmiId] }));
+      const snapshotIds = imaging.snapshotsOf(Images[0]?.BlockDeviceMappings);
+      await imaging.shareImage(ec2, inputs.sourceAmiId, inputs.sharing, { snapshotIds });
+      const outs = {
+        ...inputs,
+        amiId: inputs.sourceAmiId,
+        snapshotIds,
+        architecture: Images[0]?.Architecture ?? "x86_64",
+        copied: false,
+      };
+      return { id: `${inputs.region}/${inputs.sourceAmiId}`, outs: outs };
+    }
+    // copyImage cleans up a copy it started but could not finish, so a failure here leaves nothing behind.
+    const result = await imaging.copyImage(clients, {
+      sourceAmiId: inputs.sourceAmiId,
+      sourceRegion: inputs.sourceRegion,
+      targetRegion: inputs.region,
+      name: inputs.name,
+      encrypted: inputs.encrypted,
+      kmsKeyId: inputs.kmsKeyId,
+      tags: inputs.tags,
+      sharing: inputs.sharing,
+      timeoutMs: inputs.timeoutMinutes * 60_000,
+    });
+    const outs = {
+      ...inputs,
+      amiId: result.amiId,
+      snapshotIds: result.snapshotIds,
+      architecture: result.architecture,
+      copied: true,
+    };
+    return { id: `${inputs.region}/${result.amiId}`, outs: outs };
+  },
+
+  async read(id, props) {
+    const outputs = props as RegionalAmiCopyOutputs;
+    const snapshotIds = await imaging.imageSnapshotIds(createAwsClients().ec2(outputs.region), outputs.amiId);
+    if (snapshotIds.length === 0 && outputs.copied) return { id: "", props: {} as RegionalAmiCopyOutputs };
+    return {
+      id,
+      props: { ...outputs, snapshotIds: snapshotIds.length ? snapshotIds : outputs.snapshotIds },
+    };
+  },
+
+  async update(_id, olds, news) {
+    const ec2 = createAwsClients().ec2(news.region);
+    const removed = imaging.removedSharing(olds.sharing ?? {}, news.sharing);
+    if (imaging.isSharing(removed))
+      await imaging.shareImage(ec2, olds.amiId, removed, { snapshotIds: olds.snapshotIds, operation: "remove" });
+    await imaging.shareImage(ec2, olds.amiId, news.sharing, { snapshotIds: olds.snapshotIds });
+    if (olds.copied) {
+      const resources = [olds.amiId, ...olds.snapshotIds];
+      const removedTags = Object.keys(olds.tags ?? {}).filter((key) => !(key in news.tags));
+      if (removedTags.length)
+        await ec2.send(new DeleteTagsCommand({ Resources: resources, Tags: removedTags.map((Key) => ({ Key })) }));
+      if (Object.keys(news.tags).length)
+        await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: imaging.toTagList(news.tags) }));
+    }
+    return { outs: { ...olds, ...news } };
+  },
+
+  async delete(_id, props) {
+    const ec2 = createAwsClients().ec2(props.region);
+    if (!props.copied) {
+      // Not ours to deregister: take back only the launch permissions we added.
+      if (imaging.isSharing(props.sharing))
+        await imaging
+          .shareImage(ec2, props.amiId, props.sharing, { snapshotIds: props.snapshotIds, operation: "remove" })
+          .catch(() => undefined);
+      return;
+    }
+    if (props.retainOnDelete !== false) {
+      console.log(`RegionalAmiCopy: keeping ${props.amiId} in ${props.region} (retainOnDelete)`);
+      return;
+    }
+    const result = await imaging.deleteImageAndSnapshots(ec2, props.amiId);
+    if (result.failedSnapshots.length) {
+      throw new Error(
+        `deregistered ${props.amiId} in ${props.region} but could not delete ${result.failedSnapshots.map((f) => `${f.snapshotId} (${f.reason})`).join(", ")}`,
+      );
+    }
+  },
+});
