@@ -42,11 +42,9 @@ const entryFields = {
   project: nonEmpty.optional(),
   allowedCidrs: z
     .array(
-      z
-        .string()
-        .refine(isIpv4Cidr, {
-          error: (issue) => `"${String(issue.input)}" is not an IPv4 CIDR block; write e.g. "203.0.113.0/24"`,
-        }),
+      z.string().refine(isIpv4Cidr, {
+        error: (issue) => `"${String(issue.input)}" is not an IPv4 CIDR block; write e.g. "203.0.113.0/24"`,
+      }),
     )
     .optional(),
   subnetId: z
@@ -103,7 +101,7 @@ export function formatFleetIssue(issue: FleetIssue): string {
   return `${where}${issue.path}: ${issue.message}`;
 }
 
-interface Located {
+export interface Located {
   yaml?: YamlSource;
   file?: string;
 }
