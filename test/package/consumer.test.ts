@@ -94,10 +94,28 @@ describe("the packed package in a consumer project (npm pack, npm install, tsc, 
     assert.deepEqual(loaded, []);
   });
 
-  it("type-checks a program that uses every public component and type (tsc)", () => {
+  it("installs the cws command, which finds the shipped templates inside the installed package", () => {
+    const run = spawnSync(path.join(project, "node_modules", ".bin", "cws"), ["template", "list"], {
+      cwd: project,
+      encoding: "utf8",
+      env: withoutNoticeSwitch(process.env),
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /python-ml/);
+    assert.match(run.stdout, /ubuntu-24\.04-base/);
+  });
+
+  it("type-checks a program that uses every public component and type (tsc, node10 and node16 resolution)", () => {
     const tsc = path.join(project, "node_modules", "typescript", "bin", "tsc");
     const run = spawnSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
     assert.equal(run.status, 0, `tsc failed:\n${run.stdout}${run.stderr}`);
+    // Newer resolution reads the exports map's "types" conditions instead of typesVersions.
+    const node16 = spawnSync(
+      process.execPath,
+      [tsc, "-p", project, "--module", "node16", "--moduleResolution", "node16", "--noEmit"],
+      { encoding: "utf8" },
+    );
+    assert.equal(node16.status, 0, `tsc (node16 resolution) failed:\n${node16.stdout}${node16.stderr}`);
   });
 
   it("runs that program under Pulumi runtime mocks, resolving an AMI with the installed provider code, without the SDK's Node notice", () => {
