@@ -1,18 +1,16 @@
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
+import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import { ResearchWorkstation } from "../../src/components/research-workstation";
 import { MotoServer, startMoto } from "../../harness/moto";
-import { publishBaseParameters } from "../../harness/seed";
+import { publishBaseParameters, seedDemoLandscape } from "../../harness/seed";
+import { requireBuilt } from "../package/built";
+import { actionsOf, naming, type Policy, readPolicy, userWithPolicy, without } from "./support";
 
-type Policy = { Statement: { Sid: string; Action: string | string[] }[] };
 const ROOT = path.resolve(__dirname, "..", "..");
-const readPolicy = (name: string): Policy =>
-  JSON.parse(fs.readFileSync(path.join(ROOT, "docs", "iam", `${name}.json`), "utf8"));
-const actions = (policy: Policy, sid?: string): string[] =>
-  policy.Statement.filter((s) => sid === undefined || s.Sid === sid).flatMap((s) => ([] as string[]).concat(s.Action));
+const actions = actionsOf;
 
 /** "aws:ec2/securityGroup:SecurityGroup" → "AwsEc2SecurityGroup", "aws:ec2/getSubnet:getSubnet" → "AwsEc2GetSubnet". */
 function sidFor(token: string): string {
@@ -101,8 +99,85 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
   });
 
   it("lets the workstation's role be passed to EC2 only", () => {
-    const pass = readPolicy("launch").Statement.find((s) => actions({ Statement: [s] }).includes("iam:PassRole")) as
-      { Condition?: Record<string, Record<string, string>> } | undefined;
-    assert.equal(pass?.Condition?.StringEquals?.["iam:PassedToService"], "ec2.amazonaws.com");
+    const pass = readPolicy("launch").Statement.find((s) => ([] as string[]).concat(s.Action).includes("iam:PassRole"));
+    const condition = pass?.Condition as { StringEquals?: Record<string, string> } | undefined;
+    assert.equal(condition?.StringEquals?.["iam:PassedToService"], "ec2.amazonaws.com");
   });
+});
+
+/**
+ * The part of launch.json that runs our own code: the AmiResolution dynamic resource (resolution, and the cross-region
+ * copy a template consents to, made at create and removed at delete), run from dist/ in a child process with an IAM
+ * user's keys against moto with IAM enforced.
+ */
+describe("launch.json's AmiResolution statements, against moto with IAM enforced", function () {
+  this.timeout(300_000);
+  const PROVIDER = path.join(ROOT, "dist", "src", "dynamic", "ami-resolution.js");
+  const TEMPLATES = path.join(ROOT, "examples", "preview-demo", "templates");
+  const SIDS = ["ResolveAmis", "CopyAmisWithConsent"];
+  const SUPPORT = path.join(__dirname, "support.ts");
+  let moto: MotoServer;
+
+  before(async () => {
+    requireBuilt();
+    moto = await startMoto();
+    await seedDemoLandscape(moto.clients(), ["us-east-1", "us-east-2"]);
+  });
+  after(async () => {
+    await moto?.stop();
+  });
+
+  /** check → create (copies the lab's image from us-east-1 to us-east-2) → delete (removes the copy). */
+  async function resolveCopyDelete(policy: Policy): Promise<{ ok: boolean; text: string }> {
+    const keys = await userWithPolicy(moto, policy);
+    await moto.enforceIam(0);
+    try {
+      const script = `
+        require(${JSON.stringify(SUPPORT)}).recordEveryClientsErrorBodies((text) => console.error(text));
+        const { amiResolutionProvider: p } = require(${JSON.stringify(PROVIDER)});
+        (async () => {
+          const checked = await p.check({}, { template: "lab-python-ml", templatesDirs: [${JSON.stringify(TEMPLATES)}],
+            region: "us-east-2", allowCrossRegionCopy: true });
+          if (checked.failures && checked.failures.length) throw new Error(JSON.stringify(checked.failures));
+          const created = await p.create(checked.inputs);
+          // Until AWS errors stop resolution, a denied call shows as a "⚠" (error) step of the chain: a failure too.
+          const errors = created.outs.fallbackChain.filter((step) => step.startsWith("⚠"));
+          if (errors.length) throw new Error(errors.join("\\n"));
+          if (!created.outs.copyMadeByUs) throw new Error("no copy was made: " + JSON.stringify(created.outs));
+          await p.delete(created.id, created.outs);
+          console.log("done " + created.outs.amiId);
+        })().catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
+      const run = await new Promise<{ code: number | null; text: string }>((resolve) => {
+        const child = spawn(process.execPath, ["--require", "tsx/cjs", "-e", script], {
+          env: {
+            ...process.env,
+            ...moto.env(),
+            AWS_ACCESS_KEY_ID: keys.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+          },
+        });
+        let text = "";
+        child.stdout.on("data", (chunk) => (text += String(chunk)));
+        child.stderr.on("data", (chunk) => (text += String(chunk)));
+        child.on("close", (code) => resolve({ code, text }));
+      });
+      return { ok: run.code === 0, text: run.text };
+    } finally {
+      await moto.enforceIam(Infinity);
+    }
+  }
+
+  it("a user holding exactly launch.json resolves, copies with consent, and removes the copy", async () => {
+    const outcome = await resolveCopyDelete(readPolicy("launch"));
+    assert.ok(outcome.ok, outcome.text);
+    assert.match(outcome.text, /^done ami-/m);
+  });
+
+  for (const action of [...new Set(SIDS.flatMap((sid) => actions(readPolicy("launch"), sid)))]) {
+    it(`without ${action}, the AmiResolution resource fails with an error naming ${action}`, async () => {
+      const outcome = await resolveCopyDelete(without(readPolicy("launch"), action));
+      assert.equal(outcome.ok, false, `nothing failed without ${action}:\n${outcome.text}`);
+      assert.match(outcome.text, naming(action));
+    });
+  }
 });

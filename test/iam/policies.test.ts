@@ -3,10 +3,8 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Readable } from "node:stream";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
-import { MotoServer, startMoto, TEST_CREDENTIALS } from "../../harness/moto";
+import { MotoServer, startMoto } from "../../harness/moto";
 import { FIXTURE_BASE_IMAGES, publishBaseParameters } from "../../harness/seed";
 import { deleteImageAndSnapshots } from "../../src/imaging";
 import { createAwsClients } from "../../src/resolver/clients";
@@ -14,72 +12,22 @@ import { resolveAmi } from "../../src/resolver/engine";
 import { ImageCache } from "../../src/resolver/image-lookup";
 import type { AwsClients } from "../../src/resolver/types";
 import { listTemplates, loadTemplate } from "../../src/templates";
-import { CWS_MAIN, ROOT, requireBuilt } from "../package/built";
-
-/**
- * The published least-privilege policies (docs/iam/*.json) against moto with IAM enforced: a user holding exactly a
- * policy can do what the policy is for, and a user holding it minus any one action cannot, with an error that names
- * that action. moto evaluates actions against Resource "*" only, so resource scoping is not tested here.
- */
-type Policy = {
-  Version: string;
-  Statement: { Sid: string; Effect: string; Action: string | string[]; Resource?: string }[];
-};
-type Keys = { accessKeyId: string; secretAccessKey: string };
-
-const readPolicy = (name: string): Policy =>
-  JSON.parse(fs.readFileSync(path.join(ROOT, "docs", "iam", `${name}.json`), "utf8"));
-const actionsOf = (policy: Policy): string[] => [
-  ...new Set(policy.Statement.flatMap((statement) => ([] as string[]).concat(statement.Action))),
-];
-const without = (policy: Policy, action: string): Policy => ({
-  ...policy,
-  Statement: policy.Statement.map((statement) => ({
-    ...statement,
-    Action: ([] as string[]).concat(statement.Action).filter((a) => a !== action),
-  })).filter((statement) => statement.Action.length > 0),
-});
-
-/** "ec2:DescribeImages" → matches "ec2:DescribeImages" or the bare operation "DescribeImages" (AwsCallError). */
-const naming = (action: string) => new RegExp(`(^|[^A-Za-z])(${action.split(":")[0]}:)?${action.split(":")[1]}\\b`);
-
-let userCount = 0;
-async function userWithPolicy(moto: MotoServer, policy: Policy): Promise<Keys> {
-  const iam = new IAMClient({ endpoint: moto.endpoint, region: "us-east-1", credentials: TEST_CREDENTIALS });
-  const UserName = `cws-policy-test-${++userCount}`;
-  await iam.send(new CreateUserCommand({ UserName }));
-  await iam.send(new PutUserPolicyCommand({ UserName, PolicyName: "cws", PolicyDocument: JSON.stringify(policy) }));
-  const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName }));
-  return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
-}
+import { CWS_MAIN, requireBuilt } from "../package/built";
+import {
+  actionsOf,
+  type Keys,
+  naming,
+  type Policy,
+  readPolicy,
+  recordErrorBodies,
+  userWithPolicy,
+  without,
+} from "./support";
 
 /** Clients with a user's keys; every AccessDenied they meet is recorded, even one the code tolerates by design. */
 function recordingClients(moto: MotoServer, keys: Keys, denied: string[]): AwsClients {
   const clients = createAwsClients({ endpoint: moto.endpoint, credentials: keys, maxAttempts: 1 });
-  const seen = new Set<object>();
-  const record = <C extends { middlewareStack: { add: (...args: never[]) => void } }>(client: C): C => {
-    if (seen.has(client)) return client;
-    seen.add(client);
-    const stack = client.middlewareStack as unknown as { add: (m: unknown, o: unknown) => void };
-    // Innermost, below the deserializer: keep the raw body of every error response. moto answers a
-    // denied JSON-protocol call (SSM) with an XML body the SDK cannot parse, so the SDK's error loses the action.
-    stack.add(
-      (next: (a: unknown) => Promise<{ response: { statusCode: number; body: AsyncIterable<Buffer> } }>) =>
-        async (args: unknown) => {
-          const out = await next(args);
-          if (out.response.statusCode >= 400) {
-            const chunks: Buffer[] = [];
-            for await (const chunk of out.response.body) chunks.push(Buffer.from(chunk));
-            const body = Buffer.concat(chunks);
-            denied.push(`HTTP ${out.response.statusCode}: ${body.toString("utf8")}`);
-            out.response.body = Readable.from([body]);
-          }
-          return out;
-        },
-      { step: "deserialize", priority: "low", name: "recordErrorBodies" },
-    );
-    return client;
-  };
+  const record = <C extends object>(client: C): C => recordErrorBodies(client, (text) => denied.push(text));
   return { ec2: (region) => record(clients.ec2(region)), ssm: (region) => record(clients.ssm(region)) };
 }
 
@@ -116,6 +64,11 @@ async function withEnforcedIam<T>(moto: MotoServer, run: () => Promise<T>): Prom
   }
 }
 
+/**
+ * The published least-privilege policies (docs/iam/*.json) against moto with IAM enforced: a user holding exactly a
+ * policy can do what the policy is for, and a user holding it minus any one action cannot, with an error that names
+ * that action. moto evaluates actions against Resource "*" only, so resource scoping is not tested here.
+ */
 describe("the published IAM policies (docs/iam), against moto with IAM enforced", function () {
   this.timeout(300_000);
   let moto: MotoServer;
@@ -218,6 +171,7 @@ describe("the published IAM policies (docs/iam), against moto with IAM enforced"
     // deleteImageAndSnapshots widens its snapshot search with DescribeSnapshots and goes on without it by design
     // (the image's block device mappings are the primary source): its denial is recorded, not thrown.
     const TOLERATED = new Set(["ec2:DescribeSnapshots"]);
+    let savedCount = 0;
 
     before(async () => {
       await moto.reset();
@@ -239,7 +193,7 @@ describe("the published IAM policies (docs/iam), against moto with IAM enforced"
       const instanceId = Instances[0].InstanceId!;
       const keys = await userWithPolicy(moto, userPolicy);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cws-iam-"));
-      const templateName = `iam-${userCount}`;
+      const templateName = `iam-${++savedCount}`;
       const denied: string[] = [];
       try {
         return await withEnforcedIam(moto, async () => {
