@@ -20,6 +20,11 @@ export interface MotoServer {
   env(): Record<string, string>;
   /** Back to the fixture landscape: every resource made since start is gone. */
   reset(): Promise<void>;
+  /**
+   * IAM enforcement (moto's INITIAL_NO_AUTH_ACTION_COUNT): after `afterRequests` more requests, every request must be
+   * signed by an IAM user's key and allowed by its policies. `Infinity` turns enforcement off again.
+   */
+  enforceIam(afterRequests: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -27,13 +32,21 @@ export interface StartMotoOptions {
   /** A moto AMI fixture (JSON list); defaults to the shared landscape. */
   amisPath?: string;
   python?: string;
+  /** moto's INITIAL_NO_AUTH_ACTION_COUNT: requests served before IAM is enforced. Default: never enforced. */
+  initialNoAuthActionCount?: number;
 }
 
 /** Starts moto on a free loopback port and waits until it answers. Stop it with `stop()` (by PID). */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   const python = options.python ?? process.env.CWS_PYTHON ?? "python3";
   const child = spawn(python, [LAUNCHER, "--host", "127.0.0.1", "--port", "0"], {
-    env: { ...process.env, MOTO_AMIS_PATH: options.amisPath ?? FIXTURE_AMIS_PATH },
+    env: {
+      ...process.env,
+      MOTO_AMIS_PATH: options.amisPath ?? FIXTURE_AMIS_PATH,
+      ...(options.initialNoAuthActionCount === undefined
+        ? {}
+        : { INITIAL_NO_AUTH_ACTION_COUNT: String(options.initialNoAuthActionCount) }),
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const port = await readPort(child);
@@ -55,6 +68,11 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     reset: async () => {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+    },
+    enforceIam: async (afterRequests) => {
+      const body = Number.isFinite(afterRequests) ? String(afterRequests) : "inf";
+      const response = await fetch(`${endpoint}/moto-api/reset-auth`, { method: "POST", body });
+      if (!response.ok) throw new Error(`moto reset-auth failed: HTTP ${response.status}`);
     },
     stop: () => stopProcess(child),
   };

@@ -1,24 +1,81 @@
 #!/usr/bin/env bash
-# Installs everything CloudWorkstation's tests and demo need on a fresh machine:
-# the npm dependencies (from the lockfile), the moto emulator (Python), and the Pulumi CLI
-# (built from the Go module proxy when no fitting one is on PATH; cached outside the repo).
+# Installs what CloudWorkstation's tests and demo need and is missing, and nothing else: `npm test` and `npm run demo`
+# run this first (pretest/predemo), so a machine with everything installed does no work here.
+#   - npm dependencies: `npm ci` only when node_modules does not match package-lock.json (a fresh clone, a lockfile
+#     change). npm ci deletes node_modules first, so it never runs while an installed tree is in use.
+#   - the moto emulator (Python, harness/requirements.txt): pip only when the pinned version is not importable.
+#   - the Pulumi CLI: scripts/install-pulumi.sh reuses a matching one on PATH or in ~/.cache/cloudworkstation, and
+#     builds it (once, 10-25 min) otherwise.
+# One function per component; add yours and call it at the bottom.
+#
+# Usage: scripts/setup.sh [--reinstall]   (--reinstall runs npm ci even when node_modules matches the lockfile)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "==> npm dependencies (npm ci)" >&2
-npm ci --no-audit --no-fund
+log() { echo "==> $*" >&2; }
 
-python=${CWS_PYTHON:-python3}
-wanted=$(sed -n 's/^moto\[server\]==//p' harness/requirements.txt)
-have=$("$python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true)
-if [ "$have" = "$wanted" ] && "$python" -c 'import flask, werkzeug' 2>/dev/null; then
-  echo "==> moto $have already installed" >&2
-else
-  echo "==> moto $wanted (pip; found: ${have:-none})" >&2
+# Prints what in node_modules differs from package-lock.json ('' when it matches). Reads only package.json files.
+node_modules_mismatch() {
+  node -e '
+const fs = require("fs");
+const lock = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
+const problems = [];
+for (const [where, entry] of Object.entries(lock.packages || {})) {
+  if (!where.startsWith("node_modules/") || entry.link) continue;
+  let installed;
+  try {
+    installed = JSON.parse(fs.readFileSync(where + "/package.json", "utf8")).version;
+  } catch {
+    if (!entry.optional && !entry.devOptional) problems.push(where + " is missing");
+    continue;
+  }
+  if (entry.version && installed !== entry.version) problems.push(`${where} is ${installed}, the lockfile says ${entry.version}`);
+}
+if (problems.length) console.log(problems.slice(0, 3).join("; ") + (problems.length > 3 ? `; and ${problems.length - 3} more` : ""));
+'
+}
+
+setup_npm() {
+  local why
+  if [[ "${1:-}" == --reinstall ]]; then
+    why="--reinstall"
+  elif [[ ! -d node_modules ]]; then
+    why="no node_modules"
+  else
+    why="$(node_modules_mismatch)"
+  fi
+  if [[ -z "$why" ]]; then
+    log "npm dependencies match package-lock.json"
+    return
+  fi
+  log "npm dependencies: npm ci ($why)"
+  npm ci --no-audit --no-fund
+}
+
+setup_moto() {
+  local python=${CWS_PYTHON:-python3} wanted have
+  wanted=$(sed -n 's/^moto\[server\]==//p' harness/requirements.txt)
+  have=$("$python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true)
+  if [[ "$have" == "$wanted" ]] && "$python" -c 'import flask, werkzeug' 2>/dev/null; then
+    log "moto $have installed"
+    return
+  fi
+  log "moto $wanted (pip; found: ${have:-none})"
   "$python" -m pip install --quiet --disable-pip-version-check -r harness/requirements.txt
-fi
+}
 
-echo "==> Pulumi CLI" >&2
-bin=$(bash scripts/install-pulumi.sh)
-echo "==> ready: pulumi in $bin (tests find it there; add it to PATH to use it yourself)" >&2
-bash scripts/install-chromium.sh
+setup_pulumi() {
+  local bin
+  bin=$(bash scripts/install-pulumi.sh)
+  log "pulumi in $bin (tests find it there; add it to PATH to use it yourself)"
+}
+
+# Debian's chromium, for the dashboard's browser test (scripts/install-chromium.sh is idempotent).
+setup_chromium() {
+  bash scripts/install-chromium.sh
+}
+
+setup_npm "$@"
+setup_moto
+setup_pulumi
+setup_chromium

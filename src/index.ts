@@ -7,13 +7,22 @@
  * (also exported here) do not, and can be used from plain scripts.
  */
 export { ResearchWorkstation, type ResearchWorkstationArgs } from "./components/research-workstation";
+export type { LaunchMode, ConnectionHints } from "./components/workstation-plan";
 export { MultiRegionAmi, type MultiRegionAmiArgs } from "./components/multi-region-ami";
 export { AmiResolution, type AmiResolutionArgs } from "./dynamic/ami-resolution";
 export { SavedTemplate, type SavedTemplateArgs } from "./dynamic/saved-template";
 export { RegionalAmiCopy, type RegionalAmiCopyArgs } from "./dynamic/regional-ami-copy";
 export { SavedTemplateMappings, type SavedTemplateMappingsArgs } from "./dynamic/saved-template-mappings";
-export { parseFleet, type FleetEntry } from "./components/fleet";
-export { deployFleet, fleetOutputs, readFleet } from "./components/lab-fleet";
+export type { RefreshMode } from "./dynamic/pinning";
+export { parseFleet, type FleetEntry, type FleetDefaults, type Located } from "./components/fleet";
+export {
+  deployFleet,
+  fleetOutputs,
+  readFleet,
+  type FleetOptions,
+  type WorkstationSummary,
+} from "./components/lab-fleet";
+export type { CaptureMode, SharingOptions } from "./imaging";
 
 export {
   loadTemplate,
@@ -23,6 +32,38 @@ export {
   TemplateError,
   DEFAULT_TEMPLATES_DIR,
   type Template,
+  type TemplateIssue,
+  type TemplatePath,
+  type TemplateSummary,
+  type LoadOptions,
+  type LoadedTemplate,
+  type Architecture,
+  type Size,
+  type Strategy,
+  type FallbackStrategy,
+  type AmiConfig,
 } from "./templates";
+export type { YamlSource } from "./templates/yaml-source";
 export { resolveAmi, createAwsClients, InvalidInputError } from "./resolver";
-export type { ResolutionResult, FallbackStep, ResolveOptions, ResolutionMethod } from "./resolver";
+export type {
+  ResolutionResult,
+  FallbackStep,
+  ResolveOptions,
+  ResolutionMethod,
+  StepOutcome,
+  TierName,
+  CopyPlan,
+  CostEstimate,
+  AwsClients,
+  EngineOptions,
+  ImageCache,
+  ImageCacheOptions,
+  ImageSearch,
+  LookupStats,
+  ImageRequirements,
+  Tier,
+  TierContext,
+  TierResult,
+  Selection,
+} from "./resolver";
+export type { AwsClientOptions } from "./resolver/clients";

@@ -103,7 +103,7 @@ export function formatFleetIssue(issue: FleetIssue): string {
   return `${where}${issue.path}: ${issue.message}`;
 }
 
-interface Located {
+export interface Located {
   yaml?: YamlSource;
   file?: string;
 }

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ROOT } from "./built";
+
+/**
+ * scripts/setup.sh, which `npm test` and `npm run demo` run first, in a scratch copy of the repository's layout with
+ * stand-ins for npm, python and the Pulumi installer that record what they were asked to do.
+ */
+describe("scripts/setup.sh installs only what is missing", () => {
+  let repo: string;
+  let calls: string;
+
+  function writeJson(file: string, value: unknown): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(value));
+  }
+
+  beforeEach(() => {
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), "cws-setup-"));
+    calls = path.join(repo, "calls.log");
+    fs.mkdirSync(path.join(repo, "scripts"));
+    fs.mkdirSync(path.join(repo, "harness"));
+    fs.mkdirSync(path.join(repo, "bin"));
+    fs.copyFileSync(path.join(ROOT, "scripts", "setup.sh"), path.join(repo, "scripts", "setup.sh"));
+    fs.copyFileSync(path.join(ROOT, "harness", "requirements.txt"), path.join(repo, "harness", "requirements.txt"));
+    fs.writeFileSync(
+      path.join(repo, "scripts", "install-pulumi.sh"),
+      `echo install-pulumi >> ${calls}; echo /cache/bin\n`,
+    );
+    const stub = (name: string, body: string) =>
+      fs.writeFileSync(path.join(repo, "bin", name), `#!/bin/sh\necho "${name} $*" >> ${calls}\n${body}\n`, {
+        mode: 0o755,
+      });
+    stub("npm", "exit 0");
+    // A python that reports the pinned moto installed, and imports flask and werkzeug.
+    const moto = /^moto\[server\]==(.+)$/m.exec(
+      fs.readFileSync(path.join(ROOT, "harness", "requirements.txt"), "utf8"),
+    )![1];
+    stub("python-stub", `case "$*" in *importlib*) echo ${moto};; esac\nexit 0`);
+    writeJson(path.join(repo, "package-lock.json"), {
+      packages: {
+        "": { name: "x" },
+        "node_modules/a": { version: "1.0.0" },
+        "node_modules/a/node_modules/b": { version: "2.0.0", dev: true },
+        "node_modules/fsevents": { version: "2.3.3", optional: true },
+      },
+    });
+    writeJson(path.join(repo, "node_modules", "a", "package.json"), { version: "1.0.0" });
+    writeJson(path.join(repo, "node_modules", "a", "node_modules", "b", "package.json"), { version: "2.0.0" });
+  });
+  afterEach(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+  function setup(...args: string[]) {
+    const run = spawnSync("bash", [path.join(repo, "scripts", "setup.sh"), ...args], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${path.join(repo, "bin")}:${process.env.PATH}`, CWS_PYTHON: "python-stub" },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    return { stderr: run.stderr, calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "" };
+  }
+
+  it("does no installing on a machine where node_modules matches the lockfile, moto and Pulumi are there", () => {
+    const { calls, stderr } = setup();
+    assert.doesNotMatch(calls, /^npm /m);
+    assert.doesNotMatch(calls, /pip install/);
+    assert.match(stderr, /npm dependencies match package-lock.json/);
+  });
+
+  it("runs npm ci on a fresh clone (no node_modules)", () => {
+    fs.rmSync(path.join(repo, "node_modules"), { recursive: true });
+    const { calls, stderr } = setup();
+    assert.match(calls, /^npm ci /m);
+    assert.match(stderr, /no node_modules/);
+  });
+
+  it("runs npm ci when an installed package's version differs from the lockfile, and says which", () => {
+    writeJson(path.join(repo, "node_modules", "a", "node_modules", "b", "package.json"), { version: "1.9.0" });
+    const { calls, stderr } = setup();
+    assert.match(calls, /^npm ci /m);
+    assert.match(stderr, /node_modules\/a\/node_modules\/b is 1\.9\.0, the lockfile says 2\.0\.0/);
+  });
+
+  it("installs moto with pip when the pinned version is not installed", () => {
+    fs.writeFileSync(
+      path.join(repo, "bin", "python-stub"),
+      `#!/bin/sh\necho "python-stub $*" >> ${calls}\ncase "$*" in *importlib*) exit 1;; esac\nexit 0\n`,
+    );
+    const { calls: made } = setup();
+    assert.match(made, /python-stub -m pip install .*-r harness\/requirements.txt/);
+  });
+
+  it("always asks the Pulumi installer, which reuses its cache", () => {
+    assert.match(setup().calls, /install-pulumi/);
+  });
+});
+
+describe("the two commands the README leads with", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+
+  it("npm test and npm run demo install what is missing first (pretest, predemo)", () => {
+    assert.equal(pkg.scripts.pretest, "bash scripts/setup.sh");
+    assert.equal(pkg.scripts.predemo, "bash scripts/setup.sh");
+  });
+
+  it("npm test runs lint, the format check, the build and every suite", () => {
+    const lint = pkg.scripts["lint:style"];
+    assert.match(lint, /eslint \./);
+    assert.match(lint, /prettier --check \./);
+    assert.match(pkg.scripts.test, /^npm run lint:style && npm run build && mocha 'test\/\*\*\/\*\.test\.ts'$/);
+  });
+
+  it(".ci/run runs exactly npm test", () => {
+    const commands = fs
+      .readFileSync(path.join(ROOT, ".ci", "run"), "utf8")
+      .split("\n")
+      .filter((line) => line.trim() && !line.startsWith("#") && !/^(set|cd) /.test(line));
+    assert.deepEqual(commands, ["exec npm test"]);
+  });
+
+  it("the README's first commands are npm run demo and npm test", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)![1];
+    const commands = firstBlock
+      .split("\n")
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter(Boolean);
+    assert.deepEqual(commands, ["npm run demo", "npm test"]);
+  });
+});
