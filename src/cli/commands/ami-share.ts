@@ -1,7 +1,19 @@
-import { imageSnapshotIds, PUBLIC_SHARING_WARNING, shareImage, type SharingOptions } from "../../imaging";
+import {
+  imageSnapshotIds,
+  PUBLIC_SHARING_WARNING,
+  shareImage,
+  type ShareResult,
+  type SharingOptions,
+} from "../../imaging";
 import { parseAmiId, parseCommandArgs, parseListFlag, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
+import {
+  planCatalogPublish,
+  publishToLabCatalog,
+  PUBLISH_FLAGS_HELP,
+  rejectOrphanPublishFlags,
+} from "../catalog-publish";
 import { askToProceed, checkSharingFlags } from "../imaging-flags";
 import { writeJson } from "../output";
 
@@ -12,6 +24,12 @@ const OPTIONS = {
   "ou-arns": { type: "string", multiple: true },
   public: { type: "boolean" },
   remove: { type: "boolean" },
+  community: { type: "string" },
+  template: { type: "string" },
+  "publish-version": { type: "string" },
+  "sign-key": { type: "string" },
+  creator: { type: "string" },
+  description: { type: "string" },
   yes: { type: "boolean", short: "y" },
   json: { type: "boolean" },
 } as const;
@@ -20,7 +38,8 @@ export const amiShareCommand: CliCommand = {
   path: ["ami", "share"],
   summary: "Let other accounts, organizations or OUs (or everyone) launch an AMI (changes its permissions)",
   usage:
-    "cws ami share <ami-id> [--region R] [--accounts id,…] [--organization-arns arn,…] [--ou-arns arn,…] [--public] [--remove] [--yes] [--json]",
+    "cws ami share <ami-id> [--region R] [--accounts id,…] [--organization-arns arn,…] [--ou-arns arn,…] [--public] [--remove] " +
+    "[--community CATALOG --template T --publish-version V [--sign-key KEY]] [--yes] [--json]",
   help: [
     "Options:",
     formatTable(
@@ -31,6 +50,9 @@ export const amiShareCommand: CliCommand = {
         ["--ou-arns arns", "organizational unit ARNs"],
         ["--public", "everyone: asks first (AWS may block it with image block public access)"],
         ["--remove", "take the permissions away instead of adding them"],
+        ["--community CATALOG", "publish the AMI to a lab catalog working copy as a beta entry (cws catalog submit)"],
+        ["--template T", "with --community: the template the image is for"],
+        ...PUBLISH_FLAGS_HELP,
         ["--yes, -y", "do not ask before sharing publicly (required without a terminal)"],
         ["--json", "print { region, amiId, launchPermissions, snapshotIds, operation }"],
       ],
@@ -50,14 +72,31 @@ export const amiShareCommand: CliCommand = {
       },
       { accountIds: "--accounts", organizationArns: "--organization-arns", organizationalUnitArns: "--ou-arns" },
     );
-    if (
-      !sharing.public &&
-      !sharing.accountIds?.length &&
-      !sharing.organizationArns?.length &&
-      !sharing.organizationalUnitArns?.length
-    )
-      throw new UsageError("nothing to share with: pass --accounts, --organization-arns, --ou-arns or --public");
+    const grants =
+      sharing.public ||
+      Boolean(sharing.accountIds?.length || sharing.organizationArns?.length || sharing.organizationalUnitArns?.length);
     const operation = values.remove === true ? "remove" : "add";
+    if (values.community === undefined) {
+      rejectOrphanPublishFlags("--community", values);
+      for (const name of ["template", "description"] as const)
+        if (values[name] !== undefined) throw new UsageError(`--${name} only goes with --community CATALOG`);
+      if (!grants)
+        throw new UsageError(
+          "nothing to share with: pass --accounts, --organization-arns, --ou-arns, --public or --community",
+        );
+    } else if (operation === "remove") {
+      throw new UsageError("--community publishes an image; it does not go with --remove");
+    } else if (!values.template) {
+      throw new UsageError("--community needs --template T (the template the image is for)");
+    }
+    const community =
+      values.community === undefined
+        ? undefined
+        : await planCatalogPublish("--community", values.community, {
+            version: values["publish-version"],
+            signKey: values["sign-key"],
+            creator: values.creator,
+          });
     if (sharing.public && operation === "add") {
       context.stderr.write(`cws ami share: warning: ${PUBLIC_SHARING_WARNING}\n`);
       const refused = await askToProceed(
@@ -69,10 +108,22 @@ export const amiShareCommand: CliCommand = {
       if (refused !== undefined) return refused;
     }
     const ec2 = context.clients.ec2(region);
-    const snapshotIds = await imageSnapshotIds(ec2, amiId);
-    const result = await shareImage(ec2, amiId, sharing, { snapshotIds, operation });
-    if (values.json === true) writeJson(context, { region, ...result, operation });
-    else
+    let result: ShareResult = { amiId, launchPermissions: [], snapshotIds: [] };
+    if (grants) {
+      const snapshotIds = await imageSnapshotIds(ec2, amiId);
+      result = await shareImage(ec2, amiId, sharing, { snapshotIds, operation });
+    }
+    const published =
+      community && values.template
+        ? await publishToLabCatalog(context, community, {
+            template: values.template,
+            images: [{ region, amiId }],
+            description: values.description,
+          })
+        : undefined;
+    if (values.json === true)
+      writeJson(context, { region, ...result, operation, ...(published ? { catalogEntry: published.file } : {}) });
+    else if (grants)
       context.stdout.write(
         `${operation === "remove" ? "Removed" : "Added"} ${result.launchPermissions.length} launch permission(s) on ${amiId} in ${region}` +
           (result.snapshotIds.length ? ` and createVolumePermission on ${result.snapshotIds.join(", ")}` : "") +

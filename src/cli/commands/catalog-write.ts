@@ -29,18 +29,22 @@ import {
 
 /** `cws catalog submit|review|promote|revoke`: writing to a catalog's working copy, ready to commit. */
 
-const SIGN_KEY_HELP: [string, string] = [
+export const SIGN_KEY_HELP: [string, string] = [
   "--sign-key KEY",
   "SSH private key to sign the entry with (ssh-keygen -Y sign -n cloudworkstation-catalog)",
 ];
 
-function shown(file: string): string {
+export function shown(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative.startsWith("..") ? file : relative;
 }
 
 /** The principal a key signs as: --creator when given (and then the key must be listed for it), else the key's. */
-async function signerPrincipal(root: string, key: string | undefined, creator: string | undefined): Promise<string> {
+export async function signerPrincipal(
+  root: string,
+  key: string | undefined,
+  creator: string | undefined,
+): Promise<string> {
   if (!key) {
     if (creator) return creator;
     throw new UsageError("pass --creator PRINCIPAL (the signer's principal in allowed_signers), or --sign-key KEY");
@@ -56,7 +60,7 @@ async function signerPrincipal(root: string, key: string | undefined, creator: s
   return creator ?? principals[0];
 }
 
-function warnUnsigned(context: CliContext, root: string, file: string): void {
+export function warnUnsigned(context: CliContext, root: string, file: string): void {
   const manifest = readCatalogDirectory(root).manifest;
   if (manifest?.require_signatures !== false)
     context.stderr.write(
@@ -153,7 +157,7 @@ function imagesOfTemplate(file: string, context: CliContext): { region: string; 
   return images;
 }
 
-async function describeImages(
+export async function describeImages(
   wanted: { region: string; amiId: string }[],
   context: CliContext,
 ): Promise<{ owner: string; images: PublishedImage[] }> {

@@ -27,6 +27,13 @@ import {
 } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
+import {
+  imagesOfMappings,
+  planCatalogPublish,
+  publishToLabCatalog,
+  PUBLISH_FLAGS_HELP,
+  rejectOrphanPublishFlags,
+} from "../catalog-publish";
 import { askToProceed, checkSharingFlags } from "../imaging-flags";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
@@ -40,6 +47,10 @@ const OPTIONS = {
   "share-accounts": { type: "string", multiple: true },
   "base-template": { type: "string" },
   force: { type: "boolean" },
+  publish: { type: "string" },
+  "publish-version": { type: "string" },
+  "sign-key": { type: "string" },
+  creator: { type: "string" },
   yes: { type: "boolean", short: "y" },
   json: { type: "boolean" },
 } as const;
@@ -125,7 +136,9 @@ export interface SaveReport {
   mappings: AmiMappings;
   file?: string;
   rescueFile?: string;
-  /** Steps after the capture that failed (sharing, copies, writing the template). */
+  /** The catalog entry written with --publish (ready to commit). */
+  catalogEntry?: string;
+  /** Steps after the capture that failed (sharing, copies, writing the template, publishing). */
   failures: string[];
 }
 
@@ -140,7 +153,7 @@ export const saveCommand: CliCommand = {
   summary: "Save an instance's environment as an AMI and a template that launches from it (creates AWS resources)",
   usage:
     "cws save <instance-id> <template-name> [--region R] [--copy-to-regions a,b] [--description D] [--mode stop|reboot|no-reboot] " +
-    "[--public] [--share-accounts id,…] [--base-template NAME] [--force] [--yes] [--json]",
+    "[--public] [--share-accounts id,…] [--base-template NAME] [--publish CATALOG --publish-version V [--sign-key KEY]] [--force] [--yes] [--json]",
   help: [
     "Options:",
     formatTable(
@@ -152,6 +165,8 @@ export const saveCommand: CliCommand = {
         ["--public", "share the image with everyone (warns; think twice)"],
         ["--share-accounts ids", "share with these 12-digit account ids (image and snapshots)"],
         ["--base-template NAME", "the template the saved one inherits (must exist)"],
+        ["--publish CATALOG", "also write a beta entry for the image and its copies in this catalog working copy"],
+        ...PUBLISH_FLAGS_HELP,
         ["--force", "overwrite an existing template file (never a symbolic link)"],
         ["--yes, -y", "do not ask before stopping the instance (required without a terminal)"],
         ["--json", "print the SaveReport (image ids per region, template file, failures) as JSON"],
@@ -194,6 +209,15 @@ export const saveCommand: CliCommand = {
     const file = templateFilePath(templateName, context.templatesDirs, process.cwd());
     checkTemplateTarget(file, force);
     const json = values.json === true;
+    if (values.publish === undefined) rejectOrphanPublishFlags("--publish", values);
+    const publish =
+      values.publish === undefined
+        ? undefined
+        : await planCatalogPublish("--publish", values.publish, {
+            version: values["publish-version"],
+            signKey: values["sign-key"],
+            creator: values.creator,
+          });
 
     const question =
       mode === "stop"
@@ -293,6 +317,20 @@ export const saveCommand: CliCommand = {
       report.rescueFile = rescueTemplate(templateName, yamlText);
       failures.push(`writing ${file}: ${(error as Error).message}`);
       context.stderr.write(templateNotWritten(report, file, (error as Error).message, yamlText));
+    }
+
+    if (publish) {
+      progress.update(`publish ${describeMappings(mappings)} to the catalog`);
+      try {
+        const written = await publishToLabCatalog(context, publish, {
+          template: templateName,
+          images: imagesOfMappings(mappings),
+          description,
+        });
+        report.catalogEntry = written.file;
+      } catch (error) {
+        failures.push(`publishing to ${values.publish}: ${(error as Error).message}`);
+      }
     }
 
     if (json) writeJson(context, report);
