@@ -54,9 +54,17 @@ export class CatalogStore {
   private readonly cacheDir: string | undefined;
   private readonly baseDir: string | undefined;
   private readonly opened = new Map<string, { promise: Promise<OpenedCatalog>; expires: number }>();
-  private readonly ttlMs: number;
+  private ttlMs: number;
   private readonly now: () => number;
   private fetchCount = 0;
+
+  /**
+   * From now on, reuse an opened catalog for at most `ttlMs`. For a long-running process that uses the shared
+   * `defaultCatalogStore` (cws serve): a revocation must reach it without a restart.
+   */
+  expireAfter(ttlMs: number): void {
+    this.ttlMs = ttlMs;
+  }
 
   constructor(options: CatalogStoreOptions = {}) {
     this.git = options.git ?? createGitRunner();

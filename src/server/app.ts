@@ -9,7 +9,11 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
+import { CatalogSourceError, parseCatalogSource } from "../catalog/source";
+import { CatalogStore, defaultCatalogStore } from "../catalog/store";
+import { browseCatalog, entryView } from "../catalog/views";
 import { PUBLIC_SHARING_WARNING, validateSharing, type SharingOptions } from "../imaging";
+import { InvalidInputError } from "../resolver/errors";
 import { resolveAmi } from "../resolver";
 import { DEFAULT_COPY_SNAPSHOT_GB, PRICE_SNAPSHOT } from "../resolver/cost";
 import type { AwsClients, ResolveOptions } from "../resolver/types";
@@ -41,7 +45,7 @@ export interface ServerOptions {
    * DNS rebinding.
    */
   loopbackOnly?: boolean;
-  /** A catalog source (`--catalog`). Not available yet: given, it is refused rather than ignored. */
+  /** A catalog source (`--catalog`): a directory or git+…[#ref], re-read at most once a minute. */
   catalog?: string;
   version?: string;
 }
@@ -69,14 +73,32 @@ declare module "fastify" {
 }
 
 const API = "/api/v1";
+const CATALOG_TTL_MS = 60_000;
 
 /** Builds the API and dashboard (not listening yet). */
 export async function buildServer(options: ServerOptions): Promise<CwsServer> {
-  if (options.catalog !== undefined)
-    throw new ServerConfigError(
-      `--catalog ${options.catalog}: catalogs are not available in this version (the catalog module has not landed); ` +
-        "start without --catalog",
-    );
+  if (options.catalog !== undefined) {
+    try {
+      parseCatalogSource(options.catalog);
+    } catch (error) {
+      throw new ServerConfigError(`--catalog ${options.catalog}: ${(error as Error).message}`);
+    }
+  }
+  // A long-running server re-reads its catalog (a revocation must reach it) but not on every request.
+  const catalogStore = options.catalog !== undefined ? new CatalogStore({ ttlMs: CATALOG_TTL_MS }) : undefined;
+  // Resolutions through the catalog tier share the process-wide store: re-read it too, so a revoked version is
+  // never served for longer than the TTL.
+  defaultCatalogStore.expireAfter(CATALOG_TTL_MS);
+  const openCatalog = async () => {
+    if (!catalogStore || options.catalog === undefined)
+      throw new ApiError(404, "no_catalog", "this server has no catalog: start cws serve with --catalog SRC");
+    try {
+      return await catalogStore.open(options.catalog);
+    } catch (error) {
+      if (error instanceof CatalogSourceError) throw new ApiError(502, "catalog_unavailable", error.message);
+      throw error;
+    }
+  };
   if (options.token.length < 16)
     throw new ServerConfigError("CWS_API_TOKEN is too short: use at least 16 characters (e.g. openssl rand -hex 24)");
   const templates = new TemplateStore(options.templatesDirs);
@@ -423,13 +445,44 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
   );
 
   api.get(
+    `${API}/catalog`,
+    {
+      schema: {
+        summary: "The catalog's entries with signature, rating and revocation (cws catalog browse --json)",
+        querystring: schemas.catalogQuery,
+      },
+    },
+    async (request) => browseCatalog(await openCatalog(), request.query),
+  );
+
+  api.get(
+    `${API}/catalog/:entry`,
+    {
+      schema: {
+        summary: "One catalog entry (newest version, or template@version) with reviews (cws catalog show --json)",
+        params: schemas.catalogEntryParams,
+      },
+    },
+    async (request) => {
+      const [template, version] = request.params.entry.split("@");
+      const opened = await openCatalog();
+      try {
+        return (await entryView(opened, template, version)).json;
+      } catch (error) {
+        if (error instanceof InvalidInputError) throw new ApiError(404, "not_found", error.message);
+        throw error;
+      }
+    },
+  );
+
+  api.get(
     `${API}/server`,
     { schema: { summary: "What the dashboard needs to start: version, regions, features" } },
     async () => ({
       version: options.version ?? "0.0.0",
       defaultRegion: options.defaultRegion ?? null,
       dashboardRegions: options.dashboardRegions,
-      catalog: false,
+      catalog: options.catalog !== undefined,
       // What the dashboard's cost view needs to price snapshot storage (estimates from the bundled price snapshot).
       prices: {
         snapshotStorageUsdPerGbMonth: PRICE_SNAPSHOT.snapshotStorageUsdPerGbMonth,

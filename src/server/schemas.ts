@@ -38,6 +38,18 @@ const resolveFlags = {
 export const resolveQuery = z.object({ region: region.optional(), ...resolveFlags });
 export const testQuery = z.object({ region: region.optional(), regions: regionList.optional(), ...resolveFlags });
 export const listQuery = z.object({ region: region.optional(), template: templateName.optional() });
+export const catalogQuery = z.object({
+  template: templateName.optional(),
+  region: region.optional(),
+  channel: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, "a channel name, e.g. stable")
+    .optional(),
+});
+/** `python-ml` (newest version) or `python-ml@2.1.0`. */
+export const catalogEntryParams = z.object({
+  entry: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}(@[0-9A-Za-z.+-]{1,64})?$/, "template or template@version"),
+});
 export const costsQuery = z.object({
   template: templateName,
   region: region.optional(),

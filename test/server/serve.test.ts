@@ -32,12 +32,12 @@ describe("cws serve: starting, refusing and stopping", function () {
     assert.match(err, /CWS_API_TOKEN/);
   });
 
-  it("refuses --catalog with a clear message instead of ignoring it (exit 2)", async () => {
-    const { code, err } = await runServe(["--catalog", "https://example.org/catalog.git", "--port", "0"], {
+  it("refuses a --catalog that is not a catalog source with a clear message (exit 2)", async () => {
+    const { code, err } = await runServe(["--catalog", "ftp://example.org/catalog", "--port", "0"], {
       AWS_REGION: "us-east-1",
     });
     assert.equal(code, 2);
-    assert.match(err, /--catalog .*not available/);
+    assert.match(err, /--catalog ftp:\/\/example\.org\/catalog: /);
   });
 
   it("refuses a CWS_API_TOKEN shorter than 16 characters (exit 2)", async () => {

@@ -1,7 +1,5 @@
 import { CatalogSourceError, parseCatalogSource } from "../../catalog/source";
 import { CatalogStore, type OpenedCatalog } from "../../catalog/store";
-import type { SignatureVerdict } from "../../catalog/signatures";
-import type { LoadedEntry } from "../../catalog/loader";
 import { InvalidInputError } from "../../resolver/errors";
 import { UsageError } from "../args";
 import type { CliContext } from "../command";
@@ -63,43 +61,4 @@ export function parseEntryRef(text: string, allowBare = false): { template: stri
   const version = text.slice(at + 1);
   if (!template || !version) throw new UsageError(`"${text}" is not TEMPLATE@VERSION, e.g. python-ml@2.1.0`);
   return { template, version };
-}
-
-export function findEntry(opened: OpenedCatalog, template: string, version?: string): LoadedEntry {
-  const entries = opened.catalog.entries.filter((e) => e.template === template);
-  const found = version === undefined ? entries[0] : entries.find((e) => e.version === version);
-  if (!found) {
-    const known = entries.map((e) => e.version).join(", ");
-    throw new InvalidInputError(
-      version === undefined
-        ? `catalog ${opened.name} has no entries for ${template}`
-        : `catalog ${opened.name} has no ${template}@${version}${known ? ` (it has ${known})` : ""}`,
-    );
-  }
-  return found;
-}
-
-/** Signature of every valid entry, a few ssh-keygen processes at a time. */
-export async function verifyAll(opened: OpenedCatalog): Promise<Map<LoadedEntry, SignatureVerdict | undefined>> {
-  const verdicts = new Map<LoadedEntry, SignatureVerdict | undefined>();
-  const queue = [...opened.catalog.entries];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift())
-      verdicts.set(next, next.entry ? await acceptedSignature(opened, next) : undefined);
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-  return verdicts;
-}
-
-/**
- * The creator's signature, except for revoked entries: a revocation may be signed by any allowed signer (a lab admin
- * revoking someone else's image), since a revoked entry is refused whatever its signature says.
- */
-async function acceptedSignature(opened: OpenedCatalog, loaded: LoadedEntry): Promise<SignatureVerdict> {
-  const verdict = await opened.verifySignature(loaded);
-  if (!verdict.ok && loaded.entry?.revoked) {
-    const other = /^signed by (\S+), not by the entry's creator/.exec(verdict.reason);
-    if (other) return { ok: true, signer: `${other[1]} (revocation)` };
-  }
-  return verdict;
 }

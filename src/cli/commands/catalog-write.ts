@@ -18,14 +18,8 @@ import { EXIT, type CliCommand, type CliContext } from "../command";
 import { formatTable } from "../format";
 import { writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
-import {
-  CATALOG_FLAG_HELP,
-  catalogSourceFor,
-  findEntry,
-  openCatalogForCli,
-  parseEntryRef,
-  workingCopy,
-} from "./catalog-common";
+import { CATALOG_FLAG_HELP, catalogSourceFor, openCatalogForCli, parseEntryRef, workingCopy } from "./catalog-common";
+import { findEntry } from "../../catalog/views";
 
 /** `cws catalog submit|review|promote|revoke`: writing to a catalog's working copy, ready to commit. */
 

@@ -1,6 +1,4 @@
-import type { LoadedEntry } from "../../catalog/loader";
 import { entryPosition } from "../../catalog/loader";
-import type { SignatureVerdict } from "../../catalog/signatures";
 import { describeCatalog } from "../../catalog/select";
 import { ImageCache } from "../../resolver/image-lookup";
 import { formatIssue, isError, type TemplateIssue } from "../../templates/errors";
@@ -9,47 +7,10 @@ import { checkRegion, parseCommandArgs, parseRegionList } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatFields, formatTable, paint } from "../format";
 import { progressFor, styleOf, writeJson } from "../output";
-import {
-  CATALOG_FLAG_HELP,
-  catalogSourceFor,
-  findEntry,
-  openCatalogForCli,
-  parseEntryRef,
-  verifyAll,
-} from "./catalog-common";
+import { CATALOG_FLAG_HELP, catalogSourceFor, openCatalogForCli, parseEntryRef } from "./catalog-common";
+import { browseCatalog, entryView, verifyAll, type BrowseRow } from "../../catalog/views";
 
 /** `cws catalog browse|show|verify`: reading a lab catalog (docs/catalog.md). */
-
-export interface BrowseRow {
-  template: string;
-  version: string;
-  file: string;
-  valid: boolean;
-  channels: string[];
-  regions: string[];
-  rating?: { average: number; count: number };
-  verification?: Record<string, unknown>;
-  creator?: string;
-  signature?: SignatureVerdict;
-  revoked?: { reason: string; at: string };
-}
-
-function browseRow(loaded: LoadedEntry, signature: SignatureVerdict | undefined): BrowseRow {
-  const entry = loaded.entry;
-  return {
-    template: loaded.template,
-    version: loaded.version,
-    file: loaded.file,
-    valid: entry !== undefined,
-    channels: entry?.channels ?? [],
-    regions: entry ? Object.keys(entry.regions).sort() : [],
-    ...(loaded.rating ? { rating: loaded.rating } : {}),
-    ...(entry?.verification ? { verification: entry.verification } : {}),
-    ...(entry ? { creator: entry.creator } : {}),
-    ...(signature ? { signature } : {}),
-    ...(entry?.revoked ? { revoked: entry.revoked } : {}),
-  };
-}
 
 function verificationText(verification: Record<string, unknown> | undefined): string {
   if (!verification) return "–";
@@ -103,12 +64,7 @@ export const catalogBrowseCommand: CliCommand = {
     try {
       const opened = await openCatalogForCli(catalogSourceFor(values.catalog, context, values.template));
       name = describeCatalog(opened);
-      const signatures = await verifyAll(opened);
-      rows = opened.catalog.entries
-        .filter((e) => values.template === undefined || e.template === values.template)
-        .map((e) => browseRow(e, signatures.get(e)))
-        .filter((r) => region === undefined || r.regions.includes(region))
-        .filter((r) => values.channel === undefined || r.channels.includes(values.channel));
+      rows = await browseCatalog(opened, { template: values.template, region, channel: values.channel });
     } finally {
       progress.done();
     }
@@ -159,20 +115,11 @@ export const catalogShowCommand: CliCommand = {
     );
     const ref = parseEntryRef(positionals[0], true);
     const opened = await openCatalogForCli(catalogSourceFor(values.catalog, context, ref.template));
-    const loaded = findEntry(opened, ref.template, ref.version);
-    const signature = loaded.entry ? await opened.verifySignature(loaded) : undefined;
-    const reviews = loaded.reviews.map((r) => r.review);
+    const view = await entryView(opened, ref.template, ref.version);
+    const { loaded } = view;
+    const { signature, reviews } = view.json;
     if (values.json) {
-      writeJson(context, {
-        catalog: opened.name,
-        ...(opened.commit ? { commit: opened.commit } : {}),
-        file: loaded.file,
-        entry: loaded.entry ?? null,
-        issues: loaded.issues,
-        signature: signature ?? null,
-        ...(loaded.rating ? { rating: loaded.rating } : {}),
-        reviews,
-      });
+      writeJson(context, view.json);
       return loaded.entry ? EXIT.ok : EXIT.invalidInput;
     }
     const style = styleOf(context, false);

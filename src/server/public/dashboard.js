@@ -419,6 +419,55 @@ async function loadImages(regions) {
   );
 }
 
+// The lab catalog (when the server has one): versions, channels, ratings, signatures, revocations
+
+async function loadCatalog(enabled) {
+  const section = document.getElementById("catalog-section");
+  if (!enabled) return;
+  const rows = await getJson(`${API}/catalog`).catch((error) => error);
+  if (rows instanceof Error) {
+    section.replaceChildren(el("h2", { id: "catalog-title", text: "Catalog" }), el("p", { text: rows.message }));
+    return;
+  }
+  section.replaceChildren(
+    el("h2", { id: "catalog-title", text: "Catalog" }),
+    el(
+      "table",
+      { id: "catalog-table" },
+      el("caption", { text: `${rows.length} catalog entries` }),
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          ...["Template", "Version", "Channels", "Regions", "Rating", "Creator", "Signature", "Revoked"].map((h) =>
+            el("th", { scope: "col", text: h }),
+          ),
+        ),
+      ),
+      el(
+        "tbody",
+        {},
+        ...rows.map((row) =>
+          el(
+            "tr",
+            { "data-entry": `${row.template}@${row.version}` },
+            el("td", { text: row.template }),
+            el("td", { text: row.version }),
+            el("td", { text: row.valid ? row.channels.join(", ") : "invalid file" }),
+            el("td", { text: row.regions.join(", ") || "–" }),
+            el("td", { text: row.rating ? `★ ${row.rating.average.toFixed(1)} (${row.rating.count})` : "–" }),
+            el("td", { text: row.creator || "–" }),
+            el("td", { text: row.signature && row.signature.ok ? "✓ signed" : "✗ not verified" }),
+            el("td", { text: row.revoked ? `${row.revoked.at}: ${row.revoked.reason}` : "–" }),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 async function refresh(regions) {
@@ -432,6 +481,7 @@ async function refresh(regions) {
       loadCosts(names, regions[0], server.prices),
       loadTemplates(templates),
       loadImages(regions),
+      loadCatalog(server.catalog),
     ]);
     setStatus(`${names.length} templates × ${regions.length} regions`);
   } catch (error) {
