@@ -46,7 +46,10 @@ export const serveCommand: CliCommand = {
         ["--port P", "port (default 8080; 0 picks a free one)"],
         ["--regions a,b", "regions the dashboard's matrix shows (default: the default region and its fallbacks)"],
         ["--max-jobs-per-client N", `long jobs running at once per client (default ${DEFAULT_MAX_JOBS_PER_CLIENT})`],
-        ["--catalog SRC", "a lab catalog (directory or git+…[#ref]) for GET /api/v1/catalog and the dashboard; re-read every minute"],
+        [
+          "--catalog SRC",
+          "a lab catalog (directory or git+…[#ref]) for GET /api/v1/catalog and the dashboard; re-read every minute",
+        ],
       ],
       "  ",
     ),
