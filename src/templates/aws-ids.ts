@@ -19,7 +19,13 @@ export const INSTANCE_FAMILY_PATTERN = /^[a-z][a-z0-9-]*$/;
  * How an AWS region name is formed: a two-letter area, an optional partition marker (`-gov`, `-iso…`), a direction
  * and a number (`us-east-1`, `ap-southeast-6`, `us-gov-west-1`). Well-formed is not the same as known: see regions.ts.
  */
-export const REGION_NAME_PATTERN = /^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
+/**
+ * The shape of an AWS region name: a known area prefix (GovCloud's -gov too), a compass direction, a number. An unlisted region
+ * of this shape is accepted with a warning (AWS opens regions faster than any list is updated); "us-east1",
+ * "us-middle-1" or "../../etc" are refused.
+ */
+export const REGION_NAME_PATTERN =
+  /^(?:af|ap|ca|eu|il|me|mx|sa|us)(?:-gov)?-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2}$/;
 
 export function isAmiId(value: string): boolean {
   return AMI_ID_PATTERN.test(value);

@@ -46,7 +46,7 @@ describe("templates/schema.json", () => {
       >
     ).ami_config.properties.ami_mappings;
     const pattern = new RegExp(mappings.propertyNames.pattern);
-    assert.ok(pattern.test("eu-west-1") && pattern.test("xx-newregion-9"));
+    assert.ok(pattern.test("eu-west-1") && pattern.test("eu-southwest-9"));
     assert.ok(!pattern.test("us-east1") && !pattern.test("../../etc"));
     assert.ok(mappings.propertyNames.examples.includes("ap-southeast-6"));
   });
