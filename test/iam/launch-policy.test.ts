@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
+import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { ResearchWorkstation } from "../../src/components/research-workstation";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { publishBaseParameters, seedDemoLandscape } from "../../harness/seed";
@@ -89,7 +90,7 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
   });
 
   it("allows what the AmiResolution dynamic resource calls: preview.json's actions, and the consented copy's", () => {
-    assert.ok(tokens.has("pulumi-nodejs:dynamic:AmiResolution"));
+    assert.ok(tokens.has(AMI_RESOLUTION_TYPE), [...tokens].join(", "));
     const launch = readPolicy("launch");
     assert.deepEqual(actions(launch, "ResolveAmis").sort(), actions(readPolicy("preview")).sort());
     const copy = actions(launch, "CopyAmisWithConsent");

@@ -30,6 +30,7 @@ describe("scripts/setup.sh installs only what is missing", () => {
       path.join(repo, "scripts", "install-pulumi.sh"),
       `echo install-pulumi >> ${calls}; echo /cache/bin\n`,
     );
+    fs.writeFileSync(path.join(repo, "scripts", "install-chromium.sh"), `echo install-chromium >> ${calls}\n`);
     const stub = (name: string, body: string) =>
       fs.writeFileSync(path.join(repo, "bin", name), `#!/bin/sh\necho "${name} $*" >> ${calls}\n${body}\n`, {
         mode: 0o755,
@@ -92,8 +93,10 @@ describe("scripts/setup.sh installs only what is missing", () => {
     assert.match(made, /python-stub -m pip install .*-r harness\/requirements.txt/);
   });
 
-  it("always asks the Pulumi installer, which reuses its cache", () => {
-    assert.match(setup().calls, /install-pulumi/);
+  it("always asks the Pulumi and chromium installers, which reuse what is there", () => {
+    const { calls: made } = setup();
+    assert.match(made, /install-pulumi/);
+    assert.match(made, /install-chromium/);
   });
 });
 

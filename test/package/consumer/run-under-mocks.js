@@ -17,7 +17,7 @@ pulumi.runtime.setMocks(
   {
     newResource: async (args) => {
       registered.push(args.type);
-      if (args.type === "pulumi-nodejs:dynamic:AmiResolution") {
+      if (/^pulumi-nodejs:dynamic.*:AmiResolution$/.test(args.type)) {
         const { __provider, ...inputs } = args.inputs;
         const provider = loadProvider(__provider);
         const checked = await provider.check({}, inputs);
