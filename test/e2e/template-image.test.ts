@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
@@ -7,6 +9,8 @@ import { startMoto, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../../harness/pulumi-cli";
 import { FIXTURE_BASE_IMAGES, publishBaseParameters, publishPublicParameter } from "../../harness/seed";
 import { baseImageSource } from "../../src/resolver/base-images";
+import { resolveAmi } from "../../src/resolver/engine";
+import { loadTemplate } from "../../src/templates";
 
 /**
  * TemplateImage under the REAL Pulumi engine (the CLI `npm run setup` builds, a local backend, moto behind a
@@ -163,5 +167,89 @@ describe("TemplateImage under the real Pulumi engine (pulumi CLI, local backend,
       .ssm(REGION)
       .send(new GetParameterCommand({ Name: PUBLISHED }));
     assert.equal(Parameter?.Value, after.amiId, "the parameter names the new image");
+  });
+});
+
+const EXAMPLE_DIR = path.join(REPO_ROOT, "examples", "image-pipeline");
+const EXAMPLE_JS = path.join(REPO_ROOT, "dist", "examples", "image-pipeline", "index.js");
+
+describe("examples/image-pipeline under the real Pulumi engine (installed as a package, moto)", function () {
+  this.timeout(240_000);
+  let moto: MotoServer | undefined;
+  let sandbox: PulumiSandbox | undefined;
+  let project: PulumiProject;
+
+  before(async function () {
+    const gate = e2eGate({ distFiles: [EXAMPLE_JS, TEMPLATE_IMAGE_JS] });
+    if (!gate.run) {
+      console.log(
+        `\n  !! SKIPPING examples/image-pipeline under the real Pulumi engine (CWS_SKIP_E2E=1): ${gate.reason}\n`,
+      );
+      this.skip();
+    }
+    moto = await startMoto();
+    await publishBaseParameters(moto.clients().ssm(REGION), ["ubuntu-24.04"]);
+    sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-e2e-pipeline-");
+    // The compiled example as the project's index.js, its templates beside it, `cloudworkstation` installed.
+    project = sandbox.project(
+      "smith-lab-images",
+      { program: fs.readFileSync(EXAMPLE_JS, "utf8") },
+      { installedFrom: REPO_ROOT },
+    );
+    fs.cpSync(path.join(EXAMPLE_DIR, "templates"), path.join(project.dir, "templates"), { recursive: true });
+    assertOk(await project.run(["stack", "init", "images"]));
+  });
+
+  after(async () => {
+    sandbox?.dispose();
+    await moto?.stop();
+  });
+
+  it("previews two image builds, builds and publishes both, and the lab's templates then resolve to the baked images", async () => {
+    const preview = await project.run(["preview", "--diff"]);
+    assertOk(preview);
+    assert.match(preview.stdout, /buildReason\s*: "build python-ml on base/);
+    assert.match(preview.stdout, /buildReason\s*: "build r-research on base/);
+    assertOk(await project.run(["up", "--yes", "--skip-preview"]));
+    const { bakedImages } = JSON.parse((await project.run(["stack", "output", "--json"])).stdout) as {
+      bakedImages: Record<string, { amiId: string; publishedParameter: string }>;
+    };
+    assert.equal(bakedImages["python-ml"].publishedParameter, "/smith-lab/images/python-ml/x86_64");
+    for (const [lab, image] of [
+      ["python-ml-lab", "python-ml"],
+      ["r-research-lab", "r-research"],
+    ]) {
+      const { template } = loadTemplate(lab, { templatesDirs: [path.join(project.dir, "templates")] });
+      const resolved = await resolveAmi(template, { region: REGION }, moto!.clients());
+      assert.equal(
+        resolved.method,
+        "ssm_parameter",
+        `${lab}: ${resolved.fallbackChain.map((s) => s.detail).join("; ")}`,
+      );
+      assert.equal(resolved.amiId, bakedImages[image].amiId, `${lab} launches the baked ${image}`);
+    }
+  });
+
+  it("after the base moves, the weekly job's scripts/rebuilds.mjs lists both images with a reason naming both AMIs", async () => {
+    await publishPublicParameter(moto!.clients().ssm(REGION), UBUNTU_PARAMETER, NOBLE_OTHER);
+    const preview = await project.run(["preview", "--json"]);
+    assertOk(preview);
+    const lines = execFileSync(process.execPath, [path.join(EXAMPLE_DIR, "scripts", "rebuilds.mjs")], {
+      input: preview.stdout,
+      encoding: "utf8",
+    })
+      .trim()
+      .split("\n")
+      .sort();
+    const reason = `base ${NOBLE} → ${NOBLE_OTHER} (the distribution published a new image: ${UBUNTU_PARAMETER} moved)`;
+    assert.deepEqual(lines, [`- python-ml: ${reason}`, `- r-research: ${reason}`]);
+    // And nothing for an unchanged stack.
+    await publishPublicParameter(moto!.clients().ssm(REGION), UBUNTU_PARAMETER, NOBLE);
+    const clean = await project.run(["preview", "--json"]);
+    const none = execFileSync(process.execPath, [path.join(EXAMPLE_DIR, "scripts", "rebuilds.mjs")], {
+      input: clean.stdout,
+      encoding: "utf8",
+    });
+    assert.equal(none, "");
   });
 });
