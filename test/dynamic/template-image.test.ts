@@ -279,6 +279,28 @@ describe("the TemplateImage provider (methods called directly, against moto, whi
     );
   });
 
+  it("a replacement with retainOnDelete: false builds and publishes the new image first, then removes the old image but not the parameter that now names the new one", async () => {
+    const old = await build({ retainOnDelete: false });
+    await movedBase();
+    const next = await check(old.inputs, news({ retainOnDelete: false }));
+    assert.deepEqual(diffTemplateImage(old.outs as unknown as Record<string, unknown>, next.inputs).replaces, [
+      "baseAmiId",
+    ]);
+    // The engine's order for deleteBeforeReplace: false — create the replacement, then delete the old resource.
+    const replacement = await provider.create((await check({}, news({ retainOnDelete: false }))).inputs as never);
+    await provider.delete(old.id, old.outs);
+    const ec2 = clients.ec2(REGION);
+    const { Images = [] } = await ec2.send(new DescribeImagesCommand({ Owners: ["self"] }));
+    assert.deepEqual(
+      Images.map((i) => i.ImageId),
+      [replacement.id],
+    );
+    const { Parameter } = await clients
+      .ssm(REGION)
+      .send(new GetParameterCommand({ Name: "/lab/images/bake-ml/x86_64" }));
+    assert.equal(Parameter?.Value, replacement.id);
+  });
+
   it("read drops a deregistered image from state and keeps an existing one", async () => {
     const { id, outs } = await build();
     assert.equal((await provider.read(id, outs)).id, id);
