@@ -13,6 +13,7 @@ export { AmiResolution, type AmiResolutionArgs } from "./dynamic/ami-resolution"
 export { SavedTemplate, type SavedTemplateArgs } from "./dynamic/saved-template";
 export { RegionalAmiCopy, type RegionalAmiCopyArgs } from "./dynamic/regional-ami-copy";
 export { SavedTemplateMappings, type SavedTemplateMappingsArgs } from "./dynamic/saved-template-mappings";
+export { TemplateImage, type TemplateImageArgs, type TemplateContents } from "./dynamic/template-image";
 export type { RefreshMode } from "./dynamic/pinning";
 export { parseFleet, type FleetEntry, type FleetDefaults, type Located } from "./components/fleet";
 export {
