@@ -24,6 +24,9 @@ function provisioningContent(template: Template): string[] {
 function stockImageSources(template: Template): string[] {
   const config = template.ami_config;
   if (!config) return [];
+  // trusted_owners without any stock-OS publisher: the resolver refuses every stock image these sources find (a
+  // saved template inheriting its parent's sources is the common case), so they can never launch one as is.
+  if (config.trusted_owners && !config.trusted_owners.some((owner) => STOCK_OS_ACCOUNTS.has(owner))) return [];
   const sources: string[] = [];
   const ssm = config.ssm_parameter;
   const ssmNames =

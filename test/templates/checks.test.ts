@@ -44,6 +44,29 @@ describe("provisioning warnings", () => {
     assert.match(warnings[0], /services would not be applied\. Use strategy: ami_fallback/);
   });
 
+  it("stays quiet when trusted_owners admits no stock-OS publisher (a saved template inheriting stock sources)", () => {
+    const dir = fixtureDir({
+      "parent.yml": yaml(
+        "name: parent",
+        "ami_config:",
+        "  strategy: ami_preferred",
+        "  ssm_parameter: /aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+      ),
+      "saved.yml": yaml(
+        "name: saved",
+        "inherits: parent",
+        "services:",
+        "  - name: jupyter",
+        "    port: 8888",
+        "ami_config:",
+        "  ami_mappings:",
+        "    us-east-1: ami-0123456789abcdef0",
+        '  trusted_owners: ["123456789012"]',
+      ),
+    });
+    assert.deepEqual(loadTemplate(path.join(dir, "saved.yml")).warnings, []);
+  });
+
   it("stays quiet when the script runs on the image (ami_fallback) or the image is the lab's own", () => {
     const dir = fixtureDir({
       "fallback.yml": yaml(
