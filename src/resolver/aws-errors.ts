@@ -150,6 +150,17 @@ export function classifyAwsError(error: unknown, context: AwsCallContext): AwsCa
       hint = "wait a minute and run it again, or run fewer resolutions at once";
       break;
     default:
+      if (
+        /^(ValidationException|ValidationError|InvalidParameterValue|InvalidParameter|InvalidParameterCombination)$/.test(
+          code,
+        )
+      ) {
+        // A request AWS refuses as malformed: retrying changes nothing; the value that went into it must change.
+        summary = "AWS refused the request as invalid";
+        hint =
+          "check the value the message names (an SSM parameter name, an id, a filter) in the template or on the command line; running it again will not help";
+        break;
+      }
       summary = "AWS answered with an error or an unreadable response after the SDK's retries";
       hint = "run it again; if it persists, check the AWS Health Dashboard (or the emulator behind AWS_ENDPOINT_URL)";
   }

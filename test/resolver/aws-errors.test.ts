@@ -31,6 +31,24 @@ describe("classifying AWS errors (one module for the resolver and imaging)", () 
       assert.equal(isNotFound(sdkError(name)), false, name);
   });
 
+  it("says a request AWS refused as invalid needs a different value, not another try", () => {
+    const refused = classifyAwsError(
+      sdkError("ValidationException", 400, 'Parameter name: can\'t be prefixed with "ssm"'),
+      {
+        ...context,
+        service: "SSM",
+        operation: "GetParameters",
+        tier: "ssm_parameter",
+      },
+    );
+    assert.ok(refused instanceof AwsCallError);
+    assert.match(refused.message, /AWS refused the request as invalid \(ValidationException: Parameter name/);
+    assert.match(refused.details.hint, /running it again will not help/);
+    const outage = classifyAwsError(sdkError("InternalError", 500), context);
+    assert.ok(outage instanceof AwsCallError);
+    assert.match(outage.details.hint, /^run it again/);
+  });
+
   it("tells credentials, permission, network, throttling and service failures apart", () => {
     const table: [unknown, string][] = [
       [sdkError("ExpiredToken"), "credentials"],
