@@ -11,6 +11,7 @@ import {
 import type { Architecture, AwsClients } from "../resolver/types";
 import { isDeprecated, ownerIsTrusted } from "../resolver/validate-image";
 import { ARCHITECTURES, type Template } from "../templates/schema";
+import { isAmiId } from "../templates/aws-ids";
 
 /** Where `cws ami list` found an image id. */
 export type ImageSourceKind = "ami_mappings" | "ssm_parameter" | "ami_search" | "marketplace_search" | "self";
@@ -112,7 +113,7 @@ export async function listTemplateImages(
 
   const rows: ImageRow[] = [];
   for (const entry of pending) {
-    const image = /^ami-[0-9a-f]+$/.test(entry.amiId) ? await cache.getImage(ec2, entry.amiId) : undefined;
+    const image = isAmiId(entry.amiId) ? await cache.getImage(ec2, entry.amiId) : undefined;
     rows.push(await toRow(entry.source, entry.via, entry.amiId, image, template, cache, clients, region, now));
   }
   for (const entry of searched) {

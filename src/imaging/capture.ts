@@ -13,6 +13,7 @@ import { InvalidInputError } from "../resolver/errors";
 import { deleteImageAndSnapshots, describeDeletion, describeImageById, isNotFound, snapshotsOf } from "./cleanup";
 import { describeAwsError, ImagingError } from "./errors";
 import { realSleep, throwIfInterrupted, waitFor, type WaitOptions } from "./waiters";
+import { isInstanceId } from "../templates/aws-ids";
 
 export const CAPTURE_MODES = ["stop", "reboot", "no-reboot"] as const;
 /**
@@ -109,7 +110,7 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
   if (!(CAPTURE_MODES as readonly string[]).includes(mode)) {
     throw new InvalidInputError(`unknown mode "${mode}": use one of ${CAPTURE_MODES.join(", ")}`, "mode");
   }
-  if (!/^i-[0-9a-f]{8,17}$/.test(options.instanceId)) {
+  if (!isInstanceId(options.instanceId)) {
     throw new InvalidInputError(
       `"${options.instanceId}" is not an instance id (i- followed by 8 or 17 hex digits)`,
       "instanceId",

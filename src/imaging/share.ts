@@ -5,6 +5,7 @@ import {
   ModifySnapshotAttributeCommand,
 } from "@aws-sdk/client-ec2";
 import { InvalidInputError } from "../resolver/errors";
+import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
 
 export interface SharingOptions {
   /** 12-digit AWS account ids that may launch the image (their snapshots get createVolumePermission too). */
@@ -17,7 +18,7 @@ export interface SharingOptions {
   public?: boolean;
 }
 
-const ACCOUNT = /^\d{12}$/;
+const ACCOUNT = ACCOUNT_ID_PATTERN;
 const ORGANIZATION_ARN = /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/;
 const OU_ARN = /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
 

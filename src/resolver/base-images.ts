@@ -1,3 +1,5 @@
+import { PUBLISHERS } from "../templates/publishers";
+import { BASE_PACKAGE_MANAGER, DEFAULT_BASE } from "../templates/render-rules";
 import type { Architecture, Base, Template } from "../templates/schema";
 
 /**
@@ -10,11 +12,11 @@ export interface BaseImageSource {
   search?: { owners: string[]; namePattern: string };
 }
 
-/** The base OS of a template that names none. */
-export const DEFAULT_BASE: Base = "ubuntu-24.04";
+/** The base OS of a template that names none (one fact, kept with the render rules). */
+export { DEFAULT_BASE };
 
 /** Rocky Enterprise Software Foundation's AWS account (publisher of the official Rocky Linux AMIs). */
-export const ROCKY_OWNER_ID = "792107900819";
+export const ROCKY_OWNER_ID = PUBLISHERS.rocky.account;
 
 /** The template's base OS, or DEFAULT_BASE (ubuntu-24.04) when it names none. */
 export function baseOfTemplate(template: Pick<Template, "base">): Base {
@@ -23,7 +25,7 @@ export function baseOfTemplate(template: Pick<Template, "base">): Base {
 
 /** Which system package manager a base uses for `packages.system`. */
 export function systemPackageManager(base: Base): "apt" | "dnf" {
-  return base === "amazonlinux-2023" || base === "rocky-9" ? "dnf" : "apt";
+  return BASE_PACKAGE_MANAGER[base];
 }
 
 /** The public SSM parameter (or owner-scoped search) that yields the current image of `base` for `architecture`. */

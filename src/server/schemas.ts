@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CAPTURE_MODES } from "../imaging/capture";
 import { KNOWN_REGIONS } from "../templates/regions";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
+import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
 
 /**
  * The zod schemas that validate every request; the OpenAPI document at /api/v1/openapi.json is generated from these
@@ -18,7 +19,7 @@ export const regionList = z
   .pipe(z.array(region).min(1).max(40));
 const templateName = z.string().min(1).max(100).describe("a template name as listed by GET /api/v1/templates");
 const amiId = z.string().regex(AMI_ID_PATTERN, "an AMI id: ami- followed by 8 or 17 hex digits");
-const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id");
+const accountId = z.string().regex(ACCOUNT_ID_PATTERN, "a 12-digit AWS account id");
 
 export const templateParams = z.object({ template: templateName });
 export const nameParams = z.object({ name: templateName });

@@ -8,6 +8,7 @@ import { EXIT, type CliCommand, type CliContext } from "../command";
 import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
+import { isAmiId } from "../../templates/aws-ids";
 
 const OPTIONS = {
   "stack-export": { type: "string" },
@@ -65,7 +66,7 @@ export const amiOutdatedCommand: CliCommand = {
       if (values.template === undefined || values.ami === undefined) {
         throw new UsageError("give --stack-export FILE, or --template T with --ami AMI");
       }
-      if (!/^ami-[0-9a-f]{8,17}$/.test(values.ami)) {
+      if (!isAmiId(values.ami)) {
         throw new UsageError(`--ami ${values.ami} is not an AMI id (ami- followed by 8 or 17 hex digits)`);
       }
       questions = [
