@@ -127,8 +127,11 @@ export async function planRetirement(options: RetireOptions, clients: AwsClients
             reasons.push(`created ${image.CreationDate?.slice(0, 10)}, within --older-than`);
           }
           const launched = await lastLaunched(ec2, amiId);
-          if (launched && now - Date.parse(launched) < options.olderThanMs) {
-            reasons.push(`last launched ${launched.slice(0, 10)}, within --older-than`);
+          if ("unknown" in launched) {
+            // Never retire on a guess: an image whose last launch cannot be read may be in use.
+            reasons.push(`its last launch time could not be read (${launched.unknown}), so it is kept`);
+          } else if (launched.at && now - Date.parse(launched.at) < options.olderThanMs) {
+            reasons.push(`last launched ${launched.at.slice(0, 10)}, within --older-than`);
           }
         }
         const snapshotIds = snapshotsOf(image.BlockDeviceMappings);
@@ -288,12 +291,15 @@ async function parameterReferences(ssm: SSMClient, ids: Set<string>): Promise<Ma
   return found;
 }
 
-/** When the image was last launched, if AWS reports it (an attribute moto does not have: then undefined). */
-async function lastLaunched(ec2: EC2Client, amiId: string): Promise<string | undefined> {
+/**
+ * When the image was last launched: `at` (undefined when AWS has no record of a launch), or `unknown` with why it
+ * could not be read — an emulator without the attribute, or a denied ec2:DescribeImageAttribute.
+ */
+async function lastLaunched(ec2: EC2Client, amiId: string): Promise<{ at?: string } | { unknown: string }> {
   try {
     const answer = await ec2.send(new DescribeImageAttributeCommand({ ImageId: amiId, Attribute: "lastLaunchedTime" }));
-    return answer.LastLaunchedTime?.Value || undefined;
-  } catch {
-    return undefined;
+    return { at: answer.LastLaunchedTime?.Value || undefined };
+  } catch (error) {
+    return { unknown: `ec2:DescribeImageAttribute lastLaunchedTime: ${describeAwsError(error)}` };
   }
 }

@@ -199,4 +199,38 @@ describe("retiring with deregistration protection and last-launch times (aws-sdk
       ssmMock.restore();
     }
   });
+
+  it("keeps an image whose last launch time cannot be read (a denied DescribeImageAttribute), saying why", async () => {
+    const ec2Mock = mockClient(ec2);
+    const ssmMock = mockClient(ssm);
+    try {
+      ec2Mock.on(DescribeImagesCommand).resolves({
+        Images: [
+          image("ami-0000000000000000b", "2026-02-01T00:00:00.000Z"),
+          image("ami-0000000000000000d", "2026-11-01T00:00:00.000Z"),
+        ] as never,
+      });
+      ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+      ec2Mock.on(DescribeLaunchTemplatesCommand).resolves({ LaunchTemplates: [] });
+      ec2Mock
+        .on(DescribeImageAttributeCommand)
+        .rejects(
+          Object.assign(new Error("not authorized to perform: ec2:DescribeImageAttribute"), {
+            name: "UnauthorizedOperation",
+          }),
+        );
+      ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [] });
+      const plan = await planRetirement(
+        { regions: [REGION], keep: 1, olderThanMs: 30 * 86_400_000, now: new Date("2026-11-29T00:00:00Z") },
+        clients,
+      );
+      const old = plan.images.find((i) => i.amiId === "ami-0000000000000000b");
+      assert.equal(old?.action, "keep");
+      assert.match(old?.reasons.join() ?? "", /last launch time could not be read \(ec2:DescribeImageAttribute/);
+      assert.equal(plan.retireCount, 0);
+    } finally {
+      ec2Mock.restore();
+      ssmMock.restore();
+    }
+  });
 });
