@@ -1,7 +1,7 @@
 import { CHAIN_SYMBOLS, type ChainSymbol } from "../resolver/chain-symbols";
 import { formatAmountUsd, formatRateUsd } from "../resolver/cost";
 import type { CostEstimate, FallbackStep, ResolutionResult, StepOutcome } from "../resolver/types";
-import type { ImageRow } from "./image-sources";
+import type { ImageRow } from "../resolver/image-sources";
 
 /**
  * Pure formatting for human output. Every function takes data and a Style and returns text, so tests call them

@@ -212,13 +212,11 @@ describe("retiring with deregistration protection and last-launch times (aws-sdk
       });
       ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
       ec2Mock.on(DescribeLaunchTemplatesCommand).resolves({ LaunchTemplates: [] });
-      ec2Mock
-        .on(DescribeImageAttributeCommand)
-        .rejects(
-          Object.assign(new Error("not authorized to perform: ec2:DescribeImageAttribute"), {
-            name: "UnauthorizedOperation",
-          }),
-        );
+      ec2Mock.on(DescribeImageAttributeCommand).rejects(
+        Object.assign(new Error("not authorized to perform: ec2:DescribeImageAttribute"), {
+          name: "UnauthorizedOperation",
+        }),
+      );
       ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [] });
       const plan = await planRetirement(
         { regions: [REGION], keep: 1, olderThanMs: 30 * 86_400_000, now: new Date("2026-11-29T00:00:00Z") },

@@ -1,7 +1,7 @@
-import { estimateCost, formatRateUsd, estimateLaunchSeconds, estimateSetupMinutes } from "../../resolver/cost";
-import { chooseInstance, validateInstanceType } from "../../resolver/instance-types";
-import type { Architecture, CostEstimate } from "../../resolver/types";
-import type { Template } from "../../templates/schema";
+import { costsReport, type CostsReport } from "../../resolver/costs-report";
+import { formatRateUsd } from "../../resolver/cost";
+import { validateInstanceType } from "../../resolver/instance-types";
+import type { CostEstimate } from "../../resolver/types";
 import { parseArchitecture, parseCommandArgs, parseSize, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatApproxSeconds, formatFields, formatTable, formatUsd, paint, PLAIN, type Style } from "../format";
@@ -15,52 +15,6 @@ const OPTIONS = {
   arch: { type: "string" },
   json: { type: "boolean" },
 } as const;
-
-/** `cws costs --json`: every number is an estimate from the bundled price snapshot. */
-export interface CostsReport {
-  template: string;
-  region: string;
-  instanceType: string;
-  architecture: Architecture;
-  /** How the instance type was chosen (flag, template default, size table). */
-  instanceTypeReason: string;
-  /** Script-provisioning minutes for this template (estimate). */
-  setupMinutes: number;
-  /** Launching from a pre-built AMI. */
-  ami: { estimatedLaunchSeconds: number; cost: CostEstimate };
-  /** Launching from the stock OS image and provisioning with the template's script. */
-  script: { estimatedLaunchSeconds: number; cost: CostEstimate };
-  label: string;
-  source: { name: string; date: string };
-}
-
-/**
- * The AMI-vs-script estimate for a template, offline: instance type chosen exactly as `resolveAmi` would (same
- * architecture rules, same size table), prices from the bundled snapshot. The object `cws costs --json` prints;
- * exported so other front ends (the HTTP API) print the same one.
- */
-export function costsReport(
-  template: Template,
-  options: { region: string; size?: ReturnType<typeof parseSize>; instanceType?: string; architecture?: Architecture },
-): CostsReport {
-  const choice = chooseInstance(template, options);
-  const setupMinutes = estimateSetupMinutes(template);
-  const base = { instanceType: choice.instanceType, region: options.region, setupMinutes };
-  const script = estimateCost({ ...base, method: "fallback_script" });
-  const ami = estimateCost({ ...base, method: "direct_mapping" });
-  return {
-    template: template.name,
-    region: options.region,
-    instanceType: choice.instanceType,
-    architecture: choice.architecture,
-    instanceTypeReason: choice.reason,
-    setupMinutes,
-    ami: { estimatedLaunchSeconds: estimateLaunchSeconds("direct_mapping", setupMinutes), cost: ami },
-    script: { estimatedLaunchSeconds: estimateLaunchSeconds("fallback_script", setupMinutes), cost: script },
-    label: script.label,
-    source: script.source,
-  };
-}
 
 export function formatCostsReport(report: CostsReport, style: Style = PLAIN): string {
   const hourly = report.script.cost.hourlyUsd;
