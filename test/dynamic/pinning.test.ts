@@ -139,7 +139,7 @@ describe("pinning decisions", () => {
     const original = table.error;
     table.error = "!";
     try {
-      const step = { tier: "ssm_parameter", outcome: "error" as const, detail: "AccessDenied" };
+      const step = { tier: "ssm_parameter" as const, outcome: "error" as const, detail: "AccessDenied" };
       assert.deepEqual(formatChain([step]), ["! ssm_parameter: AccessDenied"]);
       assert.deepEqual(formatChain([step]), [chainLine(step)]);
     } finally {

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import { ResearchWorkstation } from "../../src/components/research-workstation";
+import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { publishBaseParameters, seedDemoLandscape } from "../../harness/seed";
 import { requireBuilt } from "../package/built";
@@ -42,7 +43,7 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
       {
         newResource: async (args) => {
           tokens.add(args.type);
-          if (args.type === "pulumi-nodejs:dynamic:AmiResolution") {
+          if (args.type === AMI_RESOLUTION_TYPE) {
             const { __provider, ...inputs } = args.inputs as Record<string, unknown>;
             const provider = requireFromString(String(__provider)).handler() as pulumi.dynamic.ResourceProvider;
             const checked = await provider.check!({}, inputs);
@@ -66,6 +67,7 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
       size: "M",
       allowedCidrs: ["203.0.113.0/24"],
       owner: "alice",
+      dataVolumeGb: 100,
     });
     await new Promise<void>((resolve) => workstation.instanceId.apply(() => resolve()));
   });
@@ -81,7 +83,13 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
     const policy = readPolicy("launch");
     const sids = new Set(policy.Statement.map((s) => s.Sid));
     const awsTokens = [...tokens].filter((token) => token.startsWith("aws:"));
-    for (const token of ["aws:ec2/instance:Instance", "aws:ec2/securityGroup:SecurityGroup", "aws:iam/role:Role"]) {
+    for (const token of [
+      "aws:ec2/instance:Instance",
+      "aws:ec2/securityGroup:SecurityGroup",
+      "aws:iam/role:Role",
+      "aws:ebs/volume:Volume",
+      "aws:ec2/volumeAttachment:VolumeAttachment",
+    ]) {
       assert.ok(awsTokens.includes(token), `${token} not among: ${awsTokens.join(", ")}`);
     }
     for (const token of awsTokens)
@@ -89,7 +97,7 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
   });
 
   it("allows what the AmiResolution dynamic resource calls: preview.json's actions, and the consented copy's", () => {
-    assert.ok(tokens.has("pulumi-nodejs:dynamic:AmiResolution"));
+    assert.ok(tokens.has(AMI_RESOLUTION_TYPE));
     const launch = readPolicy("launch");
     assert.deepEqual(actions(launch, "ResolveAmis").sort(), actions(readPolicy("preview")).sort());
     const copy = actions(launch, "CopyAmisWithConsent");
