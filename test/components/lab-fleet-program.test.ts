@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -104,6 +105,29 @@ describe("the lab-fleet program", () => {
     assert.equal(instances.find((instance) => instance.name === "alice-instance")!.region, "us-east-1");
     assert.equal((bob.inputs.tags as Record<string, string>).grant, "R01");
     assert.equal((bob.inputs.tags as Record<string, string>)["cloudworkstation:template"], "r-research");
+  });
+
+  it("honours each entry's amiGeneration (AmiResolution's generation, so the pin key) and dataVolumeGb (a volume and its attachment)", async () => {
+    await moto.reset();
+    await stockImages("us-east-1");
+    const fleet = [
+      { name: "alice", template: "python-ml", amiGeneration: 2, dataVolumeGb: 50 },
+      { name: "bob", template: "python-ml" },
+    ];
+    await useMocks(false, { "cloudworkstation:fleet": JSON.stringify(fleet), "aws:region": "us-east-1" });
+    const program = loadProgram(ROOT_PROGRAM);
+    await valueOf(program.workstations);
+    const resolutions = registered.filter((resource) => resource.type === AMI_RESOLUTION_TYPE);
+    const alice = resolutions.find((resource) => resource.name === "alice-ami")!;
+    const bob = resolutions.find((resource) => resource.name === "bob-ami")!;
+    assert.equal(alice.inputs.generation, 2);
+    assert.equal(bob.inputs.generation, undefined, "generation 0 sends nothing: older stacks keep identical inputs");
+    const volumes = registered.filter((resource) => resource.type === "aws:ebs/volume:Volume");
+    assert.deepEqual(
+      volumes.map((volume) => [volume.name, volume.inputs.size]),
+      [["alice-data", 50]],
+    );
+    assert.ok(registered.some((resource) => resource.name === "alice-data-attachment"));
   });
 
   it("runs examples/lab-fleet copied into a lab's own repository: the lab's templates are found by name and each workstation lands in its entry's region", async () => {
