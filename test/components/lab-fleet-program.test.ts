@@ -225,6 +225,35 @@ describe("the lab-fleet program", () => {
     }
   });
 
+  it("schedules an upgrade plan in the lab-fleet workflow: stack export, cws ami upgrade --plan --write, then a pull request", () => {
+    const workflow = parseYaml(
+      fs.readFileSync(path.join(ROOT, "examples", "lab-fleet", ".github", "workflows", "pulumi.yml"), "utf8"),
+    ) as {
+      on: Record<string, unknown>;
+      jobs: Record<
+        string,
+        {
+          if?: string;
+          permissions?: Record<string, string>;
+          steps: { run?: string; uses?: string; with?: Record<string, string> }[];
+        }
+      >;
+    };
+    const schedule = workflow.on.schedule as { cron: string }[];
+    assert.ok(schedule?.[0]?.cron, "a cron schedule");
+    const job = workflow.jobs["upgrade-plan"];
+    assert.match(String(job.if), /github\.event_name == 'schedule'/);
+    for (const other of ["preview", "up"]) assert.doesNotMatch(String(workflow.jobs[other].if), /schedule/);
+    const runs = job.steps.map((step) => step.run ?? "").join("\n");
+    assert.match(runs, /pulumi stack export --stack "\$STACK" --file stack\.json/);
+    assert.match(runs, /cws ami upgrade --plan --write --fleet fleet\.yaml --stack-export stack\.json/);
+    assert.match(runs, /"\$code" -ne 3/, "exit 3 (upgrades proposed) is not a failure");
+    const pr = job.steps.find((step) => step.uses?.startsWith("peter-evans/create-pull-request@"));
+    assert.equal(pr?.with?.["add-paths"], "fleet.yaml");
+    assert.equal(job.permissions?.contents, "write");
+    assert.equal(job.permissions?.["pull-requests"], "write");
+  });
+
   it("stops with every fleet problem listed (entry, name, field) before creating anything", async () => {
     const fleet = [
       { name: "alice", template: "python-ml" },
