@@ -8,8 +8,18 @@ import {
   type DescribeImagesCommandOutput,
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
-import { regionalAmiCopyProvider, type RegionalAmiCopyOutputs } from "../../src/dynamic/regional-ami-copy";
-import { savedTemplateProvider, type SavedTemplateOutputs } from "../../src/dynamic/saved-template";
+import {
+  checkRegionalAmiCopyInputs,
+  diffRegionalAmiCopy,
+  regionalAmiCopyProvider,
+  type RegionalAmiCopyOutputs,
+} from "../../src/dynamic/regional-ami-copy";
+import {
+  checkSavedTemplateInputs,
+  diffSavedTemplate,
+  savedTemplateProvider,
+  type SavedTemplateOutputs,
+} from "../../src/dynamic/saved-template";
 import { planRetirement } from "../../src/imaging";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { actionsOf, readPolicy } from "../iam/support";
@@ -168,13 +178,13 @@ describe("deregistration protection of kept images", () => {
   });
 
   it("cws ami retire's plan keeps an image SavedTemplate protected, saying deregistration protection is on (aws-sdk-client-mock over moto)", async () => {
-    const older = await saveImage({ deregistrationProtection: false });
+    const unprotected = await saveImage({ deregistrationProtection: false });
     const protectedOne = await saveImage();
-    await saveImage({ deregistrationProtection: false });
-    const plan = await planRetirement({ regions: [REGION], keep: 1 }, moto.clients());
+    // keep: 0, so the order of two images made within the same second does not matter.
+    const plan = await planRetirement({ regions: [REGION], keep: 0 }, moto.clients());
     const reasons = Object.fromEntries(plan.images.map((i) => [i.amiId, `${i.action}: ${i.reasons.join("; ")}`]));
-    assert.match(reasons[protectedOne.id], /^keep: .*deregistration protection is on/);
-    assert.match(reasons[older.id], /^retire/, "the same kind of image without protection is retired");
+    assert.match(reasons[protectedOne.id], /^keep: deregistration protection is on/);
+    assert.match(reasons[unprotected.id], /^retire/, "the same kind of image without protection is retired");
   });
 
   it("lists exactly the protection calls the resources send in save.json's ProtectKeptImages statement", () => {
@@ -183,6 +193,26 @@ describe("deregistration protection of kept images", () => {
       PROTECTION_CALLS.map((name) => `ec2:${name.replace(/Command$/, "")}`).sort(),
     );
     assert.ok(EnableImageDeregistrationProtectionCommand && DisableImageDeregistrationProtectionCommand);
+  });
+});
+
+describe("deregistration protection and stacks made before it existed", () => {
+  it("defaults to on, and a state without the field diffs clean (an upgrade of CloudWorkstation previews no changes)", () => {
+    const saved = checkSavedTemplateInputs({ instanceId: "i-0123456789abcdef0", region: REGION, templateName: "lab" });
+    assert.equal(saved.inputs.deregistrationProtection, true);
+    const { deregistrationProtection: _saved, ...savedBefore } = saved.inputs;
+    assert.equal(diffSavedTemplate(savedBefore, saved.inputs).changes, false);
+    assert.equal(diffSavedTemplate({ ...saved.inputs, deregistrationProtection: false }, saved.inputs).changes, true);
+
+    const copy = checkRegionalAmiCopyInputs({
+      sourceAmiId: "ami-0123456789abcdef0",
+      sourceRegion: REGION,
+      region: "eu-west-1",
+    });
+    assert.equal(copy.inputs.deregistrationProtection, true);
+    const { deregistrationProtection: _copy, ...copyBefore } = copy.inputs;
+    assert.equal(diffRegionalAmiCopy(copyBefore, copy.inputs).changes, false);
+    assert.equal(diffRegionalAmiCopy({ ...copy.inputs, deregistrationProtection: false }, copy.inputs).changes, true);
   });
 });
 

@@ -63,5 +63,10 @@ export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): {
 
 /** Internal. Exported for testing. */
 export function diffRegionalAmiCopy(olds: Partial<RegionalAmiCopyInputs>, news: RegionalAmiCopyInputs): DiffResult {
-  return diffInputs(olds, news, { replaceOn: REPLACE_ON, updatable: UPDATABLE, stables: ["amiId", "snapshotIds"] });
+  // State from before deregistrationProtection existed has none: not a change (old stacks keep previewing clean).
+  return diffInputs({ deregistrationProtection: news.deregistrationProtection, ...olds }, news, {
+    replaceOn: REPLACE_ON,
+    updatable: UPDATABLE,
+    stables: ["amiId", "snapshotIds"],
+  });
 }

@@ -84,7 +84,9 @@ export function checkSavedTemplateInputs(news: Record<string, unknown>): {
 /** Replace when the capture itself would differ; everything else is an in-place update. Internal. Exported for testing. */
 export function diffSavedTemplate(olds: Partial<SavedTemplateInputs>, news: SavedTemplateInputs): DiffResult {
   // A replacement captures the new image before the old resource is deleted (which by default keeps its AMI).
-  return diffInputs(olds, news, {
+  // State from before deregistrationProtection existed has none: not a change (an upgrade of CloudWorkstation keeps
+  // old stacks previewing clean); the next update of the resource for another reason turns protection on.
+  return diffInputs({ deregistrationProtection: news.deregistrationProtection, ...olds }, news, {
     replaceOn: REPLACE_ON,
     updatable: UPDATABLE,
     stables: ["amiId", "snapshotIds", "architecture", "ownerId", "imageName", "capturedAt"],
