@@ -3,6 +3,7 @@ import { amiBuildCommand } from "./commands/ami-build";
 import { amiCopyCommand } from "./commands/ami-copy";
 import { amiOutdatedCommand } from "./commands/ami-outdated";
 import { amiRetireCommand } from "./commands/ami-retire";
+import { amiUpgradeCommand } from "./commands/ami-upgrade";
 import { amiInfoCommand } from "./commands/ami-info";
 import { amiListCommand } from "./commands/ami-list";
 import { amiResolveCommand } from "./commands/ami-resolve";
@@ -47,4 +48,5 @@ export const COMMANDS: readonly CliCommand[] = [
   amiBuildCommand,
   amiOutdatedCommand,
   amiRetireCommand,
+  amiUpgradeCommand,
 ];

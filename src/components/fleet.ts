@@ -11,7 +11,7 @@ import { checkRegionName } from "../templates/regions";
 import { ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import { locate, parseYamlSource, type YamlSource } from "../templates/yaml-source";
 import { REFRESH_MODES } from "../dynamic/pinning";
-import { isIpv4Cidr } from "./workstation-plan";
+import { DATA_VOLUME_TYPES, isIpv4Cidr } from "./workstation-plan";
 
 const nonEmpty = z.string().min(1, { error: "must not be empty" });
 
@@ -58,6 +58,16 @@ const entryFields = {
   refresh: z.enum(REFRESH_MODES).optional(),
   allowCrossRegionCopy: z.boolean().optional(),
   rootVolumeGb: z.number().int().min(8).max(16384).optional(),
+  /** Upgrading on purpose: bump by one to move this workstation to a newer image (replaces its instance). */
+  amiGeneration: z
+    .number()
+    .refine((generation) => Number.isInteger(generation) && generation >= 0, {
+      error: "amiGeneration is a whole number ≥ 0 (bump it by one to move to a newer image)",
+    })
+    .optional(),
+  /** A separate data volume mounted at /data that survives the instance's replacement (GiB). */
+  dataVolumeGb: z.number().int().min(1).max(65536).optional(),
+  dataVolumeType: z.enum(DATA_VOLUME_TYPES).optional(),
   tags: z.record(z.string(), z.string()).optional(),
 };
 

@@ -230,10 +230,15 @@ export function idleAgentSection(plan: HibernationPlan): string {
  * later cannot leave a workstation that never hibernates.
  */
 export function withIdleAgent(userData: string | undefined, agent: string): string {
-  if (!userData) return `#!/bin/bash\n${agent}\n`;
+  return withBootSection(userData, agent);
+}
+
+/** Puts a bash section first in the user data, after its shebang (a script without one gets `#!/bin/bash`). */
+export function withBootSection(userData: string | undefined, section: string): string {
+  if (!userData) return `#!/bin/bash\n${section}\n`;
   const newline = userData.indexOf("\n");
-  if (!userData.startsWith("#!") || newline < 0) return `#!/bin/bash\n${agent}\n${userData}`;
-  return `${userData.slice(0, newline + 1)}${agent}\n${userData.slice(newline + 1)}`;
+  if (!userData.startsWith("#!") || newline < 0) return `#!/bin/bash\n${section}\n${userData}`;
+  return `${userData.slice(0, newline + 1)}${section}\n${userData.slice(newline + 1)}`;
 }
 
 /** The instance role's inline policy for the agent: stop (hibernate) this one instance, nothing else. */

@@ -22,6 +22,8 @@ export interface MultiRegionAmiArgs {
   sharing?: SharingOptions;
   /** Default true: destroying keeps the copies. */
   retainOnDelete?: pulumi.Input<boolean>;
+  /** Default true: each copy gets AWS's deregistration protection (see RegionalAmiCopy); off before a removing delete. */
+  deregistrationProtection?: pulumi.Input<boolean>;
   /** How long a copy may stay pending before it is abandoned (and cleaned up); default 45. */
   copyTimeoutMinutes?: pulumi.Input<number>;
   /**
@@ -92,6 +94,7 @@ export class MultiRegionAmi extends pulumi.ComponentResource {
           tags: args.tags,
           sharing,
           retainOnDelete: args.retainOnDelete,
+          deregistrationProtection: args.deregistrationProtection,
           timeoutMinutes: args.copyTimeoutMinutes,
         },
         { parent: this },

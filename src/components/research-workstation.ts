@@ -12,12 +12,17 @@ import {
   idleAgentSection,
   planIdle,
   stopActionArn,
+  withBootSection,
   withIdleAgent,
 } from "./idle-plan";
 import {
   amiPathBootScript,
   chooseRegion,
   connectionHints,
+  DATA_VOLUME_DEVICE,
+  dataVolumeBootSection,
+  dataVolumePlan,
+  dataVolumeZone,
   ingressRules,
   launchModeOf,
   NO_REGION_MESSAGE,
@@ -26,6 +31,7 @@ import {
   validateWorkstationArgs,
   workstationTags,
   type ConnectionHints,
+  type DataVolumeType,
   type LaunchMode,
 } from "./workstation-plan";
 
@@ -87,6 +93,25 @@ export interface ResearchWorkstationArgs {
   allowCrossRegionCopy?: boolean;
   /** Keep a copied AMI when the workstation is destroyed (default: the copy and its snapshots are removed). */
   retainCopyOnDelete?: boolean;
+  /**
+   * Upgrading on purpose (integer ≥ 0, default 0): part of the pin key, so bumping it re-resolves a pinned AMI once
+   * and moves the workstation to what a fresh resolution picks now. That replaces the instance (its root volume
+   * goes; a `dataVolumeGb` volume stays). `cws ami upgrade --plan` proposes the bump.
+   */
+  amiGeneration?: number;
+  /**
+   * A separate EBS data volume (GiB; encrypted) mounted at /data, formatted only when blank. It does not depend on the
+   * AMI, so a new image replaces the instance and keeps the volume; it is also kept when the workstation is destroyed
+   * (retainOnDelete) — delete it yourself when the data is no longer needed.
+   */
+  dataVolumeGb?: number;
+  /** The data volume's EBS type (default gp3). */
+  dataVolumeType?: DataVolumeType;
+  /**
+   * Where the instance and its data volume live when no `subnetId` gives it (default: the region's "a" zone). Only
+   * used with `dataVolumeGb`: the volume must be in the instance's zone.
+   */
+  availabilityZone?: string;
 }
 
 /**
@@ -118,6 +143,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
   /** SSH command (with keyName), Session Manager command, and a URL per service. */
   public readonly connection: pulumi.Output<ConnectionHints>;
   public readonly securityGroupId?: pulumi.Output<string>;
+  /** The data volume (with `dataVolumeGb`): survives instance replacement and `pulumi destroy`. */
+  public readonly dataVolumeId?: pulumi.Output<string>;
   /** Whether the instance was launched able to hibernate (template `idle_detection.hibernate_threshold_minutes`). */
   public readonly hibernation: pulumi.Output<boolean>;
   public readonly templateName: string;
@@ -165,6 +192,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         refresh: args.refresh,
         allowCrossRegionCopy: args.allowCrossRegionCopy,
         retainCopyOnDelete: args.retainCopyOnDelete,
+        ...(args.amiGeneration !== undefined ? { generation: args.amiGeneration } : {}),
       },
       { parent: this },
     );
@@ -227,13 +255,17 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, childOpts).name;
     }
 
+    const dataVolume = args.dataVolumeGb !== undefined ? this.dataVolume(name, args, region, childOpts) : undefined;
     const bootScript = amiPathBootScript(template);
     const launchMode = resolution.method.apply(launchModeOf);
     const idleAgent = idle.hibernation ? idleAgentSection(idle.hibernation) : undefined;
-    const userData = pulumi.all([resolution.method, resolution.userData]).apply(([method, script]) => {
-      const base = launchModeOf(method) === "script" ? (script ?? undefined) : bootScript;
-      return idleAgent ? withIdleAgent(base, idleAgent) : base;
-    });
+    const userData = pulumi
+      .all([resolution.method, resolution.userData, dataVolume?.volume.id])
+      .apply(([method, script, volumeId]) => {
+        const base = launchModeOf(method) === "script" ? (script ?? undefined) : bootScript;
+        const withVolume = volumeId ? withBootSection(base, dataVolumeBootSection(volumeId)) : base;
+        return idleAgent ? withIdleAgent(withVolume, idleAgent) : withVolume;
+      });
     const rootVolumeGb = rootVolumeSize(template, args.rootVolumeGb);
     // Hibernation is fixed at launch; a type or root volume that cannot hibernate is refused, never silently ignored.
     const hibernation = idle.hibernation
@@ -267,6 +299,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         ami: resolution.amiId,
         instanceType: resolution.instanceType,
         ...(args.subnetId !== undefined ? { subnetId: args.subnetId } : {}),
+        // The data volume's zone: the instance must be where its volume is (with a subnet, the subnet decides both).
+        ...(dataVolume && args.subnetId === undefined ? { availabilityZone: dataVolume.zone } : {}),
         ...(securityGroupIds !== undefined ? { vpcSecurityGroupIds: securityGroupIds } : {}),
         ...(args.keyName !== undefined ? { keyName: args.keyName } : {}),
         ...(args.associatePublicIpAddress !== undefined
@@ -287,6 +321,22 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       },
       childOpts,
     );
+
+    if (dataVolume) {
+      // Replacing the instance (a new AMI) replaces this attachment: detach first (stopping the old instance, so the
+      // filesystem is clean), then attach the same volume to the new instance.
+      new aws.ec2.VolumeAttachment(
+        `${name}-data-attachment`,
+        {
+          region,
+          deviceName: DATA_VOLUME_DEVICE,
+          volumeId: dataVolume.volume.id,
+          instanceId: instance.id,
+          stopInstanceBeforeDetaching: true,
+        },
+        { ...childOpts, deleteBeforeReplace: true },
+      );
+    }
 
     if (idle.stopAlarm) {
       const alarm = idle.stopAlarm;
@@ -331,6 +381,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     }
 
     this.instanceId = instance.id;
+    this.dataVolumeId = dataVolume?.volume.id;
     this.hibernation = hibernation ?? pulumi.output(false);
     this.privateIp = instance.privateIp;
     this.publicIp = instance.publicIp;
@@ -392,6 +443,47 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       "template is required: a shipped template name (e.g. python-ml), a path to a template YAML file, or an inline template object",
       this,
     );
+  }
+
+  /** The data volume in a zone that does not depend on the instance, kept on delete (see dataVolumePlan). */
+  private dataVolume(
+    name: string,
+    args: ResearchWorkstationArgs,
+    region: pulumi.Input<string>,
+    childOpts: pulumi.CustomResourceOptions,
+  ): { volume: aws.ebs.Volume; zone: pulumi.Output<string> } {
+    const subnetZone =
+      args.subnetId !== undefined
+        ? aws.ec2.getSubnetOutput({ id: args.subnetId, region }, { parent: this, provider: childOpts.provider })
+            .availabilityZone
+        : undefined;
+    const zone = pulumi
+      .all([region, subnetZone])
+      .apply(([regionName, fromSubnet]) =>
+        dataVolumeZone({ region: regionName, subnetZone: fromSubnet, availabilityZone: args.availabilityZone }),
+      );
+    const plan = zone.apply((availabilityZone) =>
+      dataVolumePlan({
+        name,
+        availabilityZone,
+        sizeGb: args.dataVolumeGb as number,
+        type: args.dataVolumeType,
+        tags: args.tags,
+      }),
+    );
+    const volume = new aws.ebs.Volume(
+      `${name}-data`,
+      {
+        region,
+        availabilityZone: zone,
+        size: plan.args.size,
+        type: plan.args.type,
+        encrypted: true,
+        tags: plan.args.tags,
+      },
+      { ...childOpts, retainOnDelete: true },
+    );
+    return { volume, zone };
   }
 
   /** The aws provider this component was given (directly, in `providers`, or inherited from a parent). */

@@ -35,6 +35,11 @@ export interface AmiResolutionArgs {
   allowCrossRegionCopy?: pulumi.Input<boolean>;
   /** Keep a copy this resource made when the resource is deleted (default false: the copy and its snapshots go). */
   retainCopyOnDelete?: pulumi.Input<boolean>;
+  /**
+   * `amiGeneration` (integer ≥ 0, default 0): part of the pin key. Bumping it re-resolves a pinned resolution once —
+   * an upgrade on purpose, e.g. from a reviewed `cws ami upgrade --plan --write` pull request.
+   */
+  generation?: pulumi.Input<number>;
   /** Bound on waiting for a copy to become available (seconds, default 3600). */
   copyTimeoutSeconds?: pulumi.Input<number>;
 }
@@ -94,6 +99,11 @@ export class AmiResolution extends CloudWorkstationResource {
         architecture: args.architecture,
         instanceType: args.instanceType,
         strategy: args.strategy,
+        // 0 is sent as nothing, so stacks from before generations existed keep identical inputs (and preview clean).
+        generation:
+          args.generation === undefined
+            ? undefined
+            : pulumi.output(args.generation).apply((n) => (n > 0 ? n : undefined)),
         // Identifies this resource's copies (tagged on the image) so a later check finds them again.
         copyOwner: `${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
         amiId: undefined,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { chainLine } from "../resolver/chain-symbols";
 import type { FallbackStep, Strategy } from "../resolver/types";
 
 /**
@@ -41,15 +42,21 @@ export interface PinQuestion {
   /** Overrides that change the rules of the resolution, as much as ami_config itself does. */
   strategy?: Strategy;
   allowCrossRegionCopy?: boolean;
+  /**
+   * `amiGeneration`: bumped on purpose (a reviewed change to the fleet file) to move a pinned workstation to what a
+   * fresh resolution picks now. 0 (the default) leaves the key exactly as it was before generations existed.
+   */
+  generation?: number;
 }
 
 /**
  * The pin key: a stable hash of everything that decides WHICH AMI is right (ami_config + region + architecture and
- * the overrides of the strategy and copy consent). While it is unchanged a pinned resolution is kept.
- * Internal. Exported for testing.
+ * the overrides of the strategy and copy consent), then `@generation:N` when the generation is above 0 (readable, so
+ * a change of generation alone is told apart from a change of the question). While it is unchanged a pinned
+ * resolution is kept. Internal. Exported for testing.
  */
 export function pinKey(question: PinQuestion): string {
-  return sha256(
+  const hash = sha256(
     canonicalJson({
       amiConfig: question.amiConfig ?? null,
       region: question.region,
@@ -58,6 +65,17 @@ export function pinKey(question: PinQuestion): string {
       allowCrossRegionCopy: question.allowCrossRegionCopy ?? null,
     }),
   );
+  const generation = Number.isInteger(question.generation) ? (question.generation as number) : 0;
+  return generation > 0 ? `${hash}${GENERATION_MARK}${generation}` : hash;
+}
+
+const GENERATION_MARK = "@generation:";
+
+/** The hash and the generation of a pin key (generation 0 when it has no mark). */
+function splitPinKey(key: string): { hash: string; generation: number } {
+  const at = key.indexOf(GENERATION_MARK);
+  if (at < 0) return { hash: key, generation: 0 };
+  return { hash: key.slice(0, at), generation: Number(key.slice(at + GENERATION_MARK.length)) || 0 };
 }
 
 /** A stable hash of the whole template (what the script path renders user data from). */
@@ -99,6 +117,14 @@ export function decidePin(input: {
   if (!previous) return { keep: false };
   if (input.refresh === "latest") return { keep: false };
   if (previous.pinKey !== input.pinKey) {
+    const before = splitPinKey(previous.pinKey);
+    const after = splitPinKey(input.pinKey);
+    if (before.hash === after.hash) {
+      return {
+        keep: false,
+        why: `↻ re-resolved: amiGeneration ${before.generation} → ${after.generation} (an upgrade asked for on purpose; ${previous.amiId} was pinned)`,
+      };
+    }
     return {
       keep: false,
       why: `↻ re-resolved: the template's ami_config, the region, the architecture or the strategy changed since ${previous.amiId} was pinned`,
@@ -116,25 +142,13 @@ export function decidePin(input: {
   return { keep: true };
 }
 
-const OUTCOME_SYMBOL: Record<FallbackStep["outcome"], string> = {
-  selected: "✓",
-  rejected: "✗",
-  not_found: "✗",
-  error: "⚠",
-  not_configured: "–",
-  skipped: "–",
-};
-
 /**
- * One readable line per tier, e.g. `✓ dynamic_search: selected ami-… (ubuntu/… 2026-10-30, owner 099720109477)`.
- * Deterministic (the resolver's details carry no timings), so the chain can live in Pulumi state.
+ * One readable line per tier, e.g. `✓ dynamic_search: selected ami-… (ubuntu/… 2026-10-30, owner 099720109477)`,
+ * from the one symbol table (resolver/chain-symbols). Deterministic, so the chain can live in Pulumi state.
  * Internal. Exported for testing.
  */
 export function formatChain(steps: readonly FallbackStep[]): string[] {
-  return steps.map((step) => {
-    const where = step.region ? ` [${step.region}]` : "";
-    return `${OUTCOME_SYMBOL[step.outcome] ?? "?"} ${step.tier}${where}: ${step.detail}`;
-  });
+  return steps.map(chainLine);
 }
 
 /** Describes why a pinned AMI is no longer launchable, from its DescribeImages record (undefined: not found). */

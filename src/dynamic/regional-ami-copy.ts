@@ -27,6 +27,13 @@ export interface RegionalAmiCopyArgs {
   sharing?: pulumi.Input<SharingOptions>;
   /** Default true: destroying keeps the copy. */
   retainOnDelete?: pulumi.Input<boolean>;
+  /**
+   * Default true: turn on AWS's deregistration protection for the kept image, so neither the console, a script nor
+   * `cws ami retire` can deregister it while templates may launch from it. Turned off just before a delete that
+   * removes the image (`retainOnDelete: false`). Needs ec2:EnableImageDeregistrationProtection and
+   * ec2:DisableImageDeregistrationProtection (docs/iam/save.json).
+   */
+  deregistrationProtection?: pulumi.Input<boolean>;
   /** How long a copy may stay `pending`; default 45 minutes. */
   timeoutMinutes?: pulumi.Input<number>;
 }

@@ -36,6 +36,13 @@ export interface SavedTemplateArgs {
    * False: deregister it and delete its snapshots.
    */
   retainOnDelete?: pulumi.Input<boolean>;
+  /**
+   * Default true: turn on AWS's deregistration protection for the kept image, so neither the console, a script nor
+   * `cws ami retire` can deregister it while templates may launch from it. Turned off just before a delete that
+   * removes the image (`retainOnDelete: false`). Needs ec2:EnableImageDeregistrationProtection and
+   * ec2:DisableImageDeregistrationProtection (docs/iam/save.json).
+   */
+  deregistrationProtection?: pulumi.Input<boolean>;
   /** Also write `<templatesDir>/<templateName>.yml`. */
   templatesDir?: pulumi.Input<string>;
 }

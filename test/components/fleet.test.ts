@@ -47,6 +47,24 @@ describe("fleet configuration", () => {
     assert.match(issues[4], /^fleet\[3\]\.sise \(dave\): unknown field; expected one of name, template, region/);
   });
 
+  it("accepts amiGeneration and a data volume per entry, and refuses a negative or fractional generation", () => {
+    const [alice] = parseFleet([
+      { name: "alice", template: "python-ml", amiGeneration: 3, dataVolumeGb: 200, dataVolumeType: "gp3" },
+    ]);
+    assert.equal(alice.amiGeneration, 3);
+    assert.equal(alice.dataVolumeGb, 200);
+    const issues = issuesOf(() =>
+      parseFleet([
+        { name: "a", template: "t", amiGeneration: -1 },
+        { name: "b", template: "t", amiGeneration: 1.5 },
+        { name: "c", template: "t", dataVolumeType: "ssd" },
+      ]),
+    );
+    assert.match(issues[0], /^fleet\[0\]\.amiGeneration \(a\): amiGeneration is a whole number ≥ 0/);
+    assert.match(issues[1], /^fleet\[1\]\.amiGeneration \(b\): amiGeneration is a whole number ≥ 0/);
+    assert.match(issues[2], /^fleet\[2\]\.dataVolumeType \(c\): /);
+  });
+
   it("rejects duplicate names, pointing at both entries", () => {
     const issues = issuesOf(() =>
       parseFleet([

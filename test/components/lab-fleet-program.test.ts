@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -106,6 +107,29 @@ describe("the lab-fleet program", () => {
     assert.equal((bob.inputs.tags as Record<string, string>)["cloudworkstation:template"], "r-research");
   });
 
+  it("honours each entry's amiGeneration (AmiResolution's generation, so the pin key) and dataVolumeGb (a volume and its attachment)", async () => {
+    await moto.reset();
+    await stockImages("us-east-1");
+    const fleet = [
+      { name: "alice", template: "python-ml", amiGeneration: 2, dataVolumeGb: 50 },
+      { name: "bob", template: "python-ml" },
+    ];
+    await useMocks(false, { "cloudworkstation:fleet": JSON.stringify(fleet), "aws:region": "us-east-1" });
+    const program = loadProgram(ROOT_PROGRAM);
+    await valueOf(program.workstations);
+    const resolutions = registered.filter((resource) => resource.type === AMI_RESOLUTION_TYPE);
+    const alice = resolutions.find((resource) => resource.name === "alice-ami")!;
+    const bob = resolutions.find((resource) => resource.name === "bob-ami")!;
+    assert.equal(alice.inputs.generation, 2);
+    assert.equal(bob.inputs.generation, undefined, "generation 0 sends nothing: older stacks keep identical inputs");
+    const volumes = registered.filter((resource) => resource.type === "aws:ebs/volume:Volume");
+    assert.deepEqual(
+      volumes.map((volume) => [volume.name, volume.inputs.size]),
+      [["alice-data", 50]],
+    );
+    assert.ok(registered.some((resource) => resource.name === "alice-data-attachment"));
+  });
+
   it("runs examples/lab-fleet copied into a lab's own repository: the lab's templates are found by name and each workstation lands in its entry's region", async () => {
     const build = path.join(ROOT, "dist", "src", "index.js");
     assert.ok(fs.existsSync(build), `this test uses the built package (${build}); run \`npx tsc -p .\` first`);
@@ -199,6 +223,35 @@ describe("the lab-fleet program", () => {
     } finally {
       fs.rmSync(lab, { recursive: true, force: true });
     }
+  });
+
+  it("schedules an upgrade plan in the lab-fleet workflow: stack export, cws ami upgrade --plan --write, then a pull request", () => {
+    const workflow = parseYaml(
+      fs.readFileSync(path.join(ROOT, "examples", "lab-fleet", ".github", "workflows", "pulumi.yml"), "utf8"),
+    ) as {
+      on: Record<string, unknown>;
+      jobs: Record<
+        string,
+        {
+          if?: string;
+          permissions?: Record<string, string>;
+          steps: { run?: string; uses?: string; with?: Record<string, string> }[];
+        }
+      >;
+    };
+    const schedule = workflow.on.schedule as { cron: string }[];
+    assert.ok(schedule?.[0]?.cron, "a cron schedule");
+    const job = workflow.jobs["upgrade-plan"];
+    assert.match(String(job.if), /github\.event_name == 'schedule'/);
+    for (const other of ["preview", "up"]) assert.doesNotMatch(String(workflow.jobs[other].if), /schedule/);
+    const runs = job.steps.map((step) => step.run ?? "").join("\n");
+    assert.match(runs, /pulumi stack export --stack "\$STACK" --file stack\.json/);
+    assert.match(runs, /cws ami upgrade --plan --write --fleet fleet\.yaml --stack-export stack\.json/);
+    assert.match(runs, /"\$code" -ne 3/, "exit 3 (upgrades proposed) is not a failure");
+    const pr = job.steps.find((step) => step.uses?.startsWith("peter-evans/create-pull-request@"));
+    assert.equal(pr?.with?.["add-paths"], "fleet.yaml");
+    assert.equal(job.permissions?.contents, "write");
+    assert.equal(job.permissions?.["pull-requests"], "write");
   });
 
   it("stops with every fleet problem listed (entry, name, field) before creating anything", async () => {

@@ -20,7 +20,7 @@ import { TEST_ACCOUNT_ID } from "../../harness/seed";
  * another region with InvalidGroup.NotFound.
  * - `aws:ec2/instance:Instance`: RunInstances on `up`; DescribeImages of its AMI on preview (ids are unknown then).
  * - `aws:ec2/securityGroup:SecurityGroup`: CreateSecurityGroup + AuthorizeSecurityGroupIngress on `up`.
- * - dynamic resources (`pulumi-nodejs:dynamic/cloudworkstation:*`): the serialized provider is loaded from `__provider` the way
+ * - dynamic resources (`pulumi-nodejs:dynamic/cloudworkstation:*`, and the older `pulumi-nodejs:dynamic:*`): the serialized provider is loaded from `__provider` the way
  *   Pulumi's provider host does, and its real `check` (and `create` on `up`) runs against moto.
  * - everything else (IAM, CloudWatch, providers): inputs echoed, as plain mocks do (moto-independent).
  */
@@ -95,8 +95,7 @@ export class MotoBackedMocks implements pulumi.runtime.Mocks {
     this.registered.push(record);
     const preview = this.options.preview;
 
-    // Both type-token shapes: pulumi-nodejs:dynamic:<T> and pulumi-nodejs:dynamic/cloudworkstation:<T>.
-    if (args.type.startsWith("pulumi-nodejs:dynamic")) return this.dynamic(inputs);
+    if (/^pulumi-nodejs:dynamic[:/]/.test(args.type)) return this.dynamic(inputs);
     if (args.type === "pulumi:providers:aws") {
       const id = `${PROVIDER_ID_PREFIX}${args.name}`;
       this.providerRegions.set(id, typeof inputs.region === "string" ? inputs.region : undefined);

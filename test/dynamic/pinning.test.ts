@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { CHAIN_SYMBOLS, chainLine } from "../../src/resolver/chain-symbols";
 import {
   canonicalJson,
   decidePin,
@@ -131,5 +132,18 @@ describe("pinning decisions", () => {
       "⚠ fallback_script: boom",
     ]);
     assert.match(latestReplacedLine("ami-old", "ami-new"), /ami-new replaced ami-old/);
+  });
+
+  it("takes every chain symbol from the one table in resolver/chain-symbols, so an edit there shows in every chain", () => {
+    const table = CHAIN_SYMBOLS as Record<string, string>;
+    const original = table.error;
+    table.error = "!";
+    try {
+      const step = { tier: "ssm_parameter" as const, outcome: "error" as const, detail: "AccessDenied" };
+      assert.deepEqual(formatChain([step]), ["! ssm_parameter: AccessDenied"]);
+      assert.deepEqual(formatChain([step]), [chainLine(step)]);
+    } finally {
+      table.error = original;
+    }
   });
 });

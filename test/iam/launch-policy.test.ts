@@ -43,7 +43,7 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
       {
         newResource: async (args) => {
           tokens.add(args.type);
-          if (args.type === "pulumi-nodejs:dynamic:AmiResolution") {
+          if (args.type === AMI_RESOLUTION_TYPE) {
             const { __provider, ...inputs } = args.inputs as Record<string, unknown>;
             const provider = requireFromString(String(__provider)).handler() as pulumi.dynamic.ResourceProvider;
             const checked = await provider.check!({}, inputs);
@@ -67,6 +67,7 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
       size: "M",
       allowedCidrs: ["203.0.113.0/24"],
       owner: "alice",
+      dataVolumeGb: 100,
     });
     await new Promise<void>((resolve) => workstation.instanceId.apply(() => resolve()));
   });
@@ -82,7 +83,13 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
     const policy = readPolicy("launch");
     const sids = new Set(policy.Statement.map((s) => s.Sid));
     const awsTokens = [...tokens].filter((token) => token.startsWith("aws:"));
-    for (const token of ["aws:ec2/instance:Instance", "aws:ec2/securityGroup:SecurityGroup", "aws:iam/role:Role"]) {
+    for (const token of [
+      "aws:ec2/instance:Instance",
+      "aws:ec2/securityGroup:SecurityGroup",
+      "aws:iam/role:Role",
+      "aws:ebs/volume:Volume",
+      "aws:ec2/volumeAttachment:VolumeAttachment",
+    ]) {
       assert.ok(awsTokens.includes(token), `${token} not among: ${awsTokens.join(", ")}`);
     }
     for (const token of awsTokens)

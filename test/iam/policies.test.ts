@@ -246,7 +246,10 @@ describe("the published IAM policies (docs/iam), against moto with IAM enforced"
       assert.equal(outcome.failed, false, outcome.text);
     });
 
-    for (const action of actionsOf(policy)) {
+    // ProtectKeptImages is sent by the SavedTemplate/RegionalAmiCopy resources only, and moto lacks both calls:
+    // test/dynamic/deregistration-protection.test.ts checks them with aws-sdk-client-mock.
+    const protection = new Set(actionsOf(policy, "ProtectKeptImages"));
+    for (const action of actionsOf(policy).filter((name) => !protection.has(name))) {
       const tolerated = TOLERATED.has(action);
       it(
         tolerated

@@ -116,7 +116,8 @@ export function formatOutdated(results: readonly Freshness[]): string {
   );
 }
 
-function questionsFromStack(file: string, context: CliContext): FreshnessQuestion[] {
+/** The freshness questions of every AmiResolution in a stack export (shared with `cws ami upgrade`). */
+export function questionsFromStack(file: string, context: CliContext): FreshnessQuestion[] {
   let text: string;
   try {
     const stat = fs.statSync(file);

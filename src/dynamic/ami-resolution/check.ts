@@ -243,6 +243,7 @@ async function resolution(
     architecture: requestedArchitecture(inputs, template),
     strategy: inputs.strategy,
     allowCrossRegionCopy: inputs.allowCrossRegionCopy,
+    generation: (inputs as { generation?: number }).generation,
   });
   const hash = computeTemplateHash(template);
   const request = { architecture: inputs.architecture, instanceType: inputs.instanceType, size: inputs.size };

@@ -12,6 +12,8 @@ export interface RegionalAmiCopyInputs {
   tags: Record<string, string>;
   sharing: SharingOptions;
   retainOnDelete: boolean;
+  /** Default true: AWS refuses to deregister the kept image until this is turned off (retire refuses it too). */
+  deregistrationProtection: boolean;
   timeoutMinutes: number;
 }
 
@@ -25,7 +27,7 @@ export interface RegionalAmiCopyOutputs extends RegionalAmiCopyInputs {
 
 export const DEFAULT_COPY_TIMEOUT_MINUTES = 45;
 const REPLACE_ON = ["sourceAmiId", "sourceRegion", "region", "name", "encrypted", "kmsKeyId"] as const;
-const UPDATABLE = ["tags", "sharing", "retainOnDelete", "timeoutMinutes"] as const;
+const UPDATABLE = ["tags", "sharing", "retainOnDelete", "deregistrationProtection", "timeoutMinutes"] as const;
 
 /** Defaults and input checks. Internal. Exported for testing. */
 export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): {
@@ -44,6 +46,8 @@ export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): {
     tags: (news.tags as Record<string, string> | undefined) ?? {},
     sharing: (news.sharing as SharingOptions | undefined) ?? {},
     retainOnDelete: news.retainOnDelete === undefined ? true : Boolean(news.retainOnDelete),
+    deregistrationProtection:
+      news.deregistrationProtection === undefined ? true : Boolean(news.deregistrationProtection),
     timeoutMinutes: typeof news.timeoutMinutes === "number" ? news.timeoutMinutes : DEFAULT_COPY_TIMEOUT_MINUTES,
   };
   if (!/^ami-[0-9a-f]{8,17}$/.test(inputs.sourceAmiId))
@@ -59,5 +63,10 @@ export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): {
 
 /** Internal. Exported for testing. */
 export function diffRegionalAmiCopy(olds: Partial<RegionalAmiCopyInputs>, news: RegionalAmiCopyInputs): DiffResult {
-  return diffInputs(olds, news, { replaceOn: REPLACE_ON, updatable: UPDATABLE, stables: ["amiId", "snapshotIds"] });
+  // State from before deregistrationProtection existed has none: not a change (old stacks keep previewing clean).
+  return diffInputs({ deregistrationProtection: news.deregistrationProtection, ...olds }, news, {
+    replaceOn: REPLACE_ON,
+    updatable: UPDATABLE,
+    stables: ["amiId", "snapshotIds"],
+  });
 }

@@ -2,6 +2,7 @@ import { CreateTagsCommand, DeleteTagsCommand, DescribeImagesCommand } from "@aw
 import * as imaging from "../../imaging";
 import { createAwsClients } from "../../resolver/clients";
 import { providerLogic } from "../host";
+import { switchDeregistrationProtection } from "../image-protection";
 import {
   checkRegionalAmiCopyInputs,
   diffRegionalAmiCopy,
@@ -47,6 +48,25 @@ export const provider = providerLogic<RegionalAmiCopyInputs, RegionalAmiCopyOutp
       sharing: inputs.sharing,
       timeoutMs: inputs.timeoutMinutes * 60_000,
     });
+    if (inputs.deregistrationProtection) {
+      const ec2 = clients.ec2(inputs.region);
+      try {
+        await switchDeregistrationProtection(ec2, result.amiId, true, `RegionalAmiCopy ${inputs.region}`);
+      } catch (error) {
+        // Not recorded in state if we throw: the copy must not outlive this error.
+        const deletion = imaging.describeDeletion(
+          result.amiId,
+          await imaging.deleteImageAndSnapshots(ec2, result.amiId),
+          inputs.region,
+        );
+        throw new imaging.ImagingError(
+          "EnableImageDeregistrationProtection",
+          error,
+          deletion.undone,
+          deletion.notUndone,
+        );
+      }
+    }
     const outs = {
       ...inputs,
       amiId: result.amiId,
@@ -80,6 +100,14 @@ export const provider = providerLogic<RegionalAmiCopyInputs, RegionalAmiCopyOutp
         await ec2.send(new DeleteTagsCommand({ Resources: resources, Tags: removedTags.map((Key) => ({ Key })) }));
       if (Object.keys(news.tags).length)
         await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: imaging.toTagList(news.tags) }));
+      // State from before the option existed has no value: its copy was never protected.
+      if ((olds.deregistrationProtection ?? false) !== news.deregistrationProtection)
+        await switchDeregistrationProtection(
+          ec2,
+          olds.amiId,
+          news.deregistrationProtection,
+          `RegionalAmiCopy ${news.region}`,
+        );
     }
     return { outs: { ...olds, ...news } };
   },
@@ -98,6 +126,9 @@ export const provider = providerLogic<RegionalAmiCopyInputs, RegionalAmiCopyOutp
       console.log(`RegionalAmiCopy: keeping ${props.amiId} in ${props.region} (retainOnDelete)`);
       return;
     }
+    // AWS refuses to deregister a protected image: turn protection off only now that the copy is really going.
+    if (props.deregistrationProtection)
+      await switchDeregistrationProtection(ec2, props.amiId, false, `RegionalAmiCopy ${props.region}`);
     const result = await imaging.deleteImageAndSnapshots(ec2, props.amiId);
     if (result.failedSnapshots.length) {
       throw new Error(

@@ -12,6 +12,8 @@ export interface SavedTemplateInputs {
   mode: CaptureMode;
   tags: Record<string, string>;
   retainOnDelete: boolean;
+  /** Default true: AWS refuses to deregister the kept image until this is turned off (retire refuses it too). */
+  deregistrationProtection: boolean;
   templatesDir?: string;
 }
 
@@ -29,7 +31,15 @@ export interface SavedTemplateOutputs extends SavedTemplateInputs {
 }
 
 const REPLACE_ON = ["instanceId", "region", "mode"] as const;
-const UPDATABLE = ["retainOnDelete", "tags", "templateName", "description", "baseTemplate", "templatesDir"] as const;
+const UPDATABLE = [
+  "retainOnDelete",
+  "deregistrationProtection",
+  "tags",
+  "templateName",
+  "description",
+  "baseTemplate",
+  "templatesDir",
+] as const;
 
 /** Applies defaults and reports input mistakes as check failures. Internal. Exported for testing. */
 export function checkSavedTemplateInputs(news: Record<string, unknown>): {
@@ -47,6 +57,8 @@ export function checkSavedTemplateInputs(news: Record<string, unknown>): {
     mode: (text("mode") ?? "stop") as CaptureMode,
     tags: (news.tags as Record<string, string> | undefined) ?? {},
     retainOnDelete: news.retainOnDelete === undefined ? true : Boolean(news.retainOnDelete),
+    deregistrationProtection:
+      news.deregistrationProtection === undefined ? true : Boolean(news.deregistrationProtection),
     templatesDir: text("templatesDir"),
   };
   if (!/^i-[0-9a-f]{8,17}$/.test(inputs.instanceId))
@@ -72,7 +84,9 @@ export function checkSavedTemplateInputs(news: Record<string, unknown>): {
 /** Replace when the capture itself would differ; everything else is an in-place update. Internal. Exported for testing. */
 export function diffSavedTemplate(olds: Partial<SavedTemplateInputs>, news: SavedTemplateInputs): DiffResult {
   // A replacement captures the new image before the old resource is deleted (which by default keeps its AMI).
-  return diffInputs(olds, news, {
+  // State from before deregistrationProtection existed has none: not a change (an upgrade of CloudWorkstation keeps
+  // old stacks previewing clean); the next update of the resource for another reason turns protection on.
+  return diffInputs({ deregistrationProtection: news.deregistrationProtection, ...olds }, news, {
     replaceOn: REPLACE_ON,
     updatable: UPDATABLE,
     stables: ["amiId", "snapshotIds", "architecture", "ownerId", "imageName", "capturedAt"],

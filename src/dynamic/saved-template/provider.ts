@@ -13,6 +13,7 @@ import {
 } from "../../imaging";
 import { createAwsClients } from "../../resolver/clients";
 import { providerLogic } from "../host";
+import { switchDeregistrationProtection } from "../image-protection";
 import {
   checkSavedTemplateInputs,
   diffSavedTemplate,
@@ -59,13 +60,17 @@ async function create(inputs: SavedTemplateInputs) {
     date: () => capturedAt,
   });
   let rendered;
+  let step = "EnableImageDeregistrationProtection";
   try {
+    if (inputs.deregistrationProtection)
+      await switchDeregistrationProtection(ec2, result.amiId, true, `SavedTemplate ${inputs.templateName}`);
+    step = "write template";
     const templateYaml = renderTemplate(inputs, { ...result, capturedAt: capturedAt.toISOString() });
     rendered = { templateYaml, templateFile: writeTemplate(inputs, templateYaml) };
   } catch (error) {
     // The resource will not be recorded, so the image must not outlive this error.
     const deletion = describeDeletion(result.amiId, await deleteImageAndSnapshots(ec2, result.amiId));
-    throw new ImagingError("write template", error, deletion.undone, deletion.notUndone);
+    throw new ImagingError(step, error, deletion.undone, deletion.notUndone);
   }
   const outs: SavedTemplateOutputs = {
     ...inputs,
@@ -102,6 +107,9 @@ async function update(id: string, olds: SavedTemplateOutputs, news: SavedTemplat
     await ec2.send(new DeleteTagsCommand({ Resources: resources, Tags: removed.map((Key) => ({ Key })) }));
   if (Object.keys(news.tags).length)
     await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: toTagList(news.tags) }));
+  // State from before the option existed has no value: its image was never protected.
+  if ((olds.deregistrationProtection ?? false) !== news.deregistrationProtection)
+    await switchDeregistrationProtection(ec2, id, news.deregistrationProtection, `SavedTemplate ${news.templateName}`);
   const templateYaml = renderTemplate(news, {
     amiId: olds.amiId,
     architecture: olds.architecture === "arm64" ? "arm64" : "x86_64",
@@ -122,7 +130,11 @@ async function remove(id: string, props: SavedTemplateOutputs) {
     );
     return;
   }
-  const result = await deleteImageAndSnapshots(createAwsClients().ec2(props.region), id);
+  const ec2 = createAwsClients().ec2(props.region);
+  // AWS refuses to deregister a protected image: turn protection off only now that the image is really going.
+  if (props.deregistrationProtection)
+    await switchDeregistrationProtection(ec2, id, false, `SavedTemplate ${props.templateName}`);
+  const result = await deleteImageAndSnapshots(ec2, id);
   if (result.failedSnapshots.length) {
     throw new Error(
       `deregistered ${id} but could not delete ${result.failedSnapshots.map((f) => `${f.snapshotId} (${f.reason})`).join(", ")}`,
