@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { canonicalJson, sha256 } from "../templates/hash";
 import { chainLine } from "../resolver/chain-symbols";
 import type { FallbackStep, Strategy } from "../resolver/types";
 
@@ -11,27 +11,8 @@ import type { FallbackStep, Strategy } from "../resolver/types";
 export const REFRESH_MODES = ["pinned", "latest"] as const;
 export type RefreshMode = (typeof REFRESH_MODES)[number];
 
-/** JSON with object keys sorted at every level, so equal values always hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value as Record<string, unknown>).sort()) {
-      const entry = (value as Record<string, unknown>)[key];
-      if (entry !== undefined) out[key] = sortKeys(entry);
-    }
-    return out;
-  }
-  return value;
-}
-
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+// One canonical JSON and hash for pins, built images and templates (templates/hash.ts).
+export { canonicalJson, sha256 } from "../templates/hash";
 
 export interface PinQuestion {
   /** The template's `ami_config` (undefined when it has none). */
@@ -78,10 +59,7 @@ function splitPinKey(key: string): { hash: string; generation: number } {
   return { hash: key.slice(0, at), generation: Number(key.slice(at + GENERATION_MARK.length)) || 0 };
 }
 
-/** A stable hash of the whole template (what the script path renders user data from). */
-export function templateHash(template: unknown): string {
-  return sha256(canonicalJson(template));
-}
+export { templateHash } from "../templates/hash";
 
 /** What a previous check stored, as far as pinning cares. */
 export interface PreviousResolution {
