@@ -9,6 +9,7 @@ import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
 import { isAmiId } from "../../templates/aws-ids";
+import { revocationsForCli } from "./catalog-common";
 
 const OPTIONS = {
   "stack-export": { type: "string" },
@@ -82,7 +83,7 @@ export const amiOutdatedCommand: CliCommand = {
     progress.update(`checking ${questions.length} AMI${questions.length === 1 ? "" : "s"}…`);
     let results: Freshness[];
     try {
-      results = await checkFreshness(questions, context.clients, { days });
+      results = await checkFreshness(questions, context.clients, { days, revocation: revocationsForCli() });
     } finally {
       progress.done();
     }

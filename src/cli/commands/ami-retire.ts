@@ -7,6 +7,8 @@ import { checkRegion, parseCommandArgs, requireRegion, UsageError } from "../arg
 import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
+import { stableCatalogAmis } from "../../catalog/references";
+import { openCatalogForCli } from "./catalog-common";
 
 const OPTIONS = {
   template: { type: "string" },
@@ -15,6 +17,7 @@ const OPTIONS = {
   keep: { type: "string" },
   "older-than": { type: "string" },
   "stack-export": { type: "string", multiple: true },
+  catalog: { type: "string" },
   plan: { type: "boolean" },
   apply: { type: "boolean" },
   yes: { type: "boolean" },
@@ -25,7 +28,7 @@ export const amiRetireCommand: CliCommand = {
   path: ["ami", "retire"],
   summary: "Find (--plan) or remove (--apply) old CloudWorkstation images nothing uses any more",
   usage:
-    "cws ami retire [--template T] [--region R | --all-regions] [--keep N] [--older-than D] [--stack-export FILE]… (--plan | --apply [--yes]) [--json]",
+    "cws ami retire [--template T] [--region R | --all-regions] [--keep N] [--older-than D] [--stack-export FILE]… [--catalog SRC] (--plan | --apply [--yes]) [--json]",
   help: [
     "Options:",
     formatTable(
@@ -35,6 +38,7 @@ export const amiRetireCommand: CliCommand = {
         ["--keep N", "newest images kept per template and region (default 2)"],
         ["--older-than D", "keep images created or launched within D, e.g. 30d, 12h"],
         ["--stack-export FILE", "what `pulumi stack export` writes; its pinned AMIs are kept (repeatable)"],
+        ["--catalog SRC", "a lab catalog: AMIs its stable, unrevoked entries list are kept"],
         ["--plan", "show what would be retired and why the rest is kept; changes nothing"],
         ["--apply", "deregister the retired images and delete their snapshots (asks first unless --yes)"],
       ],
@@ -43,7 +47,7 @@ export const amiRetireCommand: CliCommand = {
     "",
     "Only images this account owns and CloudWorkstation made (tag cloudworkstation:managed) are considered. Never",
     "retired: one referenced by an instance (any state but terminated), a launch template version, an SSM parameter",
-    "value, a stack export's AmiResolution, or with deregistration protection on.",
+    "value, a stack export's AmiResolution, a stable catalog entry (--catalog), or with deregistration protection on.",
     "Exit codes: 0 done, 2 invalid input, 1 something could not be removed (the report lists it).",
   ].join("\n"),
   async run(argv, context) {
@@ -58,6 +62,7 @@ export const amiRetireCommand: CliCommand = {
     const stackResolutions: StackResolution[] = (values["stack-export"] ?? []).flatMap((file) =>
       readStackExport(readFile(file), file),
     );
+    const catalog = values.catalog === undefined ? undefined : await openCatalogForCli(values.catalog);
     const json = values.json === true;
 
     const progress = progressFor(context, json);
@@ -65,7 +70,14 @@ export const amiRetireCommand: CliCommand = {
     let plan: RetirePlan;
     try {
       plan = await planRetirement(
-        { regions, template: values.template, keep, olderThanMs, stackResolutions },
+        {
+          regions,
+          template: values.template,
+          keep,
+          olderThanMs,
+          stackResolutions,
+          ...(catalog ? { catalogReferences: async (region: string) => stableCatalogAmis(catalog, region) } : {}),
+        },
         context.clients,
       );
     } finally {

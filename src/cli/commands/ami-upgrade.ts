@@ -13,6 +13,7 @@ import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { questionsFromStack } from "./ami-outdated";
+import { revocationsForCli } from "./catalog-common";
 
 const OPTIONS = {
   plan: { type: "boolean" },
@@ -68,7 +69,10 @@ export const amiUpgradeCommand: CliCommand = {
     progress.update(`checking ${questions.length} AMI${questions.length === 1 ? "" : "s"}…`);
     let steps: UpgradeStep[];
     try {
-      steps = planUpgrades(fleet, await checkFreshness(questions, context.clients, { days }));
+      steps = planUpgrades(
+        fleet,
+        await checkFreshness(questions, context.clients, { days, revocation: revocationsForCli() }),
+      );
     } finally {
       progress.done();
     }

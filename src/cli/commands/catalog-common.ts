@@ -1,5 +1,7 @@
 import { CatalogSourceError, parseCatalogSource } from "../../catalog/source";
+import { catalogRevocation } from "../../catalog/references";
 import { CatalogStore, type OpenedCatalog } from "../../catalog/store";
+import type { RevocationCheck } from "../../resolver/freshness";
 import { InvalidInputError } from "../../resolver/errors";
 import { UsageError } from "../args";
 import type { CliContext } from "../command";
@@ -61,4 +63,21 @@ export function parseEntryRef(text: string, allowBare = false): { template: stri
   const version = text.slice(at + 1);
   if (!template || !version) throw new UsageError(`"${text}" is not TEMPLATE@VERSION, e.g. python-ml@2.1.0`);
   return { template, version };
+}
+
+/**
+ * The freshness check's catalog revocations for one command: a fresh store (the files as they are now), and a
+ * catalog that cannot be opened is the user's to fix (exit 2), never read as "not revoked".
+ */
+export function revocationsForCli(): RevocationCheck {
+  const check = catalogRevocation(new CatalogStore());
+  return async (question) => {
+    try {
+      return await check(question);
+    } catch (error) {
+      if (error instanceof CatalogSourceError)
+        throw new InvalidInputError(`${question.template.name}: ${error.message}`, "ami_config.catalog.source");
+      throw error;
+    }
+  };
 }
