@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Architecture, Size, Strategy } from "../templates/schema";
+import { joinFleet } from "./fleet-prefetch";
 import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
 import type { RefreshMode } from "./pinning";
 
@@ -85,6 +86,8 @@ export class AmiResolution extends CloudWorkstationResource {
   declare public readonly copiedImageId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AmiResolutionArgs, opts?: pulumi.CustomResourceOptions) {
+    // One wave of the program's resolutions is answered together by its first one's check (see fleet-prefetch.ts).
+    const fleet = joinFleet(args);
     super(
       amiResolutionProvider,
       "AmiResolution",
@@ -113,9 +116,11 @@ export class AmiResolution extends CloudWorkstationResource {
         pinKey: undefined,
         templateHash: undefined,
         copiedImageId: undefined,
+        fleetQuestions: fleet.fleetQuestions,
       },
       opts,
       [PREVIOUS_AMI_RESOLUTION_TYPE],
     );
+    fleet.joined(this);
   }
 }

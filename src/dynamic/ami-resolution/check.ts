@@ -5,7 +5,7 @@ import { defaultImageCache } from "../../resolver/image-lookup";
 import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
 import { loadTemplate, loadTemplateFromObject } from "../../templates";
 import type { Template } from "../../templates/schema";
-import { stripUndefined, unknownKeys } from "../host";
+import { containsUnknown, stripUndefined, unknownKeys } from "../host";
 import {
   canonicalJson,
   decidePin,
@@ -196,6 +196,23 @@ function noteFor(
 }
 
 /**
+ * Answers a wave of the program's questions at once (see fleet-prefetch.ts): concurrent resolutions meet in the
+ * process-wide cache, which batches their parameter and image lookups per region; the checks that follow (one at a
+ * time, as the engine calls them) then read the cache. A question that fails here is left to its own check to report.
+ */
+async function prefetchFleet(questions: AmiResolutionInputs[], clients: AwsClients, now: Date): Promise<void> {
+  await Promise.all(
+    questions.map(async (question) => {
+      try {
+        await resolve(loadTemplateInput(question).template, question, clients, now);
+      } catch {
+        // Reported, with its field, by the check of the resolution that asks this question.
+      }
+    }),
+  );
+}
+
+/**
  * Resolves in check, so that a preview already shows the AMI and the chain (the engine uses checked inputs as the
  * outputs of a resource it is about to create). Internal. Exported for testing.
  */
@@ -214,6 +231,9 @@ export async function check(
   const refresh: RefreshMode = inputs.refresh ?? "pinned";
   if (refresh !== "pinned" && refresh !== "latest")
     return fail("refresh", `refresh must be "pinned" or "latest", got "${String(refresh)}"`);
+
+  if (Array.isArray(news.fleetQuestions) && !containsUnknown(news.fleetQuestions))
+    await prefetchFleet(news.fleetQuestions as AmiResolutionInputs[], clients, now);
 
   let loaded: LoadedTemplate;
   try {

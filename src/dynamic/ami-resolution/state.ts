@@ -24,6 +24,8 @@ export interface AmiResolutionInputs {
   copyOwner?: string;
   /** Bound on waiting for a cross-region copy to become available; default 3600. */
   copyTimeoutSeconds?: number;
+  /** On a wave's first resolution only: every question of the wave, answered together by its check (fleet-prefetch.ts). */
+  fleetQuestions?: Record<string, unknown>[];
 }
 
 /** What a resolution adds to the inputs (and stores in Pulumi state). Nothing here changes between identical runs. */
