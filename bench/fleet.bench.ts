@@ -8,10 +8,9 @@
  * Usage: tsx bench/fleet.bench.ts [sizes, default "20,200"] (CWS_BENCH_LATENCY_MS, default 100).
  */
 import { spawnSync } from "node:child_process";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
+import { startCountingProxy } from "../harness/counting-proxy";
 import { findPulumiCli, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../harness/pulumi-cli";
 import { startMoto, TEST_CREDENTIALS } from "../harness/moto";
 import {
@@ -30,50 +29,6 @@ const TEMPLATES = ["ubuntu-24.04-base", "ubuntu-22.04-base", "python-ml", "r-res
 const LATENCY_MS = Number(process.env.CWS_BENCH_LATENCY_MS ?? 100);
 const UBUNTU_24_PARAMETER = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
 const UBUNTU_22_PARAMETER = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id";
-
-/** A proxy in front of moto counting requests per region (from the SigV4 credential scope), with optional latency. */
-async function startCountingProxy(target: string) {
-  const counts = new Map<string, number>();
-  let latencyMs = 0;
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      void (async () => {
-        const scope = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(request.headers.authorization ?? ""));
-        const region = scope?.[1] ?? "?";
-        counts.set(region, (counts.get(region) ?? 0) + 1);
-        if (latencyMs) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-        const headers: Record<string, string> = {};
-        for (const [key, value] of Object.entries(request.headers))
-          if (typeof value === "string" && !["host", "connection", "content-length"].includes(key))
-            headers[key] = value;
-        const upstream = await fetch(`${target}${request.url ?? "/"}`, {
-          method: request.method,
-          headers,
-          body: request.method === "GET" ? undefined : Buffer.concat(chunks),
-        });
-        response.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/xml" });
-        response.end(Buffer.from(await upstream.arrayBuffer()));
-      })().catch((error: unknown) => {
-        response.writeHead(502);
-        response.end(String(error));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    setLatency: (ms: number) => (latencyMs = ms),
-    /** Calls per region since the last take, and their total. */
-    take(): { perRegion: Record<string, number>; total: number } {
-      const perRegion = Object.fromEntries([...counts].sort());
-      counts.clear();
-      return { perRegion, total: Object.values(perRegion).reduce((a, b) => a + b, 0) };
-    },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 function fleetProgram(size: number): string {
   const entries = Array.from({ length: size }, (_, i) => ({
