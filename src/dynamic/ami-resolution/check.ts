@@ -1,4 +1,6 @@
 import type { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
+import { checkPinnedCatalogVersion } from "../../catalog/pinning";
+import { CatalogSourceError } from "../../catalog/source";
 import { resolveAmi } from "../../resolver";
 import { architectureOfInstanceType } from "../../resolver/instance-types";
 import { defaultImageCache } from "../../resolver/image-lookup";
@@ -267,7 +269,26 @@ async function resolution(
   const hash = computeTemplateHash(template);
   const request = { architecture: inputs.architecture, instanceType: inputs.instanceType, size: inputs.size };
   const previous = previousOf(olds);
-  const decision = await decide(refresh, previous, key, hash, clients, now);
+  let decision = await decide(refresh, previous, key, hash, clients, now);
+  if (decision.keep && previous?.method === "catalog") {
+    // A catalog version revoked (or removed) since it was pinned is re-resolved, saying so; an unreachable catalog is
+    // a failure, never a guess either way.
+    try {
+      const pinned = await checkPinnedCatalogVersion(template, {
+        method: "catalog",
+        fallbackChain: Array.isArray(olds.fallbackChain) ? (olds.fallbackChain as string[]) : [],
+      });
+      if (!pinned.valid) decision = { keep: false, why: pinned.chainLine };
+    } catch (error) {
+      if (!(error instanceof CatalogSourceError)) throw error;
+      return {
+        failure: {
+          property: "template",
+          reason: `${label}: cannot check the pinned catalog version of ${previous.amiId}: ${error.message}`,
+        },
+      };
+    }
+  }
   if (
     decision.keep &&
     canonicalJson(olds.request ?? {}) === canonicalJson(request) &&
