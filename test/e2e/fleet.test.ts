@@ -6,7 +6,6 @@ import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProje
 import {
   createImageFromInstance,
   FIXTURE_BASE_IMAGES,
-  publishPublicParameter,
   seedDemoLandscape,
 } from "../../harness/seed";
 
@@ -19,8 +18,19 @@ import {
 
 const AMI_RESOLUTION_JS = path.join(REPO_ROOT, "dist", "src", "dynamic", "ami-resolution.js");
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
-const TEMPLATES = ["ubuntu-24.04-base", "ubuntu-22.04-base", "python-ml", "r-research", "data-science"];
-const UBUNTU_24_PARAMETER = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
+/** The lab's own image, by an owner-scoped search: the template whose newer build the fleet sees appear. */
+const LAB_TEMPLATE = {
+  name: "lab-r",
+  base: "ubuntu-24.04",
+  ami_config: { ami_search: { owners: ["self"], name_pattern: "cws-r-research-x86_64-*" } },
+};
+const TEMPLATES: (string | typeof LAB_TEMPLATE)[] = [
+  "ubuntu-24.04-base",
+  "ubuntu-22.04-base",
+  "python-ml",
+  "r-research",
+  LAB_TEMPLATE,
+];
 /** The goal for a preview of the whole fleet: at most this many EC2 + SSM calls per region. */
 const CALLS_PER_REGION = 3;
 
@@ -59,7 +69,10 @@ describe("a 20-workstation fleet under the real Pulumi engine (moto behind a cou
     }));
     project = sandbox.project("cws-e2e-fleet", {
       program: `const { AmiResolution } = require(${JSON.stringify(AMI_RESOLUTION_JS)});
-for (const entry of ${JSON.stringify(entries)}) new AmiResolution(entry.name, { template: entry.template, region: entry.region });
+for (const entry of ${JSON.stringify(entries)}) new AmiResolution(entry.name, {
+  ...(typeof entry.template === "string" ? { template: entry.template } : { templateObject: entry.template }),
+  region: entry.region,
+});
 `,
     });
     assertOk(await project.run(["stack", "init", "e2e"]));
@@ -89,19 +102,25 @@ for (const entry of ${JSON.stringify(entries)}) new AmiResolution(entry.name, { 
     assertCallBound(proxy!.take(), "re-preview");
   });
 
-  it("keeps every pinned AMI when newer images appear: no changes", async () => {
-    for (const region of REGIONS) {
-      const newer = await createImageFromInstance(moto!.clients().ec2(region), {
-        sourceAmiId: region === "ap-south-1" ? "ami-00c41000000000001" : FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
-        name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20261201",
-        description: "newer Ubuntu 24.04",
+  it("keeps every pinned AMI when newer images appear: no changes, and a warning names the newer image", async () => {
+    // The lab publishes a newer build of its own image (in the two regions that have it).
+    for (const region of REGIONS.slice(0, 2)) {
+      await createImageFromInstance(moto!.clients().ec2(region), {
+        sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
+        name: "cws-r-research-x86_64-20261201",
+        description: "CloudWorkstation r-research image",
+        tags: { Project: "cloudworkstation", Template: "r-research" },
       });
-      await publishPublicParameter(moto!.clients().ssm(region), UBUNTU_24_PARAMETER, newer);
     }
     proxy!.take();
-    assertOk(await project.run(["preview", "--expect-no-changes"]));
+    const preview = await project.run(["preview", "--expect-no-changes"]);
+    assertOk(preview);
     const calls = proxy!.take();
-    // The fresh answers come in one prefetch; each region's pinned (older) images are then looked up as checks come.
-    assert.ok(calls.total <= 4 * REGIONS.length, JSON.stringify(calls));
+    // ws-4 runs the lab's template in us-east-1: it keeps its AMI and the preview says a newer one is available.
+    assert.match(
+      preview.output,
+      /ws-4: newer image available: ami-\w+ \(\d{4}-\d\d-\d\d\); pinned ami-\w+ — set refresh: latest or bump the pin/,
+    );
+    assertCallBound(calls, "re-preview after a newer image");
   });
 });

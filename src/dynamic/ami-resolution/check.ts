@@ -3,6 +3,7 @@ import { checkPinnedCatalogVersion } from "../../catalog/pinning";
 import { CatalogSourceError } from "../../catalog/source";
 import { resolveAmi } from "../../resolver";
 import { architectureOfInstanceType } from "../../resolver/instance-types";
+import { checkFreshness } from "../../resolver/freshness";
 import { defaultImageCache } from "../../resolver/image-lookup";
 import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
 import { loadTemplate, loadTemplateFromObject } from "../../templates";
@@ -21,6 +22,7 @@ import {
   type RefreshMode,
 } from "../pinning";
 import { findOurCopy } from "./copy";
+import { type AmiFreshness, freshnessWarning } from "./freshness-line";
 import {
   type AmiResolutionInputs,
   type AmiResolutionOutputs,
@@ -248,7 +250,51 @@ export async function check(
   const resolved = await resolution(olds, inputs, loaded, clients, now);
   if ("failure" in resolved) return { inputs: news, failures: [resolved.failure] };
   const state = await withCopyStatus({ ...news, ...resolved.outputs } as AmiResolutionState, clients);
+  state.freshness = await freshnessOf(state, loaded.template, clients, now);
+  if (state.freshness && state.freshness.status !== "current") {
+    // Dynamic providers cannot log to the engine; what they print shows in `pulumi preview` under the stack.
+    console.error(
+      `warning: ${freshnessWarning(resourceName(state), state.freshness, state.amiId ?? state.resolvedAmiId)}`,
+    );
+  }
   return { inputs: stripUndefined(state as unknown as Record<string, unknown>) };
+}
+
+/**
+ * Is the AMI this resolution launches still what the template would pick? Through the process-wide cache (the
+ * fleet's prefetch has usually answered it already). Null while a copy is pending (nothing is in use yet).
+ */
+async function freshnessOf(
+  state: AmiResolutionState,
+  template: Template,
+  clients: AwsClients,
+  now: Date,
+): Promise<AmiFreshness | null> {
+  if (!state.amiId) return null;
+  const [freshness] = await checkFreshness(
+    [
+      {
+        template,
+        region: state.region,
+        amiId: state.amiId,
+        architecture: state.architecture,
+        instanceType: state.instanceType,
+      },
+    ],
+    clients,
+    { cache: defaultImageCache, now },
+  );
+  const candidate = freshness.candidateDate ? ` (${freshness.candidateDate.slice(0, 10)})` : "";
+  return {
+    status: freshness.status,
+    candidateAmiId: freshness.candidateAmiId ?? null,
+    reason: freshness.status === "newer_available" ? `${freshness.candidateAmiId}${candidate}` : freshness.reason,
+  };
+}
+
+/** The name the program gave the resource (the last part of copyOwner, `<project>/<stack>/<name>`). */
+function resourceName(state: AmiResolutionState): string {
+  return state.copyOwner?.split("/").pop() ?? state.templateName;
 }
 
 async function resolution(

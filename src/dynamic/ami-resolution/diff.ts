@@ -25,6 +25,8 @@ const IGNORED_KEYS = [
   "copyPending",
   // The wave's questions ride on its first resolution only to be answered together (fleet-prefetch.ts).
   "fleetQuestions",
+  // Changes when AWS publishes a newer image, not when the stack changes: told in preview, never a diff.
+  "freshness",
 ] as const;
 
 /**
