@@ -13,11 +13,7 @@ import { performance } from "node:perf_hooks";
 import { startCountingProxy } from "../harness/counting-proxy";
 import { findPulumiCli, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../harness/pulumi-cli";
 import { startMoto, TEST_CREDENTIALS } from "../harness/moto";
-import {
-  createImageFromInstance,
-  FIXTURE_BASE_IMAGES,
-  seedDemoLandscape,
-} from "../harness/seed";
+import { createImageFromInstance, FIXTURE_BASE_IMAGES, seedDemoLandscape } from "../harness/seed";
 import { createAwsClients } from "../src/resolver/clients";
 import { resolveAmi } from "../src/resolver/engine";
 import { ImageCache } from "../src/resolver/image-lookup";

@@ -3,11 +3,7 @@ import * as path from "node:path";
 import { startCountingProxy, type CountingProxy } from "../../harness/counting-proxy";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../../harness/pulumi-cli";
-import {
-  createImageFromInstance,
-  FIXTURE_BASE_IMAGES,
-  seedDemoLandscape,
-} from "../../harness/seed";
+import { createImageFromInstance, FIXTURE_BASE_IMAGES, seedDemoLandscape } from "../../harness/seed";
 
 /**
  * A fleet under the REAL Pulumi engine (see real-engine.test.ts for the setup and its prerequisites): 20
