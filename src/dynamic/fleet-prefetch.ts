@@ -32,7 +32,8 @@ interface Wave {
   carrierFailed: Promise<void>;
 }
 
-let openWave: Wave | undefined;
+/** The open wave per stack (`<project>/<stack>`): inline Automation API programs may run in one process at once. */
+const openWaves = new Map<string, Wave>();
 
 /**
  * What joining a wave adds to an AmiResolution's inputs: for the carrier, the wave's questions; for the others, a
@@ -51,7 +52,8 @@ export function joinFleet(args: FleetQuestionInputs): FleetMembership {
     Object.fromEntries(FLEET_QUESTION_KEYS.filter((key) => args[key] !== undefined).map((key) => [key, args[key]])),
   );
   const question = settled(output);
-  const wave = openWave;
+  const stack = `${pulumi.getProject()}/${pulumi.getStack()}`;
+  const wave = openWaves.get(stack);
   if (wave?.carrier) {
     wave.questions.push(question);
     const carrierRegistered = Promise.race([settled(wave.carrier.urn), wave.carrierFailed]).then(() => undefined);
@@ -61,11 +63,11 @@ export function joinFleet(args: FleetQuestionInputs): FleetMembership {
     (output as unknown as { promise(): Promise<unknown> }).promise().then(undefined, () => resolve()),
   );
   const opened: Wave = { questions: [question], carrierFailed };
-  openWave = opened;
+  openWaves.set(stack, opened);
   // The wave closes after this turn of the event loop: the program's synchronous construction is done by then.
   const closed = new Promise<void>((resolve) =>
     setTimeout(() => {
-      if (openWave === opened) openWave = undefined;
+      if (openWaves.get(stack) === opened) openWaves.delete(stack);
       resolve();
     }, 0),
   );
