@@ -2,7 +2,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { createAwsClients } from "../resolver/clients";
 import { ImagingError } from "../imaging/errors";
 import { AwsCallError, InvalidInputError } from "../resolver/errors";
 import type { AwsClients } from "../resolver/types";
@@ -108,7 +107,12 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       env,
       isTTY: environment.stderrIsTTY,
       color: environment.stdoutIsTTY && env.NO_COLOR === undefined,
-      clients: environment.clients ?? createAwsClients({ endpoint: env.AWS_ENDPOINT_URL || undefined }),
+      // Loaded here, not at the top: the AWS SDK is not needed for help or usage errors (cws --help stays fast).
+      clients:
+        environment.clients ??
+        (require("../resolver/clients") as typeof import("../resolver/clients")).createAwsClients({
+          endpoint: env.AWS_ENDPOINT_URL || undefined,
+        }),
       templatesDirs: globals.templatesDirs,
       defaultRegion: defaultRegion ? checkRegionSource(defaultRegion, globals.region !== undefined, stderr) : undefined,
       confirm: environment.confirm ?? ((question) => confirmOnTerminal(question, environment)),

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Architecture, Size, Strategy } from "../templates/schema";
+import { type AmiFreshness, freshnessWarning } from "./ami-resolution/freshness-line";
+import { joinFleet } from "./fleet-prefetch";
 import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
 import type { RefreshMode } from "./pinning";
 
@@ -86,10 +88,18 @@ export class AmiResolution extends CloudWorkstationResource {
   /** Stable hash of ami_config + region + architecture (+ strategy and copy overrides): what pinning compares. */
   declare public readonly pinKey: pulumi.Output<string>;
   declare public readonly templateHash: pulumi.Output<string>;
+  /**
+   * Whether the AMI in use is still what the template would pick: {status, candidateAmiId, reason}, null while
+   * nothing is launched. Never part of the diff: every `pulumi preview` prints a warning line when it is not current,
+   * while this output (and the warning on this resource) is as of the last `pulumi up` that changed the resource.
+   */
+  declare public readonly freshness: pulumi.Output<AmiFreshness | null>;
   /** A copy this resource made (removed on delete unless retainCopyOnDelete). */
   declare public readonly copiedImageId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AmiResolutionArgs, opts?: pulumi.CustomResourceOptions) {
+    // One wave of the program's resolutions is answered together by its first one's check (see fleet-prefetch.ts).
+    const fleet = joinFleet(args);
     super(
       amiResolutionProvider,
       "AmiResolution",
@@ -123,9 +133,15 @@ export class AmiResolution extends CloudWorkstationResource {
         pinKey: undefined,
         templateHash: undefined,
         copiedImageId: undefined,
+        freshness: undefined,
+        fleetQuestions: fleet.fleetQuestions,
       },
       opts,
       [PREVIOUS_AMI_RESOLUTION_TYPE],
     );
+    fleet.joined(this);
+    pulumi.all([this.freshness, this.amiId]).apply(([freshness, amiId]) => {
+      if (freshness && freshness.status !== "current") pulumi.log.warn(freshnessWarning(name, freshness, amiId), this);
+    });
   }
 }

@@ -69,6 +69,8 @@ interface ClientState {
   inflight: Map<string, SharedCall<unknown>>;
   /** The open batch per kind of lookup ("image", "parameter"). */
   batches: Map<string, Batch>;
+  /** `<kind>:<key>` → the batch (open or sent, not answered yet) that asks for it. */
+  pendingKeys: Map<string, Batch>;
   semaphore: Semaphore;
 }
 
@@ -181,6 +183,9 @@ export class ImageCache {
     signal: AbortSignal | undefined,
     fetch: (keys: string[], abort: AbortSignal) => Promise<Map<string, T | undefined>>,
   ): Promise<T | undefined> {
+    // A key already in a batch (open or sent and not answered yet) waits for that batch: no second call for it.
+    const asked = state.pendingKeys.get(`${kind}:${key}`);
+    if (asked && !asked.shared.abandoned) return (await asked.shared.wait(signal)).get(key) as T | undefined;
     let batch = state.batches.get(kind);
     // A batch every caller has given up on is aborted: a newcomer must not join it and inherit the abort.
     if (!batch || batch.keys.size >= maxKeys || batch.shared.abandoned) {
@@ -190,10 +195,18 @@ export class ImageCache {
       state.batches.set(kind, opened);
       setTimeout(() => {
         if (state.batches.get(kind) === opened) state.batches.delete(kind);
-        shared.start((abort) => fetch([...keys], abort));
+        shared.start(async (abort) => {
+          try {
+            return await fetch([...keys], abort);
+          } finally {
+            for (const asked of keys)
+              if (state.pendingKeys.get(`${kind}:${asked}`) === opened) state.pendingKeys.delete(`${kind}:${asked}`);
+          }
+        });
       }, this.batchWindowMs);
     }
     batch.keys.add(key);
+    state.pendingKeys.set(`${kind}:${key}`, batch);
     return (await batch.shared.wait(signal)).get(key) as T | undefined;
   }
 
@@ -335,6 +348,7 @@ export class ImageCache {
           entries: new Map(),
           inflight: new Map(),
           batches: new Map(),
+          pendingKeys: new Map(),
           semaphore: new Semaphore(this.maxInFlight),
         }),
       );

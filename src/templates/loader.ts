@@ -203,8 +203,53 @@ function finish(result: LoadResult, file: string | undefined): LoadedTemplate {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Caches by content: a long-running process (the Pulumi provider checks every workstation of a fleet) reads the same
+// files again and again. Files are always read; only parsing and validation are reused, for byte-identical files.
+
+/** The most entries each cache keeps (templates are few; this only bounds a process that reads many distinct ones). */
+const CONTENT_CACHE_ENTRIES = 256;
+/** One file's parsed and checked unit, by display path, absolute path and exact text. */
+const unitsByContent = new Map<string, TemplateUnit>();
+/** A load's result, by the identities of the units merged (each identifies a file's content) and the parameters. */
+const loadsByUnits = new Map<string, LoadResult>();
+const unitIds = new WeakMap<TemplateUnit, number>();
+let nextUnitId = 0;
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+  if (cache.size >= CONTENT_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(key, value);
+}
+
+function unitId(unit: TemplateUnit): number {
+  let id = unitIds.get(unit);
+  if (id === undefined) unitIds.set(unit, (id = nextUnitId++));
+  return id;
+}
+
 function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): LoadResult {
   const { order, issues: resolutionIssues } = resolveInheritance(root, context);
+  // Inline objects are units of their own (never cached), so only file loads are keyed here.
+  if (resolutionIssues.length > 0 || !order.every((unit) => unit.source.absolutePath)) {
+    return loadUnits(root, order, resolutionIssues, options);
+  }
+  const key = `${order.map(unitId).join(",")}\u0000${JSON.stringify(sortedEntries(options.parameters))}`;
+  let result = loadsByUnits.get(key);
+  if (!result) remember(loadsByUnits, key, (result = loadUnits(root, order, resolutionIssues, options)));
+  // Each caller gets its own template: a caller editing it must not change what the next one loads.
+  return { ...result, issues: [...result.issues], template: result.template && structuredClone(result.template) };
+}
+
+function sortedEntries(parameters: LoadOptions["parameters"]): [string, unknown][] {
+  return Object.entries(parameters ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function loadUnits(
+  root: TemplateUnit,
+  order: TemplateUnit[],
+  resolutionIssues: TemplateIssue[],
+  options: LoadOptions,
+): LoadResult {
   const chain = order.map((unit) => unit.name).reverse();
   const units = order.filter((unit): unit is TemplateUnit & { tracked: Tracked } => unit.tracked !== undefined);
   // Placeholders are checked in each file, to point at the line that wrote them, against every declared parameter.
@@ -329,11 +374,18 @@ function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
       readProblem: read.problem,
     };
   } else {
-    const parsed = parseYamlSource(read.text, file);
-    const source: TemplateSource = { file, absolutePath, yaml: parsed.yaml };
-    unit = parsed.issues.some(isError)
-      ? { source, name: templateNameOf(absolutePath), parents: [], issues: parsed.issues }
-      : prepareUnit(parsed.value, source, templateNameOf(absolutePath), parsed.issues);
+    const key = `${file}\u0000${absolutePath}\u0000${read.text}`;
+    const known = unitsByContent.get(key);
+    if (known) {
+      unit = known;
+    } else {
+      const parsed = parseYamlSource(read.text, file);
+      const source: TemplateSource = { file, absolutePath, yaml: parsed.yaml };
+      unit = parsed.issues.some(isError)
+        ? { source, name: templateNameOf(absolutePath), parents: [], issues: parsed.issues }
+        : prepareUnit(parsed.value, source, templateNameOf(absolutePath), parsed.issues);
+      remember(unitsByContent, key, unit);
+    }
   }
   context.units.set(absolutePath, unit);
   return unit;

@@ -1,11 +1,14 @@
 import type { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
+import { checkPinnedCatalogVersion } from "../../catalog/pinning";
+import { CatalogSourceError } from "../../catalog/source";
 import { resolveAmi } from "../../resolver";
 import { architectureOfInstanceType } from "../../resolver/instance-types";
+import { checkFreshness } from "../../resolver/freshness";
 import { defaultImageCache } from "../../resolver/image-lookup";
 import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
 import { loadTemplate, loadTemplateFromObject } from "../../templates";
 import type { Template } from "../../templates/schema";
-import { stripUndefined, unknownKeys } from "../host";
+import { containsUnknown, stripUndefined, unknownKeys } from "../host";
 import {
   canonicalJson,
   decidePin,
@@ -19,6 +22,7 @@ import {
   type RefreshMode,
 } from "../pinning";
 import { findOurCopy } from "./copy";
+import { type AmiFreshness, freshnessWarning } from "./freshness-line";
 import {
   type AmiResolutionInputs,
   type AmiResolutionOutputs,
@@ -196,6 +200,23 @@ function noteFor(
 }
 
 /**
+ * Answers a wave of the program's questions at once (see fleet-prefetch.ts): concurrent resolutions meet in the
+ * process-wide cache, which batches their parameter and image lookups per region; the checks that follow (one at a
+ * time, as the engine calls them) then read the cache. A question that fails here is left to its own check to report.
+ */
+async function prefetchFleet(questions: AmiResolutionInputs[], clients: AwsClients, now: Date): Promise<void> {
+  await Promise.all(
+    questions.map(async (question) => {
+      try {
+        await resolve(loadTemplateInput(question).template, question, clients, now);
+      } catch {
+        // Reported, with its field, by the check of the resolution that asks this question.
+      }
+    }),
+  );
+}
+
+/**
  * Resolves in check, so that a preview already shows the AMI and the chain (the engine uses checked inputs as the
  * outputs of a resource it is about to create). Internal. Exported for testing.
  */
@@ -215,6 +236,9 @@ export async function check(
   if (refresh !== "pinned" && refresh !== "latest")
     return fail("refresh", `refresh must be "pinned" or "latest", got "${String(refresh)}"`);
 
+  if (Array.isArray(news.fleetQuestions) && !containsUnknown(news.fleetQuestions))
+    await prefetchFleet(news.fleetQuestions as AmiResolutionInputs[], clients, now);
+
   let loaded: LoadedTemplate;
   try {
     loaded = loadTemplateInput(inputs);
@@ -226,7 +250,51 @@ export async function check(
   const resolved = await resolution(olds, inputs, loaded, clients, now);
   if ("failure" in resolved) return { inputs: news, failures: [resolved.failure] };
   const state = await withCopyStatus({ ...news, ...resolved.outputs } as AmiResolutionState, clients);
+  state.freshness = await freshnessOf(state, loaded.template, clients, now);
+  if (state.freshness && state.freshness.status !== "current") {
+    // Dynamic providers cannot log to the engine; what they print shows in `pulumi preview` under the stack.
+    console.error(
+      `warning: ${freshnessWarning(resourceName(state), state.freshness, state.amiId ?? state.resolvedAmiId)}`,
+    );
+  }
   return { inputs: stripUndefined(state as unknown as Record<string, unknown>) };
+}
+
+/**
+ * Is the AMI this resolution launches still what the template would pick? Through the process-wide cache (the
+ * fleet's prefetch has usually answered it already). Null while a copy is pending (nothing is in use yet).
+ */
+async function freshnessOf(
+  state: AmiResolutionState,
+  template: Template,
+  clients: AwsClients,
+  now: Date,
+): Promise<AmiFreshness | null> {
+  if (!state.amiId) return null;
+  const [freshness] = await checkFreshness(
+    [
+      {
+        template,
+        region: state.region,
+        amiId: state.amiId,
+        architecture: state.architecture,
+        instanceType: state.instanceType,
+      },
+    ],
+    clients,
+    { cache: defaultImageCache, now },
+  );
+  const candidate = freshness.candidateDate ? ` (${freshness.candidateDate.slice(0, 10)})` : "";
+  return {
+    status: freshness.status,
+    candidateAmiId: freshness.candidateAmiId ?? null,
+    reason: freshness.status === "newer_available" ? `${freshness.candidateAmiId}${candidate}` : freshness.reason,
+  };
+}
+
+/** The name the program gave the resource (the last part of copyOwner, `<project>/<stack>/<name>`). */
+function resourceName(state: AmiResolutionState): string {
+  return state.copyOwner?.split("/").pop() ?? state.templateName;
 }
 
 async function resolution(
@@ -248,7 +316,26 @@ async function resolution(
   const hash = computeTemplateHash(template);
   const request = { architecture: inputs.architecture, instanceType: inputs.instanceType, size: inputs.size };
   const previous = previousOf(olds);
-  const decision = await decide(refresh, previous, key, hash, clients, now);
+  let decision = await decide(refresh, previous, key, hash, clients, now);
+  if (decision.keep && previous?.method === "catalog") {
+    // A catalog version revoked (or removed) since it was pinned is re-resolved, saying so; an unreachable catalog is
+    // a failure, never a guess either way.
+    try {
+      const pinned = await checkPinnedCatalogVersion(template, {
+        method: "catalog",
+        fallbackChain: Array.isArray(olds.fallbackChain) ? (olds.fallbackChain as string[]) : [],
+      });
+      if (!pinned.valid) decision = { keep: false, why: pinned.chainLine };
+    } catch (error) {
+      if (!(error instanceof CatalogSourceError)) throw error;
+      return {
+        failure: {
+          property: "template",
+          reason: `${label}: cannot check the pinned catalog version of ${previous.amiId}: ${error.message}`,
+        },
+      };
+    }
+  }
   if (
     decision.keep &&
     canonicalJson(olds.request ?? {}) === canonicalJson(request) &&

@@ -12,7 +12,7 @@ const REPLACE_KEYS = ["region", "architecture"] as const;
 /**
  * Never compared: where the template was found (a path, a directory list, an inline object, parameters — what it
  * says is in templateHash/pinKey and the resolution; otherwise a checkout at another path, CI vs a laptop, would show
- * every workstation as changing) and the bookkeeping of a copy we made.
+ * every workstation as changing), the bookkeeping of a copy we made, and the fleet's prefetched questions.
  */
 const IGNORED_KEYS = [
   "__provider",
@@ -23,6 +23,10 @@ const IGNORED_KEYS = [
   "copiedImageId",
   "copyMadeByUs",
   "copyPending",
+  // The wave's questions ride on its first resolution only to be answered together (fleet-prefetch.ts).
+  "fleetQuestions",
+  // Changes when AWS publishes a newer image, not when the stack changes: told in preview, never a diff.
+  "freshness",
 ] as const;
 
 /**

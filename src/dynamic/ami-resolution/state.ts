@@ -2,6 +2,7 @@ import { createAwsClients } from "../../resolver/clients";
 import type { AwsClients, ResolutionResult } from "../../resolver/types";
 import type { Architecture, Size, Strategy } from "../../templates/schema";
 import type { RefreshMode } from "../pinning";
+import type { AmiFreshness } from "./freshness-line";
 
 /** The inputs of an AmiResolution, as the provider receives them (plain values). */
 export interface AmiResolutionInputs {
@@ -24,6 +25,8 @@ export interface AmiResolutionInputs {
   copyOwner?: string;
   /** Bound on waiting for a cross-region copy to become available; default 3600. */
   copyTimeoutSeconds?: number;
+  /** On a wave's first resolution only: every question of the wave, answered together by its check (fleet-prefetch.ts). */
+  fleetQuestions?: Record<string, unknown>[];
 }
 
 /** What a resolution adds to the inputs (and stores in Pulumi state). Nothing here changes between identical runs. */
@@ -66,6 +69,11 @@ export interface AmiResolutionOutputs {
   copyPending?: boolean;
   copiedImageId?: string;
   copyMadeByUs?: boolean;
+  /**
+   * Computed by every check and never compared by diff (it changes when AWS publishes, not when the stack does):
+   * the state holds it as of the last create, update or refresh. Null while nothing is launched yet.
+   */
+  freshness?: AmiFreshness | null;
 }
 
 export type AmiResolutionState = AmiResolutionInputs & AmiResolutionOutputs;
@@ -108,6 +116,7 @@ export const OUTPUT_KEYS = [
   "copyPending",
   "copiedImageId",
   "copyMadeByUs",
+  "freshness",
 ] as const;
 
 let cachedClients: { endpoint: string | undefined; clients: AwsClients } | undefined;

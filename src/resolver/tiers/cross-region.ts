@@ -8,7 +8,7 @@ import type { Tier, TierContext, TierResult } from "./tier";
 
 /**
  * Looks for the image in neighbouring regions (regions-fallback.ts, nearest first, never revisiting a region) by
- * running the regional image tiers there. It runs when `fallback_strategy: cross_region` is set or when copy
+ * running the regional image tiers there, in all neighbours concurrently. It runs when `fallback_strategy: cross_region` is set or when copy
  * consent is given (`allow_cross_region_copy: true` in the template, or the caller's allowCrossRegionCopy / --allow-copy).
  * It NEVER copies: with consent it selects the source image and returns a consented copy plan (the deployment makes
  * the copy and tracks it); without consent it reports what consent would do and resolution carries on.
@@ -35,8 +35,18 @@ export const crossRegionTier: Tier = {
     if (regions.length === 0)
       return { outcome: "not_found", detail: `no neighbouring regions are mapped for ${context.targetRegion}` };
     const looked: string[] = [];
-    for (const region of regions) {
-      const found = await searchRegion(context, region);
+    // Every neighbour is probed at once (a region's lookups wait on its own calls, not on the nearer regions'), and
+    // the answers are read nearest first, so the choice and the errors are those of probing one after another.
+    const probes = regions.map((region) =>
+      searchRegion(context, region).then(
+        (found) => ({ found }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+    for (const [index, region] of regions.entries()) {
+      const probe = await probes[index];
+      if ("error" in probe) throw probe.error;
+      const found = probe.found;
       if (!found) {
         looked.push(region);
         continue;

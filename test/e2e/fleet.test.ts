@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { startCountingProxy, type CountingProxy } from "../../harness/counting-proxy";
+import { startMoto, type MotoServer } from "../../harness/moto";
+import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../../harness/pulumi-cli";
+import { createImageFromInstance, FIXTURE_BASE_IMAGES, seedDemoLandscape } from "../../harness/seed";
+
+/**
+ * A fleet under the REAL Pulumi engine (see real-engine.test.ts for the setup and its prerequisites): 20
+ * AmiResolutions in the lab-fleet shape (5 templates × 4 regions), moto behind a proxy that counts calls per region.
+ * The engine checks one resource at a time; the fleet's questions are still answered together, in the first one's
+ * check. bench/fleet.bench.ts runs the same with 200 workstations and latency, and prints the figures.
+ */
+
+const AMI_RESOLUTION_JS = path.join(REPO_ROOT, "dist", "src", "dynamic", "ami-resolution.js");
+const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
+/** The lab's own image, by an owner-scoped search: the template whose newer build the fleet sees appear. */
+const LAB_TEMPLATE = {
+  name: "lab-r",
+  base: "ubuntu-24.04",
+  ami_config: { ami_search: { owners: ["self"], name_pattern: "cws-r-research-x86_64-*" } },
+};
+const TEMPLATES: (string | typeof LAB_TEMPLATE)[] = [
+  "ubuntu-24.04-base",
+  "ubuntu-22.04-base",
+  "python-ml",
+  "r-research",
+  LAB_TEMPLATE,
+];
+/** The goal for a preview of the whole fleet: at most this many EC2 + SSM calls per region. */
+const CALLS_PER_REGION = 3;
+
+function assertOk(result: CommandResult): void {
+  assert.equal(result.status, 0, `${result.command} exited ${result.status}:\n${result.output}`);
+}
+
+function assertCallBound(calls: { perRegion: Record<string, number>; total: number }, what: string): void {
+  assert.ok(calls.total > 0, `${what}: no AWS call was counted (is the proxy in the path?)`);
+  assert.ok(calls.total <= CALLS_PER_REGION * REGIONS.length, `${what}: ${JSON.stringify(calls)}`);
+  for (const [region, count] of Object.entries(calls.perRegion))
+    assert.ok(count <= CALLS_PER_REGION, `${what}: ${count} calls in ${region} (${JSON.stringify(calls)})`);
+}
+
+describe("a 20-workstation fleet under the real Pulumi engine (moto behind a counting proxy)", function () {
+  this.timeout(600_000);
+  let moto: MotoServer | undefined;
+  let proxy: CountingProxy | undefined;
+  let sandbox: PulumiSandbox | undefined;
+  let project: PulumiProject;
+
+  before(async function () {
+    const gate = e2eGate({ distFiles: [AMI_RESOLUTION_JS] });
+    if (!gate.run) {
+      console.log(`\n  !! SKIPPING the fleet end-to-end test (CWS_SKIP_E2E=1): ${gate.reason}\n`);
+      this.skip();
+    }
+    moto = await startMoto();
+    await seedDemoLandscape(moto.clients(), REGIONS);
+    proxy = await startCountingProxy(moto.endpoint);
+    sandbox = PulumiSandbox.create(gate.cli, { ...moto.env(), AWS_ENDPOINT_URL: proxy.endpoint }, "cws-e2e-fleet-");
+    const entries = Array.from({ length: 20 }, (_, i) => ({
+      name: `ws-${i}`,
+      template: TEMPLATES[i % TEMPLATES.length],
+      region: REGIONS[Math.floor(i / TEMPLATES.length) % REGIONS.length],
+    }));
+    project = sandbox.project("cws-e2e-fleet", {
+      program: `const { AmiResolution } = require(${JSON.stringify(AMI_RESOLUTION_JS)});
+for (const entry of ${JSON.stringify(entries)}) new AmiResolution(entry.name, {
+  ...(typeof entry.template === "string" ? { template: entry.template } : { templateObject: entry.template }),
+  region: entry.region,
+});
+`,
+    });
+    assertOk(await project.run(["stack", "init", "e2e"]));
+  });
+
+  after(async () => {
+    sandbox?.dispose();
+    await proxy?.stop();
+    await moto?.stop();
+  });
+
+  it("previews the new fleet with at most 3 AWS calls per region, every workstation with its own resolution", async () => {
+    proxy!.take();
+    const preview = await project.run(["preview", "--diff"]);
+    assertOk(preview);
+    assertCallBound(proxy!.take(), "first preview");
+    assert.match(preview.stdout, /21 to create/);
+    // Each workstation keeps its own resource and readable chain.
+    assert.match(preview.stdout, /ws-19/);
+    assert.match(preview.stdout, /✓ ssm_parameter: selected ami-/);
+  });
+
+  it("re-previews the deployed fleet with no changes and at most 3 calls per region", async () => {
+    assertOk(await project.run(["up", "--yes", "--skip-preview"]));
+    proxy!.take();
+    assertOk(await project.run(["preview", "--expect-no-changes"]));
+    assertCallBound(proxy!.take(), "re-preview");
+  });
+
+  it("keeps every pinned AMI when newer images appear: no changes, and a warning names the newer image", async () => {
+    // The lab publishes a newer build of its own image (in the two regions that have it).
+    for (const region of REGIONS.slice(0, 2)) {
+      await createImageFromInstance(moto!.clients().ec2(region), {
+        sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
+        name: "cws-r-research-x86_64-20261201",
+        description: "CloudWorkstation r-research image",
+        tags: { Project: "cloudworkstation", Template: "r-research" },
+      });
+    }
+    proxy!.take();
+    const preview = await project.run(["preview", "--expect-no-changes"]);
+    assertOk(preview);
+    const calls = proxy!.take();
+    // ws-4 runs the lab's template in us-east-1: it keeps its AMI and the preview says a newer one is available.
+    assert.match(
+      preview.output,
+      /ws-4: newer image available: ami-\w+ \(\d{4}-\d\d-\d\d\); pinned ami-\w+ — set refresh: latest or bump the pin/,
+    );
+    assertCallBound(calls, "re-preview after a newer image");
+  });
+});
