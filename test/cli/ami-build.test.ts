@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { DescribeImagesCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import { runCli, type CliEnvironment } from "../../src/cli/cli";
+import type { AwsClients } from "../../src/resolver/types";
 import { startMoto, TEST_CREDENTIALS, type MotoServer } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
+import { runCws } from "./in-process";
 
 /** `cws ami build` through the real dispatcher, in-process, against moto (which runs no user data). */
 describe("cws ami build (runCli in-process, moto)", () => {
@@ -30,25 +30,10 @@ describe("cws ami build (runCli in-process, moto)", () => {
     );
   });
 
-  async function run(argv: string[], overrides: Partial<CliEnvironment> = {}) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += String(c)));
-    stderr.on("data", (c) => (err += String(c)));
+  function run(argv: string[]) {
     const iam = new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: TEST_CREDENTIALS });
-    const code = await runCli(["--templates-dir", dir, ...argv], {
-      stdout,
-      stderr,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      clients: { ...moto.clients(), iam: () => iam } as CliEnvironment["clients"],
-      profileRegion: async () => undefined,
-      env: { AWS_REGION: "us-east-1" },
-      ...overrides,
-    });
-    return { code, out, err };
+    // The build's IAM client (its builder instance profile) against the same emulator.
+    return runCws(argv, { clients: { ...moto.clients(), iam: () => iam } as AwsClients, templatesDir: dir });
   }
 
   async function instanceCount(): Promise<number> {

@@ -2,8 +2,6 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
-import { runCli } from "../../src/cli/cli";
 import { AMI_RESOLUTION_TYPE, PREVIOUS_AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import {
@@ -12,6 +10,7 @@ import {
   publishPublicParameter,
   TEST_ACCOUNT_ID,
 } from "../../harness/seed";
+import { runCws } from "./in-process";
 
 const PARAMETER = "/lab/images/outdated/x86_64";
 const TOKENS = [PREVIOUS_AMI_RESOLUTION_TYPE, AMI_RESOLUTION_TYPE];
@@ -60,24 +59,7 @@ describe("cws ami outdated (runCli in-process, moto)", () => {
     );
   });
 
-  async function run(argv: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += String(c)));
-    stderr.on("data", (c) => (err += String(c)));
-    const code = await runCli(["--templates-dir", dir, ...argv], {
-      stdout,
-      stderr,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      clients: moto.clients(),
-      profileRegion: async () => undefined,
-      env: { AWS_REGION: "us-east-1" },
-    });
-    return { code, out, err };
-  }
+  const run = (argv: string[]) => runCws(argv, { clients: moto.clients(), templatesDir: dir });
 
   async function image(name: string) {
     return createImageFromInstance(moto.clients().ec2("us-east-1"), {

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
-import { runCli } from "../../src/cli/cli";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES } from "../../harness/seed";
 import { IMAGE_TAGS } from "../../src/resolver/image-tags";
+import { runCws } from "./in-process";
 
 describe("cws ami retire (runCli in-process, moto)", () => {
   let moto: MotoServer;
@@ -30,24 +29,7 @@ describe("cws ami retire (runCli in-process, moto)", () => {
     }
   });
 
-  async function run(argv: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += String(c)));
-    stderr.on("data", (c) => (err += String(c)));
-    const code = await runCli(argv, {
-      stdout,
-      stderr,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      clients: moto.clients(),
-      profileRegion: async () => undefined,
-      env: { AWS_REGION: "us-east-1" },
-    });
-    return { code, out, err };
-  }
+  const run = (argv: string[]) => runCws(argv, { clients: moto.clients() });
 
   async function exists(id: string): Promise<boolean> {
     const { Images = [] } = await moto

@@ -2,9 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { parse } from "yaml";
-import { runCli } from "../../src/cli/cli";
 import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import {
@@ -13,6 +11,7 @@ import {
   publishPublicParameter,
   TEST_ACCOUNT_ID,
 } from "../../harness/seed";
+import { runCws } from "./in-process";
 
 const PARAMETER = "/lab/images/upgrade/x86_64";
 
@@ -65,24 +64,7 @@ describe("cws ami upgrade --plan (runCli in-process, moto)", () => {
     fs.writeFileSync(path.join(dir, "fleet.yaml"), FLEET);
   });
 
-  async function run(argv: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += String(c)));
-    stderr.on("data", (c) => (err += String(c)));
-    const code = await runCli(["--templates-dir", dir, ...argv], {
-      stdout,
-      stderr,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      clients: moto.clients(),
-      profileRegion: async () => undefined,
-      env: { AWS_REGION: "us-east-1" },
-    });
-    return { code, out, err };
-  }
+  const run = (argv: string[]) => runCws(argv, { clients: moto.clients(), templatesDir: dir });
 
   async function image(name: string) {
     return createImageFromInstance(moto.clients().ec2("us-east-1"), {

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES, TEST_ACCOUNT_ID } from "../../harness/seed";
-import { runCli } from "../../src/cli/cli";
 import { IMAGE_TAGS } from "../../src/resolver/image-tags";
 import { entry, makeKey, tempDir, writeCatalog } from "../catalog/helpers";
+import { runCws } from "./in-process";
 
 /** The catalog in the lifecycle commands: a revoked version in `cws ami outdated`, stable entries in `cws ami retire`. */
 describe("catalog revocations and stable entries in cws ami outdated and cws ami retire (moto, real ssh-keygen)", () => {
@@ -57,24 +56,7 @@ describe("catalog revocations and stable entries in cws ami outdated and cws ami
     );
   });
 
-  async function run(argv: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += String(c)));
-    stderr.on("data", (c) => (err += String(c)));
-    const code = await runCli(["--templates-dir", path.join(dir, "templates"), ...argv], {
-      stdout,
-      stderr,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      clients: moto.clients(),
-      profileRegion: async () => undefined,
-      env: { AWS_REGION: "us-east-1" },
-    });
-    return { code, out, err };
-  }
+  const run = (argv: string[]) => runCws(argv, { clients: moto.clients(), templatesDir: path.join(dir, "templates") });
 
   it("cws ami outdated reports a workstation on a revoked catalog version as revoked, with the reason", async () => {
     const { code, out, err } = await run(["ami", "outdated", "--template", "lab-ml", "--ami", revokedAmi, "--json"]);

@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import { DescribeImageAttributeCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { parse as parseYaml } from "yaml";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { TEST_ACCOUNT_ID } from "../../harness/seed";
 import { verifyEntrySignature } from "../../src/catalog/signatures";
-import { runCli } from "../../src/cli/cli";
 import { allowedSignersLine, makeKey, tempDir, writeCatalog, type TestKey } from "../catalog/helpers";
 import { instanceState, runInstance } from "../imaging/helpers";
+import { runCws } from "./in-process";
 
 /** `cws save --publish` and `cws ami share --community`: the catalog's submit step after a save or a share (moto). */
 describe("publishing to a lab catalog from cws save and cws ami share (runCli in-process, moto, real ssh-keygen)", () => {
@@ -33,24 +32,7 @@ describe("publishing to a lab catalog from cws save and cws ami share (runCli in
     fs.mkdirSync(path.join(dir, "templates"));
   });
 
-  async function run(argv: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += String(c)));
-    stderr.on("data", (c) => (err += String(c)));
-    const code = await runCli(["--templates-dir", path.join(dir, "templates"), ...argv], {
-      stdout,
-      stderr,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      clients: moto.clients(),
-      profileRegion: async () => undefined,
-      env: { AWS_REGION: "us-east-1" },
-    });
-    return { code, out, err };
-  }
+  const run = (argv: string[]) => runCws(argv, { clients: moto.clients(), templatesDir: path.join(dir, "templates") });
 
   it("cws save --publish writes a signed beta entry for the captured image and its copy", async () => {
     const instanceId = await runInstance(moto.clients().ec2("us-east-1"));
