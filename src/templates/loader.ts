@@ -4,58 +4,34 @@ import { contentProblems } from "./content";
 import { checkAgainstSchema, type Problem } from "./zod-issues";
 import { provisioningWarnings, regionWarnings, renderProblems } from "./checks";
 import { takesTextAt } from "./schema-walk";
-import { clip, formatIssue, isError, TemplateError, type TemplateIssue, type TemplatePath } from "./errors";
-import { normaliseLegacyAmis } from "./legacy";
+import { clip, formatIssue, isError, TemplateError, type TemplateIssue } from "./errors";
 import { mergeTracked } from "./merge";
-import { isPlainObject, toIssue, track, type Tracked } from "./origins";
+import { isPlainObject, toIssue, type Tracked } from "./origins";
+import { findPlaceholders, resolveParameterValues, substituteParameters, undeclaredPlaceholders } from "./parameters";
+import { templateSchema, type Template, type TemplateInput } from "./schema";
 import {
-  findPlaceholders,
-  hasPlaceholder,
-  resolveParameterValues,
-  substituteParameters,
-  undeclaredPlaceholders,
-} from "./parameters";
-import { templateFileSchema, templateSchema, type Template, type TemplateInput } from "./schema";
-import { didYouMean } from "./suggest";
-import { locate, NO_POSITION, parseYamlSource, type TemplateSource } from "./yaml-source";
+  DEFAULT_TEMPLATES_DIR,
+  displayPath,
+  findParentFile,
+  findTemplateFile,
+  looksLikePath,
+  notFoundMessage,
+  readTemplateFile,
+  templateFilesIn,
+  templateNameOf,
+  unique,
+} from "./template-files";
+import { parseYamlSource, type TemplateSource } from "./yaml-source";
+import { locatedIn, prepareUnit, type TemplateUnit } from "./template-unit";
+
+// The file rules are part of the loader's API.
+export { DEFAULT_TEMPLATES_DIR, findPackageRoot, MAX_TEMPLATE_FILE_BYTES } from "./template-files";
 
 /**
  * Loads templates from files (by name or path) or objects: YAML parsing, validation with positions, inheritance,
  * the legacy `amis` key and parameters. All file access is synchronous. Every problem of every file involved is
  * collected and reported together in one TemplateError.
  */
-
-const PACKAGE_NAME = "cloudworkstation";
-const TEMPLATE_EXTENSIONS = [".yml", ".yaml"];
-
-/** The largest template file read (1 MiB): real templates are a few KiB; this keeps `/dev/zero`-like input out. */
-export const MAX_TEMPLATE_FILE_BYTES = 1024 * 1024;
-
-/**
- * The nearest directory at or above `start` holding this package's package.json. Walking up (instead of a fixed
- * `../..`) finds the same root from src/templates (tsx) and from dist/src/templates (compiled).
- */
-export function findPackageRoot(start: string): string | undefined {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    try {
-      if (
-        fs.existsSync(manifest) &&
-        (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: unknown }).name === PACKAGE_NAME
-      )
-        return dir;
-    } catch {
-      // An unreadable or malformed package.json is not ours; keep walking.
-    }
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-/** The templates shipped with the package: `<package root>/templates`. */
-export const DEFAULT_TEMPLATES_DIR: string = path.join(
-  findPackageRoot(__dirname) ?? path.resolve(__dirname, "..", ".."),
-  "templates",
-);
 
 export interface LoadOptions {
   /** Directories searched (in order) before DEFAULT_TEMPLATES_DIR, for the template and the parents it inherits. */
@@ -83,16 +59,6 @@ export interface TemplateSummary {
 }
 
 /** One template file or object, checked on its own. */
-interface TemplateUnit {
-  source: TemplateSource;
-  name: string;
-  /** Absent when the source could not be used at all (syntax error, not a mapping). */
-  tracked?: Tracked;
-  parents: { name: string; at: TemplatePath }[];
-  issues: TemplateIssue[];
-  /** Why the file could not be read at all (not a regular file, too large, unreadable); its issues say the same. */
-  readProblem?: string;
-}
 
 interface LoadContext {
   dirs: string[];
@@ -319,7 +285,7 @@ function resolveInheritance(
     for (const reference of unit.parents) {
       const at = (message: string) =>
         issues.push(locatedIn(unit, { at: reference.at, anchor: "value", path: reference.at, message }));
-      const file = findParentFile(reference.name, unit, context);
+      const file = findParentFile(reference.name, unit.source.absolutePath, context.dirs);
       if (typeof file !== "string") {
         at(
           "notTemplate" in file
@@ -391,219 +357,12 @@ function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
   return unit;
 }
 
-/** Normalise and validate one template on its own, and read what it inherits. */
-function prepareUnit(
-  raw: unknown,
-  source: TemplateSource,
-  fallbackName: string,
-  earlier: TemplateIssue[],
-): TemplateUnit {
-  if (!isPlainObject(raw)) {
-    const message =
-      raw === undefined || raw === null
-        ? "the template is empty: write a YAML mapping that starts with name: …"
-        : `a template is a mapping of keys (name:, description:, …), but this is ${describeKind(raw)}`;
-    return {
-      source,
-      name: fallbackName,
-      parents: [],
-      issues: [...earlier, locatedIn({ source }, { at: [], anchor: "value", path: [], message })],
-    };
-  }
-  // Cycles and deep nesting (objects from code) stop here: every later step walks the whole value.
-  const content = contentProblems(raw).map((problem) => locatedIn({ source }, problem));
-  if (content.some((issue) => /cycle|nested more than/.test(issue.message))) {
-    return { source, name: fallbackName, parents: [], issues: [...earlier, ...content] };
-  }
-  const { value, sourcePathOf, warnings } = normaliseLegacyAmis(raw);
-  const tracked = track(value, source, sourcePathOf);
-  const inherits = value.inherits;
-  const result = checkAgainstSchema(templateFileSchema, value);
-  const problems = result.success
-    ? []
-    : result.problems.filter(
-        (problem) =>
-          !(problem.mergedOnly && inherits !== undefined) &&
-          // A value written with a placeholder is checked once the parameters are substituted.
-          !(problem.anchor === "value" && hasPlaceholder(valueAt(value, problem.at))),
-      );
-  const issues = [
-    ...earlier,
-    ...content,
-    ...warnings.map((warning) => locatedIn({ source }, warning)),
-    ...problems.map((problem) => toIssue(problem, tracked.origins, source)),
-  ];
-
-  const name = typeof value.name === "string" ? value.name : fallbackName;
-  if (source.absolutePath && typeof value.name === "string" && value.name !== templateNameOf(source.absolutePath)) {
-    issues.push(
-      locatedIn(
-        { source },
-        {
-          at: ["name"],
-          anchor: "value",
-          path: ["name"],
-          severity: "warning",
-          message: `name "${value.name}" differs from the file name ${path.basename(source.absolutePath)}: templates are found and inherited by file name`,
-        },
-      ),
-    );
-  }
-  const parents =
-    typeof inherits === "string"
-      ? [{ name: inherits, at: ["inherits"] }]
-      : Array.isArray(inherits)
-        ? inherits.flatMap((entry, i) =>
-            typeof entry === "string" && entry !== "" ? [{ name: entry, at: ["inherits", i] }] : [],
-          )
-        : [];
-  return { source, name, tracked, parents, issues };
-}
-
-function locatedIn(unit: { source: TemplateSource }, problem: Problem): TemplateIssue {
-  const position = unit.source.yaml ? locate(unit.source.yaml, problem.at, problem.anchor) : NO_POSITION;
-  return {
-    file: unit.source.file,
-    ...position,
-    path: problem.path,
-    message: problem.message,
-    ...(problem.severity ? { severity: problem.severity } : {}),
-  };
-}
-
-function valueAt(value: unknown, at: TemplatePath): unknown {
-  let node = value;
-  for (const segment of at) {
-    if (!(Array.isArray(node) || isPlainObject(node))) return undefined;
-    node = (node as Record<string | number, unknown>)[segment];
-  }
-  return node;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
-// Finding files
+// Finding files (the file rules live in template-files.ts)
 
 function newContext(options: LoadOptions): LoadContext {
   return {
     dirs: unique([...(options.templatesDirs ?? []).map((dir) => path.resolve(dir)), DEFAULT_TEMPLATES_DIR]),
     units: new Map(),
   };
-}
-
-function looksLikePath(nameOrPath: string): boolean {
-  return (
-    nameOrPath.includes("/") ||
-    nameOrPath.includes(path.sep) ||
-    TEMPLATE_EXTENSIONS.some((ext) => nameOrPath.endsWith(ext))
-  );
-}
-
-function findTemplateFile(name: string, dirs: readonly string[]): string | undefined {
-  for (const dir of dirs) {
-    for (const ext of TEMPLATE_EXTENSIONS) {
-      const candidate = path.join(dir, `${name}${ext}`);
-      if (fs.existsSync(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
-
-/** A parent by path (relative to the inheriting file) or by name: the inheriting file's directory first, then the search dirs. */
-function findParentFile(
-  reference: string,
-  from: TemplateUnit,
-  context: LoadContext,
-): string | { searched: string[] } | { notTemplate: true } {
-  const baseDir = from.source.absolutePath ? path.dirname(from.source.absolutePath) : process.cwd();
-  if (looksLikePath(reference)) {
-    if (!TEMPLATE_EXTENSIONS.some((ext) => reference.endsWith(ext))) return { notTemplate: true };
-    const file = path.resolve(baseDir, reference);
-    return fs.existsSync(file) ? file : { searched: [] };
-  }
-  const dirs = unique([...(from.source.absolutePath ? [baseDir] : []), ...context.dirs]);
-  return findTemplateFile(reference, dirs) ?? { searched: dirs };
-}
-
-function notFoundMessage(reference: string, searched: readonly string[], what = "template"): string {
-  if (searched.length === 0) return `${what} file "${reference}" not found`;
-  const available = unique(searched.flatMap((dir) => templateFilesIn(dir).map(templateNameOf)));
-  return (
-    `${what} "${reference}" not found${didYouMean(reference, available)} ` +
-    `(searched ${searched.map(displayPath).join(", ")} for ${reference}.yml and ${reference}.yaml; ` +
-    `available: ${available.length > 0 ? available.sort().join(", ") : "none"})`
-  );
-}
-
-function templateFilesIn(dir: string): string[] {
-  try {
-    return fs
-      .readdirSync(dir)
-      .filter((entry) => TEMPLATE_EXTENSIONS.some((ext) => entry.endsWith(ext)))
-      .sort()
-      .map((entry) => path.join(dir, entry));
-  } catch {
-    return [];
-  }
-}
-
-function templateNameOf(file: string): string {
-  return path.basename(file).replace(/\.ya?ml$/, "");
-}
-
-/**
- * A template file's text, read only if it is a regular file of at most MAX_TEMPLATE_FILE_BYTES: a device would be
- * read forever (`/dev/zero`) and a FIFO would block. The problem never quotes the file's contents.
- */
-function readTemplateFile(file: string): { text: string } | { problem: string } {
-  let fd: number | undefined;
-  try {
-    const kind = fileKind(fs.statSync(file));
-    if (kind !== "file") return { problem: `is ${kind}, not a regular file: a template is a .yml or .yaml file` };
-    // O_NONBLOCK: if the path was swapped for a FIFO since the stat, opening it must not wait for a writer.
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-    const opened = fileKind(fs.fstatSync(fd));
-    if (opened !== "file") return { problem: `is ${opened}, not a regular file: a template is a .yml or .yaml file` };
-    const buffer = Buffer.allocUnsafe(MAX_TEMPLATE_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
-      n = fs.readSync(fd, buffer, length, buffer.length - length, null);
-    }
-    if (length > MAX_TEMPLATE_FILE_BYTES) {
-      return { problem: `is larger than ${MAX_TEMPLATE_FILE_BYTES} bytes (1 MiB), the limit for a template file` };
-    }
-    return { text: buffer.toString("utf8", 0, length) };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { problem: `cannot be read${code ? ` (${code})` : ""}: check that it exists and that you may read it` };
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-function fileKind(stat: fs.Stats): string {
-  if (stat.isFile()) return "file";
-  if (stat.isDirectory()) return "a directory";
-  if (stat.isFIFO()) return "a named pipe (FIFO)";
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
-  if (stat.isSocket()) return "a socket";
-  return "not a regular file";
-}
-
-/** What a value is, without quoting it (it may be a line of a file that is not a template at all). */
-function describeKind(value: unknown): string {
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "string") return "text";
-  if (typeof value === "number") return "a number";
-  if (typeof value === "boolean") return "a boolean";
-  return typeof value;
-}
-
-/** Relative to the working directory when inside it (how a user would type it), else absolute. */
-function displayPath(absolutePath: string): string {
-  const relative = path.relative(process.cwd(), absolutePath);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : absolutePath;
-}
-
-function unique<T>(values: readonly T[]): T[] {
-  return [...new Set(values)];
 }
