@@ -8,15 +8,14 @@ import { hibernationProblem, idleAgentSection, planIdle, withBootSection, withId
 import {
   amiPathBootScript,
   connectionHints,
-  dataVolumeBootSection,
   launchModeOf,
   rootVolumeSize,
   validateWorkstationArgs,
   workstationTags,
   type ConnectionHints,
-  type DataVolumeType,
   type LaunchMode,
 } from "./workstation-plan";
+import { dataVolumeBootSection, type DataVolumeType } from "./data-volume-plan";
 import {
   dataVolumeAttachment,
   hibernateSelfRolePolicy,

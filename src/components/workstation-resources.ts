@@ -3,12 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Template } from "../templates/schema";
 import { hibernateSelfPolicy, stopActionArn, type StopAlarmPlan } from "./idle-plan";
 import type { ResearchWorkstationArgs } from "./research-workstation";
-import { DATA_VOLUME_DEVICE, dataVolumePlan, dataVolumeZone, ingressRules } from "./workstation-plan";
+import { ingressRules } from "./workstation-plan";
+import { DATA_VOLUME_DEVICE, dataVolumePlan, dataVolumeZone } from "./data-volume-plan";
 
 /**
  * The AWS resources a ResearchWorkstation makes around its instance: security group, Session Manager role and
  * profile, data volume and its attachment, idle-stop alarm and hibernate-self policy. Each is a child of the
- * workstation (`childOpts`); the decisions they apply live in workstation-plan.ts and idle-plan.ts.
+ * workstation (`childOpts`); the decisions they apply live in workstation-plan.ts, data-volume-plan.ts and idle-plan.ts.
  */
 
 /** The template's ports from `allowedCidrs` (SSH too when keyed), all outbound; in the subnet's VPC when given. */
