@@ -1,4 +1,5 @@
-import { type AmiConfig, type AmiMapping, type Architecture, type Size, type Template } from "../templates/schema";
+import { type AmiConfig, type Architecture, type Size, type Template } from "../templates/schema";
+import { type AmiMapping } from "../templates/schema-ami-sources";
 import { InvalidInputError } from "./errors";
 import {
   FAMILY_PATTERN,
