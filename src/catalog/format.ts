@@ -1,6 +1,7 @@
 import semver from "semver";
 import { z } from "zod";
-import { ACCOUNT_ID_PATTERN, amiMappingSchema } from "../templates/schema";
+import { ACCOUNT_ID_PATTERN } from "../templates/schema";
+import { amiMappingSchema } from "../templates/schema-ami-sources";
 import { isKnownRegion, KNOWN_REGIONS } from "../templates/regions";
 import { didYouMean } from "../templates/suggest";
 

@@ -1,5 +1,6 @@
 import type { Image } from "@aws-sdk/client-ec2";
-import { AMI_ID_PATTERN, type AmiMapping, type Architecture } from "../templates/schema";
+import { AMI_ID_PATTERN, type Architecture } from "../templates/schema";
+import { type AmiMapping } from "../templates/schema-ami-sources";
 import { formatIssue } from "../templates/errors";
 import type { CatalogEntry } from "./format";
 import type { LoadedEntry } from "./loader";

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { InvalidInputError } from "../resolver/errors";
-import type { AmiMapping, Architecture } from "../templates/schema";
+import type { Architecture } from "../templates/schema";
+import type { AmiMapping } from "../templates/schema-ami-sources";
 import { ALLOWED_SIGNERS_FILE, catalogEntrySchema, reviewSchema, type CatalogEntry, type Review } from "./format";
 import { signEntry } from "./signatures";
 

@@ -1,4 +1,4 @@
-import { validateInstanceType } from "../resolver/instance-types";
+import { validateInstanceType } from "../resolver/instance-families";
 import type { ResolveOptions } from "../resolver/types";
 import { parseArchitecture, parseSize, parseStrategy, UsageError, type OptionSpecs } from "./args";
 

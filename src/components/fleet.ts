@@ -11,7 +11,8 @@ import { checkRegionName } from "../templates/regions";
 import { ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import { locate, parseYamlSource, type YamlSource } from "../templates/yaml-source";
 import { REFRESH_MODES } from "../dynamic/pinning";
-import { DATA_VOLUME_TYPES, isIpv4Cidr } from "./workstation-plan";
+import { isIpv4Cidr } from "./workstation-plan";
+import { DATA_VOLUME_TYPES } from "./data-volume-plan";
 
 const nonEmpty = z.string().min(1, { error: "must not be empty" });
 

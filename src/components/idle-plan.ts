@@ -3,7 +3,7 @@
  * alarm that stops an idle instance, whether the instance can hibernate, the on-instance idle agent that hibernates
  * it, and the IAM policy that lets the agent stop only its own instance. Internal. Exported for testing.
  */
-import { findInSizeTable, parseInstanceType } from "../resolver/instance-types";
+import { findInSizeTable, parseInstanceType } from "../resolver/instance-families";
 import type { Template } from "../templates/schema";
 
 type IdleDetection = NonNullable<Template["idle_detection"]>;

@@ -1,39 +1,30 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { chooseInstance } from "../resolver/instance-types";
-import { InvalidInputError } from "../resolver/errors";
 import { AmiResolution } from "../dynamic/ami-resolution";
 import type { RefreshMode } from "../dynamic/pinning";
 import { loadTemplate, loadTemplateFromObject, TemplateError } from "../templates";
 import type { Architecture, Size, Strategy, Template } from "../templates/schema";
-import {
-  hibernateSelfPolicy,
-  hibernationProblem,
-  idleAgentSection,
-  planIdle,
-  stopActionArn,
-  withBootSection,
-  withIdleAgent,
-} from "./idle-plan";
+import { hibernationProblem, idleAgentSection, planIdle, withBootSection, withIdleAgent } from "./idle-plan";
 import {
   amiPathBootScript,
-  chooseRegion,
   connectionHints,
-  DATA_VOLUME_DEVICE,
-  dataVolumeBootSection,
-  dataVolumePlan,
-  dataVolumeZone,
-  ingressRules,
   launchModeOf,
-  NO_REGION_MESSAGE,
-  regionConflict,
   rootVolumeSize,
   validateWorkstationArgs,
   workstationTags,
   type ConnectionHints,
-  type DataVolumeType,
   type LaunchMode,
 } from "./workstation-plan";
+import { dataVolumeBootSection, type DataVolumeType } from "./data-volume-plan";
+import {
+  dataVolumeAttachment,
+  hibernateSelfRolePolicy,
+  idleStopAlarm,
+  sessionManagerRole,
+  workstationDataVolume,
+  workstationSecurityGroup,
+} from "./workstation-resources";
+import { workstationRegion } from "./workstation-region";
 
 export interface ResearchWorkstationArgs {
   /**
@@ -173,7 +164,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     }
 
     const awsProvider = this.awsProvider();
-    const region = this.workstationRegion(name, args, template, awsProvider);
+    const region = workstationRegion(this, name, args, template, awsProvider);
     const childOpts = { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) };
     // Every regional child gets `region` explicitly: the default provider's region (aws:region) may be another one.
 
@@ -199,33 +190,14 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
 
     let securityGroupIds: pulumi.Input<pulumi.Input<string>[]> | undefined = args.vpcSecurityGroupIds;
     if (args.allowedCidrs) {
-      const vpcId =
-        args.vpcId ??
-        (args.subnetId !== undefined
-          ? aws.ec2.getSubnetOutput(
-              { id: args.subnetId, region },
-              { parent: this, ...(awsProvider ? { provider: awsProvider } : {}) },
-            ).vpcId
-          : undefined);
-      const group = new aws.ec2.SecurityGroup(
-        `${name}-sg`,
-        {
-          description: `CloudWorkstation ${name} (template ${template.name}): template ports from allowed CIDRs`,
-          region,
-          ...(vpcId !== undefined ? { vpcId } : {}),
-          ingress: ingressRules(template, args.allowedCidrs, { ssh: args.keyName !== undefined }),
-          egress: [
-            {
-              protocol: "-1",
-              fromPort: 0,
-              toPort: 0,
-              cidrBlocks: ["0.0.0.0/0"],
-              ipv6CidrBlocks: ["::/0"],
-              description: "all outbound",
-            },
-          ],
-          tags: { Name: `${name}-sg`, "cloudworkstation:workstation": name, ...(args.tags ?? {}) },
-        },
+      const group = workstationSecurityGroup(
+        this,
+        name,
+        args,
+        args.allowedCidrs,
+        template,
+        region,
+        awsProvider,
         childOpts,
       );
       securityGroupIds = [group.id];
@@ -235,27 +207,13 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     let instanceProfile: pulumi.Input<string> | undefined = args.iamInstanceProfile;
     let role: aws.iam.Role | undefined;
     if (instanceProfile === undefined) {
-      role = new aws.iam.Role(
-        `${name}-role`,
-        {
-          description: `CloudWorkstation ${name}: Session Manager access`,
-          assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-          }),
-          tags: { "cloudworkstation:workstation": name, ...(args.tags ?? {}) },
-        },
-        childOpts,
-      );
-      new aws.iam.RolePolicyAttachment(
-        `${name}-ssm`,
-        { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
-        childOpts,
-      );
-      instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, childOpts).name;
+      const made = sessionManagerRole(name, args, childOpts);
+      role = made.role;
+      instanceProfile = made.instanceProfile;
     }
 
-    const dataVolume = args.dataVolumeGb !== undefined ? this.dataVolume(name, args, region, childOpts) : undefined;
+    const dataVolume =
+      args.dataVolumeGb !== undefined ? workstationDataVolume(this, name, args, region, childOpts) : undefined;
     const bootScript = amiPathBootScript(template);
     const launchMode = resolution.method.apply(launchModeOf);
     const idleAgent = idle.hibernation ? idleAgentSection(idle.hibernation) : undefined;
@@ -322,55 +280,12 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       childOpts,
     );
 
-    if (dataVolume) {
-      // Replacing the instance (a new AMI) replaces this attachment: detach first (stopping the old instance, so the
-      // filesystem is clean), then attach the same volume to the new instance.
-      new aws.ec2.VolumeAttachment(
-        `${name}-data-attachment`,
-        {
-          region,
-          deviceName: DATA_VOLUME_DEVICE,
-          volumeId: dataVolume.volume.id,
-          instanceId: instance.id,
-          stopInstanceBeforeDetaching: true,
-        },
-        { ...childOpts, deleteBeforeReplace: true },
-      );
-    }
+    if (dataVolume) dataVolumeAttachment(name, region, dataVolume.volume, instance, childOpts);
 
-    if (idle.stopAlarm) {
-      const alarm = idle.stopAlarm;
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-idle-stop`,
-        {
-          region,
-          alarmDescription:
-            `CloudWorkstation ${name}: stop the instance after ${alarm.idleMinutes} minutes with average CPU below ` +
-            `${alarm.cpuPercent}% (template ${template.name} idle_detection)`,
-          namespace: "AWS/EC2",
-          metricName: "CPUUtilization",
-          dimensions: { InstanceId: instance.id },
-          statistic: "Average",
-          comparisonOperator: "LessThanThreshold",
-          threshold: alarm.cpuPercent,
-          period: alarm.period,
-          evaluationPeriods: alarm.evaluationPeriods,
-          datapointsToAlarm: alarm.evaluationPeriods,
-          // A stopped instance sends no data: the alarm returns to OK, so it fires again after the next start.
-          treatMissingData: "notBreaching",
-          alarmActions: [pulumi.output(region).apply(stopActionArn)],
-          tags: { "cloudworkstation:workstation": name, ...(args.tags ?? {}) },
-        },
-        childOpts,
-      );
-    }
+    if (idle.stopAlarm) idleStopAlarm(name, args, template, region, idle.stopAlarm, instance, childOpts);
     if (idle.hibernation) {
       if (role) {
-        new aws.iam.RolePolicy(
-          `${name}-hibernate-self`,
-          { role: role.id, policy: instance.arn.apply((arn) => JSON.stringify(hibernateSelfPolicy(arn))) },
-          childOpts,
-        );
+        hibernateSelfRolePolicy(name, role, instance, childOpts);
       } else {
         pulumi.log.warn(
           `workstation "${name}": the idle agent hibernates the instance with ec2:StopInstances; give the role of ` +
@@ -445,104 +360,10 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     );
   }
 
-  /** The data volume in a zone that does not depend on the instance, kept on delete (see dataVolumePlan). */
-  private dataVolume(
-    name: string,
-    args: ResearchWorkstationArgs,
-    region: pulumi.Input<string>,
-    childOpts: pulumi.CustomResourceOptions,
-  ): { volume: aws.ebs.Volume; zone: pulumi.Output<string> } {
-    const subnetZone =
-      args.subnetId !== undefined
-        ? aws.ec2.getSubnetOutput({ id: args.subnetId, region }, { parent: this, provider: childOpts.provider })
-            .availabilityZone
-        : undefined;
-    const zone = pulumi
-      .all([region, subnetZone])
-      .apply(([regionName, fromSubnet]) =>
-        dataVolumeZone({ region: regionName, subnetZone: fromSubnet, availabilityZone: args.availabilityZone }),
-      );
-    const plan = zone.apply((availabilityZone) =>
-      dataVolumePlan({
-        name,
-        availabilityZone,
-        sizeGb: args.dataVolumeGb as number,
-        type: args.dataVolumeType,
-        tags: args.tags,
-      }),
-    );
-    const volume = new aws.ebs.Volume(
-      `${name}-data`,
-      {
-        region,
-        availabilityZone: zone,
-        size: plan.args.size,
-        type: plan.args.type,
-        encrypted: true,
-        tags: plan.args.tags,
-      },
-      { ...childOpts, retainOnDelete: true },
-    );
-    return { volume, zone };
-  }
-
   /** The aws provider this component was given (directly, in `providers`, or inherited from a parent). */
   private awsProvider(): aws.Provider | undefined {
     const provider = this.getProvider("aws:ec2/instance:Instance");
     return provider && aws.Provider.isInstance(provider) ? provider : undefined;
-  }
-
-  /**
-   * The region, validated against the instance-type choice as soon as it is known: a plain region is checked here
-   * (so a size with no type in the region fails before anything is registered); a provider's region when it resolves.
-   */
-  private workstationRegion(
-    name: string,
-    args: ResearchWorkstationArgs,
-    template: Template,
-    provider: aws.Provider | undefined,
-  ): pulumi.Input<string> {
-    const fallback = chooseRegion({
-      config: new pulumi.Config("aws").get("region"),
-      environment: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
-    });
-    const validate = (region: string | undefined): string => {
-      if (!region) throw new pulumi.ResourceError(`workstation "${name}": ${NO_REGION_MESSAGE}`, this);
-      this.validateInstanceChoice(name, args, template, region);
-      return region;
-    };
-    if (provider && args.region !== undefined) {
-      return pulumi.all([args.region, provider.region]).apply(([argRegion, providerRegion]) => {
-        const conflict = regionConflict(argRegion, providerRegion);
-        if (conflict) throw new pulumi.ResourceError(`workstation "${name}": ${conflict}`, this);
-        return validate(chooseRegion({ arg: argRegion, provider: providerRegion }) ?? fallback);
-      });
-    }
-    if (typeof args.region === "string") return validate(chooseRegion({ arg: args.region }));
-    if (args.region !== undefined)
-      return pulumi.output(args.region).apply((region) => validate(chooseRegion({ arg: region }) ?? fallback));
-    if (provider) return provider.region.apply((region) => validate(chooseRegion({ provider: region }) ?? fallback));
-    return validate(fallback);
-  }
-
-  private validateInstanceChoice(
-    name: string,
-    args: ResearchWorkstationArgs,
-    template: Template,
-    region: string,
-  ): void {
-    try {
-      chooseInstance(template, {
-        region,
-        size: args.size,
-        instanceType: args.instanceType,
-        architecture: args.architecture,
-      });
-    } catch (error) {
-      if (error instanceof InvalidInputError)
-        throw new pulumi.ResourceError(`workstation "${name}" in ${region}: ${error.message}`, this);
-      throw error;
-    }
   }
 }
 

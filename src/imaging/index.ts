@@ -4,6 +4,8 @@
  * / `cws ami share` commands all call these same functions.
  */
 export * from "./build";
+export { BUILDER_AGENT_POLICY, provisioningCheckScript, tailLines } from "./build-builder";
+export * from "./build-types";
 export * from "./capture";
 export * from "./cleanup";
 export * from "./copy";

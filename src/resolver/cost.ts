@@ -1,6 +1,6 @@
 import type { Template } from "../templates/schema";
 import { InvalidInputError } from "./errors";
-import { familyOfferedIn, parseInstanceType } from "./instance-types";
+import { familyOfferedIn, parseInstanceType } from "./instance-families";
 import { PRICE_SNAPSHOT } from "./prices";
 import type { CostEstimate, ResolutionMethod } from "./types";
 

@@ -1,4 +1,5 @@
-import { DURATION_PATTERN, type FallbackStrategy } from "../templates/schema";
+import { type FallbackStrategy } from "../templates/schema";
+import { DURATION_PATTERN } from "../templates/schema-fields";
 import { checkRegionName } from "../templates/regions";
 import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "./cost";
 import { withContext } from "./aws-errors";

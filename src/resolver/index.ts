@@ -41,6 +41,7 @@ export { BASE_PUBLISHERS } from "./tiers/fallback-script";
 export * from "./types";
 export * from "./errors";
 export * from "./clients";
+export * from "./instance-families";
 export * from "./instance-types";
 export * from "./cost";
 export * from "./user-data";

@@ -11,19 +11,16 @@ import {
 } from "fastify-type-provider-zod";
 import { CatalogSourceError, parseCatalogSource } from "../catalog/source";
 import { CatalogStore, defaultCatalogStore } from "../catalog/store";
-import { browseCatalog, entryView } from "../catalog/views";
-import { PUBLIC_SHARING_WARNING, validateSharing, type SharingOptions } from "../imaging";
-import { InvalidInputError } from "../resolver/errors";
-import { resolveAmi } from "../resolver";
 import { DEFAULT_COPY_SNAPSHOT_GB, PRICE_SNAPSHOT } from "../resolver/cost";
 import type { AwsClients, ResolveOptions } from "../resolver/types";
 import { findPackageRoot } from "../templates/loader";
-import { costsReport } from "../resolver/costs-report";
-import { listOwnImages, listTemplateImages } from "../resolver/image-sources";
 import { ApiError, errorBody, toApiError } from "./errors";
 import { JobManager } from "./jobs";
-import { captureForTemplate, copyToRegions, fallbacksReport, resolveInRegions, shareInRegion } from "./reports";
-import * as schemas from "./schemas";
+import { registerAmiRoutes } from "./routes/ami";
+import { registerCatalogRoutes } from "./routes/catalog";
+import { API, type RouteContext } from "./routes/context";
+import { registerJobRoutes } from "./routes/jobs";
+import { registerTemplateRoutes } from "./routes/templates";
 import { TemplateStore } from "./templates";
 
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
@@ -73,7 +70,6 @@ declare module "fastify" {
   }
 }
 
-const API = "/api/v1";
 const CATALOG_TTL_MS = 60_000;
 
 /** Builds the API and dashboard (not listening yet). */
@@ -198,283 +194,11 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
   };
   const bearer = [{ bearer: [] }];
 
-  api.get(
-    `${API}/ami/resolve/:template`,
-    {
-      schema: {
-        summary: "Resolve which AMI a template launches in a region (cws ami resolve --json); 422 when unresolvable",
-        params: schemas.templateParams,
-        querystring: schemas.resolveQuery,
-      },
-    },
-    async (request) => {
-      const { template } = templates.load(request.params.template);
-      const result = await resolveAmi(
-        template,
-        { ...resolveOptions(request.query), region: regionOf(request.query.region) },
-        options.clients,
-      );
-      if (result.method === "failed")
-        throw new ApiError(422, "unresolvable", `${template.name} cannot be resolved in ${result.region}`, result);
-      return result;
-    },
-  );
-
-  api.get(
-    `${API}/ami/test/:template`,
-    {
-      schema: {
-        summary: "Resolve a template in many regions (cws ami test --json): one result or error per region",
-        params: schemas.templateParams,
-        querystring: schemas.testQuery,
-      },
-    },
-    async (request) => {
-      if (request.query.regions && request.query.region)
-        throw new ApiError(400, "invalid_input", "give region or regions, not both");
-      const { template } = templates.load(request.params.template);
-      const regions = request.query.regions ? [...new Set(request.query.regions)] : [regionOf(request.query.region)];
-      return resolveInRegions(template, regions, resolveOptions(request.query), options.clients);
-    },
-  );
-
-  api.get(
-    `${API}/ami/list`,
-    {
-      schema: {
-        summary: "Images a template's sources consider in a region, or this account's own images (cws ami list --json)",
-        querystring: schemas.listQuery,
-      },
-    },
-    async (request) => {
-      const region = regionOf(request.query.region);
-      if (request.query.template === undefined) return listOwnImages(region, options.clients);
-      return listTemplateImages(templates.load(request.query.template).template, region, options.clients);
-    },
-  );
-
-  api.get(
-    `${API}/ami/costs`,
-    {
-      schema: {
-        summary: "AMI vs script cost estimate for a template (cws costs --json); offline, estimates only",
-        querystring: schemas.costsQuery,
-      },
-    },
-    async (request) => {
-      const { template } = templates.load(request.query.template);
-      if (request.query.size !== undefined && request.query.instanceType !== undefined)
-        throw new ApiError(400, "invalid_input", "give size or instanceType, not both");
-      return costsReport(template, {
-        region: regionOf(request.query.region),
-        size: request.query.size,
-        instanceType: request.query.instanceType,
-        architecture: request.query.arch,
-      });
-    },
-  );
-
-  api.get(
-    `${API}/regions/fallbacks`,
-    {
-      schema: { summary: "The regional fallback map, or one region's neighbours", querystring: schemas.fallbacksQuery },
-    },
-    async (request) => fallbacksReport(request.query.region, request.query.maxHops),
-  );
-
-  api.post(
-    `${API}/ami/create`,
-    {
-      config: { mutating: true },
-      schema: {
-        summary: "Capture an instance as an AMI (a job; cws save without writing files)",
-        body: schemas.createBody,
-        security: bearer,
-      },
-    },
-    async (request, reply) => {
-      const body = request.body;
-      const region = regionOf(body.region);
-      const job = jobs.start(
-        "create",
-        request.ip,
-        `capture ${body.instanceId} in ${region} as ${body.templateName}`,
-        ({ signal, step }) =>
-          captureForTemplate(options.clients, { ...body, region, signal, onProgress: (s) => step(s) }),
-        `instance:${region}:${body.instanceId}`,
-      );
-      return reply.code(202).header("location", `${API}/jobs/${job.id}`).send(job);
-    },
-  );
-
-  api.post(
-    `${API}/ami/copy-region`,
-    {
-      config: { mutating: true },
-      schema: {
-        summary: "Copy an AMI to other regions (a job; cws ami copy --json as its result)",
-        body: schemas.copyBody,
-        security: bearer,
-      },
-    },
-    async (request, reply) => {
-      const body = request.body;
-      const sourceRegion = regionOf(body.sourceRegion, "sourceRegion");
-      const targetRegions = [...new Set(body.targetRegions)].filter((r) => r !== sourceRegion);
-      if (targetRegions.length === 0)
-        throw new ApiError(
-          400,
-          "invalid_input",
-          "targetRegions: name at least one region other than the source region",
-        );
-      const job = jobs.start(
-        "copy-region",
-        request.ip,
-        `copy ${body.amiId} from ${sourceRegion} to ${targetRegions.join(", ")}`,
-        ({ signal, step }) =>
-          copyToRegions(options.clients, {
-            sourceAmiId: body.amiId,
-            sourceRegion,
-            targetRegions,
-            name: body.name,
-            encrypted: body.encrypted,
-            timeoutMs: body.timeoutMinutes === undefined ? undefined : body.timeoutMinutes * 60_000,
-            signal,
-            onProgress: (s) => step(s),
-          }),
-      );
-      return reply.code(202).header("location", `${API}/jobs/${job.id}`).send(job);
-    },
-  );
-
-  api.post(
-    `${API}/ami/share`,
-    {
-      config: { mutating: true },
-      schema: {
-        summary: "Grant (or remove) launch permissions on an AMI (a job; cws ami share --json as its result)",
-        body: schemas.shareBody,
-        security: bearer,
-      },
-    },
-    async (request, reply) => {
-      const body = request.body;
-      const region = regionOf(body.region);
-      const sharing: SharingOptions = {
-        accountIds: body.accounts ?? [],
-        organizationArns: body.organizationArns ?? [],
-        organizationalUnitArns: body.ouArns ?? [],
-        public: body.public === true,
-      };
-      validateSharing(sharing);
-      if (
-        !sharing.public &&
-        !sharing.accountIds?.length &&
-        !sharing.organizationArns?.length &&
-        !sharing.organizationalUnitArns?.length
-      )
-        throw new ApiError(
-          400,
-          "invalid_input",
-          "nothing to share with: give accounts, organizationArns, ouArns or public",
-        );
-      const job = jobs.start(
-        "share",
-        request.ip,
-        `${body.remove ? "unshare" : "share"} ${body.amiId} in ${region}`,
-        async ({ step }) => {
-          step(`${body.remove ? "remove" : "add"} launch permissions on ${body.amiId}`);
-          const result = await shareInRegion(options.clients, {
-            amiId: body.amiId,
-            region,
-            sharing,
-            remove: body.remove === true,
-          });
-          return sharing.public && !body.remove ? { ...result, warnings: [PUBLIC_SHARING_WARNING] } : result;
-        },
-        `image:${region}:${body.amiId}`,
-      );
-      return reply.code(202).header("location", `${API}/jobs/${job.id}`).send(job);
-    },
-  );
-
-  api.get(`${API}/jobs`, { schema: { summary: "Every job since the server started" } }, async () => jobs.list());
-  api.get(
-    `${API}/jobs/:id`,
-    { schema: { summary: "A job's status, steps with elapsed times, and result or error", params: schemas.jobParams } },
-    async (request) => jobs.get(request.params.id),
-  );
-  api.delete(
-    `${API}/jobs/:id`,
-    {
-      config: { mutating: true },
-      schema: {
-        summary: "Cancel a running job (its compensation runs: unfinished image removed, instance restarted)",
-        params: schemas.jobParams,
-        security: bearer,
-      },
-    },
-    async (request, reply) => reply.code(202).send(jobs.cancel(request.params.id)),
-  );
-
-  api.get(`${API}/templates`, { schema: { summary: "Templates found (cws template list --json)" } }, async () =>
-    templates.list(),
-  );
-  api.get(
-    `${API}/templates/:name`,
-    {
-      schema: {
-        summary: "A template after inheritance and defaults (cws template show --json)",
-        params: schemas.nameParams,
-      },
-    },
-    async (request) => templates.load(request.params.name).template,
-  );
-  api.post(
-    `${API}/templates/validate`,
-    {
-      schema: {
-        summary: "Validate templates by name, or YAML text (cws template validate --json); read-only, no token",
-        body: schemas.validateBody,
-      },
-    },
-    async (request) => {
-      const { names, content, file } = request.body;
-      if (content !== undefined) return [templates.validateContent(content, file ?? "submitted.yml")];
-      return (names ?? []).map((name) => templates.validateNamed(name));
-    },
-  );
-
-  api.get(
-    `${API}/catalog`,
-    {
-      schema: {
-        summary: "The catalog's entries with signature, rating and revocation (cws catalog browse --json)",
-        querystring: schemas.catalogQuery,
-      },
-    },
-    async (request) => browseCatalog(await openCatalog(), request.query),
-  );
-
-  api.get(
-    `${API}/catalog/:entry`,
-    {
-      schema: {
-        summary: "One catalog entry (newest version, or template@version) with reviews (cws catalog show --json)",
-        params: schemas.catalogEntryParams,
-      },
-    },
-    async (request) => {
-      const [template, version] = request.params.entry.split("@");
-      const opened = await openCatalog();
-      try {
-        return (await entryView(opened, template, version)).json;
-      } catch (error) {
-        if (error instanceof InvalidInputError) throw new ApiError(404, "not_found", error.message);
-        throw error;
-      }
-    },
-  );
+  const routes: RouteContext = { api, options, templates, jobs, regionOf, resolveOptions, openCatalog, bearer };
+  registerAmiRoutes(routes);
+  registerJobRoutes(routes);
+  registerTemplateRoutes(routes);
+  registerCatalogRoutes(routes);
 
   api.get(
     `${API}/server`,

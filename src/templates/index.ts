@@ -1,5 +1,7 @@
 /** The template system: schema, loader (inheritance, legacy format, parameters), errors with positions, JSON Schema. */
 export * from "./schema";
+export * from "./schema-ami-sources";
+export { DURATION_PATTERN, MAX_FALLBACK_TIMEOUT, OWNER_ALIASES, durationMs } from "./schema-fields";
 export {
   KNOWN_REGIONS,
   checkRegionName,

@@ -1,16 +1,23 @@
-import semver from "semver";
 import { z } from "zod";
-import {
-  ACCOUNT_ID_PATTERN,
-  AMI_ID_PATTERN,
-  INSTANCE_FAMILY_PATTERN,
-  INSTANCE_TYPE_PATTERN,
-  REGION_NAME_PATTERN,
-} from "./aws-ids";
+import { INSTANCE_FAMILY_PATTERN, INSTANCE_TYPE_PATTERN } from "./aws-ids";
 import { clip } from "./errors";
-import { MARKETPLACE_OWNER_ALIAS } from "./publishers";
-import { checkRegionName, KNOWN_REGIONS } from "./regions";
 import { commandArgumentProblem, userDataProblem } from "./render-rules";
+import {
+  amiMappingSchema,
+  catalogSourceSchema,
+  marketplaceSearchSchema,
+  ssmParameterSchema,
+} from "./schema-ami-sources";
+import {
+  commandWord,
+  commandWords,
+  fallbackTimeout,
+  isoDate,
+  MAX_FALLBACK_TIMEOUT,
+  nonEmpty,
+  owner,
+  region,
+} from "./schema-fields";
 
 /**
  * The workstation template format. Every object is strict: an unknown key is an error (with a "did you mean"
@@ -18,24 +25,6 @@ import { commandArgumentProblem, userDataProblem } from "./render-rules";
  */
 
 export { ACCOUNT_ID_PATTERN, AMI_ID_PATTERN } from "./aws-ids";
-/** Owner aliases DescribeImages accepts besides 12-digit account ids. */
-export const OWNER_ALIASES = ["amazon", "self", MARKETPLACE_OWNER_ALIAS, "aws-backup-vault"] as const;
-export const DURATION_PATTERN = /^(\d+)(ms|s|m|h)$/;
-
-const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-
-/** Milliseconds of a duration written like "90s" or "10m"; undefined when it is not one. */
-export function durationMs(text: string): number | undefined {
-  const match = DURATION_PATTERN.exec(text);
-  return match ? Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS] : undefined;
-}
-
-/**
- * The longest `fallback_timeout`. Long enough for a slow cross-region copy, and far below Node's timer limit
- * (2^31-1 ms, about 24.8 days), past which a timer fires at once and every image tier would "time out".
- */
-export const MAX_FALLBACK_TIMEOUT = "24h";
-
 export const ARCHITECTURES = ["x86_64", "arm64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
@@ -61,92 +50,6 @@ export const MERGED_ONLY = { scope: "merged" } as const;
 
 const architecture = z.enum(ARCHITECTURES).describe("CPU architecture: x86_64 (Intel/AMD) or arm64 (Graviton)");
 
-/** A region name (checkRegionName): unknown but well-formed names pass here and are warned about by checks.ts. */
-const region = z
-  .string()
-  .refine((name) => checkRegionName(name).ok, {
-    error: (issue) => {
-      const check = checkRegionName(String(issue.input));
-      return check.ok ? "is not a region" : check.error;
-    },
-  })
-  // Refinements do not reach JSON Schema; the pattern lets editors flag a malformed region as it is typed.
-  .meta({ pattern: REGION_NAME_PATTERN.source, examples: [...KNOWN_REGIONS] });
-
-const amiId = z.string().regex(AMI_ID_PATTERN, {
-  error: (issue) =>
-    `"${clip(String(issue.input))}" is not an AMI id: expected "ami-" followed by 8 or 17 lowercase hex digits`,
-});
-
-const owner = z
-  .string()
-  .refine((value) => ACCOUNT_ID_PATTERN.test(value) || (OWNER_ALIASES as readonly string[]).includes(value), {
-    error: (issue) =>
-      `"${clip(String(issue.input))}" is not an owner: use a 12-digit account id or one of ${OWNER_ALIASES.join(", ")}`,
-  });
-
-const duration = z.string().regex(DURATION_PATTERN, { error: 'not a duration: write e.g. "90s", "10m" or "1h"' });
-
-const fallbackTimeout = duration.refine(
-  (text) => {
-    const ms = durationMs(text);
-    return ms === undefined || (ms > 0 && ms <= (durationMs(MAX_FALLBACK_TIMEOUT) as number));
-  },
-  {
-    error: (issue) =>
-      `fallback_timeout must be more than 0 and at most ${MAX_FALLBACK_TIMEOUT} (the maximum), found "${clip(String(issue.input))}"`,
-  },
-);
-
-/** A name passed to a command by the provisioning script: never empty, never read as an option, no NUL. */
-const commandWord = z
-  .string()
-  .min(1, { error: "must not be empty" })
-  .superRefine((value, ctx) => {
-    const problem = commandArgumentProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
-const commandWords = z.array(commandWord);
-
-const isoDate = z
-  .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(value) && !Number.isNaN(Date.parse(value)), {
-    error: 'not a date: write an ISO 8601 date such as "2025-01-31"',
-  });
-
-const nonEmpty = z.string().min(1, { error: "must not be empty" });
-
-/** region → AMI id, or region → { x86_64, arm64 }. */
-export const amiMappingSchema = z.union(
-  [
-    amiId,
-    z.strictObject({ x86_64: amiId.optional(), arm64: amiId.optional() }).refine((m) => m.x86_64 || m.arm64, {
-      error: "give at least one of x86_64 or arm64",
-    }),
-  ],
-  { error: "expected an AMI id (ami-…) or a mapping of architecture to AMI id, e.g. { x86_64: ami-…, arm64: ami-… }" },
-);
-export type AmiMapping = z.infer<typeof amiMappingSchema>;
-
-/** An SSM parameter name, or one per architecture. */
-const ssmParameterName = z.string().startsWith("/", {
-  error: (issue) => `"${String(issue.input)}" is not an SSM parameter name: it starts with "/", e.g. /aws/service/…`,
-});
-export const ssmParameterSchema = z
-  .union(
-    [
-      ssmParameterName,
-      z
-        .strictObject({ x86_64: ssmParameterName.optional(), arm64: ssmParameterName.optional() })
-        .refine((m) => m.x86_64 || m.arm64, { error: "give at least one of x86_64 or arm64" }),
-    ],
-    { error: "expected an SSM parameter name (/aws/service/…) or a mapping of architecture to parameter name" },
-  )
-  .describe(
-    "Public or private SSM parameter whose value is an AMI id, e.g. /aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id; one name, or one per architecture",
-  );
-export type SsmParameter = z.infer<typeof ssmParameterSchema>;
-
 export const amiSearchSchema = z
   .strictObject({
     /** Required: an image picked by name alone can be anyone's (name-squatting on public AMIs). */
@@ -169,42 +72,6 @@ export const amiSearchSchema = z
   })
   .describe("Find the newest matching image with DescribeImages; owners is required");
 export type AmiSearch = z.infer<typeof amiSearchSchema>;
-
-export const marketplaceSearchSchema = z
-  .strictObject({
-    product_code: nonEmpty.describe("The AWS Marketplace product code"),
-    version_constraint: z
-      .string()
-      .refine((value) => semver.validRange(value) !== null, {
-        error: 'not a semver range: write e.g. ">=2.1 <3" or "^1.4"',
-      })
-      .describe("semver range the product version must satisfy")
-      .optional(),
-  })
-  .describe("Find a subscribed AWS Marketplace image by product code");
-export type MarketplaceSearch = z.infer<typeof marketplaceSearchSchema>;
-
-export const catalogSourceSchema = z
-  .strictObject({
-    source: nonEmpty.describe(
-      "The lab catalog: a directory (relative to the working directory) or git+https://…, git+ssh://…, git+file:///… with an optional #branch, tag or commit",
-    ),
-    channel: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'a channel name such as "stable" or "beta"' })
-      .default("stable")
-      .describe("The channel to take versions from (default stable)"),
-    min_rating: z
-      .number()
-      .min(1)
-      .max(5)
-      .describe("Skip versions whose average review rating is below this (1-5); versions without reviews are skipped")
-      .optional(),
-  })
-  .describe(
-    "Take the newest signed, unrevoked version of this template from a lab AMI catalog (docs/catalog.md); tried right after ami_mappings",
-  );
-export type CatalogSourceConfig = z.infer<typeof catalogSourceSchema>;
 
 export const amiConfigSchema = z
   .strictObject({

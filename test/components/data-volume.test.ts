@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ResearchWorkstation } from "../../src/components/research-workstation";
-import {
-  dataVolumeBootSection,
-  dataVolumePlan,
-  dataVolumeZone,
-  validateWorkstationArgs,
-} from "../../src/components/workstation-plan";
+import { validateWorkstationArgs } from "../../src/components/workstation-plan";
+import { dataVolumeBootSection, dataVolumePlan, dataVolumeZone } from "../../src/components/data-volume-plan";
 import type { MotoServer } from "../../harness/moto";
 import { MotoBackedMocks, startMotoForComponents, valueOf, withEnv, type Registered } from "./moto-mocks";
 

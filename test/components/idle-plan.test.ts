@@ -14,7 +14,7 @@ import {
   stopActionArn,
   withIdleAgent,
 } from "../../src/components/idle-plan";
-import { SIZE_TABLE } from "../../src/resolver/instance-types";
+import { SIZE_TABLE } from "../../src/resolver/instance-families";
 
 describe("idle behaviour decisions", () => {
   it("turns idle_threshold_minutes into a stop alarm whose period follows the check interval but never beats basic monitoring", () => {

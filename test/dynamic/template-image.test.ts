@@ -30,7 +30,8 @@ import {
   diffTemplateImage,
   type TemplateImageOutputs,
 } from "../../src/dynamic/template-image";
-import { check, defaultCatalogVersion, provider, useClients } from "../../src/dynamic/template-image/provider";
+import { check, provider, useClients } from "../../src/dynamic/template-image/provider";
+import { defaultCatalogVersion } from "../../src/dynamic/template-image/publish";
 import type { BuildClients } from "../../src/imaging";
 import { baseImageSource } from "../../src/resolver/base-images";
 import { createAwsClients } from "../../src/resolver/clients";

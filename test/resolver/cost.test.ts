@@ -12,7 +12,7 @@ import {
   estimateSetupMinutes,
   hourlyPriceUsd,
 } from "../../src/resolver/cost";
-import { findInSizeTable, instanceTypesOffered, sizeTableInstanceTypes } from "../../src/resolver/instance-types";
+import { findInSizeTable, instanceTypesOffered, sizeTableInstanceTypes } from "../../src/resolver/instance-families";
 import { TIER_ORDER } from "../../src/resolver/types";
 
 const ORIGINAL_REGIONS = [

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ARCHITECTURES, SIZES } from "../../src/templates/schema";
 import { formatRateUsd, hourlyPriceUsd, PRICE_SNAPSHOT } from "../../src/resolver/cost";
-import { SIZE_TABLE } from "../../src/resolver/instance-types";
+import { SIZE_TABLE } from "../../src/resolver/instance-families";
 
 const doc = readFileSync(join(__dirname, "../../docs/costs-and-provisioning.md"), "utf8");
 

@@ -2,17 +2,15 @@ import assert from "node:assert/strict";
 import { ARCHITECTURES, SIZES } from "../../src/templates/schema";
 import { InvalidInputError } from "../../src/resolver/errors";
 import { loadTemplateFromObject } from "../../src/templates";
+import { architectureOfInstanceType, chooseInstance, selectInstanceType } from "../../src/resolver/instance-types";
 import {
   KNOWN_INSTANCE_FAMILIES,
   SIZE_TABLE,
-  architectureOfInstanceType,
-  chooseInstance,
   findInSizeTable,
   instanceTypesOffered,
-  selectInstanceType,
   sizeTableInstanceTypes,
   validateInstanceType,
-} from "../../src/resolver/instance-types";
+} from "../../src/resolver/instance-families";
 import { PRICE_SNAPSHOT } from "../../src/resolver/prices";
 
 const ORIGINAL_REGIONS = [

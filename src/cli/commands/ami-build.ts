@@ -5,7 +5,7 @@ import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
-import { validateInstanceType } from "../../resolver/instance-types";
+import { validateInstanceType } from "../../resolver/instance-families";
 
 const OPTIONS = {
   region: { type: "string" },

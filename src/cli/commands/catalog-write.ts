@@ -12,7 +12,8 @@ import {
 import { ImageCache } from "../../resolver/image-lookup";
 import { normaliseArchitecture } from "../../resolver/validate-image";
 import { InvalidInputError } from "../../resolver/errors";
-import { AMI_ID_PATTERN, type AmiMapping } from "../../templates/schema";
+import { AMI_ID_PATTERN } from "../../templates/schema";
+import { type AmiMapping } from "../../templates/schema-ami-sources";
 import { checkRegion, parseCommandArgs, UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
 import { formatTable } from "../format";

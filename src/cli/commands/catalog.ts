@@ -2,7 +2,7 @@ import { entryPosition } from "../../catalog/loader";
 import { describeCatalog } from "../../catalog/select";
 import { ImageCache } from "../../resolver/image-lookup";
 import { formatIssue, isError, type TemplateIssue } from "../../templates/errors";
-import type { AmiMapping } from "../../templates/schema";
+import type { AmiMapping } from "../../templates/schema-ami-sources";
 import { checkRegion, parseCommandArgs, parseRegionList } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatFields, formatTable, paint } from "../format";

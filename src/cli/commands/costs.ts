@@ -1,6 +1,6 @@
 import { costsReport, type CostsReport } from "../../resolver/costs-report";
 import { formatRateUsd } from "../../resolver/cost";
-import { validateInstanceType } from "../../resolver/instance-types";
+import { validateInstanceType } from "../../resolver/instance-families";
 import type { CostEstimate } from "../../resolver/types";
 import { parseArchitecture, parseCommandArgs, parseSize, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";

@@ -1,4 +1,5 @@
-import { AMI_ID_PATTERN, type AmiMapping } from "../../templates/schema";
+import { AMI_ID_PATTERN } from "../../templates/schema";
+import { type AmiMapping } from "../../templates/schema-ami-sources";
 import { imageLabel, firstAcceptable, type Tier, type TierResult } from "./tier";
 
 /**

@@ -1,6 +1,7 @@
 import type { Filter, Image } from "@aws-sdk/client-ec2";
 import semver from "semver";
-import { ACCOUNT_ID_PATTERN, type Architecture, type MarketplaceSearch } from "../../templates/schema";
+import { ACCOUNT_ID_PATTERN, type Architecture } from "../../templates/schema";
+import { type MarketplaceSearch } from "../../templates/schema-ami-sources";
 import type { ImageSearch } from "../image-lookup";
 import { compareNewestFirst } from "../validate-image";
 import { imageLabel, firstAcceptable, summariseRejections, type Tier, type TierResult } from "./tier";

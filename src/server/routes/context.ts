@@ -1,0 +1,45 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ResolveOptions } from "../../resolver/types";
+import type { CatalogStore } from "../../catalog/store";
+import type { ServerOptions } from "../app";
+import type { JobManager } from "../jobs";
+import type { TemplateStore } from "../templates";
+
+/** What every route group needs from buildServer: the typed app, the options and the per-server stores. */
+
+export const API = "/api/v1";
+
+export type ZodApi = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export interface RouteContext {
+  api: ZodApi;
+  options: ServerOptions;
+  templates: TemplateStore;
+  jobs: JobManager;
+  /** The request's region, or the server's default; 400 when neither is given. */
+  regionOf: (region: string | undefined, field?: string) => string;
+  resolveOptions: (query: {
+    arch?: ResolveOptions["architecture"];
+    instanceType?: string;
+    size?: ResolveOptions["size"];
+    strategy?: ResolveOptions["strategy"];
+    allowCopy?: "true" | "false";
+  }) => Omit<ResolveOptions, "region">;
+  /** The server's catalog (404 without --catalog, 502 when it cannot be read). */
+  openCatalog: () => ReturnType<CatalogStore["open"]>;
+  /** The OpenAPI security requirement of a mutating route. */
+  bearer: { bearer: never[] }[];
+}
