@@ -6,7 +6,8 @@ import { GetParametersCommand } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { createAwsClients } from "../../src/resolver/clients";
 import { resolveAmi } from "../../src/resolver/engine";
-import { ImageCache, SharedCall } from "../../src/resolver/image-lookup";
+import { ImageCache } from "../../src/resolver/image-lookup";
+import { SharedCall } from "../../src/resolver/shared-call";
 import { TEST_CREDENTIALS } from "../../harness/moto";
 import { CANONICAL, NOBLE_AMD64_PATTERN, template, UBUNTU_2404_AMD64_PARAMETER } from "./support";
 
