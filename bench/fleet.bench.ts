@@ -18,21 +18,10 @@ import { createAwsClients } from "../src/resolver/clients";
 import { resolveAmi } from "../src/resolver/engine";
 import { ImageCache } from "../src/resolver/image-lookup";
 import { loadTemplate, loadTemplateFromObject } from "../src/templates";
+import { FLEET_REGIONS, FLEET_TEMPLATES } from "../harness/fleet-shape";
 
-const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
-/** The lab's own image, by an owner-scoped search: the template whose newer build the fleet sees appear. */
-const LAB_TEMPLATE = {
-  name: "lab-r",
-  base: "ubuntu-24.04",
-  ami_config: { ami_search: { owners: ["self"], name_pattern: "cws-r-research-x86_64-*" } },
-};
-const TEMPLATES: (string | typeof LAB_TEMPLATE)[] = [
-  "ubuntu-24.04-base",
-  "ubuntu-22.04-base",
-  "python-ml",
-  "r-research",
-  LAB_TEMPLATE,
-];
+const REGIONS = FLEET_REGIONS;
+const TEMPLATES = FLEET_TEMPLATES;
 const LATENCY_MS = Number(process.env.CWS_BENCH_LATENCY_MS ?? 100);
 
 function fleetProgram(size: number): string {

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PassThrough } from "node:stream";
 import YAML from "yaml";
-import { runCli } from "../../src/cli/cli";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import {
   CANONICAL,
@@ -16,6 +14,7 @@ import {
   writeCatalog,
   type TestKey,
 } from "./helpers";
+import { runCws } from "../cli/in-process";
 
 describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
   let moto: MotoServer;
@@ -33,24 +32,11 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
     await moto?.stop();
   });
 
-  async function cws(...argv: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += String(c)));
-    stderr.on("data", (c) => (err += String(c)));
-    const code = await runCli(argv, {
-      stdout,
-      stderr,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
+  const cws = (...argv: string[]) =>
+    runCws(argv, {
       clients: moto.clients(),
-      profileRegion: async () => undefined,
       env: { AWS_REGION: "us-east-1", CWS_CATALOG_CACHE: path.join(keys, "cache") },
     });
-    return { code, out, err };
-  }
 
   const emptyCatalog = () => {
     const root = tempDir();

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { PassThrough } from "node:stream";
-import { runCli, type CliEnvironment } from "../../src/cli/cli";
+import type { CliEnvironment } from "../../src/cli/cli";
 import type { CliCommand } from "../../src/cli/command";
 import { COMMANDS } from "../../src/cli/registry";
 import { AwsCallError } from "../../src/resolver/errors";
 import { MotoServer, startMoto } from "../../harness/moto";
+import { runCws } from "./in-process";
 
 /** The dispatcher in-process (no build), for what a spawned process cannot show: TTY-only progress and colours. */
 describe("runCli in-process (moto)", () => {
@@ -16,25 +16,8 @@ describe("runCli in-process (moto)", () => {
     await moto?.stop();
   });
 
-  async function run(argv: string[], overrides: Partial<CliEnvironment> & { env?: NodeJS.ProcessEnv } = {}) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (c) => (out += String(c)));
-    stderr.on("data", (c) => (err += String(c)));
-    const code = await runCli(argv, {
-      stdout,
-      stderr,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      clients: moto.clients(),
-      profileRegion: async () => undefined,
-      ...overrides,
-      env: { AWS_REGION: "us-east-1", ...overrides.env },
-    });
-    return { code, out, err };
-  }
+  const run = (argv: string[], overrides: Partial<CliEnvironment> & { env?: NodeJS.ProcessEnv } = {}) =>
+    runCws(argv, { clients: moto.clients(), ...overrides, env: { AWS_REGION: "us-east-1", ...overrides.env } });
 
   it("draws progress on stderr when it is a terminal, and erases it before the output", async () => {
     const { code, out, err } = await run(["ami", "info", "ami-00c41000000000001"], { stderrIsTTY: true });

@@ -4,6 +4,7 @@ import { startCountingProxy, type CountingProxy } from "../../harness/counting-p
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../../harness/pulumi-cli";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES, seedDemoLandscape } from "../../harness/seed";
+import { FLEET_REGIONS, FLEET_TEMPLATES } from "../../harness/fleet-shape";
 
 /**
  * A fleet under the REAL Pulumi engine (see real-engine.test.ts for the setup and its prerequisites): 20
@@ -13,20 +14,8 @@ import { createImageFromInstance, FIXTURE_BASE_IMAGES, seedDemoLandscape } from 
  */
 
 const AMI_RESOLUTION_JS = path.join(REPO_ROOT, "dist", "src", "dynamic", "ami-resolution.js");
-const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
-/** The lab's own image, by an owner-scoped search: the template whose newer build the fleet sees appear. */
-const LAB_TEMPLATE = {
-  name: "lab-r",
-  base: "ubuntu-24.04",
-  ami_config: { ami_search: { owners: ["self"], name_pattern: "cws-r-research-x86_64-*" } },
-};
-const TEMPLATES: (string | typeof LAB_TEMPLATE)[] = [
-  "ubuntu-24.04-base",
-  "ubuntu-22.04-base",
-  "python-ml",
-  "r-research",
-  LAB_TEMPLATE,
-];
+const REGIONS = FLEET_REGIONS;
+const TEMPLATES = FLEET_TEMPLATES;
 /** The goal for a preview of the whole fleet: at most this many EC2 + SSM calls per region. */
 const CALLS_PER_REGION = 3;
 
