@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { createAwsClients } from "../src/resolver/clients";
+import { defaultImageCache } from "../src/resolver/image-lookup";
 import type { AwsClients } from "../src/resolver/types";
 
 /** The AMI landscape every emulator starts with (and returns to on reset): see harness/fixtures/amis.json. */
@@ -68,6 +69,9 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     reset: async () => {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+      // The process-wide lookups (used by in-process providers under mocks) must forget the landscape too: an
+      // answer cached before the reset ("no such parameter") would otherwise outlive it for the cache's TTL.
+      defaultImageCache.clear();
     },
     enforceIam: async (afterRequests) => {
       const body = Number.isFinite(afterRequests) ? String(afterRequests) : "inf";

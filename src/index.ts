@@ -7,9 +7,11 @@
  * (also exported here) do not, and can be used from plain scripts.
  */
 export { ResearchWorkstation, type ResearchWorkstationArgs } from "./components/research-workstation";
+export type { DataVolumeType } from "./components/data-volume-plan";
 export type { LaunchMode, ConnectionHints } from "./components/workstation-plan";
 export { MultiRegionAmi, type MultiRegionAmiArgs } from "./components/multi-region-ami";
 export { AmiResolution, type AmiResolutionArgs } from "./dynamic/ami-resolution";
+export type { AmiFreshness } from "./dynamic/ami-resolution/freshness-line";
 export { SavedTemplate, type SavedTemplateArgs } from "./dynamic/saved-template";
 export { RegionalAmiCopy, type RegionalAmiCopyArgs } from "./dynamic/regional-ami-copy";
 export { SavedTemplateMappings, type SavedTemplateMappingsArgs } from "./dynamic/saved-template-mappings";

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { TEST_ACCOUNT_ID } from "../../harness/seed";
+import { defaultImageCache } from "../../src/resolver/image-lookup";
 
 /**
  * Pulumi runtime mocks backed by moto, for component tests.
@@ -66,8 +67,13 @@ export class MotoBackedMocks implements pulumi.runtime.Mocks {
     private readonly options: MotoMocksOptions,
   ) {}
 
-  /** Installs these mocks process-wide (Pulumi's runtime settings are global). */
+  /**
+   * Installs these mocks process-wide (Pulumi's runtime settings are global). Each installation is a fresh run, as
+   * each `pulumi preview` is a fresh provider process: the process-wide lookups start empty, so an answer cached by
+   * an earlier test ("no such parameter") never outlives the landscape it came from.
+   */
   async install(project = "lab", stack = "dev"): Promise<this> {
+    defaultImageCache.clear();
     await pulumi.runtime.setMocks(this, project, stack, this.options.preview);
     return this;
   }
