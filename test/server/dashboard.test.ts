@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { seedDemoLandscape } from "../../harness/seed";
+import { entry, makeKey, writeCatalog } from "../catalog/helpers";
 import { call, listen } from "./helpers";
 import * as os from "node:os";
 
@@ -52,6 +53,7 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
   let browser: Browser;
   let page: Page;
   let templatesDir: string;
+  let catalog: string;
 
   before(async () => {
     moto = await startMoto();
@@ -59,7 +61,23 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
     templatesDir = fs.mkdtempSync(path.join(os.tmpdir(), "cws-dashboard-templates-"));
     for (const [name, text] of Object.entries(LAB_TEMPLATES))
       fs.writeFileSync(path.join(templatesDir, `${name}.yml`), text);
-    server = await listen({ clients: moto.clients(), dashboardRegions: REGIONS, templatesDirs: [templatesDir] });
+    // A lab catalog (signed with a real ssh-keygen key): one stable, one revoked version.
+    catalog = path.join(templatesDir, "..", `${path.basename(templatesDir)}-catalog`);
+    const key = makeKey(templatesDir, "ml@uni.edu");
+    writeCatalog(catalog, {
+      signers: [key],
+      entries: [
+        { value: entry({ version: "2.1.0" }) },
+        { value: entry({ version: "1.0.0", revoked: { reason: "openssl CVE-2026-1234", at: "2026-11-01" } }) },
+      ],
+      reviews: [{ template: "python-ml", version: "2.1.0", reviewer: "ana", rating: 5 }],
+    });
+    server = await listen({
+      clients: moto.clients(),
+      dashboardRegions: REGIONS,
+      templatesDirs: [templatesDir],
+      catalog,
+    });
     browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ["--no-sandbox"] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
     const failures: string[] = [];
@@ -76,6 +94,7 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
     await server?.close();
     await moto?.stop();
     if (templatesDir) fs.rmSync(templatesDir, { recursive: true, force: true });
+    if (catalog) fs.rmSync(catalog, { recursive: true, force: true });
   });
 
   it("shows every template × region cell coloured by the method the API resolves, with its AMI id", async () => {
@@ -165,5 +184,21 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
     assert.equal(heading, `us-east-1 (${own})`);
     assert.ok(own > 0);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "dashboard.png"), fullPage: false });
+  });
+
+  it("shows the lab catalog the server was started with: every entry, its rating, signature and revocation", async () => {
+    const entries = (await call(server.url, "GET", "/api/v1/catalog")).body as { version: string }[];
+    const rows = await page.$$eval("#catalog-table tbody tr", (trs) =>
+      trs.map((tr) => ({ entry: tr.getAttribute("data-entry"), cells: [...tr.children].map((td) => td.textContent) })),
+    );
+    assert.deepEqual(
+      rows.map((row) => row.entry),
+      entries.map((e) => `python-ml@${e.version}`),
+    );
+    const stable = rows.find((row) => row.entry === "python-ml@2.1.0");
+    assert.ok(stable?.cells.includes("★ 5.0 (1)"), JSON.stringify(stable));
+    assert.ok(stable?.cells.includes("✓ signed"), JSON.stringify(stable));
+    const revoked = rows.find((row) => row.entry === "python-ml@1.0.0");
+    assert.ok(revoked?.cells.includes("2026-11-01: openssl CVE-2026-1234"), JSON.stringify(revoked));
   });
 });
