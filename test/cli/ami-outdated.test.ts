@@ -11,35 +11,10 @@ import {
   TEST_ACCOUNT_ID,
 } from "../../harness/seed";
 import { runCws } from "./in-process";
+import { stackExportJson } from "./stack-export";
 
 const PARAMETER = "/lab/images/outdated/x86_64";
 const TOKENS = [PREVIOUS_AMI_RESOLUTION_TYPE, AMI_RESOLUTION_TYPE];
-
-/** A stack export shaped as `pulumi stack export` writes it: AmiResolutions among other resources. */
-function stackExport(resolutions: { name: string; amiId: string; region: string; template: string }[]) {
-  return JSON.stringify({
-    version: 3,
-    deployment: {
-      manifest: { time: "2026-11-29T00:00:00Z" },
-      resources: [
-        { urn: "urn:pulumi:dev::lab::pulumi:pulumi:Stack::lab-dev", type: "pulumi:pulumi:Stack" },
-        // The type token before and after the one-host change: both are read.
-        ...resolutions.map((r, index) => ({
-          urn: `urn:pulumi:dev::lab::cloudworkstation:index:ResearchWorkstation$${TOKENS[index % 2]}::${r.name}`,
-          type: TOKENS[index % 2],
-          inputs: { template: r.template, region: r.region },
-          outputs: {
-            template: r.template,
-            templateName: "outdated-lab",
-            region: r.region,
-            amiId: r.amiId,
-            architecture: "x86_64",
-          },
-        })),
-      ],
-    },
-  });
-}
 
 describe("cws ami outdated (runCli in-process, moto)", () => {
   let moto: MotoServer;
@@ -76,9 +51,10 @@ describe("cws ami outdated (runCli in-process, moto)", () => {
     const template = "/home/ci/old-checkout/templates/outdated-lab.yml";
     fs.writeFileSync(
       file,
-      stackExport([
-        { name: "alice-ami", amiId: old, region: "us-east-1", template },
-        { name: "bob-ami", amiId: old, region: "us-east-1", template: "outdated-lab" },
+      // The type token before and after the one-host change: both are read.
+      stackExportJson([
+        { name: "alice-ami", amiId: old, template, templateName: "outdated-lab", type: TOKENS[0] },
+        { name: "bob-ami", amiId: old, template: "outdated-lab", templateName: "outdated-lab", type: TOKENS[1] },
       ]),
     );
     const clean = await run(["ami", "outdated", "--stack-export", file, "--json"]);

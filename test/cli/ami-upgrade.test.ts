@@ -3,7 +3,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import {
   createImageFromInstance,
@@ -12,6 +11,7 @@ import {
   TEST_ACCOUNT_ID,
 } from "../../harness/seed";
 import { runCws } from "./in-process";
+import { stackExportJson } from "./stack-export";
 
 const PARAMETER = "/lab/images/upgrade/x86_64";
 
@@ -29,21 +29,6 @@ workstations:
   - name: carol
     template: upgrade-lab
 `;
-
-/** What `pulumi stack export` writes for the lab-fleet program: one AmiResolution per deployed workstation. */
-function stackExport(resolutions: { name: string; amiId: string }[]) {
-  return JSON.stringify({
-    version: 3,
-    deployment: {
-      resources: resolutions.map((r) => ({
-        urn: `urn:pulumi:dev::cloudworkstation-lab::cloudworkstation:index:ResearchWorkstation$${AMI_RESOLUTION_TYPE}::${r.name}`,
-        type: AMI_RESOLUTION_TYPE,
-        inputs: { template: "upgrade-lab", region: "us-east-1" },
-        outputs: { template: "upgrade-lab", region: "us-east-1", amiId: r.amiId, architecture: "x86_64" },
-      })),
-    },
-  });
-}
 
 describe("cws ami upgrade --plan (runCli in-process, moto)", () => {
   let moto: MotoServer;
@@ -78,9 +63,9 @@ describe("cws ami upgrade --plan (runCli in-process, moto)", () => {
     const file = path.join(dir, "stack.json");
     fs.writeFileSync(
       file,
-      stackExport([
-        { name: "alice-ami", amiId },
-        { name: "bob-ami", amiId },
+      stackExportJson([
+        { name: "alice-ami", amiId, template: "upgrade-lab" },
+        { name: "bob-ami", amiId, template: "upgrade-lab" },
       ]),
     );
     return file;

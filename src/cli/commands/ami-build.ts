@@ -6,6 +6,7 @@ import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
 import { validateInstanceType } from "../../resolver/instance-families";
+import { askToProceed } from "../imaging-flags";
 
 const OPTIONS = {
   region: { type: "string" },
@@ -80,21 +81,14 @@ export const amiBuildCommand: CliCommand = {
 
     // Plan first (read-only): invalid input and a missing base image fail before anything is launched.
     const plan = await planBuild(template, { region, architecture, instanceType }, context.clients);
-    if (values.yes !== true) {
-      const question =
-        `Build ${template.name} in ${region}: launch one ${plan.instanceType} builder from ${plan.baseAmiId} ` +
-        "(billed while it runs), image it, terminate it. Continue?";
-      if (!context.isTTY) {
-        context.stderr.write(
-          `cws ami build: ${question.replace(/ Continue\?$/, "")}\ncws ami build: not a terminal, so not asking: pass --yes to proceed\n`,
-        );
-        return EXIT.invalidInput;
-      }
-      if (!(await context.confirm(question))) {
-        context.stderr.write("cws ami build: cancelled; nothing was launched\n");
-        return EXIT.ok;
-      }
-    }
+    const refused = await askToProceed(
+      context,
+      "ami build",
+      `Build ${template.name} in ${region}: launch one ${plan.instanceType} builder from ${plan.baseAmiId} ` +
+        "(billed while it runs), image it, terminate it. Continue?",
+      values.yes === true,
+    );
+    if (refused !== undefined) return refused;
 
     // Per-step progress with elapsed time, on a terminal only (a build takes minutes; --json stays clean).
     const progress = progressFor(context, json || !context.isTTY, "steps");

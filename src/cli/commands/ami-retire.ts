@@ -9,6 +9,7 @@ import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { stableCatalogAmis } from "../../catalog/references";
 import { openCatalogForCli } from "./catalog-common";
+import { askToProceed } from "../imaging-flags";
 
 const OPTIONS = {
   template: { type: "string" },
@@ -88,18 +89,14 @@ export const amiRetireCommand: CliCommand = {
       else context.stdout.write(formatPlan(plan));
       return EXIT.ok;
     }
-    if (plan.retireCount > 0 && values.yes !== true) {
-      const question = `Deregister ${plan.retireCount} image(s) and delete their snapshots (${plan.snapshotGb} GB)? This cannot be undone. Continue?`;
-      if (!context.isTTY) {
-        context.stderr.write(
-          `cws ami retire: ${question.replace(/ Continue\?$/, "")}\ncws ami retire: not a terminal, so not asking: pass --yes to proceed\n`,
-        );
-        return EXIT.invalidInput;
-      }
-      if (!(await context.confirm(question))) {
-        context.stderr.write("cws ami retire: cancelled; nothing was removed\n");
-        return EXIT.ok;
-      }
+    if (plan.retireCount > 0) {
+      const refused = await askToProceed(
+        context,
+        "ami retire",
+        `Deregister ${plan.retireCount} image(s) and delete their snapshots (${plan.snapshotGb} GB)? This cannot be undone. Continue?`,
+        values.yes === true,
+      );
+      if (refused !== undefined) return refused;
     }
     const report = await applyRetirement(plan, context.clients);
     if (json) writeJson(context, { plan, report });
