@@ -2,10 +2,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * The one host for CloudWorkstation's dynamic resources. Pulumi serializes a dynamic resource's provider object into
- * state and rebuilds it later in `pulumi-resource-pulumi-nodejs`; what it captures here is two path strings and a
- * loader. Each method loads the resource's logic module from disk at call time (so the resolver, imaging engine and
- * AWS SDK are never serialized), falling back to the installed package when the project has moved since.
+ * The one host for CloudWorkstation's dynamic resources. A dynamic resource stores, as its `__provider` input, a
+ * module text that Pulumi's provider host (`pulumi-resource-pulumi-nodejs`) evaluates to get the provider; ours is a
+ * short loader naming the resource's logic module, which is loaded from disk at call time (so the resolver, imaging
+ * engine and AWS SDK are never serialized), falling back to the installed package when the project has moved since.
  */
 
 /** Every dynamic resource's type token is `pulumi-nodejs:dynamic/cloudworkstation:<Type>`. */
@@ -99,25 +99,47 @@ export function providerLogic<Inputs, Outputs>(logic: ProviderLogic<Inputs, Outp
 export const PACKAGED_DYNAMIC_DIR = "cloudworkstation/dist/src/dynamic";
 
 /**
- * The provider object to hand to `pulumi.dynamic.Resource` for the logic module `logicModule` (a path relative to
- * src/dynamic, without extension, exporting `provider` made by `providerLogic`). Create it once per module, at module
- * level: Pulumi caches the serialization per provider object.
+ * Loads a logic module's `provider`: by the path recorded when the resource was registered, else (the project moved
+ * since) from the installed package. Its source is the body of every `__provider` module text, so it must stay
+ * self-contained: no closures, no imports, no comments inside.
  */
-export function lazyProvider(logicModule: string): pulumi.dynamic.ResourceProvider {
+function loadLogic(local: string, packaged: string): ProviderLogic {
+  let resolved: string;
+  try {
+    resolved = require.resolve(local);
+  } catch {
+    resolved = require.resolve(packaged);
+  }
+  return require(resolved).provider;
+}
+
+/** A dynamic resource's provider: callable in this process, and the module text stored in state as `__provider`. */
+export interface LazyProvider<
+  Inputs = Record<string, unknown>,
+  Outputs = Record<string, unknown>,
+> extends ProviderLogic<Inputs, Outputs> {
+  /**
+   * What Pulumi's provider host (`pulumi-resource-pulumi-nodejs`) evaluates, `requireFromString(text).handler()`:
+   * a few hundred bytes naming the logic module, instead of a serialized closure (about 2.5 kB, stored twice per
+   * resource — once in its inputs and once in its outputs).
+   */
+  readonly moduleText: string;
+}
+
+/**
+ * The provider of the logic module `logicModule` (a path relative to src/dynamic, without extension, exporting
+ * `provider` made by `providerLogic`). The logic is loaded at call time, so the resolver, the imaging engine and the
+ * AWS SDK are never serialized, and state written by any version runs the logic of the version installed now.
+ */
+export function lazyProvider<Inputs = Record<string, unknown>, Outputs = Record<string, unknown>>(
+  logicModule: string,
+): LazyProvider<Inputs, Outputs> {
   // Without an extension: Node picks the .js in dist/, tsx the .ts in tests.
   const local = path.join(__dirname, logicModule);
   const packaged = `${PACKAGED_DYNAMIC_DIR}/${logicModule}`;
-  const load = (): ProviderLogic => {
-    let resolved: string;
-    try {
-      resolved = require.resolve(local);
-    } catch {
-      // State written before the project moved names a path that is gone; the package is where it is now.
-      resolved = require.resolve(packaged);
-    }
-    return require(resolved).provider;
-  };
+  const load = () => loadLogic(local, packaged) as unknown as ProviderLogic<Inputs, Outputs>;
   return {
+    moduleText: `exports.handler = () => (${loadLogic.toString()})(${JSON.stringify(local)}, ${JSON.stringify(packaged)});\n`,
     check: async (olds, news) => load().check(olds, news),
     diff: async (id, olds, news) => load().diff(id, olds, news),
     create: async (inputs) => load().create(inputs),
@@ -128,12 +150,14 @@ export function lazyProvider(logicModule: string): pulumi.dynamic.ResourceProvid
 }
 
 /**
- * Base of our dynamic resources: the type token convention, and aliases for tokens a resource had before (so a stack
- * made by an older version keeps its resources instead of replacing them).
+ * Base of our dynamic resources: a custom resource of the `pulumi-nodejs` provider, exactly what
+ * `pulumi.dynamic.Resource` registers, except that `__provider` is the provider's small module text rather than a
+ * serialized closure. Also the type token convention, and aliases for tokens a resource had before (so a stack made
+ * by an older version keeps its resources instead of replacing them).
  */
-export abstract class CloudWorkstationResource extends pulumi.dynamic.Resource {
+export abstract class CloudWorkstationResource extends pulumi.CustomResource {
   constructor(
-    provider: pulumi.dynamic.ResourceProvider,
+    provider: Pick<LazyProvider, "moduleText">,
     type: string,
     name: string,
     props: pulumi.Inputs,
@@ -141,6 +165,11 @@ export abstract class CloudWorkstationResource extends pulumi.dynamic.Resource {
     previousTypes: string[] = [],
   ) {
     const aliases = [...(opts?.aliases ?? []), ...previousTypes.map((previous) => ({ type: previous }))];
-    super(provider, name, props, aliases.length ? { ...opts, aliases } : opts, DYNAMIC_MODULE, type);
+    super(
+      dynamicType(type),
+      name,
+      { ...props, __provider: provider.moduleText },
+      aliases.length ? { ...opts, aliases } : opts,
+    );
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SharingOptions } from "../imaging";
-import { CloudWorkstationResource, lazyProvider } from "./host";
+import { CloudWorkstationResource, type LazyProvider, lazyProvider } from "./host";
 import type { RegionalAmiCopyInputs, RegionalAmiCopyOutputs } from "./regional-ami-copy/inputs";
 
 export {
@@ -12,7 +12,7 @@ export {
 } from "./regional-ami-copy/inputs";
 
 /** The serialized provider: two path strings and a loader (see host.ts); the logic is regional-ami-copy/provider. */
-export const regionalAmiCopyProvider: pulumi.dynamic.ResourceProvider<RegionalAmiCopyInputs, RegionalAmiCopyOutputs> =
+export const regionalAmiCopyProvider: LazyProvider<RegionalAmiCopyInputs, RegionalAmiCopyOutputs> =
   lazyProvider("regional-ami-copy/provider");
 
 export interface RegionalAmiCopyArgs {

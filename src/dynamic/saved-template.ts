@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CaptureMode, SharingOptions } from "../imaging";
-import { CloudWorkstationResource, lazyProvider } from "./host";
+import { CloudWorkstationResource, type LazyProvider, lazyProvider } from "./host";
 import type { SavedTemplateInputs, SavedTemplateOutputs } from "./saved-template/inputs";
 
 export {
@@ -11,7 +11,7 @@ export {
 } from "./saved-template/inputs";
 
 /** The serialized provider: two path strings and a loader (see host.ts); the logic is saved-template/provider. */
-export const savedTemplateProvider: pulumi.dynamic.ResourceProvider<SavedTemplateInputs, SavedTemplateOutputs> =
+export const savedTemplateProvider: LazyProvider<SavedTemplateInputs, SavedTemplateOutputs> =
   lazyProvider("saved-template/provider");
 
 export interface SavedTemplateArgs {

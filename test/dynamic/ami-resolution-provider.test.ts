@@ -507,13 +507,10 @@ describe("the AmiResolution provider against moto", () => {
     await publishBaseParameters(moto.clients().ssm("us-east-1"), ["ubuntu-24.04"]);
     const env = { ...process.env, ...moto.env(), NODE_OPTIONS: "" };
     const textFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cws-provider-")), "provider.js.txt");
-    // 1. The program process serializes the provider (what pulumi.dynamic.Resource stores in __provider).
+    // 1. The program process writes the provider's module text (what the resource stores in __provider).
     const serialize = `
-      const pulumi = require("@pulumi/pulumi");
       const { amiResolutionProvider } = require(${JSON.stringify(path.join(dist, "src", "dynamic", "ami-resolution.js"))});
-      const provider = amiResolutionProvider;
-      pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })
-        .then(({ text }) => require("fs").writeFileSync(${JSON.stringify(textFile)}, text));`;
+      require("fs").writeFileSync(${JSON.stringify(textFile)}, amiResolutionProvider.moduleText);`;
     execFileSync(process.execPath, ["-e", serialize], { env, cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
     // 2. The provider host, another process without tsx: requireFromString(text).handler(), then check.
     const host = `
@@ -532,7 +529,7 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(inputs.method, "fallback_script");
   });
 
-  describe("serialized the way Pulumi stores it", () => {
+  describe("as Pulumi stores it", () => {
     const saved: Record<string, string | undefined> = {};
     before(async () => {
       await pulumi.runtime.setMocks(
@@ -553,11 +550,10 @@ describe("the AmiResolution provider against moto", () => {
       }
     });
 
-    it("is a small closure that loads the logic by path, and its check resolves against moto", async () => {
-      const provider = amiResolutionProvider;
-      // What pulumi.dynamic.Resource stores in `__provider`: the serialized `() => provider`.
-      const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-      assert.ok(text.length < 20_000, `serialized provider is ${text.length} characters`);
+    it("is a small module text that loads the logic by path, and its check resolves against moto", async () => {
+      // What the resource stores in `__provider`.
+      const text = amiResolutionProvider.moduleText;
+      assert.ok(text.length < 500, `the provider's module text is ${text.length} characters`);
       assert.match(text, /ami-resolution\/provider/);
       assert.doesNotMatch(
         text,
