@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Architecture, Size, Strategy } from "../templates/schema";
 import { type AmiFreshness, freshnessWarning } from "./ami-resolution/freshness-line";
+import { loadTemplateInput, resolutionUserData } from "./ami-resolution/template-input";
 import { joinFleet } from "./fleet-prefetch";
 import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
 import type { RefreshMode } from "./pinning";
@@ -69,7 +70,10 @@ export class AmiResolution extends CloudWorkstationResource {
   declare public readonly resolutionNote: pulumi.Output<string | null>;
   declare public readonly architecture: pulumi.Output<Architecture>;
   declare public readonly instanceType: pulumi.Output<string>;
-  /** The provisioning script, on the script path only (null on the AMI path). */
+  /**
+   * The provisioning script, on the script path only (null on the AMI path). Rendered by the program from the
+   * template, not stored in the resolution's state (check pins it by hash: `userDataHash`).
+   */
   declare public readonly userData: pulumi.Output<string | null>;
   /** Estimate, not a measurement: seconds until the workstation is usable. */
   declare public readonly estimatedLaunchSeconds: pulumi.Output<number>;
@@ -88,6 +92,8 @@ export class AmiResolution extends CloudWorkstationResource {
   /** Stable hash of ami_config + region + architecture (+ strategy and copy overrides): what pinning compares. */
   declare public readonly pinKey: pulumi.Output<string>;
   declare public readonly templateHash: pulumi.Output<string>;
+  /** sha256 of `userData` on the script path (null on the AMI path): what check compares to keep a pinned script. */
+  declare public readonly userDataHash: pulumi.Output<string | null>;
   /**
    * Whether the AMI in use is still what the template would pick: {status, candidateAmiId, reason}, null while
    * nothing is launched. Never part of the diff: every `pulumi preview` prints a warning line when it is not current,
@@ -121,7 +127,7 @@ export class AmiResolution extends CloudWorkstationResource {
         method: undefined,
         fallbackChain: undefined,
         resolutionNote: undefined,
-        userData: undefined,
+        userDataHash: undefined,
         estimatedLaunchSeconds: undefined,
         sourceRegion: undefined,
         templateName: undefined,
@@ -140,6 +146,26 @@ export class AmiResolution extends CloudWorkstationResource {
       [PREVIOUS_AMI_RESOLUTION_TYPE],
     );
     fleet.joined(this);
+    this.userData = pulumi
+      .all([
+        this.method,
+        this.architecture,
+        args.region,
+        args.template,
+        args.templateObject,
+        args.templatesDirs,
+        args.parameters,
+      ])
+      .apply(([method, architecture, region, template, templateObject, templatesDirs, parameters]) =>
+        method === "fallback_script"
+          ? resolutionUserData(
+              method,
+              loadTemplateInput({ template, templateObject, templatesDirs, parameters }).template,
+              architecture,
+              region,
+            )
+          : null,
+      );
     pulumi.all([this.freshness, this.amiId]).apply(([freshness, amiId]) => {
       if (freshness && freshness.status !== "current") pulumi.log.warn(freshnessWarning(name, freshness, amiId), this);
     });

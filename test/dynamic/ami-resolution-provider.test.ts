@@ -85,7 +85,7 @@ describe("the AmiResolution provider against moto", () => {
     assert.equal(state.architecture, "x86_64");
     assert.equal(typeof state.instanceType, "string");
     assert.equal(
-      state.userData,
+      state.userDataHash,
       null,
       "no user data on the AMI path (null, not absent: absent reads as unknown in a preview)",
     );

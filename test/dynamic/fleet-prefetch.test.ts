@@ -40,6 +40,7 @@ describe("a fleet's resolutions answered together (the provider's check, moto be
     const [first, ...rest] = questions;
     const carrier = await check({}, { ...first, fleetQuestions: questions }, clients);
     assert.equal(carrier.failures, undefined);
+    assert.ok(!("fleetQuestions" in carrier.inputs), "the answered questions are not kept in state");
     const prefetched = proxy.actions.length;
     // One GetParameters and one DescribeImages per region answer 16 questions (one at a time: 4 per region or more).
     assert.ok(prefetched <= 2 * REGIONS.length, `${prefetched} calls: ${proxy.actions.join(", ")}`);

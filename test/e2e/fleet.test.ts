@@ -80,8 +80,26 @@ for (const entry of ${JSON.stringify(entries)}) new AmiResolution(entry.name, {
     assert.match(preview.stdout, /✓ ssm_parameter: selected ami-/);
   });
 
-  it("re-previews the deployed fleet with no changes and at most 3 calls per region", async () => {
+  it("keeps the deployed fleet's state small: no script, no carried questions, a short provider text, at most 6 kB per resolution", async () => {
     assertOk(await project.run(["up", "--yes", "--skip-preview"]));
+    const exported = await project.run(["stack", "export"]);
+    assertOk(exported);
+    type Stored = { type: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+    const resolutions = (
+      JSON.parse(exported.stdout) as { deployment: { resources: Stored[] } }
+    ).deployment.resources.filter((resource) => resource.type.endsWith(":AmiResolution"));
+    assert.equal(resolutions.length, 20);
+    for (const resolution of resolutions) {
+      for (const kept of [resolution.inputs, resolution.outputs]) {
+        assert.ok(!("userData" in kept) && !("fleetQuestions" in kept), Object.keys(kept).join(", "));
+        assert.ok(String(kept.__provider).length < 500, String(kept.__provider));
+      }
+    }
+    const average = resolutions.reduce((sum, r) => sum + JSON.stringify(r).length, 0) / resolutions.length;
+    assert.ok(average <= 6_000, `${average} bytes per AmiResolution`);
+  });
+
+  it("re-previews the deployed fleet with no changes and at most 3 calls per region", async () => {
     proxy!.take();
     assertOk(await project.run(["preview", "--expect-no-changes"]));
     assertCallBound(proxy!.take(), "re-preview");

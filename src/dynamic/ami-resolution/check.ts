@@ -6,8 +6,7 @@ import { architectureOfInstanceType } from "../../resolver/instance-types";
 import { checkFreshness } from "../../resolver/freshness";
 import { defaultImageCache } from "../../resolver/image-lookup";
 import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
-import { loadTemplate, loadTemplateFromObject } from "../../templates";
-import type { Template } from "../../templates/schema";
+import type { Architecture, Template } from "../../templates/schema";
 import { containsUnknown, stripUndefined, unknownKeys } from "../host";
 import {
   canonicalJson,
@@ -16,12 +15,14 @@ import {
   latestReplacedLine,
   pinKey as computePinKey,
   pinnedImageState,
+  sha256,
   templateHash as computeTemplateHash,
   type PinDecision,
   type PreviousResolution,
   type RefreshMode,
 } from "../pinning";
 import { findOurCopy } from "./copy";
+import { InputError, type LoadedTemplate, loadTemplateInput, resolutionUserData } from "./template-input";
 import { type AmiFreshness, freshnessWarning } from "./freshness-line";
 import {
   type AmiResolutionInputs,
@@ -34,33 +35,6 @@ import {
 
 function hasUnknownResolutionInput(news: Record<string, unknown>): boolean {
   return unknownKeys(news, RESOLUTION_INPUT_KEYS).length > 0;
-}
-
-class InputError extends Error {
-  constructor(
-    readonly property: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-interface LoadedTemplate {
-  template: Template;
-  label: string;
-}
-
-function loadTemplateInput(news: AmiResolutionInputs): LoadedTemplate {
-  const options = { templatesDirs: news.templatesDirs, parameters: news.parameters };
-  if (news.templateObject !== undefined) {
-    const loaded = loadTemplateFromObject(news.templateObject, options);
-    return { template: loaded.template, label: `template "${loaded.template.name}" (inline object)` };
-  }
-  if (typeof news.template !== "string" || news.template.length === 0) {
-    throw new InputError("template", "give `template` (a name or a path) or `templateObject` (an inline template)");
-  }
-  const loaded = loadTemplate(news.template, options);
-  return { template: loaded.template, label: `template "${loaded.template.name}" (${loaded.file})` };
 }
 
 /** The architecture the caller asked for, as the pin key sees it. */
@@ -150,7 +124,7 @@ function outputsOf(
     resolutionNote: null,
     architecture: result.architecture,
     instanceType: result.instanceType,
-    userData: result.userData ?? null,
+    userDataHash: result.userData !== undefined ? sha256(result.userData) : null,
     estimatedLaunchSeconds: result.estimatedLaunchSeconds,
     sourceRegion:
       result.method === "cross_region" ? (result.sourceRegion ?? result.copyPlan?.sourceRegion ?? null) : null,
@@ -257,6 +231,8 @@ export async function check(
       `warning: ${freshnessWarning(resourceName(state), state.freshness, state.amiId ?? state.resolvedAmiId)}`,
     );
   }
+  // The wave's questions are answered; they are not kept in state (a few kB on the wave's first resolution).
+  delete (state as { fleetQuestions?: unknown }).fleetQuestions;
   return { inputs: stripUndefined(state as unknown as Record<string, unknown>) };
 }
 
@@ -336,13 +312,15 @@ async function resolution(
       };
     }
   }
+  const script = decision.keep ? pinnedScript(olds, template, inputs.region) : undefined;
+  if (script?.changed) decision = { keep: false, why: SCRIPT_CHANGED_LINE };
   if (
     decision.keep &&
     canonicalJson(olds.request ?? {}) === canonicalJson(request) &&
     olds.templateName === template.name
   ) {
     // Everything the resolution depends on is unchanged and the pinned AMI is still launchable: the old answer stands.
-    return { outputs: pickOutputs(olds) };
+    return { outputs: { ...pickOutputs(olds), ...(script ? { userDataHash: script.hash } : {}) } };
   }
   let result: ResolutionResult;
   try {
@@ -359,6 +337,7 @@ async function resolution(
     return {
       outputs: {
         ...pickOutputs(olds),
+        ...(script ? { userDataHash: script.hash } : {}),
         instanceType: outputs.instanceType,
         estimatedCostPerHour: outputs.estimatedCostPerHour,
         costLabel: outputs.costLabel,
@@ -368,6 +347,31 @@ async function resolution(
     };
   }
   return { outputs: { ...outputs, resolutionNote: noteFor(decision, previous, refresh, outputs, olds) } };
+}
+
+const SCRIPT_CHANGED_LINE =
+  "↻ re-resolved: the provisioning script rendered from the unchanged template differs from the pinned one (a newer CloudWorkstation renders it differently; the workstation's user data changes)";
+
+/**
+ * For a kept resolution on the script path: the hash of its script as rendered now, and whether that differs from
+ * the pinned one (`userDataHash`, or the `userData` text states written before it existed). The program renders the
+ * script itself (template-input.ts), so a kept resolution must still render to exactly what was launched.
+ */
+function pinnedScript(
+  olds: Record<string, unknown>,
+  template: Template,
+  region: string,
+): { hash: string; changed: boolean } | undefined {
+  if (olds.method !== "fallback_script" || typeof olds.architecture !== "string") return undefined;
+  const pinned =
+    typeof olds.userDataHash === "string"
+      ? olds.userDataHash
+      : typeof olds.userData === "string"
+        ? sha256(olds.userData)
+        : undefined;
+  const rendered = resolutionUserData(olds.method, template, olds.architecture as Architecture, region);
+  const hash = sha256(rendered ?? "");
+  return { hash, changed: pinned !== undefined && pinned !== hash };
 }
 
 /** For a cross-region resolution: the copy this resource already made, or a pending copy for create/update. */

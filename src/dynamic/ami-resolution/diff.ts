@@ -27,6 +27,8 @@ const IGNORED_KEYS = [
   "fleetQuestions",
   // Changes when AWS publishes a newer image, not when the stack changes: told in preview, never a diff.
   "freshness",
+  // Stored by versions before the program rendered it; now only its hash is (compared when both sides have it).
+  "userData",
 ] as const;
 
 /**
@@ -43,6 +45,8 @@ export function diff(olds: Record<string, unknown>, news: Record<string, unknown
   const ignored = new Set<string>(IGNORED_KEYS);
   // A pending copy's amiId is not known yet; while our copy exists, check fills it in, so compare only when present.
   if (news.amiId === undefined && news.copyPending) ignored.add("amiId");
+  // A state from before userDataHash: check verified the script still renders the same, so its new hash is no change.
+  if (olds.userDataHash === undefined) ignored.add("userDataHash");
   const keys = new Set([...Object.keys(news), ...Object.keys(olds)]);
   const changed = [...keys].some(
     (key) => !ignored.has(key) && canonicalJson(news[key] ?? null) !== canonicalJson(olds[key] ?? null),

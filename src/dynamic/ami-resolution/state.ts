@@ -46,10 +46,11 @@ export interface AmiResolutionOutputs {
   architecture: Architecture;
   instanceType: string;
   /**
-   * The rendered provisioning script, on the script path only. Optional outputs are null, never absent: an absent
-   * output reads as unknown in a preview, and an unknown user data would show the instance as changing every time.
+   * sha256 of the provisioning script, on the script path only (else null). The script itself is not stored: the
+   * program renders it from the template (template-input.ts); check re-resolves a kept resolution whose script would
+   * render differently. Optional outputs are null, never absent: an absent output reads as unknown in a preview.
    */
-  userData: string | null;
+  userDataHash: string | null;
   /** Estimate, not a measurement. */
   estimatedLaunchSeconds: number;
   sourceRegion: string | null;
@@ -101,7 +102,7 @@ export const OUTPUT_KEYS = [
   "method",
   "fallbackChain",
   "resolutionNote",
-  "userData",
+  "userDataHash",
   "estimatedLaunchSeconds",
   "sourceRegion",
   "templateName",

@@ -1,0 +1,54 @@
+import { renderUserData } from "../../resolver/user-data";
+import { loadTemplate, loadTemplateFromObject } from "../../templates";
+import type { Architecture, Template } from "../../templates/schema";
+import type { AmiResolutionInputs } from "./state";
+
+/** An input the caller must fix, named by its property (a check failure on that property). */
+export class InputError extends Error {
+  constructor(
+    readonly property: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LoadedTemplate {
+  template: Template;
+  label: string;
+}
+
+/**
+ * The template an AmiResolution's inputs name: an inline object, or a name/path looked up in `templatesDirs` then the
+ * shipped templates (loads are cached by content). Used by the provider's check and by the program, which renders
+ * the user data from the same template (see `resolutionUserData`).
+ */
+export function loadTemplateInput(
+  inputs: Pick<AmiResolutionInputs, "template" | "templateObject" | "templatesDirs" | "parameters">,
+): LoadedTemplate {
+  const options = { templatesDirs: inputs.templatesDirs, parameters: inputs.parameters };
+  if (inputs.templateObject !== undefined) {
+    const loaded = loadTemplateFromObject(inputs.templateObject, options);
+    return { template: loaded.template, label: `template "${loaded.template.name}" (inline object)` };
+  }
+  if (typeof inputs.template !== "string" || inputs.template.length === 0) {
+    throw new InputError("template", "give `template` (a name or a path) or `templateObject` (an inline template)");
+  }
+  const loaded = loadTemplate(inputs.template, options);
+  return { template: loaded.template, label: `template "${loaded.template.name}" (${loaded.file})` };
+}
+
+/**
+ * The provisioning script of a resolution on the script path (null on the AMI path): the template rendered for the
+ * resolved architecture and the target region, exactly as the script tier rendered it. It is not kept in state
+ * (it is a function of the template, which check pins through `templateHash` and `userDataHash`), so the program
+ * renders it rather than reading it back.
+ */
+export function resolutionUserData(
+  method: string,
+  template: Template,
+  architecture: Architecture,
+  region: string,
+): string | null {
+  return method === "fallback_script" ? renderUserData(template, { architecture, region }) : null;
+}
