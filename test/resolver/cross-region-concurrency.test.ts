@@ -221,6 +221,23 @@ describe("the engine's early neighbour probes", () => {
     assert.ok(log.indexOf(`neighbour start ${neighbours[0]}`) < log.indexOf("home end"), "the probe started early");
   });
 
+  it("keeps the warnings raised in the neighbours the cross-region tier reads, nearest first", async () => {
+    const result = await resolve(
+      home(10, false, []),
+      neighbour([], [], async (context) => {
+        context.warnings.push(`ignored a look-alike in ${context.region}`);
+        if (context.region !== neighbours[1]) return { outcome: "not_found", detail: "nothing" };
+        const amiId = `ami-${context.region}`;
+        return { outcome: "selected", amiId, image: image(amiId) as never, detail: "found" };
+      }),
+    );
+    assert.equal(result.sourceRegion, neighbours[1]);
+    assert.deepEqual(
+      result.warnings.filter((warning) => warning.startsWith("ignored a look-alike")),
+      neighbours.slice(0, 2).map((region) => `ignored a look-alike in ${region}`),
+    );
+  });
+
   it("gives up the early probes once the target region answers: their signal is aborted", async () => {
     const signals: AbortSignal[] = [];
     const waitForAbort = (context: TierContext) =>
