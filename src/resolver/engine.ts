@@ -7,6 +7,7 @@ import { AwsCallError, InvalidInputError } from "./errors";
 import { defaultImageCache, type ImageCache } from "./image-lookup";
 import { chooseInstance } from "./instance-types";
 import { REGIONAL_TIERS, TIERS } from "./tiers";
+import { crossRegionSkipStep, crossRegionTier, startNeighbourProbes } from "./tiers/cross-region";
 import type { Selection, Tier, TierContext, TierResult } from "./tiers/tier";
 import {
   TIER_ORDER,
@@ -31,6 +32,8 @@ export interface EngineOptions {
    * out). Default 30 s; cached lookups answer at once.
    */
   scriptTierTimeoutMs?: number;
+  /** The tiers the cross-region tier runs in each neighbour. Default: REGIONAL_TIERS. */
+  regionalTiers?: readonly Tier[];
 }
 
 export const DEFAULT_FALLBACK_TIMEOUT = "10m";
@@ -108,8 +111,18 @@ export async function resolveAmi(
     cache: engineOptions.cache ?? defaultImageCache,
     signal: deadline.signal,
     warnings,
-    regionalTiers: REGIONAL_TIERS,
+    regionalTiers: engineOptions.regionalTiers ?? REGIONAL_TIERS,
   };
+  // When the cross-region tier would run, the neighbours are asked now, alongside the target region's own tiers, so
+  // a region that needs them waits for the slower of the two instead of their sum. The cost: the neighbours are
+  // asked even when the target region answers; their lookups are then given up and their answers never read.
+  const speculation =
+    tiers.includes(crossRegionTier) && !crossRegionSkipStep(context) ? new AbortController() : undefined;
+  const stopSpeculation = () => speculation?.abort(new Error("resolution finished: neighbour probes not needed"));
+  if (speculation) {
+    deadline.signal.addEventListener("abort", () => speculation.abort(deadline.signal.reason), { once: true });
+    context.neighbourProbes = startNeighbourProbes(context, speculation.signal);
+  }
 
   const chain: FallbackStep[] = [];
   let selected: Selection | undefined;
@@ -126,6 +139,7 @@ export async function resolveAmi(
         result = await runTier(tier, context, deadline.signal, timedOut);
       } else {
         clearTimeout(timer);
+        stopSpeculation();
         const scriptDeadline = AbortSignal.timeout(engineOptions.scriptTierTimeoutMs ?? DEFAULT_SCRIPT_TIER_TIMEOUT_MS);
         const scriptTimedOut = `timed out after ${formatDuration(engineOptions.scriptTierTimeoutMs ?? DEFAULT_SCRIPT_TIER_TIMEOUT_MS)} finding a base image`;
         result = await runTier(tier, { ...context, selected, signal: scriptDeadline }, scriptDeadline, scriptTimedOut);
@@ -135,6 +149,7 @@ export async function resolveAmi(
       if (result.outcome !== "selected" || !result.amiId || !result.image) continue;
       if (tier.kind === "image") {
         selected = { tier: tier.name, amiId: result.amiId, image: result.image, region: result.region ?? region };
+        stopSpeculation();
         if (strategy === "ami_fallback" && result.region === undefined) {
           chain[chain.length - 1].detail += " (used as the base image for script provisioning: strategy ami_fallback)";
         }
@@ -144,6 +159,7 @@ export async function resolveAmi(
     }
   } finally {
     clearTimeout(timer);
+    stopSpeculation();
   }
   for (const name of TIER_ORDER) {
     if (!chain.some((step) => step.tier === name))

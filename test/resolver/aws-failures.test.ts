@@ -8,7 +8,7 @@ import { createAwsClients } from "../../src/resolver/clients";
 import { resolveAmi } from "../../src/resolver/engine";
 import { AwsCallError } from "../../src/resolver/errors";
 import { ImageCache } from "../../src/resolver/image-lookup";
-import type { ResolutionResult } from "../../src/resolver/types";
+import type { AwsClients, ResolutionResult } from "../../src/resolver/types";
 import { useMotoBehindFaultProxy } from "../../harness/fault-proxy";
 import { startMoto, TEST_CREDENTIALS } from "../../harness/moto";
 import { publishPublicParameter } from "../../harness/seed";
@@ -120,7 +120,7 @@ describe("when AWS calls fail, resolution stops instead of answering with anothe
       assert.match(forbidden.details.hint, /allow ec2:DescribeImages/);
     });
 
-    it("stops when a neighbour region's call fails in the cross-region tier, naming that region (fault proxy)", async () => {
+    it("stops when a neighbour region's call fails in the cross-region tier, naming that region (fault proxy in front of the neighbours only)", async () => {
       const search = template({
         ami_config: {
           ami_search: { owners: [CANONICAL], name_pattern: "no-such-image-*" },
@@ -128,8 +128,16 @@ describe("when AWS calls fail, resolution stops instead of answering with anothe
           fallback_strategy: "error",
         },
       });
-      emulator.proxy.fail({ action: "DescribeImages", nth: 2, always: true, code: "InternalError", status: 500 });
-      const error = await failure(resolveAmi(search, options, clients(1), { cache: new ImageCache() }));
+      // The neighbours are asked alongside the target region, so "the Nth call" is no longer a neighbour's: the
+      // target region talks to moto directly and only the neighbours' calls pass the failing proxy.
+      const direct = emulator.moto.clients();
+      const proxied = clients(1);
+      const neighboursProxied: AwsClients = {
+        ec2: (region) => (region === REGION ? direct.ec2(region) : proxied.ec2(region)),
+        ssm: (region) => (region === REGION ? direct.ssm(region) : proxied.ssm(region)),
+      };
+      emulator.proxy.fail({ action: "DescribeImages", always: true, code: "InternalError", status: 500 });
+      const error = await failure(resolveAmi(search, options, neighboursProxied, { cache: new ImageCache() }));
       assert.equal(error.kind, "service");
       assert.equal(error.details.tier, "cross_region/dynamic_search");
       assert.equal(error.details.region, "us-east-2");

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ImageCache } from "../../src/resolver/image-lookup";
 import { resolveAmi } from "../../src/resolver/engine";
 import { InvalidInputError } from "../../src/resolver/errors";
+import { crossRegionTier, TIERS } from "../../src/resolver/tiers";
 import { listTemplates, loadTemplate } from "../../src/templates";
 import {
   TIER_ORDER,
@@ -163,6 +164,84 @@ describe("resolveAmi strategies and cross-region against moto", () => {
       });
       const result = await resolve(t);
       assert.equal(result.method, "cross_region");
+    });
+
+    describe("with the neighbours asked alongside the target region", () => {
+      /** The cross-region tier wrapped so the engine does not recognise it: the neighbours are asked only when it runs. */
+      const askingNeighboursLate = TIERS.map((tier) => (tier === crossRegionTier ? { ...crossRegionTier } : tier));
+      const now = new Date("2026-11-22T00:00:00Z");
+      const options = (region: string) => ({ region, size: "M" as const, allowCrossRegionCopy: true, now });
+
+      /** EC2 calls per region, each region's client instrumented by its own counter. */
+      function perRegion(inner: AwsClients) {
+        const counters = new Map<string, CallCounter>();
+        const of = (region: string) => {
+          let regional = counters.get(region);
+          if (!regional) counters.set(region, (regional = countCalls(inner)));
+          return regional;
+        };
+        return {
+          clients: { ec2: (r: string) => of(r).clients.ec2(r), ssm: (r: string) => of(r).clients.ssm(r) } as AwsClients,
+          describeImages: (region: string) => counters.get(region)?.count("EC2:DescribeImages") ?? 0,
+          reset: () => counters.forEach((counter) => counter.reset()),
+        };
+      }
+
+      it("answers a region that needs the cross-region tier exactly as when the neighbours are asked after the regional tiers", async () => {
+        const early = await resolveAmi(labTemplate(), options("us-east-1"), clients, { cache: new ImageCache() });
+        const late = await resolveAmi(labTemplate(), options("us-east-1"), clients, {
+          cache: new ImageCache(),
+          tiers: askingNeighboursLate,
+        });
+        assert.equal(early.method, "cross_region");
+        assert.equal(early.amiId, labImage);
+        assert.equal(early.sourceRegion, "us-east-2");
+        assert.match(
+          step(early, "cross_region").detail,
+          new RegExp(`^selected ${labImage} in us-east-2 \\(found by dynamic_search\\); copy`),
+        );
+        assert.deepEqual(early, late);
+      });
+
+      it("asks the neighbours even when the target region answers, and answers as without them (the cost of asking early)", async () => {
+        const counted = perRegion(clients);
+        const early = await resolveAmi(labTemplate(), options("us-east-2"), counted.clients, {
+          cache: new ImageCache(),
+        });
+        const askedEarly = counted.describeImages("us-east-1");
+        counted.reset();
+        const late = await resolveAmi(labTemplate(), options("us-east-2"), counted.clients, {
+          cache: new ImageCache(),
+          tiers: askingNeighboursLate,
+        });
+        assert.equal(early.method, "dynamic_search");
+        assert.equal(early.amiId, labImage);
+        assert.deepEqual(early, late);
+        assert.ok(askedEarly >= 1, "the neighbour us-east-1 was asked");
+        assert.equal(counted.describeImages("us-east-1"), 0, "asking late, a home answer asks no neighbour");
+      });
+
+      it("gives up its early probes without failing another resolution that shares the cache and is waiting on the same call", async () => {
+        // us-east-1's calls are held back, so us-east-2 answers (and gives up its probe of us-east-1) while the
+        // DescribeImages it shares with us-east-1's own search is still in flight.
+        clients.ec2("us-east-1").middlewareStack.add(
+          (next) => async (args) => {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return next(args);
+          },
+          { step: "initialize", name: "holdUsEast1Back" },
+        );
+        const counted = perRegion(clients);
+        const cache = new ImageCache();
+        const [atHome, needing] = await Promise.all([
+          resolveAmi(labTemplate(), options("us-east-2"), counted.clients, { cache }),
+          resolveAmi(labTemplate(), options("us-east-1"), counted.clients, { cache }),
+        ]);
+        assert.equal(atHome.method, "dynamic_search");
+        assert.equal(needing.method, "cross_region");
+        assert.equal(needing.sourceRegion, "us-east-2");
+        assert.equal(counted.describeImages("us-east-1"), 1, "one shared DescribeImages in us-east-1");
+      });
     });
 
     it("is not configured without fallback_strategy: cross_region or consent", async () => {

@@ -162,7 +162,8 @@ describe("lookup internals", () => {
     const options = { region: "ca-central-1", size: "M" as const };
     const near = await resolveAmi(t, options, clients, { cache: new ImageCache(), crossRegionMaxHops: 1 });
     assert.equal(near.method, "failed");
-    assert.deepEqual([...new Set(asked)], ["ca-central-1", "us-east-1", "us-east-2"]);
+    // The neighbours are asked alongside ca-central-1 itself, so the order of the calls is not fixed.
+    assert.deepEqual([...new Set(asked)].sort(), ["ca-central-1", "us-east-1", "us-east-2"]);
     asked.length = 0;
     const far = await resolveAmi(t, options, clients, { cache: new ImageCache(), crossRegionMaxHops: 2 });
     assert.equal(far.method, "cross_region");

@@ -59,7 +59,21 @@ export interface TierContext {
   selected?: Selection;
   /** The image tiers that run inside one region (for the cross-region tier). */
   regionalTiers: readonly Tier[];
+  /** Neighbour probes the engine started early (see startNeighbourProbes); absent: the cross-region tier starts them. */
+  neighbourProbes?: NeighbourProbes;
 }
+
+/** The cross-region tier's lookups in the neighbours, one per region, nearest first. */
+export interface NeighbourProbes {
+  regions: string[];
+  /** Never rejects: a failure is kept as `error` and surfaces only if the cross-region tier reads that region. */
+  probes: Promise<NeighbourProbe>[];
+}
+
+/** What one neighbour's regional tiers found (or how they failed), with the warnings they raised there. */
+export type NeighbourProbe = ({ found?: { amiId: string; image: Image; tier: TierName } } | { error: unknown }) & {
+  warnings: string[];
+};
 
 export interface CandidateOutcome {
   selected?: { amiId: string; image: Image };
