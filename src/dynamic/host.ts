@@ -101,7 +101,7 @@ export const PACKAGED_DYNAMIC_DIR = "cloudworkstation/dist/src/dynamic";
 /**
  * Loads a logic module's `provider`: by the path recorded when the resource was registered, else (the project moved
  * since) from the installed package. Its source is the body of every `__provider` module text, so it must stay
- * self-contained: no closures, no imports, no comments inside.
+ * self-contained: no closures, no imports, no comments or string literals inside.
  */
 function loadLogic(local: string, packaged: string): ProviderLogic {
   let resolved: string;
@@ -139,7 +139,8 @@ export function lazyProvider<Inputs = Record<string, unknown>, Outputs = Record<
   const packaged = `${PACKAGED_DYNAMIC_DIR}/${logicModule}`;
   const load = () => loadLogic(local, packaged) as unknown as ProviderLogic<Inputs, Outputs>;
   return {
-    moduleText: `exports.handler = () => (${loadLogic.toString()})(${JSON.stringify(local)}, ${JSON.stringify(packaged)});\n`,
+    // Whitespace collapsed: loadLogic holds no string literal or comment it could change.
+    moduleText: `exports.handler = () => (${loadLogic.toString().replace(/\s+/g, " ")})(${JSON.stringify(local)}, ${JSON.stringify(packaged)});\n`,
     check: async (olds, news) => load().check(olds, news),
     diff: async (id, olds, news) => load().diff(id, olds, news),
     create: async (inputs) => load().create(inputs),
