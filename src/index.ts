@@ -64,6 +64,8 @@ export type {
   ImageSearch,
   LookupStats,
   ImageRequirements,
+  NeighbourProbe,
+  NeighbourProbes,
   Tier,
   TierContext,
   TierResult,

@@ -36,7 +36,7 @@ export {
   imageVersion,
   MARKETPLACE_OWNER_ALIAS,
 } from "./tiers";
-export type { Tier, TierContext, TierResult, Selection } from "./tiers";
+export type { NeighbourProbe, NeighbourProbes, Tier, TierContext, TierResult, Selection } from "./tiers";
 export { BASE_PUBLISHERS } from "./tiers/fallback-script";
 export * from "./types";
 export * from "./errors";
