@@ -3,11 +3,11 @@ import {
   DescribeImagesCommand,
   type DescribeImagesCommandInput,
   type EC2Client,
-  type Filter,
   type Image,
 } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { isNotFound, regionOf, throwAwsCallError } from "./aws-errors";
+import { type ImageCacheOptions, type ImageSearch, type LookupStats, searchKey } from "./image-lookup-types";
 
 /**
  * Fleet-scale lookups for the resolver: a per-process cache of DescribeImages/GetParameter results with a TTL,
@@ -24,33 +24,13 @@ import { isNotFound, regionOf, throwAwsCallError } from "./aws-errors";
  * failed batch fails all its keys) with an AwsCallError, and nothing is cached for it. Only AWS's own "not found"
  * (InvalidAMIID.*, ParameterNotFound, names GetParameters reports invalid) is cached as absent.
  */
-export interface ImageCacheOptions {
-  /** How long a result is reused. Default 5 minutes; 0 disables caching (coalescing and batching still apply). */
-  ttlMs?: number;
-  /** Milliseconds clock, injectable for tests. Default `Date.now`. */
-  now?: () => number;
-  /** Collect image ids (parameter names) for this long before sending one DescribeImages (GetParameters). Default 2 ms. */
-  batchWindowMs?: number;
-  /** false sends one DescribeImages per image id and one GetParameter per name (for comparison in the bench). Default true. */
-  batching?: boolean;
-  /** Calls in flight per region (per client). Default 8. */
-  maxInFlightPerRegion?: number;
-}
-
-export interface ImageSearch {
-  /** Never empty: a search without owners can return anyone's image (name-squatting). */
-  owners: string[];
-  filters: Filter[];
-}
-
-export interface LookupStats {
-  describeImagesCalls: number;
-  getParameterCalls: number;
-  cacheHits: number;
-}
+// The cache's options and the search shape live beside it (image-lookup-types.ts); exported from here as before.
+export type { ImageCacheOptions, ImageSearch, LookupStats } from "./image-lookup-types";
 
 export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 const MAX_IDS_PER_CALL = 100;
+/** At most this many expected ids wait per client, and ride along with one batch (the rest of it is for callers). */
+export const MAX_EXPECTED_IMAGES = 50;
 /** GetParameters takes at most 10 names. */
 const MAX_PARAMETERS_PER_CALL = 10;
 
@@ -72,6 +52,8 @@ interface ClientState {
   batches: Map<string, Batch>;
   /** `<kind>:<key>` → the batch (open or sent, not answered yet) that asks for it. */
   pendingKeys: Map<string, Batch>;
+  /** Image ids expected to be asked for soon (expectImages): added to the next by-id batch. */
+  expected: Set<string>;
   semaphore: Semaphore;
 }
 
@@ -108,9 +90,38 @@ export class ImageCache {
         await this.shared(state, `single:${imageId}`, signal, (abort) => this.fetchImages(ec2, state, [imageId], abort))
       ).get(imageId);
     }
-    return this.batched<Image>(state, "image", imageId, MAX_IDS_PER_CALL, signal, (ids, abort) =>
-      this.fetchImages(ec2, state, ids, abort),
+    return this.batched<Image>(
+      state,
+      "image",
+      imageId,
+      MAX_IDS_PER_CALL,
+      signal,
+      (ids, abort) => this.fetchImages(ec2, state, ids, abort),
+      state.expected,
     );
+  }
+
+  /**
+   * Image ids that will probably be asked for soon (a fleet's pinned AMIs, known from its previous run): they ride
+   * along with the next by-id DescribeImages in this client's region, so their own lookups answer from the cache
+   * instead of costing a call each. Never starts a call by itself. Ids already cached or being asked for are skipped;
+   * at most MAX_EXPECTED_IMAGES wait per client.
+   */
+  expectImages(ec2: EC2Client, imageIds: readonly string[]): void {
+    if (!this.batching || this.ttlMs <= 0) return;
+    const state = this.state(ec2);
+    for (const id of imageIds) {
+      if (state.expected.size >= MAX_EXPECTED_IMAGES) break;
+      if (this.knownImage(ec2, id) !== "unknown" || state.pendingKeys.has(`image:${id}`)) continue;
+      state.expected.add(id);
+    }
+  }
+
+  /** What the cache knows of an image, without asking AWS or counting a hit: present, absent, or unknown. */
+  knownImage(ec2: EC2Client, imageId: string): "present" | "absent" | "unknown" {
+    const entry = this.state(ec2).entries.get(`image:${imageId}`);
+    if (!entry || entry.expires <= this.now()) return "unknown";
+    return entry.value === undefined ? "absent" : "present";
   }
 
   /** Every image matching the search (all pages), newest order not guaranteed. Identical concurrent searches share one call. */
@@ -183,6 +194,7 @@ export class ImageCache {
     maxKeys: number,
     signal: AbortSignal | undefined,
     fetch: (keys: string[], abort: AbortSignal) => Promise<Map<string, T | undefined>>,
+    expected?: Set<string>,
   ): Promise<T | undefined> {
     // A key already in a batch (open or sent and not answered yet) waits for that batch: no second call for it.
     const asked = state.pendingKeys.get(`${kind}:${key}`);
@@ -194,6 +206,14 @@ export class ImageCache {
       const shared = new SharedCall<Map<string, unknown>>();
       const opened: Batch = (batch = { keys, shared });
       state.batches.set(kind, opened);
+      // Expected keys ride along (nobody waits on them yet; a later lookup of one joins this batch or its answer).
+      for (const key of expected ?? []) {
+        if (keys.size >= Math.min(MAX_EXPECTED_IMAGES, maxKeys - 1)) break;
+        expected?.delete(key);
+        if (state.pendingKeys.has(`${kind}:${key}`)) continue;
+        keys.add(key);
+        state.pendingKeys.set(`${kind}:${key}`, opened);
+      }
       setTimeout(() => {
         if (state.batches.get(kind) === opened) state.batches.delete(kind);
         shared.start(async (abort) => {
@@ -244,10 +264,18 @@ export class ImageCache {
     try {
       record(await this.paginate(ec2, state, { ImageIds: ids }, abort), ids);
     } catch (error) {
-      // On AWS one missing or malformed id fails the whole call; look the ids up one by one to find the good ones.
+      // On AWS one missing or malformed id fails the whole call. The error names it ("The image id '[ami-…]' does
+      // not exist"): ask once more without the ids it names; else look the ids up one by one.
       if (!isNotFound(error)) throw error;
+      const message = String((error as Error).message ?? "");
+      const named = ids.filter((id) => mentionsId(message, id));
       if (ids.length === 1) {
         record([], ids);
+      } else if (named.length > 0) {
+        record([], named);
+        const rest = ids.filter((id) => !named.includes(id));
+        if (rest.length)
+          for (const [id, image] of await this.fetchImages(ec2, state, rest, abort)) found.set(id, image);
       } else {
         await Promise.all(
           ids.map(async (id) => {
@@ -350,6 +378,7 @@ export class ImageCache {
           inflight: new Map(),
           batches: new Map(),
           pendingKeys: new Map(),
+          expected: new Set(),
           semaphore: new Semaphore(this.maxInFlight),
         }),
       );
@@ -357,12 +386,12 @@ export class ImageCache {
   }
 }
 
-function searchKey(search: ImageSearch): string {
-  const owners = [...search.owners].sort();
-  const filters = search.filters
-    .map((filter) => ({ Name: filter.Name ?? "", Values: [...(filter.Values ?? [])].sort() }))
-    .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
-  return JSON.stringify({ owners, filters });
+/** Whether `text` names `id` as a whole id (not as the start of a longer one: ami-1234abcd vs ami-1234abcd0…). */
+function mentionsId(text: string, id: string): boolean {
+  for (let at = text.indexOf(id); at >= 0; at = text.indexOf(id, at + 1)) {
+    if (!/[0-9a-z]/i.test(text.charAt(at + id.length))) return true;
+  }
+  return false;
 }
 
 /** The process-wide cache `resolveAmi` uses when the caller passes none. */
