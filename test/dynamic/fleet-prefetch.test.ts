@@ -5,7 +5,14 @@ import { check, diff } from "../../src/dynamic/ami-resolution/provider";
 import { FLEET_QUESTION_KEYS } from "../../src/dynamic/fleet-prefetch";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy";
 import { startMoto, type MotoServer } from "../../harness/moto";
-import { publishBaseParameters } from "../../harness/seed";
+import {
+  createImageFromInstance,
+  FIXTURE_BASE_IMAGES,
+  publishBaseParameters,
+  publishPublicParameter,
+  TEST_ACCOUNT_ID,
+} from "../../harness/seed";
+import { defaultImageCache } from "../../src/resolver/image-lookup";
 import type { AwsClients } from "../../src/resolver/types";
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
@@ -70,6 +77,97 @@ describe("a fleet's resolutions answered together (the provider's check, moto be
     const before = await check({}, { ...fleet()[0], fleetQuestions: fleet().slice(0, 4) }, clients);
     const after = await check(before.inputs, { ...fleet()[0], fleetQuestions: fleet() }, clients);
     assert.equal(diff(before.inputs, after.inputs).changes, false);
+  });
+});
+
+describe("a wave's pins from its previous run (the provider's check, moto behind the fault proxy counting calls)", () => {
+  const regions = ["us-east-1", "eu-west-1"];
+  const PARAMETER = "/lab/workstation/ami";
+  /** The lab's own image, published to its own parameter (owned by the lab's account). */
+  const lab = {
+    name: "lab-ssm",
+    base: "ubuntu-24.04",
+    ami_config: { strategy: "ami_required", ssm_parameter: PARAMETER, trusted_owners: [TEST_ACCOUNT_ID] },
+  };
+  const questions = regions.flatMap((region) => [
+    { templateObject: lab, region, size: "M" },
+    { templateObject: lab, region, size: "L" },
+  ]);
+  let moto: MotoServer;
+  let proxy: FaultProxy;
+  before(async () => {
+    moto = await startMoto();
+    proxy = await startFaultProxy(moto.endpoint);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await moto?.stop();
+  });
+
+  /** Publishes a build of the lab image in every region and points the parameter at it; returns the ids by region. */
+  async function publishBuild(build: string): Promise<Record<string, string>> {
+    const ids: Record<string, string> = {};
+    for (const region of regions) {
+      ids[region] = await createImageFromInstance(moto.clients().ec2(region), {
+        sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
+        name: `cws-lab-ssm-x86_64-${build}`,
+      });
+      await publishPublicParameter(moto.clients().ssm(region), PARAMETER, ids[region]);
+    }
+    return ids;
+  }
+
+  /** One preview's checks, in a fresh provider process (empty process-wide cache), the first carrying the wave. */
+  async function previewRun(olds: Record<string, unknown>[]) {
+    defaultImageCache.clear();
+    proxy.clear();
+    const clients = proxy.clients();
+    const results = [];
+    // The provider prints a "newer image available" line per kept pin (asserted in test/e2e/fleet.test.ts).
+    const printError = console.error;
+    console.error = () => undefined;
+    try {
+      for (const [index, question] of questions.entries()) {
+        const news = index === 0 ? { ...question, fleetQuestions: questions } : question;
+        results.push(await check(olds[index] ?? {}, news, clients));
+      }
+    } finally {
+      console.error = printError;
+    }
+    return { results, describeImages: proxy.actions.filter((action) => action === "DescribeImages").length };
+  }
+
+  it("validates pins no answer returns any more in the same DescribeImages as the new answers: one call per region", async () => {
+    const v1 = await publishBuild("20261101");
+    const first = await previewRun([]);
+    assert.deepEqual(first.results[0].inputs.fleetPins, {
+      "eu-west-1": [v1["eu-west-1"]],
+      "us-east-1": [v1["us-east-1"]],
+    });
+    assert.ok(
+      first.results.slice(1).every((result) => !("fleetPins" in result.inputs)),
+      "only the carrier keeps them",
+    );
+    const v2 = await publishBuild("20261201");
+
+    const olds = first.results.map((result) => result.inputs);
+    const second = await previewRun(olds);
+    for (const [index, result] of second.results.entries()) {
+      assert.equal(result.failures, undefined);
+      assert.equal(result.inputs.amiId, olds[index].amiId, "every pin is kept");
+      assert.equal((result.inputs.freshness as { candidateAmiId: string }).candidateAmiId, v2[questions[index].region]);
+      assert.equal(diff(olds[index], result.inputs).changes, false);
+    }
+    assert.equal(second.describeImages, regions.length, `${second.describeImages} DescribeImages`);
+    assert.deepEqual(second.results[0].inputs.fleetPins, {
+      "eu-west-1": [v2["eu-west-1"], v1["eu-west-1"]],
+      "us-east-1": [v2["us-east-1"], v1["us-east-1"]],
+    });
+
+    // Without the carried pins (a stack from before them), each region's pin costs a call of its own.
+    const { fleetPins: _pins, ...carrierWithout } = olds[0];
+    const without = await previewRun([carrierWithout, ...olds.slice(1)]);
+    assert.equal(without.describeImages, 2 * regions.length, `${without.describeImages} DescribeImages`);
   });
 });
 

@@ -1,11 +1,10 @@
 import type { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
 import { checkPinnedCatalogVersion } from "../../catalog/pinning";
 import { CatalogSourceError } from "../../catalog/source";
-import { resolveAmi } from "../../resolver";
 import { architectureOfInstanceType } from "../../resolver/instance-types";
 import { checkFreshness } from "../../resolver/freshness";
 import { defaultImageCache } from "../../resolver/image-lookup";
-import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
+import type { AwsClients, ResolutionResult } from "../../resolver/types";
 import type { Architecture, Template } from "../../templates/schema";
 import { containsUnknown, stripUndefined, unknownKeys } from "../host";
 import {
@@ -22,6 +21,7 @@ import {
   type RefreshMode,
 } from "../pinning";
 import { findOurCopy } from "./copy";
+import { prefetchFleet, readFleetPins, resolveQuestion } from "./prefetch";
 import { InputError, type LoadedTemplate, loadTemplateInput, resolutionUserData } from "./template-input";
 import { type AmiFreshness, freshnessWarning } from "./freshness-line";
 import {
@@ -91,24 +91,6 @@ function describeFailure(label: string, region: string, result: ResolutionResult
   return `no launchable AMI for ${label} in ${region} (strategy ${result.strategy}); fallback chain:\n  ${chain.join("\n  ")}\nWhat to do: ${todo}.`;
 }
 
-async function resolve(
-  template: Template,
-  inputs: AmiResolutionInputs,
-  clients: AwsClients,
-  now: Date,
-): Promise<ResolutionResult> {
-  const options: ResolveOptions = {
-    region: inputs.region,
-    ...(inputs.architecture ? { architecture: inputs.architecture } : {}),
-    ...(inputs.instanceType ? { instanceType: inputs.instanceType } : {}),
-    ...(inputs.size ? { size: inputs.size } : {}),
-    ...(inputs.strategy ? { strategy: inputs.strategy } : {}),
-    ...(inputs.allowCrossRegionCopy !== undefined ? { allowCrossRegionCopy: inputs.allowCrossRegionCopy } : {}),
-    now,
-  };
-  return resolveAmi(template, options, clients);
-}
-
 function outputsOf(
   result: ResolutionResult,
   template: Template,
@@ -174,23 +156,6 @@ function noteFor(
 }
 
 /**
- * Answers a wave of the program's questions at once (see fleet-prefetch.ts): concurrent resolutions meet in the
- * process-wide cache, which batches their parameter and image lookups per region; the checks that follow (one at a
- * time, as the engine calls them) then read the cache. A question that fails here is left to its own check to report.
- */
-async function prefetchFleet(questions: AmiResolutionInputs[], clients: AwsClients, now: Date): Promise<void> {
-  await Promise.all(
-    questions.map(async (question) => {
-      try {
-        await resolve(loadTemplateInput(question).template, question, clients, now);
-      } catch {
-        // Reported, with its field, by the check of the resolution that asks this question.
-      }
-    }),
-  );
-}
-
-/**
  * Resolves in check, so that a preview already shows the AMI and the chain (the engine uses checked inputs as the
  * outputs of a resource it is about to create). Internal. Exported for testing.
  */
@@ -210,8 +175,11 @@ export async function check(
   if (refresh !== "pinned" && refresh !== "latest")
     return fail("refresh", `refresh must be "pinned" or "latest", got "${String(refresh)}"`);
 
-  if (Array.isArray(news.fleetQuestions) && !containsUnknown(news.fleetQuestions))
-    await prefetchFleet(news.fleetQuestions as AmiResolutionInputs[], clients, now);
+  // The wave's first resolution answers the wave's questions, and keeps the wave's pins for the next run.
+  const carrier = Array.isArray(news.fleetQuestions) && !containsUnknown(news.fleetQuestions);
+  const fleetPins = carrier
+    ? await prefetchFleet(news.fleetQuestions as AmiResolutionInputs[], readFleetPins(olds.fleetPins), clients, now)
+    : undefined;
 
   let loaded: LoadedTemplate;
   try {
@@ -232,7 +200,8 @@ export async function check(
     );
   }
   // The wave's questions are answered; they are not kept in state (a few kB on the wave's first resolution).
-  delete (state as { fleetQuestions?: unknown }).fleetQuestions;
+  delete state.fleetQuestions;
+  state.fleetPins = fleetPins;
   return { inputs: stripUndefined(state as unknown as Record<string, unknown>) };
 }
 
@@ -324,7 +293,7 @@ async function resolution(
   }
   let result: ResolutionResult;
   try {
-    result = await resolve(template, inputs, clients, now);
+    result = await resolveQuestion(template, inputs, clients, now);
   } catch (error) {
     const property = (error as { field?: string }).field ?? "template";
     return { failure: { property, reason: `${label} in ${inputs.region}: ${(error as Error).message}` } };

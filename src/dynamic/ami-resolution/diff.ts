@@ -23,8 +23,10 @@ const IGNORED_KEYS = [
   "copiedImageId",
   "copyMadeByUs",
   "copyPending",
-  // The wave's questions ride on its first resolution only to be answered together (fleet-prefetch.ts).
+  // The wave's questions ride on its first resolution only to be answered together (fleet-prefetch.ts), and its
+  // pins are kept there for the next run's prefetch (prefetch.ts).
   "fleetQuestions",
+  "fleetPins",
   // Changes when AWS publishes a newer image, not when the stack changes: told in preview, never a diff.
   "freshness",
   // Stored by versions before the program rendered it; now only its hash is (compared when both sides have it).

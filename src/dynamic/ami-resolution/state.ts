@@ -71,6 +71,11 @@ export interface AmiResolutionOutputs {
   copiedImageId?: string;
   copyMadeByUs?: boolean;
   /**
+   * On a wave's first resolution only: per region, the AMIs the wave was answered with (prefetch.ts), looked up with
+   * the next run's prefetch so the wave's pins are validated in the same calls. Never compared by diff.
+   */
+  fleetPins?: Record<string, string[]>;
+  /**
    * Computed by every check and never compared by diff (it changes when AWS publishes, not when the stack does):
    * the state holds it as of the last create, update or refresh. Null while nothing is launched yet.
    */
