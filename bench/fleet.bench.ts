@@ -1,6 +1,6 @@
 /**
  * Fleet-scale preview under the REAL Pulumi engine (the CLI `npm run setup` builds, a local backend, moto behind a
- * counting proxy): a program of N AmiResolutions in the lab-fleet shape (5 templates × 4 regions = 20 distinct
+ * counting proxy): a program of N AmiResolutions in the lab-fleet shape (6 templates × 4 regions = 24 distinct
  * questions) previewed first, re-previewed unchanged, and re-previewed after newer images appear. Prints AWS calls per
  * region, changes, wall-time RATIOS measured in this run (at +LATENCY ms per call), and state bytes per resource; then
  * the cross-region tier's cost, `cws --help` against `node -e 0`, and template re-read CPU. Needs `npm run build`.
@@ -13,12 +13,12 @@ import { performance } from "node:perf_hooks";
 import { startCountingProxy } from "../harness/counting-proxy";
 import { findPulumiCli, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../harness/pulumi-cli";
 import { startMoto, TEST_CREDENTIALS } from "../harness/moto";
-import { createImageFromInstance, FIXTURE_BASE_IMAGES, seedDemoLandscape } from "../harness/seed";
+import { seedDemoLandscape } from "../harness/seed";
 import { createAwsClients } from "../src/resolver/clients";
 import { resolveAmi } from "../src/resolver/engine";
 import { ImageCache } from "../src/resolver/image-lookup";
 import { loadTemplate, loadTemplateFromObject } from "../src/templates";
-import { FLEET_REGIONS, FLEET_TEMPLATES } from "../harness/fleet-shape";
+import { FLEET_REGIONS, FLEET_TEMPLATES, publishNewerLabBuilds, seedFleetLab } from "../harness/fleet-shape";
 
 const REGIONS = FLEET_REGIONS;
 const TEMPLATES = FLEET_TEMPLATES;
@@ -69,6 +69,7 @@ async function fleetRun(size: number) {
   try {
     const clients = moto.clients();
     await seedDemoLandscape(clients, REGIONS);
+    await seedFleetLab(clients, REGIONS);
     const project = sandbox.project(`fleet${size}`, { program: fleetProgram(size) });
     const init = await project.run(["stack", "init", "bench"]);
     if (init.status !== 0) throw new Error(init.output);
@@ -83,16 +84,9 @@ async function fleetRun(size: number) {
     const again = await timed(project, ["preview"]);
     const againCalls = proxy.take();
     proxy.setLatency(0);
-    // Newer images: the lab publishes a newer build of its own image where it has one (moto cannot publish as
-    // Canonical, so the public parameters stay where they are).
-    for (const region of REGIONS.slice(0, 2)) {
-      await createImageFromInstance(clients.ec2(region), {
-        sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
-        name: "cws-r-research-x86_64-20261201",
-        description: "CloudWorkstation r-research image",
-        tags: { Project: "cloudworkstation", Template: "r-research", Version: "1.1.0" },
-      });
-    }
+    // Newer images: the lab publishes newer builds of its own images (one found by an owner-scoped search, one named
+    // by its own parameter) in two regions (moto cannot publish as Canonical, so the public parameters stay).
+    await publishNewerLabBuilds(clients);
     proxy.take();
     proxy.setLatency(LATENCY_MS);
     const newer = await timed(project, ["preview"]);

@@ -3,12 +3,12 @@ import * as path from "node:path";
 import { startCountingProxy, type CountingProxy } from "../../harness/counting-proxy";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../../harness/pulumi-cli";
-import { createImageFromInstance, FIXTURE_BASE_IMAGES, seedDemoLandscape } from "../../harness/seed";
-import { FLEET_REGIONS, FLEET_TEMPLATES } from "../../harness/fleet-shape";
+import { seedDemoLandscape } from "../../harness/seed";
+import { FLEET_REGIONS, FLEET_TEMPLATES, publishNewerLabBuilds, seedFleetLab } from "../../harness/fleet-shape";
 
 /**
  * A fleet under the REAL Pulumi engine (see real-engine.test.ts for the setup and its prerequisites): 20
- * AmiResolutions in the lab-fleet shape (5 templates × 4 regions), moto behind a proxy that counts calls per region.
+ * AmiResolutions in the lab-fleet shape (6 templates × 4 regions), moto behind a proxy that counts calls per region.
  * The engine checks one resource at a time; the fleet's questions are still answered together, in the first one's
  * check. bench/fleet.bench.ts runs the same with 200 workstations and latency, and prints the figures.
  */
@@ -45,6 +45,7 @@ describe("a 20-workstation fleet under the real Pulumi engine (moto behind a cou
     }
     moto = await startMoto();
     await seedDemoLandscape(moto.clients(), REGIONS);
+    await seedFleetLab(moto.clients(), REGIONS);
     proxy = await startCountingProxy(moto.endpoint);
     sandbox = PulumiSandbox.create(gate.cli, { ...moto.env(), AWS_ENDPOINT_URL: proxy.endpoint }, "cws-e2e-fleet-");
     const entries = Array.from({ length: 20 }, (_, i) => ({
@@ -108,25 +109,23 @@ for (const entry of ${JSON.stringify(entries)}) new AmiResolution(entry.name, {
     assertCallBound(proxy!.take(), "re-preview");
   });
 
-  it("keeps every pinned AMI when newer images appear: no changes, and a warning names the newer image", async () => {
-    // The lab publishes a newer build of its own image (in the two regions that have it).
-    for (const region of REGIONS.slice(0, 2)) {
-      await createImageFromInstance(moto!.clients().ec2(region), {
-        sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
-        name: "cws-r-research-x86_64-20261201",
-        description: "CloudWorkstation r-research image",
-        tags: { Project: "cloudworkstation", Template: "r-research" },
-      });
-    }
+  it("keeps every pinned AMI when newer images appear, also one its parameter no longer names: no changes, at most 3 calls per region, and a warning names each newer image", async () => {
+    // The lab publishes newer builds of its own images (found by search; named by its parameter) in two regions.
+    await publishNewerLabBuilds(moto!.clients());
     proxy!.take();
     const preview = await project.run(["preview", "--expect-no-changes"]);
     assertOk(preview);
     const calls = proxy!.take();
-    // ws-4 runs the lab's template in us-east-1: it keeps its AMI and the preview says a newer one is available.
-    assert.match(
-      preview.output,
-      /ws-4: newer image available: ami-\w+ \(\d{4}-\d\d-\d\d\); pinned ami-\w+ — set refresh: latest or bump the pin/,
-    );
-    assertCallBound(calls, "re-preview after a newer image");
+    // ws-4 and ws-5 run the lab's templates in us-east-1 (found by search; named by the lab's parameter): they keep
+    // their AMIs and the preview says a newer one is available. ws-5's pin is no answer any more: it is validated
+    // with the wave's prefetch (its carried pins), within the same bound.
+    for (const name of ["ws-4", "ws-5"])
+      assert.match(
+        preview.output,
+        new RegExp(
+          `${name}: newer image available: ami-\\w+ \\(\\d{4}-\\d\\d-\\d\\d\\); pinned ami-\\w+ — set refresh: latest or bump the pin`,
+        ),
+      );
+    assertCallBound(calls, "re-preview after newer images");
   });
 });
