@@ -37,8 +37,13 @@ export const FLEET_TEMPLATES: (string | Record<string, unknown>)[] = [
 /** The older Ubuntu 24.04 amd64 fixture image: the one the demo landscape keeps in every region. */
 const OLDER_NOBLE_AMD64 = "ami-00c41000000000001";
 
-/** A build of the lab's parameter image in each region, with the parameter pointing at it. */
-async function publishLabParameterBuild(clients: AwsClients, regions: readonly string[], build: string) {
+/** A build of the lab's parameter image in each region, with LAB_PARAMETER pointing at it; the ids by region. */
+export async function publishLabParameterBuild(
+  clients: AwsClients,
+  regions: readonly string[],
+  build: string,
+): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
   for (const region of regions) {
     const imageId = await createImageFromInstance(clients.ec2(region), {
       sourceAmiId: OLDER_NOBLE_AMD64,
@@ -46,7 +51,9 @@ async function publishLabParameterBuild(clients: AwsClients, regions: readonly s
       tags: { Project: "cloudworkstation", Template: "lab-ssm" },
     });
     await publishPublicParameter(clients.ssm(region), LAB_PARAMETER, imageId);
+    ids[region] = imageId;
   }
+  return ids;
 }
 
 /** What the fleet needs beyond the demo landscape (seedDemoLandscape): the lab's parameter image everywhere. */

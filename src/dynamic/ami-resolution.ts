@@ -6,7 +6,7 @@ import { joinFleet } from "./fleet-prefetch";
 import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
 import type { RefreshMode } from "./pinning";
 
-/** The serialized provider: two path strings and a loader (see host.ts); the logic is ami-resolution/provider. */
+/** The stored provider: a short module text that loads the logic by path (see host.ts); the logic is ami-resolution/provider. */
 export const amiResolutionProvider = lazyProvider("ami-resolution/provider");
 
 export const AMI_RESOLUTION_TYPE = dynamicType("AmiResolution");
@@ -159,7 +159,6 @@ export class AmiResolution extends CloudWorkstationResource {
       .apply(([method, architecture, region, template, templateObject, templatesDirs, parameters]) =>
         method === "fallback_script"
           ? resolutionUserData(
-              method,
               loadTemplateInput({ template, templateObject, templatesDirs, parameters }).template,
               architecture,
               region,

@@ -11,7 +11,7 @@ export {
   type RegionalAmiCopyOutputs,
 } from "./regional-ami-copy/inputs";
 
-/** The serialized provider: two path strings and a loader (see host.ts); the logic is regional-ami-copy/provider. */
+/** The stored provider: a short module text that loads the logic by path (see host.ts); the logic is regional-ami-copy/provider. */
 export const regionalAmiCopyProvider: LazyProvider<RegionalAmiCopyInputs, RegionalAmiCopyOutputs> =
   lazyProvider("regional-ami-copy/provider");
 

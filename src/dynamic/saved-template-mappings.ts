@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CloudWorkstationResource, lazyProvider } from "./host";
 
-/** The serialized provider: two path strings and a loader (see host.ts). */
+/** The stored provider: a short module text that loads the logic by path (see host.ts). */
 export const savedTemplateMappingsProvider = lazyProvider("saved-template-mappings/provider");
 
 export interface SavedTemplateMappingsArgs {

@@ -10,7 +10,7 @@ export {
   type SavedTemplateOutputs,
 } from "./saved-template/inputs";
 
-/** The serialized provider: two path strings and a loader (see host.ts); the logic is saved-template/provider. */
+/** The stored provider: a short module text that loads the logic by path (see host.ts); the logic is saved-template/provider. */
 export const savedTemplateProvider: LazyProvider<SavedTemplateInputs, SavedTemplateOutputs> =
   lazyProvider("saved-template/provider");
 

@@ -14,7 +14,7 @@ export {
   type TemplateImageOutputs,
 } from "./template-image/inputs";
 
-/** The serialized provider: two path strings and a loader (see host.ts); the logic is template-image/provider. */
+/** The stored provider: a short module text that loads the logic by path (see host.ts); the logic is template-image/provider. */
 export const templateImageProvider = lazyProvider("template-image/provider");
 
 export interface TemplateImageArgs {

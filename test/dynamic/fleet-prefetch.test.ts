@@ -5,13 +5,8 @@ import { check, diff } from "../../src/dynamic/ami-resolution/provider";
 import { FLEET_QUESTION_KEYS } from "../../src/dynamic/fleet-prefetch";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy";
 import { startMoto, type MotoServer } from "../../harness/moto";
-import {
-  createImageFromInstance,
-  FIXTURE_BASE_IMAGES,
-  publishBaseParameters,
-  publishPublicParameter,
-  TEST_ACCOUNT_ID,
-} from "../../harness/seed";
+import { LAB_PARAMETER, publishLabParameterBuild } from "../../harness/fleet-shape";
+import { publishBaseParameters, TEST_ACCOUNT_ID } from "../../harness/seed";
 import { defaultImageCache } from "../../src/resolver/image-lookup";
 import type { AwsClients } from "../../src/resolver/types";
 
@@ -82,12 +77,11 @@ describe("a fleet's resolutions answered together (the provider's check, moto be
 
 describe("a wave's pins from its previous run (the provider's check, moto behind the fault proxy counting calls)", () => {
   const regions = ["us-east-1", "eu-west-1"];
-  const PARAMETER = "/lab/workstation/ami";
   /** The lab's own image, published to its own parameter (owned by the lab's account). */
   const lab = {
     name: "lab-ssm",
     base: "ubuntu-24.04",
-    ami_config: { strategy: "ami_required", ssm_parameter: PARAMETER, trusted_owners: [TEST_ACCOUNT_ID] },
+    ami_config: { strategy: "ami_required", ssm_parameter: LAB_PARAMETER, trusted_owners: [TEST_ACCOUNT_ID] },
   };
   const questions = regions.flatMap((region) => [
     { templateObject: lab, region, size: "M" },
@@ -104,18 +98,7 @@ describe("a wave's pins from its previous run (the provider's check, moto behind
     await moto?.stop();
   });
 
-  /** Publishes a build of the lab image in every region and points the parameter at it; returns the ids by region. */
-  async function publishBuild(build: string): Promise<Record<string, string>> {
-    const ids: Record<string, string> = {};
-    for (const region of regions) {
-      ids[region] = await createImageFromInstance(moto.clients().ec2(region), {
-        sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
-        name: `cws-lab-ssm-x86_64-${build}`,
-      });
-      await publishPublicParameter(moto.clients().ssm(region), PARAMETER, ids[region]);
-    }
-    return ids;
-  }
+  const publishBuild = (build: string) => publishLabParameterBuild(moto.clients(), regions, build);
 
   /** One preview's checks, in a fresh provider process (empty process-wide cache), the first carrying the wave. */
   async function previewRun(olds: Record<string, unknown>[]) {

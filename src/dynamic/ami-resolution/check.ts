@@ -338,8 +338,7 @@ function pinnedScript(
       : typeof olds.userData === "string"
         ? sha256(olds.userData)
         : undefined;
-  const rendered = resolutionUserData(olds.method, template, olds.architecture as Architecture, region);
-  const hash = sha256(rendered ?? "");
+  const hash = sha256(resolutionUserData(template, olds.architecture as Architecture, region));
   return { hash, changed: pinned !== undefined && pinned !== hash };
 }
 

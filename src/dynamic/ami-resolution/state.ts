@@ -1,6 +1,7 @@
 import { createAwsClients } from "../../resolver/clients";
 import type { AwsClients, ResolutionResult } from "../../resolver/types";
 import type { Architecture, Size, Strategy } from "../../templates/schema";
+import { FLEET_QUESTION_KEYS } from "../fleet-prefetch";
 import type { RefreshMode } from "../pinning";
 import type { AmiFreshness } from "./freshness-line";
 
@@ -84,21 +85,11 @@ export interface AmiResolutionOutputs {
 
 export type AmiResolutionState = AmiResolutionInputs & AmiResolutionOutputs;
 
-/** Inputs that decide the resolution: if any is unknown, check resolves nothing and the outputs stay unknown. */
-export const RESOLUTION_INPUT_KEYS = [
-  "template",
-  "templatesDirs",
-  "templateObject",
-  "parameters",
-  "region",
-  "architecture",
-  "instanceType",
-  "size",
-  "strategy",
-  "refresh",
-  "allowCrossRegionCopy",
-  "copyOwner",
-] as const;
+/**
+ * Inputs that decide the resolution: if any is unknown, check resolves nothing and the outputs stay unknown. The
+ * question a fleet's prefetch asks (FLEET_QUESTION_KEYS), plus the refresh mode and the copy owner.
+ */
+export const RESOLUTION_INPUT_KEYS = [...FLEET_QUESTION_KEYS, "refresh", "copyOwner"] as const;
 
 /** Keys the resolution writes (check strips stale ones from the news; a kept resolution copies them from olds). */
 export const OUTPUT_KEYS = [

@@ -39,16 +39,11 @@ export function loadTemplateInput(
 }
 
 /**
- * The provisioning script of a resolution on the script path (null on the AMI path): the template rendered for the
- * resolved architecture and the target region, exactly as the script tier rendered it. It is not kept in state
- * (it is a function of the template, which check pins through `templateHash` and `userDataHash`), so the program
- * renders it rather than reading it back.
+ * The provisioning script of a resolution on the script path: the template rendered for the resolved architecture
+ * and the target region, exactly as the script tier rendered it. It is not kept in state (it is a function of the
+ * template, which check pins through `templateHash` and `userDataHash`), so the program renders it rather than
+ * reading it back.
  */
-export function resolutionUserData(
-  method: string,
-  template: Template,
-  architecture: Architecture,
-  region: string,
-): string | null {
-  return method === "fallback_script" ? renderUserData(template, { architecture, region }) : null;
+export function resolutionUserData(template: Template, architecture: Architecture, region: string): string {
+  return renderUserData(template, { architecture, region });
 }
