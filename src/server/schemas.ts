@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CAPTURE_MODES } from "../imaging/capture";
-import { KNOWN_REGIONS } from "../templates/regions";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
+import { region as regionName } from "../templates/schema-fields";
 import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
 
 /**
@@ -9,9 +9,11 @@ import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
  * same schemas. Query parameters mirror the CLI flags (instanceType for --instance-type, regions comma-separated).
  */
 
-export const region = z
-  .enum(KNOWN_REGIONS as unknown as [string, ...string[]])
-  .describe("an AWS region, e.g. us-east-1");
+/**
+ * The one region rule (checkRegionName), as the CLI applies it: a misspelt name is a 400 with a "did you mean", a
+ * well-formed name not yet in our list (a new region) is used as written.
+ */
+export const region = regionName.describe("an AWS region, e.g. us-east-1");
 export const regionList = z
   .string()
   .describe("comma-separated regions, e.g. us-east-1,eu-west-1")
@@ -98,7 +100,13 @@ export const shareBody = z
     accounts: z.array(accountId).max(100).optional(),
     organizationArns: z.array(z.string().max(256)).max(100).optional(),
     ouArns: z.array(z.string().max(256)).max(100).optional(),
-    public: z.boolean().optional(),
+    public: z.boolean().optional().describe("launchable by every AWS account; needs confirmPublic: true as well"),
+    confirmPublic: z
+      .literal(true)
+      .optional()
+      .describe(
+        "with public: true, the caller's explicit consent to make the image launchable by every AWS account (the CLI's --yes)",
+      ),
     remove: z.boolean().optional(),
   })
   .strict();
