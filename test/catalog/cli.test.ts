@@ -232,7 +232,8 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
     assert.match(strict.out, /1\.0\.0\.yml: signature missing/);
   });
 
-  it("revoke by another allowed signer passes verify, and browse shows the revocation", async () => {
+  /** ml@uni.edu's python-ml@1.0.0, revoked (and re-signed) by admin@uni.edu, another allowed signer. */
+  const catalogRevokedByAdmin = async () => {
     const root = tempDir();
     writeCatalog(root, { signers: [ml, admin], entries: [{ value: entry({ version: "1.0.0" }) }] });
     const revoked = await cws(
@@ -249,6 +250,11 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
       admin.privateKey,
     );
     assert.equal(revoked.code, 0, revoked.err);
+    return root;
+  };
+
+  it("revoke by another allowed signer passes verify, and browse shows the revocation", async () => {
+    const root = await catalogRevokedByAdmin();
     const verified = await cws("catalog", "verify", "--catalog", root);
     assert.equal(verified.code, 0, verified.out);
     const browsed = await cws("catalog", "browse", "--catalog", root, "--json");
@@ -260,22 +266,7 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
   });
 
   it("show accepts a revocation signed by another listed principal like verify does: ✓ revocation signed by …", async () => {
-    const root = tempDir();
-    writeCatalog(root, { signers: [ml, admin], entries: [{ value: entry({ version: "1.0.0" }) }] });
-    const revoked = await cws(
-      "catalog",
-      "revoke",
-      "python-ml@1.0.0",
-      "--catalog",
-      root,
-      "--reason",
-      "openssl CVE-2026-1234",
-      "--at",
-      "2026-11-01",
-      "--sign-key",
-      admin.privateKey,
-    );
-    assert.equal(revoked.code, 0, revoked.err);
+    const root = await catalogRevokedByAdmin();
     const shown = await cws("catalog", "show", "python-ml@1.0.0", "--catalog", root);
     assert.equal(shown.code, 0, shown.err);
     assert.match(shown.out, /Signature +✓ revocation signed by admin@uni\.edu \(ED25519 key SHA256:/);
