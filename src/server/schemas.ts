@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { CAPTURE_MODES } from "../imaging/capture";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
-import { region as regionName } from "../templates/schema-fields";
 import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
+import { clip } from "../templates/errors";
+import { checkRegionName, KNOWN_REGIONS } from "../templates/regions";
+import { didYouMean } from "../templates/suggest";
 
 /**
  * The zod schemas that validate every request; the OpenAPI document at /api/v1/openapi.json is generated from these
@@ -10,10 +12,19 @@ import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
  */
 
 /**
- * The one region rule (checkRegionName), as the CLI applies it: a misspelt name is a 400 with a "did you mean", a
- * well-formed name not yet in our list (a new region) is used as written.
+ * Why the server refuses a region name, in the CLI's words (checkRegionName): the name and the nearest region, never
+ * the whole list. The server takes only the regions it knows: it has no way to warn about a name it would use as
+ * written, and an unknown one would otherwise reach AWS and come back as an SDK error.
  */
-export const region = regionName.describe("an AWS region, e.g. us-east-1");
+function regionProblem(name: string): string {
+  const check = checkRegionName(name);
+  if (!check.ok) return check.error;
+  return `unknown region ${JSON.stringify(clip(name))}${didYouMean(name, KNOWN_REGIONS)} (this server knows the regions listed in /api/v1/openapi.json)`;
+}
+
+export const region = z
+  .enum(KNOWN_REGIONS, { error: (issue) => regionProblem(String(issue.input)) })
+  .describe("an AWS region, e.g. us-east-1");
 export const regionList = z
   .string()
   .describe("comma-separated regions, e.g. us-east-1,eu-west-1")

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeImageAttributeCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { AwsCallError } from "../../src/resolver/errors";
-import { REGION_NAME_PATTERN } from "../../src/templates/aws-ids";
+import { KNOWN_REGIONS } from "../../src/templates/regions";
 import type { AwsClients } from "../../src/resolver/types";
 import { toApiError } from "../../src/server/errors";
 import { startFaultProxy } from "../../harness/fault-proxy";
@@ -182,7 +182,7 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       assert.match(share.properties.confirmPublic.description, /every AWS account/);
       const resolve = reply.body.paths["/api/v1/ami/resolve/{template}"].get.parameters;
       const region = resolve.find((p: { name: string }) => p.name === "region");
-      assert.equal(region.schema.pattern, REGION_NAME_PATTERN.source, "the region rule's pattern, not an enum");
+      assert.deepEqual(region.schema.enum, [...KNOWN_REGIONS], "the regions the server accepts");
     });
   });
 
@@ -203,6 +203,10 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       const list = await call(base, "GET", "/api/v1/ami/test/python-ml?regions=us-east-1,eu-wset-1");
       assert.equal(list.status, 400);
       assert.match(list.body.error.message, /regions\/1 unknown region "eu-wset-1"; did you mean "eu-west-1"\?/);
+      // Well-formed but not a region this server knows (the CLI warns and goes on; the server has no warnings).
+      const unknown = await call(base, "GET", "/api/v1/ami/list?region=eu-west-9");
+      assert.equal(unknown.status, 400);
+      assert.match(unknown.body.error.message, /unknown region "eu-west-9"; did you mean "eu-west-1"\?/);
       const body = await call(base, "POST", "/api/v1/ami/copy-region", {
         token: true,
         body: { amiId: "ami-00c41000000000002", sourceRegion: "us-east-1", targetRegions: ["us-wesst-2"] },
