@@ -226,6 +226,8 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
       buttons.map((b) => b.textContent),
     );
     assert.deepEqual(new Set(rnaseq), new Set(["script"]), "script provisioning in every region, not failed");
+    const label = await page.getAttribute("#matrix button.cell[data-template='rnaseq-cat']", "aria-label");
+    assert.match(label ?? "", /^rnaseq-cat in us-east-1: script provisioning; its name: says smith-rnaseq;/);
   });
 
   it("paints a cell the API gave no answer for as 'not loaded', not 'failed' (answer trimmed in the browser by page.route)", async () => {
