@@ -13,6 +13,7 @@ import {
   DEFAULT_TEMPLATES_DIR,
   displayPath,
   findParentFile,
+  findParentFileByName,
   findTemplateFile,
   looksLikePath,
   notFoundMessage,
@@ -38,6 +39,13 @@ export interface LoadOptions {
   templatesDirs?: string[];
   /** Values for the template's parameters, over their defaults. Strings are accepted for number and boolean parameters. */
   parameters?: Record<string, string | number | boolean>;
+  /**
+   * The template loaded was submitted by someone who may not read this machine's files (`POST
+   * /api/v1/templates/validate`): its `inherits` may name templates found by name in `templatesDirs` and the shipped
+   * templates only. A path is refused at its line without being read, and so is a name whose file is a link out of
+   * its directory. The templates it reaches that way are the lab's own, and inherit as usual.
+   */
+  inheritByNameOnly?: boolean;
 }
 
 export interface LoadedTemplate {
@@ -63,6 +71,7 @@ export interface TemplateSummary {
 interface LoadContext {
   dirs: string[];
   units: Map<string, TemplateUnit>;
+  inheritByNameOnly: boolean;
 }
 
 interface LoadResult {
@@ -285,13 +294,12 @@ function resolveInheritance(
     for (const reference of unit.parents) {
       const at = (message: string) =>
         issues.push(locatedIn(unit, { at: reference.at, anchor: "value", path: reference.at, message }));
-      const file = findParentFile(reference.name, unit.source.absolutePath, context.dirs);
+      const file =
+        context.inheritByNameOnly && unit === root
+          ? findParentFileByName(reference.name, context.dirs)
+          : findParentFile(reference.name, unit.source.absolutePath, context.dirs);
       if (typeof file !== "string") {
-        at(
-          "notTemplate" in file
-            ? `parent template "${clip(reference.name)}" is a path but not a .yml or .yaml file: inherit a template file, or name a template`
-            : notFoundMessage(reference.name, file.searched, "parent template"),
-        );
+        at(parentNotFoundMessage(reference.name, file));
         continue;
       }
       const parent = fileUnit(file, context);
@@ -320,6 +328,26 @@ function resolveInheritance(
   };
   visit(root, []);
   return { order, issues };
+}
+
+function parentNotFoundMessage(
+  reference: string,
+  found: Exclude<ReturnType<typeof findParentFileByName> | ReturnType<typeof findParentFile>, string>,
+): string {
+  if ("notTemplate" in found)
+    return `parent template "${clip(reference)}" is a path but not a .yml or .yaml file: inherit a template file, or name a template`;
+  if ("isPath" in found)
+    return (
+      `parent template "${clip(reference)}" is a path, but a submitted template may inherit only templates found by ` +
+      `name in the templates directories; nothing was read from that path. Write the name of a template listed by ` +
+      `GET /api/v1/templates (e.g. inherits: python-ml), or validate the file on its own machine with cws template validate`
+    );
+  if ("outside" in found)
+    return (
+      `parent template "${clip(reference)}" in ${displayPath(found.outside)} is a link to a file outside that ` +
+      `directory, which a submitted template may not inherit; nothing was read from it. Inherit another template`
+    );
+  return notFoundMessage(reference, found.searched, "parent template");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -364,5 +392,6 @@ function newContext(options: LoadOptions): LoadContext {
   return {
     dirs: unique([...(options.templatesDirs ?? []).map((dir) => path.resolve(dir)), DEFAULT_TEMPLATES_DIR]),
     units: new Map(),
+    inheritByNameOnly: options.inheritByNameOnly === true,
   };
 }

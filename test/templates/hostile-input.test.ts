@@ -120,6 +120,66 @@ describe("hostile template input", () => {
     });
   });
 
+  describe("a submitted template (inheritByNameOnly): parents by name from the templates directories only", () => {
+    /** A secrets file where a submitted template could point, and a lab templates directory. */
+    function submittedSetup(): { secrets: string; labDir: string; submittedDir: string } {
+      const secretsDir = fixtureDir({ "secrets.yml": yaml("db_password: hunter2-db-password", "api_key: sk-live-1") });
+      const labDir = fixtureDir({ "lab-base.yml": yaml("name: lab-base", "category: lab") });
+      fs.symlinkSync(path.join(secretsDir, "secrets.yml"), path.join(labDir, "leak.yml"));
+      const submittedDir = fixtureDir({});
+      return { secrets: path.join(secretsDir, "secrets.yml"), labDir, submittedDir };
+    }
+
+    function validateSubmitted(setup: ReturnType<typeof submittedSetup>, inherits: string) {
+      const file = path.join(setup.submittedDir, "t.yml");
+      fs.writeFileSync(file, yaml("name: t", "description: submitted", `inherits: ${JSON.stringify(inherits)}`));
+      return validateTemplateFile(file, { templatesDirs: [setup.labDir], inheritByNameOnly: true });
+    }
+
+    it("refuses an absolute or relative path at the inherits line, saying what to do, without echoing the file", () => {
+      const setup = submittedSetup();
+      const relative = path.relative(setup.submittedDir, setup.secrets);
+      for (const reference of [setup.secrets, relative, "../../../../etc/passwd.yml", "/tmp/x.yaml"]) {
+        const result = validateSubmitted(setup, reference);
+        assert.equal(result.ok, false, reference);
+        const issue = issueWith(result.issues, "is a path, but a submitted template may inherit only templates");
+        assert.deepEqual(issue.path, ["inherits"]);
+        assert.equal(at(issue), "3:11");
+        assert.match(issue.message, /nothing was read from that path\. Write the name of a template/);
+        const report = JSON.stringify(result.issues);
+        assert.ok(!report.includes("hunter2") && !report.includes("db_password"), report);
+      }
+    });
+
+    it("refuses a name that is a symlink out of a templates directory, without reading its target", () => {
+      const result = validateSubmitted(submittedSetup(), "leak");
+      const issue = issueWith(result.issues, "is a link to a file outside that directory");
+      assert.deepEqual(issue.path, ["inherits"]);
+      const report = JSON.stringify(result.issues);
+      assert.ok(!report.includes("hunter2") && !report.includes("db_password"), report);
+    });
+
+    it("still inherits a template named from the templates directories", () => {
+      const result = validateSubmitted(submittedSetup(), "lab-base");
+      assert.equal(result.ok, true, JSON.stringify(result.issues));
+      assert.equal(result.template?.category, "lab");
+    });
+
+    it("does not search the submitted file's own directory by name", () => {
+      const setup = submittedSetup();
+      fs.writeFileSync(path.join(setup.submittedDir, "beside.yml"), yaml("name: beside"));
+      const result = validateSubmitted(setup, "beside");
+      assert.match(issueWith(result.issues, 'parent template "beside" not found').message, /available: .*lab-base/);
+    });
+
+    it("lets a file on disk (no inheritByNameOnly) inherit by path as before", () => {
+      const setup = submittedSetup();
+      const file = path.join(setup.submittedDir, "t.yml");
+      fs.writeFileSync(file, yaml("name: t", `inherits: ${JSON.stringify(path.join(setup.labDir, "lab-base.yml"))}`));
+      assert.equal(validateTemplateFile(file).ok, true);
+    });
+  });
+
   describe("what the renderer would refuse", () => {
     it("refuses a NUL character in any string, at its line", () => {
       const error = errorsOf(yaml("name: t", 'post_install: "echo hi\\0"', "tags:", '  "a\\0b": c'));
