@@ -4,7 +4,15 @@ import { contentProblems } from "./content";
 import { checkAgainstSchema, type Problem } from "./zod-issues";
 import { provisioningWarnings, regionWarnings, renderProblems } from "./checks";
 import { takesTextAt } from "./schema-walk";
-import { clip, formatIssue, isError, TemplateError, type TemplateIssue } from "./errors";
+import {
+  clip,
+  formatIssue,
+  isError,
+  limitIssuesPerFile,
+  MAX_ISSUES_PER_FILE,
+  TemplateError,
+  type TemplateIssue,
+} from "./errors";
 import { mergeTracked } from "./merge";
 import { isPlainObject, toIssue, type Tracked } from "./origins";
 import { findPlaceholders, resolveParameterValues, substituteParameters, undeclaredPlaceholders } from "./parameters";
@@ -219,11 +227,28 @@ function sortedEntries(parameters: LoadOptions["parameters"]): [string, unknown]
   return Object.entries(parameters ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** checkUnits, with at most MAX_ISSUES_PER_FILE issues per file (and how many more there were). */
 function loadUnits(
   root: TemplateUnit,
   order: TemplateUnit[],
   resolutionIssues: TemplateIssue[],
   options: LoadOptions,
+): LoadResult {
+  const notListed = new Map<string, number>();
+  const count = (file: string, more: number | undefined) => {
+    if (more) notListed.set(file, (notListed.get(file) ?? 0) + more);
+  };
+  for (const unit of order) count(unit.source.file, unit.notListed);
+  const result = checkUnits(root, order, resolutionIssues, options, (more) => count(root.source.file, more));
+  return { ...result, issues: limitIssuesPerFile(result.issues, notListed) };
+}
+
+function checkUnits(
+  root: TemplateUnit,
+  order: TemplateUnit[],
+  resolutionIssues: TemplateIssue[],
+  options: LoadOptions,
+  countNotListed: (more: number) => void,
 ): LoadResult {
   const chain = order.map((unit) => unit.name).reverse();
   const units = order.filter((unit): unit is TemplateUnit & { tracked: Tracked } => unit.tracked !== undefined);
@@ -270,8 +295,11 @@ function loadUnits(
   // Parameter values given from code can bring what no file may hold (a NUL character).
   const substitutedContent = located(contentProblems(substituted));
   if (substitutedContent.length > 0) return { issues: [...issues, ...substitutedContent], chain };
-  const result = checkAgainstSchema(templateSchema, substituted);
-  if (!result.success) return { issues: [...issues, ...located(result.problems)], chain };
+  const result = checkAgainstSchema(templateSchema, substituted, { max: MAX_ISSUES_PER_FILE });
+  if (!result.success) {
+    countNotListed(result.notListed);
+    return { issues: [...issues, ...located(result.problems)], chain };
+  }
   const rendering = located(renderProblems(result.data));
   if (rendering.length > 0) return { issues: [...issues, ...rendering], chain };
   issues.push(...located(regionWarnings(result.data)), ...located(provisioningWarnings(result.data)));

@@ -57,8 +57,9 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   // uniqueKeys: the library compares each key with every earlier one (quadratic: seconds for 8k tags); the visit below
   // finds duplicates with one set per mapping, and gives them their path.
-  // logLevel: problems are reported as issues, never printed by the library as process warnings.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: "silent" });
+  // logLevel "error": problems are reported as issues, never printed by the library as warnings; "silent" would also
+  // drop the error for a second document (`---` and another template), which would then be ignored without a word.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: "error" });
   const yaml: YamlSource = { doc, lineCounter };
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);

@@ -11,6 +11,9 @@ import {
   validateTemplateFile,
 } from "../../src/templates";
 import { MAX_TEMPLATE_FILE_BYTES } from "../../src/templates/loader";
+import { MAX_ISSUES_PER_FILE } from "../../src/templates/errors";
+import { templateFileSchema } from "../../src/templates/schema";
+import { checkAgainstSchema } from "../../src/templates/zod-issues";
 import { renderUserData } from "../../src/resolver/user-data";
 import { at, fixtureDir, issueWith, templateErrorOf, yaml } from "./helpers";
 
@@ -290,6 +293,41 @@ describe("hostile template input", () => {
       const error = errorsOf(yaml("name: t", "ami_config:", `  ami_mappings: { us-east-1: ami-${"f".repeat(5000)} }`));
       assert.ok(error.message.length < 1000, `message is ${error.message.length} characters long`);
       assert.match(error.message, /…\(5004 chars\)/);
+    });
+
+    it("refuses a second YAML document at its --- line instead of ignoring it", () => {
+      const result = validateTemplateFile(fileWith(yaml("name: t", "category: a", "---", "name: other")));
+      assert.equal(result.ok, false);
+      const issue = issueWith(result.issues, "holds one YAML document");
+      assert.equal(at(issue), "3:1");
+    });
+
+    it("reports 50 issues of a file with 20,000 unknown keys, then how many more there are", () => {
+      const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`);
+      const result = validateTemplateFile(fileWith(yaml("name: t", ...keys)));
+      assert.equal(result.ok, false);
+      assert.equal(result.issues.length, MAX_ISSUES_PER_FILE + 1);
+      const more = issueWith(result.issues, "more problems in this file");
+      assert.match(more.message, /^… and 19950 more problems in this file, not listed: at most 50 are reported/);
+      assert.equal(more.severity, undefined, "an error: the problems left out are errors");
+      assert.equal(result.issues.filter((issue) => issue.message.startsWith('unknown key "k')).length, 50);
+      assert.equal(issueWith(result.issues, 'unknown key "k0"').line, 2);
+    });
+
+    it("words only the first 50 of 20,000 unknown keys and counts the rest (the work is bounded, not just the report)", () => {
+      const value = { name: "t", ...Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 1])) };
+      const result = checkAgainstSchema(templateFileSchema, value, { max: MAX_ISSUES_PER_FILE });
+      assert.equal(result.success, false);
+      if (result.success) return;
+      assert.equal(result.problems.length, MAX_ISSUES_PER_FILE);
+      assert.equal(result.notListed, 20_000 - MAX_ISSUES_PER_FILE);
+    });
+
+    it("caps many duplicate keys (found while parsing) the same way", () => {
+      const duplicates = Array.from({ length: 500 }, () => "  team: a");
+      const result = validateTemplateFile(fileWith(yaml("name: t", "tags:", ...duplicates)));
+      assert.equal(result.issues.length, MAX_ISSUES_PER_FILE + 1);
+      assert.match(issueWith(result.issues, "more problems").message, /… and 449 more problems/);
     });
 
     it("merges 8,000 inherited tags with 8,000 of the child's, keeping each tag's own line for errors", () => {
