@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { contentProblems } from "./content";
 import { checkAgainstSchema, type Problem } from "./zod-issues";
-import { provisioningWarnings, regionWarnings, renderProblems } from "./checks";
+import { provisioningWarnings, regionWarnings, renderProblems, scriptPackageManagerWarnings } from "./checks";
 import { takesTextAt } from "./schema-walk";
 import {
   clip,
@@ -302,7 +302,11 @@ function checkUnits(
   }
   const rendering = located(renderProblems(result.data));
   if (rendering.length > 0) return { issues: [...issues, ...rendering], chain };
-  issues.push(...located(regionWarnings(result.data)), ...located(provisioningWarnings(result.data)));
+  issues.push(
+    ...located(regionWarnings(result.data)),
+    ...located(provisioningWarnings(result.data)),
+    ...located(scriptPackageManagerWarnings(result.data)),
+  );
   return { template: result.data, issues, chain };
 }
 

@@ -97,7 +97,9 @@ export function prepareUnit(
 }
 
 export function locatedIn(unit: { source: TemplateSource }, problem: Problem): TemplateIssue {
-  const position = unit.source.yaml ? locate(unit.source.yaml, problem.at, problem.anchor) : NO_POSITION;
+  const position = unit.source.yaml
+    ? locate(unit.source.yaml, problem.at, problem.anchor, problem.textLine)
+    : NO_POSITION;
   return {
     file: unit.source.file,
     ...position,

@@ -19,6 +19,8 @@ export interface Problem {
   path: TemplatePath;
   message: string;
   severity?: "warning";
+  /** For a text value written as a literal block (`|`): the line of the text (0-based) to point at. */
+  textLine?: number;
   /** A check of the whole template, meaningful only after inheritance (see MERGED_ONLY in schema.ts). */
   mergedOnly?: boolean;
 }
