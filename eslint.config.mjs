@@ -68,7 +68,7 @@ export default tseslint.config(
     rules: layer(["cli", "server"], "components never import the CLI or the server."),
   },
   {
-    files: ["src/cli/**/*.ts", "src/server/**/*.ts", "src/index.ts"],
+    files: ["src/cli/**/*.ts", "src/server/**/*.ts", "src/testing/**/*.ts", "src/index.ts"],
     rules: layer([], ""),
   },
 );

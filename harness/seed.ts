@@ -95,6 +95,28 @@ export function dlamiParameterName(architecture: Architecture, pytorchVersion: s
   return `/aws/service/deeplearning/ami/${architecture}/oss-nvidia-driver-gpu-pytorch-${pytorchVersion}-ubuntu-24.04/latest/ami-id`;
 }
 
+/** The fixture Deep Learning AMIs (owner 898082745236) the DLAMI public parameters point at. */
+export const FIXTURE_DLAMI_IMAGES: Readonly<Record<Architecture, string>> = {
+  x86_64: "ami-00d1a000000000001",
+  arm64: "ami-00d1a000000000002",
+};
+
+/** Publishes the Deep Learning AMI public parameters (both architectures) for each PyTorch release; their names. */
+export async function publishDlamiParameters(
+  ssm: SSMClient,
+  pytorchVersions: readonly string[] = DEMO_DLAMI_PYTORCH_VERSIONS,
+): Promise<string[]> {
+  const published: string[] = [];
+  for (const version of pytorchVersions) {
+    for (const architecture of ["x86_64", "arm64"] as const) {
+      const name = dlamiParameterName(architecture, version);
+      await publishPublicParameter(ssm, name, FIXTURE_DLAMI_IMAGES[architecture]);
+      published.push(name);
+    }
+  }
+  return published;
+}
+
 export interface DemoLandscape {
   regions: string[];
   /** The lab's own images (owned by the test account), region → { name → id }. */
@@ -123,17 +145,10 @@ export async function seedDemoLandscape(clients: AwsClients, regions: readonly s
   const last = regions[regions.length - 1];
   for (const region of regions) {
     const bases = region === last && regions.length > 1 ? (["ubuntu-24.04", "ubuntu-22.04"] as const) : BASES;
-    landscape.publishedParameters[region] = await publishBaseParameters(clients.ssm(region), bases);
-    for (const version of DEMO_DLAMI_PYTORCH_VERSIONS) {
-      for (const [architecture, amiId] of [
-        ["x86_64", "ami-00d1a000000000001"],
-        ["arm64", "ami-00d1a000000000002"],
-      ] as const) {
-        const name = dlamiParameterName(architecture, version);
-        await publishPublicParameter(clients.ssm(region), name, amiId);
-        landscape.publishedParameters[region].push(name);
-      }
-    }
+    landscape.publishedParameters[region] = [
+      ...(await publishBaseParameters(clients.ssm(region), bases)),
+      ...(await publishDlamiParameters(clients.ssm(region))),
+    ];
     landscape.labImages[region] = {};
   }
   const lab = async (region: string, name: string, sourceAmiId: string, template: string) => {

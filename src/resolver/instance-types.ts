@@ -1,4 +1,4 @@
-import { type AmiConfig, type Architecture, type Size, type Template } from "../templates/schema";
+import { ARCHITECTURES, SIZES, type AmiConfig, type Architecture, type Size, type Template } from "../templates/schema";
 import { type AmiMapping } from "../templates/schema-ami-sources";
 import { InvalidInputError } from "./errors";
 import {
@@ -62,18 +62,20 @@ export interface SelectInstanceTypeInput {
  * Precedence: explicit `instanceType` > `size` > `defaults.type` > `defaults.size` > "M".
  * Architecture: explicit > implied by the instance type > `preferredArchitecture` > x86_64.
  * Within a size row: families from `familyPreference` first (in its order; families not in the row are ignored),
- * then the row's own order; families the region lacks (per the price snapshot) are skipped.
+ * then the row's own order; families the region lacks (per the price snapshot) are skipped. The reason names every
+ * preferred family ignored and why; when the preference had no effect at all, `warnings` gets the same sentence.
  *
  * Throws InvalidInputError, naming the field, when the instance type is malformed, contradicts the explicit
  * architecture, is of a family the region lacks, or when the size has no type for the architecture in the region.
  */
-export function selectInstanceType(input: SelectInstanceTypeInput): InstanceChoice {
+export function selectInstanceType(input: SelectInstanceTypeInput, warnings: string[] = []): InstanceChoice {
   if (input.instanceType !== undefined) return chooseExplicitType(input.instanceType, "instanceType", input);
-  if (input.size !== undefined) return chooseBySize(input.size, "size", input);
+  if (input.size !== undefined) return chooseBySize(input.size, "size", input, warnings);
   if (input.defaults?.type !== undefined)
     return chooseExplicitType(input.defaults.type, "instance_defaults.type", input);
-  if (input.defaults?.size !== undefined) return chooseBySize(input.defaults.size, "instance_defaults.size", input);
-  return chooseBySize("M", "default", input);
+  if (input.defaults?.size !== undefined)
+    return chooseBySize(input.defaults.size, "instance_defaults.size", input, warnings);
+  return chooseBySize("M", "default", input, warnings);
 }
 
 function chooseExplicitType(
@@ -118,6 +120,7 @@ function chooseBySize(
   size: Size,
   source: "size" | "instance_defaults.size" | "default",
   input: SelectInstanceTypeInput,
+  warnings: string[],
 ): InstanceChoice {
   const field = source === "default" ? "size" : source;
   const sizeText =
@@ -172,6 +175,21 @@ function chooseBySize(
     preference.length > 0 && preference[0] === chosen.family ? "preferred family" : "first offered in the size table";
   const skipped = SIZE_TABLE[size][architecture].filter((o) => !candidates.includes(o)).map((o) => o.family);
   const skippedNote = skipped.length > 0 ? `; ${input.region} lacks ${skipped.join(", ")}` : "";
+  const ignored = (input.familyPreference ?? []).filter((family) => !preference.includes(family));
+  let ignoredNote = "";
+  if (ignored.length > 0) {
+    const reasons = ignored.map(
+      (family) => `${family} ${whyFamilyNotCandidate(family, size, architecture, input.region)}`,
+    );
+    ignoredNote = `; instance_family_preference ignores ${reasons.join(", ")}`;
+    if (preference.length === 0)
+      warnings.push(
+        `instance_family_preference [${ignored.join(", ")}] had no effect for ${sizeText} on ${architecture} in ` +
+          `${input.region} (${reasons.join("; ")}), so ${chosen.instanceType} was chosen, the first of the size's ` +
+          `${architecture} row (${SIZE_TABLE[size][architecture].map((o) => o.family).join(", ")}): the preference ` +
+          "only reorders that row; list families from it, or set an instance type",
+      );
+  }
   return {
     instanceType: chosen.instanceType,
     architecture,
@@ -179,8 +197,17 @@ function chooseBySize(
     size,
     gpu: Boolean(chosen.gpu),
     source,
-    reason: `${chosen.instanceType} for ${sizeText} on ${architecture} (${archNote}; ${why}${skippedNote})`,
+    reason: `${chosen.instanceType} for ${sizeText} on ${architecture} (${archNote}; ${why}${skippedNote}${ignoredNote})`,
   };
+}
+
+/** Why a preferred family is not among a size row's candidates, for the reason and the warning. */
+function whyFamilyNotCandidate(family: string, size: Size, architecture: Architecture, region: string): string {
+  if (SIZE_TABLE[size][architecture].some((o) => o.family === family)) return `is not offered in ${region}`;
+  const other: Architecture = architecture === "arm64" ? "x86_64" : "arm64";
+  if (SIZE_TABLE[size][other].some((o) => o.family === family)) return `is ${other}, not ${architecture}`;
+  const sizes = SIZES.filter((s) => ARCHITECTURES.some((a) => SIZE_TABLE[s][a].some((o) => o.family === family)));
+  return sizes.length > 0 ? `is not in size ${size} (only in ${sizes.join(", ")})` : "is in no size of the table";
 }
 
 function offeredCandidates(size: Size, architecture: Architecture, region: string): SizeOption[] {
@@ -213,17 +240,20 @@ export function chooseInstance(
   warnings: string[] = [],
 ): InstanceChoice {
   const config = template.ami_config;
-  return selectInstanceType({
-    region: request.region,
-    size: request.size,
-    instanceType: request.instanceType,
-    architecture: request.architecture,
-    preferredArchitecture: chooseArchitecture(template, request, warnings),
-    familyPreference: config?.instance_family_preference,
-    defaults: template.instance_defaults
-      ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
-      : undefined,
-  });
+  return selectInstanceType(
+    {
+      region: request.region,
+      size: request.size,
+      instanceType: request.instanceType,
+      architecture: request.architecture,
+      preferredArchitecture: chooseArchitecture(template, request, warnings),
+      familyPreference: config?.instance_family_preference,
+      defaults: template.instance_defaults
+        ? { type: template.instance_defaults.type, size: template.instance_defaults.size }
+        : undefined,
+    },
+    warnings,
+  );
 }
 
 /**

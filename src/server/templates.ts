@@ -10,6 +10,7 @@ import {
   type TemplateSummary,
 } from "../templates";
 import { sortIssues, type TemplateIssue } from "../templates/errors";
+import { isInsideDirectory } from "../templates/template-files";
 import { ApiError } from "./errors";
 
 /** A template name as requests may give it: a plain file stem, never a path. */
@@ -105,6 +106,8 @@ export class TemplateStore {
   /**
    * Validates YAML sent in a request, with inheritance from the templates directories. The text is written to a
    * private temporary directory (under a fixed file name) so the loader sees a file; issues name `displayName`.
+   * Its `inherits` may name templates of the directories only, never a path: anyone may call this route, and a
+   * parent's errors would quote the parent's keys and values.
    */
   validateContent(content: string, displayName: string): ValidationReport {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cws-validate-"));
@@ -113,7 +116,7 @@ export class TemplateStore {
       const stem = path.basename(displayName).replace(/\.ya?ml$/, "");
       const file = path.join(dir, `${TEMPLATE_NAME_PATTERN.test(stem) ? stem : "submitted"}.yml`);
       fs.writeFileSync(file, content, { mode: 0o600 });
-      const result = validateTemplateFile(file, { templatesDirs: this.dirs.slice(0, -1) });
+      const result = validateTemplateFile(file, { templatesDirs: this.dirs.slice(0, -1), inheritByNameOnly: true });
       const issues = result.issues.map((issue) =>
         path.resolve(issue.file) === file ? { ...issue, file: displayName } : issue,
       );
@@ -124,22 +127,7 @@ export class TemplateStore {
   }
 
   private isInside(file: string): boolean {
-    let real: string;
-    try {
-      real = fs.realpathSync(file);
-    } catch {
-      return false;
-    }
-    return this.dirs.some((dir) => {
-      let root: string;
-      try {
-        root = fs.realpathSync(dir);
-      } catch {
-        return false;
-      }
-      const relative = path.relative(root, real);
-      return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
-    });
+    return this.dirs.some((dir) => isInsideDirectory(file, dir));
   }
 }
 

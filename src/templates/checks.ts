@@ -1,6 +1,6 @@
 import { STOCK_OS_ACCOUNTS, STOCK_OS_SSM_PREFIXES } from "./publishers";
 import { checkRegionName } from "./regions";
-import { packageManagerProblem } from "./render-rules";
+import { BASE_PACKAGE_MANAGER, DEFAULT_BASE, packageManagerProblem } from "./render-rules";
 import type { Template } from "./schema";
 import type { Problem } from "./zod-issues";
 
@@ -74,6 +74,58 @@ export function provisioningWarnings(template: Template): Problem[] {
     ];
   }
   return [];
+}
+
+/** The commands of each system package manager, as a script calls them. */
+const PACKAGE_MANAGER_COMMANDS: Readonly<Record<"apt" | "dnf", readonly string[]>> = {
+  apt: ["apt-get", "apt", "add-apt-repository"],
+  dnf: ["dnf", "yum"],
+};
+
+/** Where a command starts: a line, `;`, `&&`, `|`, `(`, `$(`, a shell keyword or sudo, then options and `VAR=value`s. */
+const COMMAND_START = String.raw`(?:^|[;&|({]|\$\(|\b(?:then|do|else|sudo|exec)\s)\s*(?:-\S+\s+)*(?:[A-Za-z_]\w*=\S*\s+)*`;
+
+/**
+ * The lines (0-based) of `script` that run one of `commands`: at the start of a command (after `;`, `&&`, `|`,
+ * `then`, `do`, `sudo` and its options, or `VAR=value` assignments), not in a comment. `command -v yum` does not count.
+ */
+function linesRunning(script: string, commands: readonly string[]): { line: number; command: string }[] {
+  const command = new RegExp(`${COMMAND_START}(${commands.join("|")})(?=\\s|;|$)`);
+  return script.split("\n").flatMap((text, line) => {
+    const match = command.exec(text.replace(/(^|\s)#.*$/, ""));
+    return match ? [{ line, command: match[1] }] : [];
+  });
+}
+
+/**
+ * A `user_data` or `post_install` script that calls the other family's package manager (`yum` on the default Ubuntu,
+ * `apt-get` on Amazon Linux) fails at boot with "command not found", long after validation. A script that calls the
+ * base's own manager too is taken as written for both (`if command -v dnf …; else apt-get …`) and left alone.
+ */
+export function scriptPackageManagerWarnings(template: Template): Problem[] {
+  const base = template.base ?? DEFAULT_BASE;
+  const own = BASE_PACKAGE_MANAGER[base];
+  const other = own === "apt" ? "dnf" : "apt";
+  return (["post_install", "user_data"] as const).flatMap((field) => {
+    const script = template[field];
+    if (!script || linesRunning(script, PACKAGE_MANAGER_COMMANDS[own]).length > 0) return [];
+    const first = linesRunning(script, PACKAGE_MANAGER_COMMANDS[other])[0];
+    if (!first) return [];
+    return [
+      {
+        at: [field],
+        anchor: "value" as const,
+        path: [field],
+        textLine: first.line,
+        severity: "warning" as const,
+        message:
+          `line ${first.line + 1} of ${field} runs ${first.command}, but base ${base}` +
+          `${template.base ? "" : " (the default base)"} has ${own}, not ${other}, so the command would not be found ` +
+          `at boot: use ${PACKAGE_MANAGER_COMMANDS[own][0]}, list the packages under packages.system, or choose a base ` +
+          `that uses ${other}`,
+      },
+    ];
+  });
 }
 
 /** Regions that are well-formed but not known (see checkRegionName): accepted, with a warning at the region's key. */

@@ -82,3 +82,46 @@ export function sortIssues(issues: readonly TemplateIssue[]): TemplateIssue[] {
     )
     .map(({ issue }) => issue);
 }
+
+/**
+ * The most issues reported for one file. A real template has a handful; a hostile or machine-made one (20,000
+ * unknown keys) would otherwise cost seconds to word and bury the first problem under pages of the same one.
+ */
+export const MAX_ISSUES_PER_FILE = 50;
+
+/**
+ * `issues` sorted, with at most MAX_ISSUES_PER_FILE per file and, for a file with more (dropped here, or counted
+ * without being worded: `notListed`), one last issue saying how many more there are, at the place and field of the
+ * first one left out (or of the last one listed). That issue is an error when any issue left out was one (all of `notListed` are).
+ */
+export function limitIssuesPerFile(
+  issues: readonly TemplateIssue[],
+  notListed: ReadonlyMap<string, number> = new Map(),
+): TemplateIssue[] {
+  const byFile = new Map<string, TemplateIssue[]>();
+  for (const file of [...issues.map((issue) => issue.file), ...notListed.keys()])
+    if (!byFile.has(file)) byFile.set(file, []);
+  for (const issue of sortIssues(issues)) byFile.get(issue.file)!.push(issue);
+  return [...byFile].flatMap(([file, fileIssues]) => {
+    const listed = fileIssues.slice(0, MAX_ISSUES_PER_FILE);
+    const dropped = fileIssues.slice(MAX_ISSUES_PER_FILE);
+    const countedOnly = notListed.get(file) ?? 0;
+    const more = dropped.length + countedOnly;
+    if (more === 0) return listed;
+    const severity = countedOnly > 0 || dropped.some(isError) ? {} : { severity: "warning" as const };
+    const at = dropped[0] ?? listed[listed.length - 1] ?? { line: 1, column: 1, path: [] };
+    return [
+      ...listed,
+      {
+        file,
+        line: at.line,
+        column: at.column,
+        path: at.path,
+        message:
+          `… and ${more} more problem${more === 1 ? "" : "s"} in this file, not listed: at most ` +
+          `${MAX_ISSUES_PER_FILE} are reported per file; fix the ones listed and validate again`,
+        ...severity,
+      },
+    ];
+  });
+}

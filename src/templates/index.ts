@@ -39,6 +39,7 @@ export {
   userDataProblem,
 } from "./render-rules";
 export {
+  MAX_ISSUES_PER_FILE,
   TemplateError,
   formatIssue,
   formatPath,

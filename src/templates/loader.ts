@@ -2,9 +2,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { contentProblems } from "./content";
 import { checkAgainstSchema, type Problem } from "./zod-issues";
-import { provisioningWarnings, regionWarnings, renderProblems } from "./checks";
+import { provisioningWarnings, regionWarnings, renderProblems, scriptPackageManagerWarnings } from "./checks";
 import { takesTextAt } from "./schema-walk";
-import { clip, formatIssue, isError, TemplateError, type TemplateIssue } from "./errors";
+import {
+  clip,
+  formatIssue,
+  isError,
+  limitIssuesPerFile,
+  MAX_ISSUES_PER_FILE,
+  TemplateError,
+  type TemplateIssue,
+} from "./errors";
 import { mergeTracked } from "./merge";
 import { isPlainObject, toIssue, type Tracked } from "./origins";
 import { findPlaceholders, resolveParameterValues, substituteParameters, undeclaredPlaceholders } from "./parameters";
@@ -13,6 +21,7 @@ import {
   DEFAULT_TEMPLATES_DIR,
   displayPath,
   findParentFile,
+  findParentFileByName,
   findTemplateFile,
   looksLikePath,
   notFoundMessage,
@@ -38,6 +47,13 @@ export interface LoadOptions {
   templatesDirs?: string[];
   /** Values for the template's parameters, over their defaults. Strings are accepted for number and boolean parameters. */
   parameters?: Record<string, string | number | boolean>;
+  /**
+   * The template loaded was submitted by someone who may not read this machine's files (`POST
+   * /api/v1/templates/validate`): its `inherits` may name templates found by name in `templatesDirs` and the shipped
+   * templates only. A path is refused at its line without being read, and so is a name whose file is a link out of
+   * its directory. The templates it reaches that way are the lab's own, and inherit as usual.
+   */
+  inheritByNameOnly?: boolean;
 }
 
 export interface LoadedTemplate {
@@ -63,6 +79,7 @@ export interface TemplateSummary {
 interface LoadContext {
   dirs: string[];
   units: Map<string, TemplateUnit>;
+  inheritByNameOnly: boolean;
 }
 
 interface LoadResult {
@@ -210,11 +227,28 @@ function sortedEntries(parameters: LoadOptions["parameters"]): [string, unknown]
   return Object.entries(parameters ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** checkUnits, with at most MAX_ISSUES_PER_FILE issues per file (and how many more there were). */
 function loadUnits(
   root: TemplateUnit,
   order: TemplateUnit[],
   resolutionIssues: TemplateIssue[],
   options: LoadOptions,
+): LoadResult {
+  const notListed = new Map<string, number>();
+  const count = (file: string, more: number | undefined) => {
+    if (more) notListed.set(file, (notListed.get(file) ?? 0) + more);
+  };
+  for (const unit of order) count(unit.source.file, unit.notListed);
+  const result = checkUnits(root, order, resolutionIssues, options, (more) => count(root.source.file, more));
+  return { ...result, issues: limitIssuesPerFile(result.issues, notListed) };
+}
+
+function checkUnits(
+  root: TemplateUnit,
+  order: TemplateUnit[],
+  resolutionIssues: TemplateIssue[],
+  options: LoadOptions,
+  countNotListed: (more: number) => void,
 ): LoadResult {
   const chain = order.map((unit) => unit.name).reverse();
   const units = order.filter((unit): unit is TemplateUnit & { tracked: Tracked } => unit.tracked !== undefined);
@@ -261,11 +295,18 @@ function loadUnits(
   // Parameter values given from code can bring what no file may hold (a NUL character).
   const substitutedContent = located(contentProblems(substituted));
   if (substitutedContent.length > 0) return { issues: [...issues, ...substitutedContent], chain };
-  const result = checkAgainstSchema(templateSchema, substituted);
-  if (!result.success) return { issues: [...issues, ...located(result.problems)], chain };
+  const result = checkAgainstSchema(templateSchema, substituted, { max: MAX_ISSUES_PER_FILE });
+  if (!result.success) {
+    countNotListed(result.notListed);
+    return { issues: [...issues, ...located(result.problems)], chain };
+  }
   const rendering = located(renderProblems(result.data));
   if (rendering.length > 0) return { issues: [...issues, ...rendering], chain };
-  issues.push(...located(regionWarnings(result.data)), ...located(provisioningWarnings(result.data)));
+  issues.push(
+    ...located(regionWarnings(result.data)),
+    ...located(provisioningWarnings(result.data)),
+    ...located(scriptPackageManagerWarnings(result.data)),
+  );
   return { template: result.data, issues, chain };
 }
 
@@ -285,13 +326,12 @@ function resolveInheritance(
     for (const reference of unit.parents) {
       const at = (message: string) =>
         issues.push(locatedIn(unit, { at: reference.at, anchor: "value", path: reference.at, message }));
-      const file = findParentFile(reference.name, unit.source.absolutePath, context.dirs);
+      const file =
+        context.inheritByNameOnly && unit === root
+          ? findParentFileByName(reference.name, context.dirs)
+          : findParentFile(reference.name, unit.source.absolutePath, context.dirs);
       if (typeof file !== "string") {
-        at(
-          "notTemplate" in file
-            ? `parent template "${clip(reference.name)}" is a path but not a .yml or .yaml file: inherit a template file, or name a template`
-            : notFoundMessage(reference.name, file.searched, "parent template"),
-        );
+        at(parentNotFoundMessage(reference.name, file));
         continue;
       }
       const parent = fileUnit(file, context);
@@ -320,6 +360,26 @@ function resolveInheritance(
   };
   visit(root, []);
   return { order, issues };
+}
+
+function parentNotFoundMessage(
+  reference: string,
+  found: Exclude<ReturnType<typeof findParentFileByName> | ReturnType<typeof findParentFile>, string>,
+): string {
+  if ("notTemplate" in found)
+    return `parent template "${clip(reference)}" is a path but not a .yml or .yaml file: inherit a template file, or name a template`;
+  if ("isPath" in found)
+    return (
+      `parent template "${clip(reference)}" is a path, but a submitted template may inherit only templates found by ` +
+      `name in the templates directories; nothing was read from that path. Write the name of a template listed by ` +
+      `GET /api/v1/templates (e.g. inherits: python-ml), or validate the file on its own machine with cws template validate`
+    );
+  if ("outside" in found)
+    return (
+      `parent template "${clip(reference)}" in ${displayPath(found.outside)} is a link to a file outside that ` +
+      `directory, which a submitted template may not inherit; nothing was read from it. Inherit another template`
+    );
+  return notFoundMessage(reference, found.searched, "parent template");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -364,5 +424,6 @@ function newContext(options: LoadOptions): LoadContext {
   return {
     dirs: unique([...(options.templatesDirs ?? []).map((dir) => path.resolve(dir)), DEFAULT_TEMPLATES_DIR]),
     units: new Map(),
+    inheritByNameOnly: options.inheritByNameOnly === true,
   };
 }

@@ -74,13 +74,14 @@ export function positionOf(
   origins: OriginIndex,
   path: TemplatePath,
   anchor: Anchor,
+  textLine?: number,
 ): (Position & { source: TemplateSource }) | undefined {
   for (let length = path.length; length >= 0; length--) {
     const origin = origins.get(pathKey(path.slice(0, length)));
     if (!origin) continue;
     const exact = length === path.length;
     const position = origin.source.yaml
-      ? locate(origin.source.yaml, origin.path, exact ? anchor : "value")
+      ? locate(origin.source.yaml, origin.path, exact ? anchor : "value", exact ? textLine : undefined)
       : NO_POSITION;
     return { source: origin.source, ...position };
   }
@@ -89,7 +90,7 @@ export function positionOf(
 
 /** Give a problem its file and position, through the origins of the template it was found in. */
 export function toIssue(problem: Problem, origins: OriginIndex, fallback: TemplateSource): TemplateIssue {
-  const located = positionOf(origins, problem.at, problem.anchor);
+  const located = positionOf(origins, problem.at, problem.anchor, problem.textLine);
   const source = located?.source ?? fallback;
   return {
     file: source.file,

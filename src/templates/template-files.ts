@@ -73,6 +73,34 @@ export function findParentFile(
   return findTemplateFile(reference, dirs) ?? { searched: dirs };
 }
 
+/**
+ * A parent named by a submitted template: by name only, in `searchDirs`, never relative to the submitted file. A path
+ * is refused without being touched, and a name whose file resolves (through a symlink) outside the directory it was
+ * found in is refused without being read, so a submitted template can reach only the templates those directories hold.
+ */
+export function findParentFileByName(
+  reference: string,
+  searchDirs: readonly string[],
+): string | { searched: string[] } | { isPath: true } | { outside: string } {
+  if (looksLikePath(reference)) return { isPath: true };
+  for (const dir of searchDirs) {
+    const file = findTemplateFile(reference, [dir]);
+    if (file === undefined) continue;
+    return isInsideDirectory(file, dir) ? file : { outside: dir };
+  }
+  return { searched: [...searchDirs] };
+}
+
+/** Whether `file`, symlinks resolved, lies inside `dir` (symlinks resolved too). */
+export function isInsideDirectory(file: string, dir: string): boolean {
+  try {
+    const relative = path.relative(fs.realpathSync(dir), fs.realpathSync(file));
+    return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+  } catch {
+    return false;
+  }
+}
+
 export function notFoundMessage(reference: string, searched: readonly string[], what = "template"): string {
   if (searched.length === 0) return `${what} file "${reference}" not found`;
   const available = unique(searched.flatMap((dir) => templateFilesIn(dir).map(templateNameOf)));

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { contentProblems } from "./content";
 import { checkAgainstSchema, type Problem } from "./zod-issues";
-import { type TemplateIssue, type TemplatePath } from "./errors";
+import { MAX_ISSUES_PER_FILE, type TemplateIssue, type TemplatePath } from "./errors";
 import { normaliseLegacyAmis } from "./legacy";
 import { isPlainObject, toIssue, track, type Tracked } from "./origins";
 import { hasPlaceholder } from "./parameters";
@@ -23,6 +23,8 @@ export interface TemplateUnit {
   issues: TemplateIssue[];
   /** Why the file could not be read at all (not a regular file, too large, unreadable); its issues say the same. */
   readProblem?: string;
+  /** Schema problems found beyond MAX_ISSUES_PER_FILE, counted but not worded (see limitIssuesPerFile). */
+  notListed?: number;
 }
 
 /** Normalise and validate one template on its own, and read what it inherits. */
@@ -52,15 +54,14 @@ export function prepareUnit(
   const { value, sourcePathOf, warnings } = normaliseLegacyAmis(raw);
   const tracked = track(value, source, sourcePathOf);
   const inherits = value.inherits;
-  const result = checkAgainstSchema(templateFileSchema, value);
-  const problems = result.success
-    ? []
-    : result.problems.filter(
-        (problem) =>
-          !(problem.mergedOnly && inherits !== undefined) &&
-          // A value written with a placeholder is checked once the parameters are substituted.
-          !(problem.anchor === "value" && hasPlaceholder(valueAt(value, problem.at))),
-      );
+  const result = checkAgainstSchema(templateFileSchema, value, {
+    max: MAX_ISSUES_PER_FILE,
+    keep: (problem) =>
+      !(problem.mergedOnly && inherits !== undefined) &&
+      // A value written with a placeholder is checked once the parameters are substituted.
+      !(problem.anchor === "value" && hasPlaceholder(valueAt(value, problem.at))),
+  });
+  const problems = result.success ? [] : result.problems;
   const issues = [
     ...earlier,
     ...content,
@@ -91,11 +92,14 @@ export function prepareUnit(
             typeof entry === "string" && entry !== "" ? [{ name: entry, at: ["inherits", i] }] : [],
           )
         : [];
-  return { source, name, tracked, parents, issues };
+  const notListed = result.success ? 0 : result.notListed;
+  return { source, name, tracked, parents, issues, ...(notListed > 0 ? { notListed } : {}) };
 }
 
 export function locatedIn(unit: { source: TemplateSource }, problem: Problem): TemplateIssue {
-  const position = unit.source.yaml ? locate(unit.source.yaml, problem.at, problem.anchor) : NO_POSITION;
+  const position = unit.source.yaml
+    ? locate(unit.source.yaml, problem.at, problem.anchor, problem.textLine)
+    : NO_POSITION;
   return {
     file: unit.source.file,
     ...position,

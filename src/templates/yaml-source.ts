@@ -21,6 +21,8 @@ import { clip, type TemplateIssue, type TemplatePath } from "./errors";
 export interface YamlSource {
   doc: Document.Parsed;
   lineCounter: LineCounter;
+  /** The document's text, to point at a line inside a block of text (`user_data: |`). */
+  text: string;
 }
 
 /** Where a template came from: a file (with its YAML, for positions) or an object passed from code. */
@@ -57,9 +59,10 @@ export function parseYamlSource(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   // uniqueKeys: the library compares each key with every earlier one (quadratic: seconds for 8k tags); the visit below
   // finds duplicates with one set per mapping, and gives them their path.
-  // logLevel: problems are reported as issues, never printed by the library as process warnings.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: "silent" });
-  const yaml: YamlSource = { doc, lineCounter };
+  // logLevel "error": problems are reported as issues, never printed by the library as warnings; "silent" would also
+  // drop the error for a second document (`---` and another template), which would then be ignored without a word.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: "error" });
+  const yaml: YamlSource = { doc, lineCounter, text };
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -242,9 +245,10 @@ function lowerFirst(message: string): string {
 
 /**
  * The position of `path` in the document. When the path does not exist (a missing key), the position of the
- * deepest part that does: the mapping that lacks the key.
+ * deepest part that does: the mapping that lacks the key. With `textLine`, the position of that line (0-based) of
+ * the text value at `path` when it is a literal block (`|`), where each line of the text is a line of the file.
  */
-export function locate(yaml: YamlSource, path: TemplatePath, anchor: Anchor = "value"): Position {
+export function locate(yaml: YamlSource, path: TemplatePath, anchor: Anchor = "value", textLine?: number): Position {
   const { doc, lineCounter } = yaml;
   const at = (node: Node | null | undefined, fallback?: Node): Position => {
     const target = node && !isEmptyScalar(node) ? node : fallback;
@@ -268,6 +272,14 @@ export function locate(yaml: YamlSource, path: TemplatePath, anchor: Anchor = "v
       node = resolve(doc, node.items[segment] as Node | null);
     } else {
       break;
+    }
+  }
+  if (textLine !== undefined && isScalar(node) && node.type === "BLOCK_LITERAL" && node.range) {
+    const line = lineCounter.linePos(node.range[0]).line + 1 + textLine;
+    const start = lineCounter.lineStarts[line - 1];
+    if (start !== undefined) {
+      const indent = /^[ ]*/.exec(yaml.text.slice(start, start + 200))![0].length;
+      return { line, column: indent + 1 };
     }
   }
   return at(node, keyNode);

@@ -19,6 +19,8 @@ export interface Problem {
   path: TemplatePath;
   message: string;
   severity?: "warning";
+  /** For a text value written as a literal block (`|`): the line of the text (0-based) to point at. */
+  textLine?: number;
   /** A check of the whole template, meaningful only after inheritance (see MERGED_ONLY in schema.ts). */
   mergedOnly?: boolean;
 }
@@ -130,14 +132,43 @@ export function templateErrorMap(issue: z.core.$ZodRawIssue): string {
   }
 }
 
-/** Parse `value` with `schema`, returning the output or every problem found. */
+/** How many problems to word, and which of them count (the others are dropped, as the caller would drop them). */
+export interface ProblemLimit {
+  max: number;
+  keep?: (problem: Problem) => boolean;
+}
+
+/**
+ * Parse `value` with `schema`, returning the output or the problems found: every one, or with `limit` the first
+ * `limit.max` kept, and how many more were found (`notListed`). Wording a problem is the costly part (a "did you
+ * mean" per unknown key), so the ones over the limit are counted without being worded: a file with 20,000 unknown
+ * keys costs what one with fifty does.
+ */
 export function checkAgainstSchema<S extends z.ZodType>(
   schema: S,
   value: unknown,
-): { success: true; data: z.output<S> } | { success: false; problems: Problem[] } {
+  limit?: ProblemLimit,
+): { success: true; data: z.output<S> } | { success: false; problems: Problem[]; notListed: number } {
   const result = schema.safeParse(value, { error: templateErrorMap, reportInput: true });
   if (result.success) return { success: true, data: result.data };
-  return { success: false, problems: problemsFromIssues(result.error.issues, schema) };
+  if (!limit) return { success: false, problems: problemsFromIssues(result.error.issues, schema), notListed: 0 };
+  const keep = limit.keep ?? (() => true);
+  const problems: Problem[] = [];
+  let notListed = 0;
+  for (const issue of result.error.issues) {
+    const room = limit.max - problems.length;
+    if (issue.code === "unrecognized_keys" && issue.keys.length > room) {
+      // Unknown keys are always kept; those beyond the room are only counted.
+      notListed += issue.keys.length - room;
+      problems.push(...problemsFromIssue({ ...issue, keys: issue.keys.slice(0, room) }, schema, []));
+      continue;
+    }
+    for (const problem of problemsFromIssue(issue, schema, []).filter(keep)) {
+      if (problems.length < limit.max) problems.push(problem);
+      else notListed++;
+    }
+  }
+  return { success: false, problems, notListed };
 }
 
 /** Turn zod issues into problems; `base` is where nested issues (inside a union branch) are rooted. */

@@ -283,6 +283,41 @@ describe("selectInstanceType", () => {
       assert.equal(choice.instanceType, "m5.xlarge");
     });
 
+    it("warns, naming each family and why, when no preferred family is in the size's row", () => {
+      const warnings: string[] = [];
+      const choice = selectInstanceType(
+        { region: "us-east-1", size: "M", architecture: "arm64", familyPreference: ["t4g", "m6i", "c6i"] },
+        warnings,
+      );
+      assert.equal(choice.instanceType, "m7g.xlarge");
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /^instance_family_preference \[t4g, m6i, c6i\] had no effect for size M on arm64/);
+      assert.match(warnings[0], /t4g is not in size M \(only in XS\); m6i is x86_64, not arm64; c6i is in no size/);
+      assert.match(warnings[0], /m7g\.xlarge was chosen, the first of the size's arm64 row \(m7g, m8g, m6g\)/);
+      assert.match(choice.reason, /instance_family_preference ignores t4g is not in size M/);
+    });
+
+    it("names ignored families in the reason, without a warning, when another preferred family applies", () => {
+      const warnings: string[] = [];
+      const choice = selectInstanceType(
+        { region: "us-east-1", size: "GPU-S", familyPreference: ["g6", "g6e", "g5g"] },
+        warnings,
+      );
+      assert.equal(choice.instanceType, "g6.xlarge");
+      assert.deepEqual(warnings, []);
+      assert.match(choice.reason, /instance_family_preference ignores g6e is in no size of the table, g5g is arm64/);
+    });
+
+    it("passes the warning on through chooseInstance (the engine's and cws costs' choice)", () => {
+      const template = loadTemplateFromObject({
+        name: "t",
+        ami_config: { preferred_architecture: "arm64", instance_family_preference: ["t4g", "m6i", "c6i"] },
+      }).template;
+      const warnings: string[] = [];
+      assert.equal(chooseInstance(template, { region: "us-east-1" }, warnings).instanceType, "m7g.xlarge");
+      assert.match(warnings.join("\n"), /instance_family_preference \[t4g, m6i, c6i\] had no effect/);
+    });
+
     it("skips a preferred family the region lacks and moves on", () => {
       assert.ok(
         PRICE_SNAPSHOT.regionLacksFamilies["us-west-1"].includes("m8g"),

@@ -232,6 +232,31 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       assert.equal(viaValidate.status, 400);
     });
 
+    it("a template sent to /templates/validate may inherit only by name: a path is refused unread, its secrets never echoed", async () => {
+      const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), "cws-serve-secrets-"));
+      const secrets = path.join(secretsDir, "secrets.yml");
+      fs.writeFileSync(secrets, "db_password: hunter2-db-password\n");
+      try {
+        for (const inherits of [secrets, `../../../../..${secrets}`, "escape"]) {
+          const reply = await call(base, "POST", "/api/v1/templates/validate", {
+            body: { content: `name: mine\ninherits: ${JSON.stringify(inherits)}\n`, file: "mine.yml" },
+          });
+          assert.equal(reply.status, 200, inherits);
+          assert.equal(reply.body[0].ok, false, inherits);
+          assert.ok(!reply.text.includes("hunter2") && !reply.text.includes("db_password"), reply.text);
+          const issue = reply.body[0].issues.find((i: { path: string[] }) => i.path[0] === "inherits");
+          assert.equal(`${issue.file}:${issue.line}`, "mine.yml:2", inherits);
+          assert.match(issue.message, /a submitted template may inherit only|a link to a file outside/, inherits);
+        }
+        const byName = await call(base, "POST", "/api/v1/templates/validate", {
+          body: { content: "name: mine\ninherits: lab-only\n", file: "mine.yml" },
+        });
+        assert.equal(byName.body[0].ok, true, JSON.stringify(byName.body));
+      } finally {
+        fs.rmSync(secretsDir, { recursive: true, force: true });
+      }
+    });
+
     it("404 for a symlink in a templates directory that points outside it", async () => {
       const reply = await call(base, "GET", "/api/v1/templates/escape");
       assert.equal(reply.status, 404);

@@ -91,3 +91,65 @@ describe("provisioning warnings", () => {
     assert.deepEqual(loadTemplate(path.join(dir, "own.yml")).warnings, []);
   });
 });
+
+describe("scripts calling the other base's package manager", () => {
+  function issuesOf(...lines: string[]) {
+    const dir = fixtureDir({ "t.yml": yaml(...lines) });
+    return validateTemplateFile(path.join(dir, "t.yml")).issues;
+  }
+
+  it("warns at the yum line of user_data on the default Ubuntu base, naming the line and what to do", () => {
+    const issues = issuesOf(
+      "name: t",
+      "user_data: |",
+      "  #!/bin/bash",
+      "  set -euo pipefail",
+      "  sudo -E yum install -y htop",
+    );
+    const issue = issueWith(issues, "runs yum");
+    assert.equal(issue.severity, "warning");
+    assert.deepEqual(issue.path, ["user_data"]);
+    assert.equal(at(issue), "5:3");
+    assert.equal(
+      issue.message,
+      "line 3 of user_data runs yum, but base ubuntu-24.04 (the default base) has apt, not dnf, so the command would " +
+        "not be found at boot: use apt-get, list the packages under packages.system, or choose a base that uses dnf",
+    );
+  });
+
+  it("warns at an apt-get line on a dnf base (post_install too), after && and VAR=value", () => {
+    const issues = issuesOf(
+      "name: t",
+      "base: amazonlinux-2023",
+      "post_install: |",
+      "  echo start",
+      "  cd /tmp && DEBIAN_FRONTEND=noninteractive apt-get install -y htop",
+    );
+    const issue = issueWith(issues, "runs apt-get");
+    assert.deepEqual(issue.path, ["post_install"]);
+    assert.equal(at(issue), "5:3");
+    assert.match(issue.message, /^line 2 of post_install runs apt-get, but base amazonlinux-2023 has dnf, not apt/);
+  });
+
+  it("points at the value when the script is not a literal block", () => {
+    const issue = issueWith(issuesOf("name: t", 'user_data: "dnf install -y git"'), "runs dnf");
+    assert.equal(at(issue), "2:12");
+  });
+
+  it("stays quiet for the base's own manager, a script written for both, comments and `command -v yum`", () => {
+    for (const script of [
+      ["  apt-get install -y git"],
+      ["  if command -v dnf >/dev/null; then dnf install -y git; else apt-get install -y git; fi"],
+      ["  # yum install -y git would be the Red Hat way"],
+      ["  command -v yum || echo 'no yum here'"],
+      ["  echo yum"],
+    ]) {
+      const issues = issuesOf("name: t", "user_data: |", ...script);
+      assert.deepEqual(
+        issues.filter((issue) => /runs (yum|dnf|apt)/.test(issue.message)),
+        [],
+        script.join("\n"),
+      );
+    }
+  });
+});

@@ -207,9 +207,12 @@ function loadsOrTemplateError(fn: () => unknown): void {
   }
 }
 
-/** Issues about the document rather than a field, and root-level keys (whose path is the root mapping, []). */
+/**
+ * Issues about the document rather than a field, and root-level keys (whose path is the root mapping, []); the count
+ * of issues not listed takes the place (and path) of one that may be either.
+ */
 const NOT_A_FIELD =
-  /^(YAML|a template file holds one YAML document|the template is empty|a template is a mapping|unknown key|\w+ is required|a key must be plain text)/;
+  /^(YAML|a template file holds one YAML document|the template is empty|a template is a mapping|unknown key|\w+ is required|a key must be plain text|… and \d+ more problems? in this file)/;
 
 /** (b): every issue in a file has a position; one that points inside the document names the field. */
 function assertPositioned(issues: readonly TemplateIssue[]): void {

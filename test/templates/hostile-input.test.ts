@@ -11,6 +11,9 @@ import {
   validateTemplateFile,
 } from "../../src/templates";
 import { MAX_TEMPLATE_FILE_BYTES } from "../../src/templates/loader";
+import { MAX_ISSUES_PER_FILE } from "../../src/templates/errors";
+import { templateFileSchema } from "../../src/templates/schema";
+import { checkAgainstSchema } from "../../src/templates/zod-issues";
 import { renderUserData } from "../../src/resolver/user-data";
 import { at, fixtureDir, issueWith, templateErrorOf, yaml } from "./helpers";
 
@@ -117,6 +120,66 @@ describe("hostile template input", () => {
       const issue = issueWith(error.issues, "is not a usable template");
       assert.deepEqual(issue.path, ["inherits"]);
       assert.equal(at(issue), "2:11");
+    });
+  });
+
+  describe("a submitted template (inheritByNameOnly): parents by name from the templates directories only", () => {
+    /** A secrets file where a submitted template could point, and a lab templates directory. */
+    function submittedSetup(): { secrets: string; labDir: string; submittedDir: string } {
+      const secretsDir = fixtureDir({ "secrets.yml": yaml("db_password: hunter2-db-password", "api_key: sk-live-1") });
+      const labDir = fixtureDir({ "lab-base.yml": yaml("name: lab-base", "category: lab") });
+      fs.symlinkSync(path.join(secretsDir, "secrets.yml"), path.join(labDir, "leak.yml"));
+      const submittedDir = fixtureDir({});
+      return { secrets: path.join(secretsDir, "secrets.yml"), labDir, submittedDir };
+    }
+
+    function validateSubmitted(setup: ReturnType<typeof submittedSetup>, inherits: string) {
+      const file = path.join(setup.submittedDir, "t.yml");
+      fs.writeFileSync(file, yaml("name: t", "description: submitted", `inherits: ${JSON.stringify(inherits)}`));
+      return validateTemplateFile(file, { templatesDirs: [setup.labDir], inheritByNameOnly: true });
+    }
+
+    it("refuses an absolute or relative path at the inherits line, saying what to do, without echoing the file", () => {
+      const setup = submittedSetup();
+      const relative = path.relative(setup.submittedDir, setup.secrets);
+      for (const reference of [setup.secrets, relative, "../../../../etc/passwd.yml", "/tmp/x.yaml"]) {
+        const result = validateSubmitted(setup, reference);
+        assert.equal(result.ok, false, reference);
+        const issue = issueWith(result.issues, "is a path, but a submitted template may inherit only templates");
+        assert.deepEqual(issue.path, ["inherits"]);
+        assert.equal(at(issue), "3:11");
+        assert.match(issue.message, /nothing was read from that path\. Write the name of a template/);
+        const report = JSON.stringify(result.issues);
+        assert.ok(!report.includes("hunter2") && !report.includes("db_password"), report);
+      }
+    });
+
+    it("refuses a name that is a symlink out of a templates directory, without reading its target", () => {
+      const result = validateSubmitted(submittedSetup(), "leak");
+      const issue = issueWith(result.issues, "is a link to a file outside that directory");
+      assert.deepEqual(issue.path, ["inherits"]);
+      const report = JSON.stringify(result.issues);
+      assert.ok(!report.includes("hunter2") && !report.includes("db_password"), report);
+    });
+
+    it("still inherits a template named from the templates directories", () => {
+      const result = validateSubmitted(submittedSetup(), "lab-base");
+      assert.equal(result.ok, true, JSON.stringify(result.issues));
+      assert.equal(result.template?.category, "lab");
+    });
+
+    it("does not search the submitted file's own directory by name", () => {
+      const setup = submittedSetup();
+      fs.writeFileSync(path.join(setup.submittedDir, "beside.yml"), yaml("name: beside"));
+      const result = validateSubmitted(setup, "beside");
+      assert.match(issueWith(result.issues, 'parent template "beside" not found').message, /available: .*lab-base/);
+    });
+
+    it("lets a file on disk (no inheritByNameOnly) inherit by path as before", () => {
+      const setup = submittedSetup();
+      const file = path.join(setup.submittedDir, "t.yml");
+      fs.writeFileSync(file, yaml("name: t", `inherits: ${JSON.stringify(path.join(setup.labDir, "lab-base.yml"))}`));
+      assert.equal(validateTemplateFile(file).ok, true);
     });
   });
 
@@ -230,6 +293,41 @@ describe("hostile template input", () => {
       const error = errorsOf(yaml("name: t", "ami_config:", `  ami_mappings: { us-east-1: ami-${"f".repeat(5000)} }`));
       assert.ok(error.message.length < 1000, `message is ${error.message.length} characters long`);
       assert.match(error.message, /…\(5004 chars\)/);
+    });
+
+    it("refuses a second YAML document at its --- line instead of ignoring it", () => {
+      const result = validateTemplateFile(fileWith(yaml("name: t", "category: a", "---", "name: other")));
+      assert.equal(result.ok, false);
+      const issue = issueWith(result.issues, "holds one YAML document");
+      assert.equal(at(issue), "3:1");
+    });
+
+    it("reports 50 issues of a file with 20,000 unknown keys, then how many more there are", () => {
+      const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`);
+      const result = validateTemplateFile(fileWith(yaml("name: t", ...keys)));
+      assert.equal(result.ok, false);
+      assert.equal(result.issues.length, MAX_ISSUES_PER_FILE + 1);
+      const more = issueWith(result.issues, "more problems in this file");
+      assert.match(more.message, /^… and 19950 more problems in this file, not listed: at most 50 are reported/);
+      assert.equal(more.severity, undefined, "an error: the problems left out are errors");
+      assert.equal(result.issues.filter((issue) => issue.message.startsWith('unknown key "k')).length, 50);
+      assert.equal(issueWith(result.issues, 'unknown key "k0"').line, 2);
+    });
+
+    it("words only the first 50 of 20,000 unknown keys and counts the rest (the work is bounded, not just the report)", () => {
+      const value = { name: "t", ...Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 1])) };
+      const result = checkAgainstSchema(templateFileSchema, value, { max: MAX_ISSUES_PER_FILE });
+      assert.equal(result.success, false);
+      if (result.success) return;
+      assert.equal(result.problems.length, MAX_ISSUES_PER_FILE);
+      assert.equal(result.notListed, 20_000 - MAX_ISSUES_PER_FILE);
+    });
+
+    it("caps many duplicate keys (found while parsing) the same way", () => {
+      const duplicates = Array.from({ length: 500 }, () => "  team: a");
+      const result = validateTemplateFile(fileWith(yaml("name: t", "tags:", ...duplicates)));
+      assert.equal(result.issues.length, MAX_ISSUES_PER_FILE + 1);
+      assert.match(issueWith(result.issues, "more problems").message, /… and 449 more problems/);
     });
 
     it("merges 8,000 inherited tags with 8,000 of the child's, keeping each tag's own line for errors", () => {

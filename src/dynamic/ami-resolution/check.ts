@@ -91,7 +91,8 @@ function describeFailure(label: string, region: string, result: ResolutionResult
   return `no launchable AMI for ${label} in ${region} (strategy ${result.strategy}); fallback chain:\n  ${chain.join("\n  ")}\nWhat to do: ${todo}.`;
 }
 
-function outputsOf(
+/** A resolution's outputs from the resolver's result; also how `cloudworkstation/testing` answers one. */
+export function outputsOf(
   result: ResolutionResult,
   template: Template,
   key: string,

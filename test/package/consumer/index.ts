@@ -20,6 +20,7 @@ import {
 } from "cloudworkstation";
 import { resolveAmi, TIER_ORDER } from "cloudworkstation/resolver";
 import { KNOWN_REGIONS } from "cloudworkstation/templates";
+import type { AmiAnswers, WorkstationMocksOptions } from "cloudworkstation/testing";
 
 const size: Size = "M";
 const strategy: Strategy = "ami_preferred";
@@ -61,6 +62,10 @@ const regionCount: number = KNOWN_REGIONS.length;
 const template = loadTemplate("python-ml");
 const methodOf = (result: ResolutionResult): string => result.method;
 void methodOf;
+// The testing entry point's types (a lab's unit tests import workstationMocks from it).
+const answers: AmiAnswers = { "python-ml": { "us-east-1": "ami-0123456789abcdef0" } };
+const testingOptions: WorkstationMocksOptions = { answers };
+void testingOptions;
 
 export const outputs = {
   amiId: alice.amiId,
