@@ -139,7 +139,7 @@ export const migrateAnalyzeCommand: CliCommand = {
               ["template", "sources", "resolves by", "opportunity"],
               ...rows.map((r) => [
                 r.template,
-                r.sources.length > 0 ? r.sources.join(",") : "script only",
+                !r.loads ? "–" : r.sources.length > 0 ? r.sources.join(",") : "script only",
                 r.method ?? `error: ${r.error}`,
                 r.opportunity,
               ]),
