@@ -20,6 +20,8 @@ export interface DesignCommand {
   kind: DesignCommandKind;
   /** The command that does it here. */
   here: string;
+  /** An alias's own usage line here (its arguments as it takes them); others show the design's. */
+  usage?: string;
   /** A full invocation as the design shows it, run by the test of this table. */
   example: string[];
 }
@@ -41,6 +43,7 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
     seed: "000, 001, 002, 003",
     kind: "alias",
     here: "cws save <instance-id> <template> [--public] (the instance by id; --name: save names the image after the template)",
+    usage: "cws ami create <template> <instance-id> [--name N] [--public] [cws save's options]",
     example: ["ami", "create", "python-ml", "my-instance", "--name", "Python ML v2.1.0", "--public"],
   },
   {
@@ -49,6 +52,7 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
     seed: "000, 001, 003",
     kind: "alias",
     here: "cws save <instance-id> <template> --copy-to-regions a,b,c",
+    usage: "cws ami create-multi <template> <instance-id> --regions a,b,… [--name N] [cws save's options]",
     example: ["ami", "create-multi", "python-ml", "my-instance", "--regions", "us-east-1,us-west-2,eu-west-1"],
   },
   {
@@ -57,6 +61,7 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
     seed: "004",
     kind: "alias",
     here: "cws save <instance-id> <template-name> (same flags)",
+    usage: "cws ami save <instance-id> <template-name> [cws save's options]",
     example: ["ami", "save", "my-analysis", "custom-ml-env"],
   },
   {
@@ -65,6 +70,8 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
     seed: "001, 002",
     kind: "alias",
     here: "cws catalog browse [--catalog SRC] [--template T] [--region R] [--channel C] [--creator C] [--category C]",
+    usage:
+      "cws ami browse [--catalog SRC] [--category C] [--creator C] [--template T] [--region R] [--channel C] [--json]",
     example: ["ami", "browse", "--category", "machine-learning"],
   },
   {
@@ -129,7 +136,7 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
       "cws save <instance-name> <template-name> [--description D] [--copy-to-regions a,b] [--project P] [--public]",
     seed: "004",
     kind: "ours",
-    here: "cws save <instance-id> <template-name> (the instance by id; --project: tag it with cws save's tags)",
+    here: "cws save <instance-id> <template-name> (the instance by id; there are no projects here, so no --project)",
     example: ["save", "--help"],
   },
   {
@@ -186,4 +193,9 @@ export function designSummary(row: DesignCommand): string {
   return row.kind === "alias"
     ? `The original design's command; here it runs ${row.here.replace(/ \(.*$/, "")}`
     : "The original design's command; answers with the command that does it here";
+}
+
+/** The usage line of a design command registered here. */
+export function designUsage(row: DesignCommand): string {
+  return row.usage ?? row.design;
 }

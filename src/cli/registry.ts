@@ -1,5 +1,5 @@
 import type { CliCommand, CliContext } from "./command";
-import { DESIGN_COMMANDS, designSummary } from "./design-commands";
+import { DESIGN_COMMANDS, designSummary, designUsage } from "./design-commands";
 
 /**
  * A command whose module (and everything it imports: the AWS SDK, the HTTP server, the template validator…) is loaded
@@ -190,7 +190,7 @@ export const COMMANDS: readonly CliCommand[] = [
   ),
   // The original design's commands that are not ours by the same words: aliases and answers (one table).
   ...DESIGN_COMMANDS.filter((row) => row.kind !== "ours").map((row) =>
-    lazyCommand(row.path, designSummary(row), row.design, () => designCommandModule(row.path)),
+    lazyCommand(row.path, designSummary(row), designUsage(row), () => designCommandModule(row.path)),
   ),
 ];
 

@@ -1,7 +1,7 @@
 import { isInstanceId } from "../../templates/aws-ids";
 import { UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
-import { designCommand, designSummary } from "../design-commands";
+import { designCommand, designSummary, designUsage } from "../design-commands";
 import { catalogBrowseCommand } from "./catalog";
 import { saveCommand } from "./save";
 
@@ -47,7 +47,7 @@ const LAUNCH = designCommand(["launch"]);
 export const launchCommand: CliCommand = {
   path: LAUNCH.path,
   summary: designSummary(LAUNCH),
-  usage: LAUNCH.design,
+  usage: designUsage(LAUNCH),
   help:
     "cws launch is not built yet: a later release launches workstations from the CLI through the Pulumi Automation API.\n" +
     "Today a workstation is a ResearchWorkstation in a Pulumi program (docs/pulumi.md). What --dry-run\n" +
@@ -98,7 +98,7 @@ function createAlias(
   return {
     path: row.path,
     summary: designSummary(row),
-    usage: row.design,
+    usage: designUsage(row),
     help: `Runs ${row.here}. Every flag of cws save is accepted as well; see cws save --help.`,
     async run(argv, context) {
       const { positionals } = scan(argv, [...SAVE_VALUED, ...extraValued]);
@@ -152,7 +152,7 @@ const AMI_SAVE = designCommand(["ami", "save"]);
 export const amiSaveCommand: CliCommand = {
   path: AMI_SAVE.path,
   summary: designSummary(AMI_SAVE),
-  usage: AMI_SAVE.design,
+  usage: designUsage(AMI_SAVE),
   help: "The design routes cws save through cws ami save; here both run cws save (see cws save --help).",
   run: (argv, context) => saveCommand.run(argv, context),
 };
@@ -161,7 +161,7 @@ const AMI_BROWSE = designCommand(["ami", "browse"]);
 export const amiBrowseCommand: CliCommand = {
   path: AMI_BROWSE.path,
   summary: designSummary(AMI_BROWSE),
-  usage: AMI_BROWSE.design,
+  usage: designUsage(AMI_BROWSE),
   help: "The community of the design is the lab catalog here; runs cws catalog browse (see cws catalog browse --help).",
   run: (argv, context) => catalogBrowseCommand.run(argv, context),
 };
@@ -170,7 +170,7 @@ const AMI_RATE = designCommand(["ami", "rate"]);
 export const amiRateCommand: CliCommand = {
   path: AMI_RATE.path,
   summary: designSummary(AMI_RATE),
-  usage: AMI_RATE.design,
+  usage: designUsage(AMI_RATE),
   help: "Ratings are reviews in the lab catalog (docs/catalog.md), written as files and committed. Always exits 2.",
   async run(argv, context) {
     const { flags, positionals } = scan(argv, ["--review"]);
@@ -189,7 +189,7 @@ const AMI_SUBMIT = designCommand(["ami", "submit"]);
 export const amiSubmitCommand: CliCommand = {
   path: AMI_SUBMIT.path,
   summary: designSummary(AMI_SUBMIT),
-  usage: AMI_SUBMIT.design,
+  usage: designUsage(AMI_SUBMIT),
   help: "Submissions are signed entries of the lab catalog (docs/catalog.md). Always exits 2.",
   async run(argv, context) {
     const { flags, positionals } = scan(argv, ["--description", "--region"]);
@@ -210,7 +210,7 @@ const AMI_PUBLISH = designCommand(["ami", "publish"]);
 export const amiPublishCommand: CliCommand = {
   path: AMI_PUBLISH.path,
   summary: designSummary(AMI_PUBLISH),
-  usage: AMI_PUBLISH.design,
+  usage: designUsage(AMI_PUBLISH),
   help: "AWS Marketplace listings are not made by CloudWorkstation. Always exits 2.",
   async run(argv, context) {
     const ami = scan(argv, ["--price"]).positionals[0] ?? "<ami-id>";
@@ -227,7 +227,7 @@ const TUI = designCommand(["tui"]);
 export const tuiCommand: CliCommand = {
   path: TUI.path,
   summary: designSummary(TUI),
-  usage: TUI.design,
+  usage: designUsage(TUI),
   help: "There is no terminal UI; the web dashboard of cws serve shows the same. Always exits 2.",
   async run(argv, context) {
     return answer(
