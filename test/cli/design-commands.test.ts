@@ -91,6 +91,10 @@ describe("the original design's commands (src/cli/design-commands.ts, runCli in-
     const images = await ownImages(ec2);
     assert.equal(images.length, 1);
     assert.equal(images[0].Description, "My env v2.1.0");
+    assert.match(
+      run.err,
+      /--name: images are named after the template here; "My env v2\.1\.0" becomes the description/,
+    );
     assert.equal(fs.existsSync(path.join(dir, "my-env.yml")), true);
   });
 
