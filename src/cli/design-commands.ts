@@ -152,7 +152,7 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
     design: "cws migrate template python-research",
     seed: "002",
     kind: "ours",
-    here: "cws migrate template <file> [--write | -o FILE]",
+    here: "cws migrate template <file | template-name> [--write | -o FILE]",
     example: ["migrate", "template", "--help"],
   },
   {

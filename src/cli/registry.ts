@@ -173,7 +173,7 @@ export const COMMANDS: readonly CliCommand[] = [
   lazyCommand(
     ["migrate", "template"],
     "Convert a template written in the original design's shapes into a valid template, saying what changed",
-    "cws migrate template <file> [--write | -o FILE [--force]] [--owner-account NAME=ACCOUNT]… [--json]",
+    "cws migrate template <file | template-name> [--write | -o FILE [--force]] [--owner-account NAME=ACCOUNT]… [--json]",
     () => require("./commands/migrate").migrateTemplateCommand,
   ),
   lazyCommand(

@@ -126,6 +126,20 @@ describe("cws migrate analyze|template|instance|test-all (runCli in-process, mot
     }
   });
 
+  it("template takes a template name as the design does (cws migrate template python-research), found in --templates-dir", async () => {
+    fs.writeFileSync(
+      path.join(dir, "python-research.yml"),
+      'name: python-research\nami_config:\n  ami_search:\n    owner: "amazon"\n    name_pattern: "al2023-ami-*"\n',
+    );
+    const run = await cws(["migrate", "template", "python-research"]);
+    assert.equal(run.code, EXIT.ok, run.err);
+    assert.match(run.err, /python-research\.yml:4: ami_search\.owner: amazon → ami_search\.owners: \[amazon\]/);
+    assert.match(run.out, /trusted_owners: \[ amazon \]/);
+    const missing = await cws(["migrate", "template", "no-such-template"]);
+    assert.equal(missing.code, EXIT.invalidInput);
+    assert.match(missing.err, /no-such-template is neither a file nor a template/);
+  });
+
   it("template: a shape it cannot convert is exit 2 naming the source line and what to do", async () => {
     const run = await cws(["migrate", "template", path.join(DESIGN_EXAMPLES, "python-ml-optimized.yml")]);
     assert.equal(run.code, EXIT.invalidInput);

@@ -5,7 +5,12 @@ import { AwsCallError } from "../../resolver/errors";
 import type { ResolutionResult } from "../../resolver/types";
 import { listTemplates, loadTemplate, TemplateError, type Template } from "../../templates";
 import { formatDesignChanges, migrateDesignTemplate } from "../../templates/design-migration";
-import { readTemplateFile } from "../../templates/template-files";
+import {
+  DEFAULT_TEMPLATES_DIR,
+  findTemplateFile,
+  looksLikePath,
+  readTemplateFile,
+} from "../../templates/template-files";
 import { parseCommandArgs, parseListFlag, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable, formatTestReport, type RegionOutcome } from "../format";
@@ -164,13 +169,14 @@ const TEMPLATE_OPTIONS = {
 export const migrateTemplateCommand: CliCommand = {
   path: ["migrate", "template"],
   summary: "Convert a template written in the original design's shapes into a valid template, saying what changed",
-  usage: "cws migrate template <file> [--write | -o FILE [--force]] [--owner-account NAME=ACCOUNT]… [--json]",
+  usage:
+    "cws migrate template <file | template-name> [--write | -o FILE [--force]] [--owner-account NAME=ACCOUNT]… [--json]",
   help: [
     "Options:",
     formatTable(
       [
         ["(none)", "print the converted template on stdout; each change on stderr as file:line: what changed"],
-        ["--write", "rewrite <file> in place with the converted template"],
+        ["--write", "rewrite the file in place with the converted template"],
         ["-o, --output FILE", "write the converted template to FILE (an existing FILE only with --force)"],
         [
           "--owner-account NAME=ACCOUNT",
@@ -181,6 +187,7 @@ export const migrateTemplateCommand: CliCommand = {
       "  ",
     ),
     "",
+    "A template name is looked up like cws template show's (--templates-dir, then the bundled templates).",
     "Converted: a display name (→ the file name, the display name kept as description), ami_search.owner (→ owners",
     "and trusted_owners), base: saved-instance (→ ami_required), amis: (top-level or under ami_config → ami_mappings),",
     "ports (→ instance_defaults.ports), saved_from/original_instance/saved_date (→ tags), estimated_cost_per_hour",
@@ -188,10 +195,14 @@ export const migrateTemplateCommand: CliCommand = {
     "with the source line and what to do. The converted file starts with a comment listing every change.",
   ].join("\n"),
   async run(argv, context) {
-    const { values, positionals } = parseCommandArgs(argv, TEMPLATE_OPTIONS, { min: 1, max: 1, names: "<file>" });
+    const { values, positionals } = parseCommandArgs(argv, TEMPLATE_OPTIONS, {
+      min: 1,
+      max: 1,
+      names: "<file | template-name>",
+    });
     if (values.write && values.output !== undefined) throw new UsageError("give --write or -o FILE, not both");
     if (values.force && values.output === undefined)
-      throw new UsageError("--force only goes with -o FILE (--write always rewrites <file>)");
+      throw new UsageError("--force only goes with -o FILE (--write always rewrites the file)");
     const ownerAccounts = Object.fromEntries(
       parseListFlag("--owner-account", values["owner-account"]).map((pair) => {
         const [name, account, extra] = pair.split("=");
@@ -200,8 +211,16 @@ export const migrateTemplateCommand: CliCommand = {
         return [name, account];
       }),
     );
-    const file = positionals[0];
-    if (!fs.existsSync(file)) throw new UsageError(`<file> ${file} does not exist`);
+    // The design names the template (`cws migrate template python-research`); a path works too.
+    const given = positionals[0];
+    const file =
+      fs.existsSync(given) || looksLikePath(given)
+        ? given
+        : findTemplateFile(given, [...context.templatesDirs, DEFAULT_TEMPLATES_DIR]);
+    if (file === undefined || !fs.existsSync(file))
+      throw new UsageError(
+        `${given} is neither a file nor a template in --templates-dir or the bundled templates (cws template list)`,
+      );
     const read = readTemplateFile(file);
     if ("problem" in read) throw new UsageError(`<file> ${file} ${read.problem}`);
     const result = migrateDesignTemplate(read.text, file, { ownerAccounts, templatesDirs: context.templatesDirs });
