@@ -4,7 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import { EXIT } from "../../src/cli/command";
-import type { TemplateOpportunity } from "../../src/cli/commands/migrate";
+import { opportunityOf, type TemplateOpportunity } from "../../src/cli/commands/migrate";
+import type { ResolutionResult } from "../../src/resolver/types";
+import { loadTemplateFromObject } from "../../src/templates";
 import { validateTemplateFile } from "../../src/templates";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
@@ -184,5 +186,34 @@ describe("cws migrate analyze|template|instance|test-all (runCli in-process, mot
     const single = await cws(["migrate", "test-all", "--region", "us-east-1"]);
     assert.match(single.out, /scripted/);
     assert.match(single.out, /broken: does not load/);
+  });
+});
+
+describe("cws migrate analyze's opportunity (pure)", () => {
+  const template = loadTemplateFromObject({ name: "lab-ml", base: "ubuntu-24.04" }).template;
+  const result = (fields: Partial<ResolutionResult>) =>
+    ({ template: "lab-ml", region: "ap-south-1", method: "fallback_script", ...fields }) as ResolutionResult;
+
+  it("names the one copy that saves a cross-region copy at every launch", () => {
+    assert.equal(
+      opportunityOf(
+        template,
+        ["ami_mappings"],
+        result({ method: "cross_region", amiId: "ami-0123456789abcdef0", sourceRegion: "ap-southeast-1" }),
+      ),
+      "an image in ap-southeast-1 would be copied at launch: copy it once " +
+        "(cws ami copy ami-0123456789abcdef0 --source-region ap-southeast-1 --to-regions ap-south-1)",
+    );
+  });
+
+  it("for a template whose sources find nothing, says so and how to bake one", () => {
+    assert.equal(
+      opportunityOf(template, ["ssm_parameter"], result({})),
+      "its sources (ssm_parameter) found no image here: bake one (cws ami build lab-ml --region ap-south-1)",
+    );
+    assert.match(
+      opportunityOf(template, [], result({ method: "failed" })),
+      /^unresolvable here: see why with cws ami resolve lab-ml/,
+    );
   });
 });
