@@ -39,17 +39,25 @@ export function browseRow(loaded: LoadedEntry, signature: SignatureVerdict | und
   };
 }
 
+export interface BrowseFilter {
+  template?: string;
+  region?: string;
+  channel?: string;
+  creator?: string;
+  /** Only these templates (e.g. those of one category, which the caller reads from its templates). */
+  templates?: readonly string[];
+}
+
 /** The entries of an opened catalog as browse rows (signatures verified), filtered like `cws catalog browse`. */
-export async function browseCatalog(
-  opened: OpenedCatalog,
-  filter: { template?: string; region?: string; channel?: string } = {},
-): Promise<BrowseRow[]> {
+export async function browseCatalog(opened: OpenedCatalog, filter: BrowseFilter = {}): Promise<BrowseRow[]> {
   const signatures = await verifyAll(opened);
   return opened.catalog.entries
     .filter((e) => filter.template === undefined || e.template === filter.template)
+    .filter((e) => filter.templates === undefined || filter.templates.includes(e.template))
     .map((e) => browseRow(e, signatures.get(e)))
     .filter((r) => filter.region === undefined || r.regions.includes(filter.region))
-    .filter((r) => filter.channel === undefined || r.channels.includes(filter.channel));
+    .filter((r) => filter.channel === undefined || r.channels.includes(filter.channel))
+    .filter((r) => filter.creator === undefined || r.creator === filter.creator);
 }
 
 /** One entry with its signature verdict (the one browse and verify accept) and reviews: `cws catalog show --json`. */

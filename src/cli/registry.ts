@@ -1,4 +1,5 @@
 import type { CliCommand, CliContext } from "./command";
+import { DESIGN_COMMANDS, designSummary, designUsage } from "./design-commands";
 
 /**
  * A command whose module (and everything it imports: the AWS SDK, the HTTP server, the template validator…) is loaded
@@ -94,7 +95,7 @@ export const COMMANDS: readonly CliCommand[] = [
   lazyCommand(
     ["catalog", "browse"],
     "List a lab catalog's entries: versions, channels, regions, ratings, signatures, revocations",
-    "cws catalog browse [--catalog SRC] [--template T] [--region R] [--channel C] [--json]",
+    "cws catalog browse [--catalog SRC] [--template T] [--region R] [--channel C] [--creator C] [--category C] [--json]",
     () => require("./commands/catalog").catalogBrowseCommand,
   ),
   lazyCommand(
@@ -163,4 +164,40 @@ export const COMMANDS: readonly CliCommand[] = [
     "cws ami upgrade --plan [--fleet FILE] --stack-export FILE [--write] [--days N] [--json]",
     () => require("./commands/ami-upgrade").amiUpgradeCommand,
   ),
+  lazyCommand(
+    ["migrate", "analyze"],
+    "For every template found, how it resolves in a region and what a pre-built AMI would change (read-only)",
+    "cws migrate analyze [--region R] [--json]",
+    () => require("./commands/migrate").migrateAnalyzeCommand,
+  ),
+  lazyCommand(
+    ["migrate", "template"],
+    "Convert a template written in the original design's shapes into a valid template, saying what changed",
+    "cws migrate template <file | template-name> [--write | -o FILE [--force]] [--owner-account NAME=ACCOUNT]… [--json]",
+    () => require("./commands/migrate").migrateTemplateCommand,
+  ),
+  lazyCommand(
+    ["migrate", "instance"],
+    "Make an AMI and a template from an existing instance: cws save, with the same flags and questions",
+    "cws migrate instance <instance-id> <template-name> [--region R] [--copy-to-regions a,b] [--description D] [--mode stop|reboot|no-reboot] [--public] [--share-accounts id,…] [--base-template NAME] [--publish CATALOG --publish-version V [--sign-key KEY]] [--force] [--yes] [--json]",
+    () => require("./commands/migrate").migrateInstanceCommand,
+  ),
+  lazyCommand(
+    ["migrate", "test-all"],
+    "cws ami test for every template found: each resolved in the given regions",
+    "cws migrate test-all [--regions a,b,… | --all-regions | --region R] [--arch A] [--instance-type T | --size S] [--strategy S] [--allow-copy] [--json]",
+    () => require("./commands/migrate").migrateTestAllCommand,
+  ),
+  // The original design's commands that are not ours by the same words: aliases and answers (one table).
+  ...DESIGN_COMMANDS.filter((row) => row.kind !== "ours").map((row) =>
+    lazyCommand(row.path, designSummary(row), designUsage(row), () => designCommandModule(row.path)),
+  ),
 ];
+
+/** The command of src/cli/commands/design.ts whose path is `words`. */
+function designCommandModule(words: readonly string[]): CliCommand {
+  const exported = require("./commands/design") as Record<string, CliCommand>;
+  const found = Object.values(exported).find((c) => c.path.join(" ") === words.join(" "));
+  if (!found) throw new Error(`src/cli/commands/design.ts has no command "${words.join(" ")}"`);
+  return found;
+}

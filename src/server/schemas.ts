@@ -71,6 +71,36 @@ export const costsQuery = z.object({
   instanceType: resolveFlags.instanceType,
   arch: z.enum(ARCHITECTURES).optional(),
 });
+/** `GET /ami/costs/{template}` (the design's path): the template in the path, the rest as for GET /ami/costs. */
+export const costsPathQuery = costsQuery.omit({ template: true });
+
+/** `POST /ami/test` (the design's path): GET /ami/test/{template}'s parameters as a JSON body. */
+export const testBody = z
+  .object({
+    template: templateName,
+    region: region.optional(),
+    regions: z.array(region).min(1).max(40).optional(),
+    arch: resolveFlags.arch,
+    instanceType: resolveFlags.instanceType,
+    size: resolveFlags.size,
+    strategy: resolveFlags.strategy,
+    allowCopy: z.boolean().optional().describe("consent to plan a cross-region copy (nothing is copied)"),
+  })
+  .strict();
+
+/** `GET /community/amis` (the design's community registry, served from the lab catalog). */
+export const communityQuery = catalogQuery.extend({
+  category: z.string().min(1).max(100).optional().describe("only templates of this category (GET /templates)"),
+  creator: z.string().min(1).max(200).optional().describe("only entries by this creator"),
+});
+export const communityAmiParams = z.object({ amiId });
+export const rateBody = z
+  .object({
+    rating: z.number().int().min(1).max(5),
+    review: z.string().max(2000).optional(),
+  })
+  .strict();
+
 export const fallbacksQuery = z.object({
   region: region.optional(),
   maxHops: z.coerce.number().int().min(1).max(5).optional(),

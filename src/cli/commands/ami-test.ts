@@ -1,9 +1,9 @@
 import { resolveAmi } from "../../resolver";
 import { AwsCallError, InvalidInputError } from "../../resolver/errors";
 import { REGION_FALLBACKS } from "../../resolver/regions-fallback";
-import type { ResolutionResult } from "../../resolver/types";
+import type { AwsClients, ResolutionResult, ResolveOptions, Template } from "../../resolver/types";
 import { checkRegion, parseCommandArgs, parseRegionList, requireRegion, UsageError } from "../args";
-import { EXIT, type CliCommand } from "../command";
+import { EXIT, type CliCommand, type CliContext } from "../command";
 import { formatTable, formatTestReport, isRegionError, type RegionError, type RegionOutcome } from "../format";
 import { progressFor, styleOf, writeJson } from "../output";
 import { RESOLVE_FLAGS, RESOLVE_FLAGS_HELP, resolveOptionsFromFlags } from "../resolve-options";
@@ -36,6 +36,47 @@ function describeRegionError(entry: RegionError): string {
   return entry.error.hint ? `${entry.error.message} (what to do: ${entry.error.hint})` : entry.error.message;
 }
 
+/** The regions of --regions, --all-regions or --region (one of them; default: the context's region). */
+export function regionsFromFlags(
+  values: { regions?: string; "all-regions"?: boolean; region?: string },
+  context: CliContext,
+): string[] {
+  const chosen = [values.regions !== undefined, values["all-regions"] === true, values.region !== undefined].filter(
+    Boolean,
+  ).length;
+  if (chosen > 1) throw new UsageError("give one of --regions, --all-regions or --region");
+  if (values.regions !== undefined) return parseRegionList(values.regions);
+  if (values["all-regions"]) return allFallbackRegions().map((r) => checkRegion(r));
+  return [requireRegion(values.region, context)];
+}
+
+/**
+ * Resolves a template in every region concurrently: a result per region, or the error that region threw (an AWS
+ * failure keeps its kind and hint, so a pipeline can tell expired credentials from "no AMI"). `onSettled` runs as
+ * each region finishes (progress). Shared by `cws ami test` and `cws migrate test-all`.
+ */
+export async function resolveInRegions(
+  template: Template,
+  regions: readonly string[],
+  options: Omit<ResolveOptions, "region">,
+  clients: AwsClients,
+  onSettled: () => void = () => {},
+): Promise<RegionOutcome[]> {
+  return Promise.all(
+    regions.map(async (region): Promise<RegionOutcome> => {
+      try {
+        return (await resolveAmi(template, { ...options, region }, clients)) as ResolutionResult;
+      } catch (error) {
+        const e = error instanceof Error ? error : new Error(String(error));
+        const detail = e instanceof AwsCallError ? e.toJSON() : { message: e.message };
+        return { template: template.name, region, error: { name: e.name, ...detail } };
+      } finally {
+        onSettled();
+      }
+    }),
+  );
+}
+
 export const amiTestCommand: CliCommand = {
   path: ["ami", "test"],
   summary: "Resolve a template in many regions at once: one row per region and a summary",
@@ -60,17 +101,8 @@ export const amiTestCommand: CliCommand = {
   ].join("\n"),
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: "<template>" });
-    const chosen = [values.regions !== undefined, values["all-regions"] === true, values.region !== undefined].filter(
-      Boolean,
-    ).length;
-    if (chosen > 1) throw new UsageError("give one of --regions, --all-regions or --region");
     const options = resolveOptionsFromFlags(values);
-    const regions =
-      values.regions !== undefined
-        ? parseRegionList(values.regions)
-        : values["all-regions"]
-          ? allFallbackRegions().map((r) => checkRegion(r))
-          : [requireRegion(values.region, context)];
+    const regions = regionsFromFlags(values, context);
     const { template } = loadTemplateForCli(positionals[0], context);
     const json = values.json === true;
 
@@ -81,21 +113,10 @@ export const amiTestCommand: CliCommand = {
     tick();
     let entries: RegionOutcome[];
     try {
-      entries = await Promise.all(
-        regions.map(async (region): Promise<RegionOutcome> => {
-          try {
-            return (await resolveAmi(template, { ...options, region }, context.clients)) as ResolutionResult;
-          } catch (error) {
-            const e = error instanceof Error ? error : new Error(String(error));
-            // An AWS failure carries its kind and hint, so a pipeline can tell expired credentials from "no AMI".
-            const detail = e instanceof AwsCallError ? e.toJSON() : { message: e.message };
-            return { template: template.name, region, error: { name: e.name, ...detail } };
-          } finally {
-            finished++;
-            tick();
-          }
-        }),
-      );
+      entries = await resolveInRegions(template, regions, options, context.clients, () => {
+        finished++;
+        tick();
+      });
     } finally {
       progress.done();
     }

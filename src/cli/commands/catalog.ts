@@ -2,6 +2,7 @@ import { entryPosition } from "../../catalog/loader";
 import { describeCatalog } from "../../catalog/select";
 import { ImageCache } from "../../resolver/image-lookup";
 import { formatIssue, isError, type TemplateIssue } from "../../templates/errors";
+import { listTemplates } from "../../templates/loader";
 import type { AmiMapping } from "../../templates/schema-ami-sources";
 import { checkRegion, parseCommandArgs, parseRegionList } from "../args";
 import { EXIT, type CliCommand } from "../command";
@@ -24,7 +25,8 @@ function verificationText(verification: Record<string, unknown> | undefined): st
 export const catalogBrowseCommand: CliCommand = {
   path: ["catalog", "browse"],
   summary: "List a lab catalog's entries: versions, channels, regions, ratings, signatures, revocations",
-  usage: "cws catalog browse [--catalog SRC] [--template T] [--region R] [--channel C] [--json]",
+  usage:
+    "cws catalog browse [--catalog SRC] [--template T] [--region R] [--channel C] [--creator C] [--category C] [--json]",
   help: [
     "Options:",
     formatTable(
@@ -33,6 +35,8 @@ export const catalogBrowseCommand: CliCommand = {
         ["--template T", "only T's versions (and T's ami_config.catalog.source when --catalog is not given)"],
         ["--region R", "only versions with an AMI in R"],
         ["--channel C", "only versions in channel C"],
+        ["--creator C", "only versions whose creator is C (e.g. ml@uni.edu)"],
+        ["--category C", "only templates whose category is C (as cws template list shows it)"],
         [
           "--json",
           "print [{ template, version, file, valid, channels, regions, rating?, creator, signature, revoked? }]",
@@ -51,10 +55,19 @@ export const catalogBrowseCommand: CliCommand = {
         template: { type: "string" },
         region: { type: "string" },
         channel: { type: "string" },
+        creator: { type: "string" },
+        category: { type: "string" },
         json: { type: "boolean" },
       } as const,
       { min: 0, max: 0, names: "" },
     );
+    const category = values.category;
+    const templates =
+      category === undefined
+        ? undefined
+        : listTemplates({ templatesDirs: context.templatesDirs })
+            .filter((t) => t.category === category)
+            .map((t) => t.name);
     const region = values.region === undefined ? undefined : checkRegion(values.region);
     const json = values.json === true;
     const progress = progressFor(context, json);
@@ -64,7 +77,13 @@ export const catalogBrowseCommand: CliCommand = {
     try {
       const opened = await openCatalogForCli(catalogSourceFor(values.catalog, context, values.template));
       name = describeCatalog(opened);
-      rows = await browseCatalog(opened, { template: values.template, region, channel: values.channel });
+      rows = await browseCatalog(opened, {
+        template: values.template,
+        region,
+        channel: values.channel,
+        creator: values.creator,
+        templates,
+      });
     } finally {
       progress.done();
     }

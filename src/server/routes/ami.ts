@@ -4,10 +4,14 @@ import { costsReport } from "../../resolver/costs-report";
 import { listOwnImages, listTemplateImages } from "../../resolver/image-sources";
 import { ApiError } from "../errors";
 import { captureForTemplate, copyToRegions, fallbacksReport, resolveInRegions, shareInRegion } from "../reports";
+import type { Architecture, Size } from "../../templates/schema";
 import * as schemas from "../schemas";
 import { API, type RouteContext } from "./context";
 
-/** The AMI routes: resolve, test, list, costs and the fallback map (read-only); create, copy-region and share (jobs, token). */
+/**
+ * The AMI routes: resolve, test, list, costs and the fallback map (read-only); create, copy-region and share (jobs,
+ * token). The original design's paths for test (POST /ami/test) and costs (/ami/costs/{template}) answer the same.
+ */
 export function registerAmiRoutes(ctx: RouteContext): void {
   const { api, options, templates, jobs, regionOf, resolveOptions, bearer } = ctx;
   api.get(
@@ -32,6 +36,17 @@ export function registerAmiRoutes(ctx: RouteContext): void {
     },
   );
 
+  /** GET /ami/test/{template} and the design's POST /ami/test: one computation. */
+  const testInRegions = (
+    name: string,
+    query: { region?: string; regions?: string[] } & Parameters<typeof resolveOptions>[0],
+  ) => {
+    if (query.regions && query.region) throw new ApiError(400, "invalid_input", "give region or regions, not both");
+    const { template } = templates.load(name);
+    const regions = query.regions ? [...new Set(query.regions)] : [regionOf(query.region)];
+    return resolveInRegions(template, regions, resolveOptions(query), options.clients);
+  };
+
   api.get(
     `${API}/ami/test/:template`,
     {
@@ -41,12 +56,23 @@ export function registerAmiRoutes(ctx: RouteContext): void {
         querystring: schemas.testQuery,
       },
     },
+    async (request) => testInRegions(request.params.template, request.query),
+  );
+
+  api.post(
+    `${API}/ami/test`,
+    {
+      schema: {
+        summary: "The original design's path for GET /ami/test/{template}: the same answer, parameters in the body",
+        body: schemas.testBody,
+      },
+    },
     async (request) => {
-      if (request.query.regions && request.query.region)
-        throw new ApiError(400, "invalid_input", "give region or regions, not both");
-      const { template } = templates.load(request.params.template);
-      const regions = request.query.regions ? [...new Set(request.query.regions)] : [regionOf(request.query.region)];
-      return resolveInRegions(template, regions, resolveOptions(request.query), options.clients);
+      const { template, allowCopy, ...query } = request.body;
+      return testInRegions(template, {
+        ...query,
+        ...(allowCopy === undefined ? {} : { allowCopy: allowCopy ? "true" : "false" }),
+      });
     },
   );
 
@@ -65,6 +91,22 @@ export function registerAmiRoutes(ctx: RouteContext): void {
     },
   );
 
+  /** GET /ami/costs?template=T and the design's GET /ami/costs/{template}: one computation. */
+  const costsFor = (
+    name: string,
+    query: { region?: string; size?: Size; instanceType?: string; arch?: Architecture },
+  ) => {
+    const { template } = templates.load(name);
+    if (query.size !== undefined && query.instanceType !== undefined)
+      throw new ApiError(400, "invalid_input", "give size or instanceType, not both");
+    return costsReport(template, {
+      region: regionOf(query.region),
+      size: query.size,
+      instanceType: query.instanceType,
+      architecture: query.arch,
+    });
+  };
+
   api.get(
     `${API}/ami/costs`,
     {
@@ -73,17 +115,19 @@ export function registerAmiRoutes(ctx: RouteContext): void {
         querystring: schemas.costsQuery,
       },
     },
-    async (request) => {
-      const { template } = templates.load(request.query.template);
-      if (request.query.size !== undefined && request.query.instanceType !== undefined)
-        throw new ApiError(400, "invalid_input", "give size or instanceType, not both");
-      return costsReport(template, {
-        region: regionOf(request.query.region),
-        size: request.query.size,
-        instanceType: request.query.instanceType,
-        architecture: request.query.arch,
-      });
+    async (request) => costsFor(request.query.template, request.query),
+  );
+
+  api.get(
+    `${API}/ami/costs/:template`,
+    {
+      schema: {
+        summary: "The original design's path for GET /ami/costs?template=T: the same estimate (cws costs --json)",
+        params: schemas.templateParams,
+        querystring: schemas.costsPathQuery,
+      },
     },
+    async (request) => costsFor(request.params.template, request.query),
   );
 
   api.get(

@@ -1,0 +1,234 @@
+import { isInstanceId } from "../../templates/aws-ids";
+import { UsageError } from "../args";
+import { EXIT, type CliCommand, type CliContext } from "../command";
+import { designCommand, designSummary, designUsage } from "../design-commands";
+import { catalogBrowseCommand } from "./catalog";
+import { saveCommand } from "./save";
+
+/**
+ * The original design's commands that are not ours by the same words (src/cli/design-commands.ts): aliases that run
+ * our command with the design's argument order, and answers that name the command doing it here (exit 2).
+ */
+
+interface ScannedArgs {
+  /** Every flag in order, with its value ("" for a flag without one); repeated flags keep every value. */
+  entries: [string, string][];
+  /** The last value of each flag. */
+  flags: Map<string, string>;
+  positionals: string[];
+}
+
+/**
+ * The flags (`--flag V`, `--flag=V`, `-y`) and positionals of a design command's arguments. `valued` lists the flags
+ * that take a value. Lenient on purpose: an answer must name the command to use, never stop at a flag it lacks.
+ */
+function scan(args: readonly string[], valued: readonly string[]): ScannedArgs {
+  const entries: [string, string][] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i];
+    if (!token.startsWith("-") || token === "-") positionals.push(token);
+    else if (!token.startsWith("--")) entries.push([token, ""]);
+    else if (token.includes("="))
+      entries.push([token.slice(0, token.indexOf("=")), token.slice(token.indexOf("=") + 1)]);
+    else if (valued.includes(token) && i + 1 < args.length) entries.push([token, args[++i]]);
+    else entries.push([token, ""]);
+  }
+  return { entries, flags: new Map(entries), positionals };
+}
+
+/** An answer: exit 2, naming the command that does it here, filled in with the values given. */
+function designAnswer(
+  words: string[],
+  help: string,
+  valued: readonly string[],
+  hereOf: (args: ScannedArgs, context: CliContext) => string,
+): CliCommand {
+  const row = designCommand(words);
+  return {
+    path: row.path,
+    summary: designSummary(row),
+    usage: designUsage(row),
+    help: `${help} Always exits 2.`,
+    async run(argv, context) {
+      const here = hereOf(scan(argv, valued), context);
+      context.stderr.write(`cws: "cws ${row.path.join(" ")}" is the original design's command; here:\n  ${here}\n`);
+      return EXIT.invalidInput;
+    },
+  };
+}
+
+/** An alias: runs our command with the arguments as they are. */
+function designAlias(words: string[], help: string, target: CliCommand): CliCommand {
+  const row = designCommand(words);
+  return {
+    path: row.path,
+    summary: designSummary(row),
+    usage: designUsage(row),
+    help,
+    run: (argv, context) => target.run(argv, context),
+  };
+}
+
+export const launchCommand = designAnswer(
+  ["launch"],
+  "cws launch is not built yet: a later release launches workstations from the CLI through the Pulumi Automation API.\n" +
+    "Today a workstation is a ResearchWorkstation in a Pulumi program (docs/pulumi.md). What --dry-run\n" +
+    "--show-ami-resolution shows is cws ami resolve (and cws costs); the answer names both with your values.",
+  ["--region", "--size", "--instance-type", "--strategy"],
+  ({ flags, positionals }, context) => {
+    const template = positionals[0] ?? "<template>";
+    const region = flags.get("--region") ?? context.defaultRegion ?? "R";
+    const sizing = flags.has("--instance-type")
+      ? ` --instance-type ${flags.get("--instance-type")}`
+      : flags.has("--size")
+        ? ` --size ${flags.get("--size")}`
+        : "";
+    const strategy = flags.has("--strategy") ? ` --strategy ${flags.get("--strategy")}` : "";
+    return [
+      "cws launch is not built yet (a later release drives ResearchWorkstation through the Pulumi Automation API).",
+      `  launch today: a Pulumi program with new ResearchWorkstation("${positionals[1] ?? "<name>"}", { template: "${template}", region: "${region}" }) (docs/pulumi.md), then pulumi up`,
+      `  preview the AMI (--dry-run --show-ami-resolution): cws ami resolve ${template} --region ${region}${sizing}${strategy}${flags.has("--allow-copy") ? " --allow-copy" : ""}`,
+      `  estimated cost: cws costs ${template} --region ${region}${sizing}`,
+    ].join("\n  ");
+  },
+);
+
+/** cws save's flags that take a value (the others are booleans). */
+const SAVE_VALUED = [
+  "--region",
+  "--description",
+  "--mode",
+  "--copy-to-regions",
+  "--share-accounts",
+  "--base-template",
+  "--publish",
+  "--publish-version",
+  "--sign-key",
+  "--creator",
+];
+
+/**
+ * The design's `ami create[-multi] <template> <instance>`: cws save with the arguments the other way round. The
+ * instance is named by id (naming workstations comes with cws launch). `ownFlags` are the design's flags that save
+ * does not have; `translate` turns them into save's.
+ */
+function createAlias(
+  words: string[],
+  ownFlags: string[],
+  translate: (flags: Map<string, string>, context: CliContext) => string[],
+): CliCommand {
+  const row = designCommand(words);
+  return {
+    path: row.path,
+    summary: designSummary(row),
+    usage: designUsage(row),
+    help: `Runs ${row.here}. Every flag of cws save is accepted as well; see cws save --help.`,
+    async run(argv, context) {
+      const { entries, flags, positionals } = scan(argv, [...SAVE_VALUED, ...ownFlags]);
+      if (positionals.length !== 2)
+        throw new UsageError(`expected <template> <instance-id>, got ${positionals.length} argument(s)`);
+      const [template, instance] = positionals;
+      if (!isInstanceId(instance)) {
+        context.stderr.write(
+          `cws: "${instance}" is not an instance id: workstations are named by id until cws launch exists; find the id ` +
+            `with aws ec2 describe-instances --filters Name=tag:Name,Values=${instance}, then:\n  cws save <instance-id> ${template}\n`,
+        );
+        return EXIT.invalidInput;
+      }
+      const passed = entries
+        .filter(([flag]) => !ownFlags.includes(flag))
+        .map(([flag, value]) => (SAVE_VALUED.includes(flag) ? `${flag}=${value}` : flag));
+      return saveCommand.run([instance, template, ...translate(flags, context), ...passed], context);
+    },
+  };
+}
+
+/** The design's --name is the image's name; here images are named after the template, so it becomes the description. */
+function nameAsDescription(flags: Map<string, string>, context: CliContext): string[] {
+  const name = flags.get("--name");
+  if (name === undefined) return [];
+  if (flags.has("--description"))
+    throw new UsageError(
+      "give --name or --description, not both: here the image is named after the template, and --name becomes its description",
+    );
+  context.stderr.write(`cws: --name: images are named after the template here; "${name}" becomes the description\n`);
+  return [`--description=${name}`];
+}
+
+export const amiCreateCommand: CliCommand = createAlias(["ami", "create"], ["--name"], nameAsDescription);
+
+export const amiCreateMultiCommand: CliCommand = createAlias(
+  ["ami", "create-multi"],
+  ["--regions", "--name"],
+  (flags, context) => {
+    const regions = flags.get("--regions");
+    if (!regions)
+      throw new UsageError(
+        "--regions is required: the regions to create the AMI in, e.g. --regions us-east-1,us-west-2",
+      );
+    return [`--copy-to-regions=${regions}`, ...nameAsDescription(flags, context)];
+  },
+);
+
+export const amiSaveCommand = designAlias(
+  ["ami", "save"],
+  "The design routes cws save through cws ami save; here both run cws save (see cws save --help).",
+  saveCommand,
+);
+
+export const amiBrowseCommand = designAlias(
+  ["ami", "browse"],
+  "The community of the design is the lab catalog here; runs cws catalog browse (see cws catalog browse --help).",
+  catalogBrowseCommand,
+);
+
+export const amiRateCommand = designAnswer(
+  ["ami", "rate"],
+  "Ratings are reviews in the lab catalog (docs/catalog.md), written as files and committed.",
+  ["--review"],
+  ({ flags, positionals }) => {
+    const review = flags.get("--review");
+    return (
+      `cws catalog review <template@version> --rating ${positionals[1] ?? "N"} --reviewer <your-name>` +
+      `${review ? ` --comment ${JSON.stringify(review)}` : ""}   (the entry holding ${positionals[0] ?? "<ami-id>"}: ` +
+      "cws catalog browse --json), then commit the file it writes"
+    );
+  },
+);
+
+export const amiSubmitCommand = designAnswer(
+  ["ami", "submit"],
+  "Submissions are signed entries of the lab catalog (docs/catalog.md).",
+  ["--description", "--region"],
+  ({ flags, positionals }, context) => {
+    const ami = positionals[0] ?? "<ami-id>";
+    const region = flags.get("--region") ?? context.defaultRegion ?? "<region>";
+    return (
+      `cws catalog submit --template <template> --version <version> --ami ${region}=${ami} [--sign-key KEY]` +
+      (flags.has("--public")
+        ? `\n  and to let every AWS account launch it: cws ami share ${ami} --region ${region} --public`
+        : "")
+    );
+  },
+);
+
+export const amiPublishCommand = designAnswer(
+  ["ami", "publish"],
+  "AWS Marketplace listings are not made by CloudWorkstation.",
+  ["--price"],
+  ({ positionals }) => {
+    const ami = positionals[0] ?? "<ami-id>";
+    return (
+      `not supported: list ${ami} on AWS Marketplace through the AWS Marketplace Management Portal;\n  ` +
+      `to share it with your lab: cws catalog submit --template <template> --version <version> --ami <region>=${ami}`
+    );
+  },
+);
+
+export const tuiCommand = designAnswer(
+  ["tui"],
+  "There is no terminal UI; the web dashboard of cws serve shows the same.",
+  [],
+  () => "cws serve, then open the dashboard at the address it prints (http://127.0.0.1:8080/ by default)",
+);
