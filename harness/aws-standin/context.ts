@@ -133,6 +133,12 @@ export function defined<T extends Record<string, unknown>>(value: T): T {
   return value;
 }
 
-/** The AWS error code of an SDK error (`InvalidAMIID.NotFound`), if it is one. */
-export const awsErrorCode = (error: unknown): string | undefined =>
-  (error as { name?: string; Code?: string } | undefined)?.Code ?? (error as { name?: string } | undefined)?.name;
+/** Runs a read; AWS's "not found" errors (`InvalidInstanceID.NotFound`, IAM's `NoSuchEntity`) mean it is gone. */
+export async function orMissing<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (/NotFound$|^NoSuchEntity/.test((error as { name?: string }).name ?? "")) return undefined;
+    throw error;
+  }
+}

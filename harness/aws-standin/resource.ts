@@ -44,8 +44,6 @@ export interface StandinResource {
   regional: boolean;
   /** A name property the provider generates (`<resource name>-<7 hex>`) when not given: Pulumi's auto-naming. */
   autoName?: string;
-  /** Checks the resource can make sense of its inputs (beyond property names), as the real provider's validation. */
-  validate?(inputs: Props): { property: string; reason: string }[];
   create(ctx: StandinContext, inputs: Props): Promise<{ id: string; outs: Props }>;
   /** The live state, or undefined when it is gone (refresh then drops it from the stack). */
   read(ctx: StandinContext, id: string, props: Props): Promise<Props | undefined>;

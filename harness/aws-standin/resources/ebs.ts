@@ -11,7 +11,7 @@ import {
   type Volume,
 } from "@aws-sdk/client-ec2";
 import { createHash } from "node:crypto";
-import { allTags, defined, fromAwsTags, regionOf, toAwsTags } from "../context";
+import { allTags, defined, fromAwsTags, orMissing, regionOf, toAwsTags } from "../context";
 import type { Props, StandinResource } from "../resource";
 import { ownTags, syncTags, waitFor } from "./ec2-common";
 
@@ -19,14 +19,8 @@ import { ownTags, syncTags, waitFor } from "./ec2-common";
 
 const REGION_RULE = "@pulumi/aws v7: every regional resource is replaced when its region changes";
 
-async function findVolume(ec2: EC2Client, id: string): Promise<Volume | undefined> {
-  try {
-    return (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes?.[0];
-  } catch (error) {
-    if ((error as { name?: string }).name === "InvalidVolume.NotFound") return undefined;
-    throw error;
-  }
-}
+const findVolume = (ec2: EC2Client, id: string): Promise<Volume | undefined> =>
+  orMissing(async () => (await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes?.[0]);
 
 function volumeState(region: string, accountId: string, volume: Volume, known: Props): Props {
   const tags = fromAwsTags(volume.Tags);

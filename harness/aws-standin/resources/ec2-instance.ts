@@ -15,7 +15,7 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { allTags, defined, fromAwsTags, regionOf, toAwsTags, type Tags } from "../context";
+import { allTags, defined, fromAwsTags, orMissing, regionOf, toAwsTags, type Tags } from "../context";
 import type { Props, StandinContext, StandinResource } from "../resource";
 import { ownTags, syncTags, waitFor } from "./ec2-common";
 
@@ -248,15 +248,10 @@ export const ec2Instance: StandinResource = {
   },
 };
 
-async function findInstance(ec2: EC2Client, id: string): Promise<Instance | undefined> {
-  try {
-    const { Reservations = [] } = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
-    return Reservations[0]?.Instances?.[0];
-  } catch (error) {
-    if ((error as { name?: string }).name === "InvalidInstanceID.NotFound") return undefined;
-    throw error;
-  }
-}
+const findInstance = (ec2: EC2Client, id: string): Promise<Instance | undefined> =>
+  orMissing(
+    async () => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0],
+  );
 
 const waitForState = (ec2: EC2Client, id: string, state: string) =>
   waitFor(`instance ${id} to be ${state}`, async () => (await findInstance(ec2, id))?.State?.Name === state);

@@ -25,7 +25,7 @@ import {
   ReplaceRouteTableAssociationCommand,
   type Subnet,
 } from "@aws-sdk/client-ec2";
-import { allTags, defined, fromAwsTags, regionOf, toAwsTags, type Tags } from "../context";
+import { allTags, defined, fromAwsTags, orMissing, regionOf, toAwsTags, type Tags } from "../context";
 import type { Props, StandinContext, StandinFunction, StandinResource } from "../resource";
 import { ownTags, syncTags } from "./ec2-common";
 
@@ -34,16 +34,6 @@ import { ownTags, syncTags } from "./ec2-common";
 const REGION_RULE = "@pulumi/aws v7: every regional resource is replaced when its region changes";
 const tagSpec = (type: "vpc" | "subnet" | "internet-gateway" | "route-table", tags: Tags) =>
   Object.keys(tags).length ? { TagSpecifications: [{ ResourceType: type, Tags: toAwsTags(tags) }] } : {};
-
-/** Reads a resource, treating the service's *.NotFound error as "gone". */
-async function orMissing<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (/NotFound$/.test((error as { name?: string }).name ?? "")) return undefined;
-    throw error;
-  }
-}
 
 export const ec2Vpc: StandinResource = {
   token: "aws:ec2/vpc:Vpc",

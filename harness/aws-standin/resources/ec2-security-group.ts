@@ -11,7 +11,7 @@ import {
   RevokeSecurityGroupIngressCommand,
   type SecurityGroup,
 } from "@aws-sdk/client-ec2";
-import { allTags, defined, fromAwsTags, regionOf, toAwsTags } from "../context";
+import { allTags, defined, fromAwsTags, orMissing, regionOf, toAwsTags } from "../context";
 import type { Props, PropertyShape, StandinContext, StandinResource } from "../resource";
 import { ownTags, syncTags, waitFor } from "./ec2-common";
 
@@ -111,15 +111,8 @@ export const ec2SecurityGroup: StandinResource = {
   },
 };
 
-async function findGroup(ec2: EC2Client, id: string) {
-  try {
-    const { SecurityGroups = [] } = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }));
-    return SecurityGroups[0];
-  } catch (error) {
-    if ((error as { name?: string }).name === "InvalidGroup.NotFound") return undefined;
-    throw error;
-  }
-}
+const findGroup = (ec2: EC2Client, id: string) =>
+  orMissing(async () => (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))).SecurityGroups?.[0]);
 
 const toPermission = (rule: Props): IpPermission => ({
   IpProtocol: String(rule.protocol),

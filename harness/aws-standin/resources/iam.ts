@@ -19,23 +19,11 @@ import {
   UpdateAssumeRolePolicyCommand,
   UpdateRoleCommand,
 } from "@aws-sdk/client-iam";
-import { allTags, defined, fromAwsTags, toAwsTags } from "../context";
+import { allTags, defined, fromAwsTags, orMissing, toAwsTags } from "../context";
 import type { Props, StandinContext, StandinResource } from "../resource";
 import { ownTags } from "./ec2-common";
 
 /** The Session Manager role, its managed-policy attachment, instance profile and the hibernate-self inline policy. */
-
-const notFound = (error: unknown) =>
-  (error as { name?: string }).name === "NoSuchEntity" || (error as { name?: string }).name === "NoSuchEntityException";
-
-async function orMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (notFound(error)) return undefined;
-    throw error;
-  }
-}
 
 /** IAM returns policy documents URL-encoded; compare and store them as the JSON text given (the provider normalizes). */
 const policyText = (document: string | undefined) => {
