@@ -3,7 +3,8 @@
  * counting proxy): a program of N AmiResolutions in the lab-fleet shape (6 templates × 4 regions = 24 distinct
  * questions) previewed first, re-previewed unchanged, and re-previewed after newer images appear. Prints AWS calls per
  * region, changes, wall-time RATIOS measured in this run (at +LATENCY ms per call), and state bytes per resource; then
- * the cross-region tier's cost, `cws --help` against `node -e 0`, and template re-read CPU. Needs `npm run build`.
+ * then a 20-workstation fleet's `pulumi up` and `pulumi destroy` (bench/workstation-fleet.ts), the cross-region
+ * tier's cost, `cws --help` against `node -e 0`, and template re-read CPU. Needs `npm run build`.
  *
  * Usage: tsx bench/fleet.bench.ts [sizes, default "20,200"] (CWS_BENCH_LATENCY_MS, default 100).
  */
@@ -19,6 +20,7 @@ import { resolveAmi } from "../src/resolver/engine";
 import { ImageCache } from "../src/resolver/image-lookup";
 import { loadTemplate, loadTemplateFromObject } from "../src/templates";
 import { FLEET_REGIONS, FLEET_TEMPLATES, publishNewerLabBuilds, seedFleetLab } from "../harness/fleet-shape";
+import { printWorkstationFleet, workstationFleetRun } from "./workstation-fleet";
 
 const REGIONS = FLEET_REGIONS;
 const TEMPLATES = FLEET_TEMPLATES;
@@ -207,6 +209,8 @@ async function main(): Promise<void> {
       `  state per AmiResolution: ${(run.stateBytes / 1000).toFixed(1)} kB (inputs + outputs ${(run.ownBytes / 1000).toFixed(1)} kB; the rest is the engine's own bookkeeping)`,
     );
   }
+  // Whole workstations, launched and destroyed (bench/workstation-fleet.ts).
+  printWorkstationFleet(20, LATENCY_MS, await workstationFleetRun(20, LATENCY_MS));
   const cross = await crossRegionRatio();
   console.log(
     `\ncross-region tier, one region that needs it ÷ one that does not (+${LATENCY_MS} ms): ${cross.ratio.toFixed(2)}`,

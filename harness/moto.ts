@@ -35,6 +35,11 @@ export interface StartMotoOptions {
   python?: string;
   /** moto's INITIAL_NO_AUTH_ACTION_COUNT: requests served before IAM is enforced. Default: never enforced. */
   initialNoAuthActionCount?: number;
+  /**
+   * Load AWS's managed IAM policies (arn:aws:iam::aws:policy/…), as AWS has them: needed to attach
+   * AmazonSSMManagedInstanceCore to a workstation's role. Off by default: loading them slows the first IAM call.
+   */
+  awsManagedPolicies?: boolean;
 }
 
 /** Starts moto on a free loopback port and waits until it answers. Stop it with `stop()` (by PID). */
@@ -47,6 +52,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
       ...(options.initialNoAuthActionCount === undefined
         ? {}
         : { INITIAL_NO_AUTH_ACTION_COUNT: String(options.initialNoAuthActionCount) }),
+      ...(options.awsManagedPolicies ? { MOTO_IAM_LOAD_MANAGED_POLICIES: "true" } : {}),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -126,7 +126,8 @@ export function pulumiEnv(cli: PulumiCli, home: string, backendDir: string): Rec
     PULUMI_CONFIG_PASSPHRASE: "cloudworkstation-local",
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: "true",
-    // The AWS provider plugin cannot be downloaded here and is never needed: only our dynamic resources run.
+    // The real AWS provider plugin cannot be downloaded here: tests that need one install the stand-in
+    // (harness/aws-standin) into this PULUMI_HOME; the others run only our dynamic resources.
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     // The program and the provider are plain JS from dist/: no loader hooks from the parent (tsx, mocha).

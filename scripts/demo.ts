@@ -1,15 +1,19 @@
 /**
  * `npm run demo`: CloudWorkstation working end to end with no AWS account. Starts the moto AWS emulator on loopback,
- * seeds a lab's AMI landscape, runs `cws ami test` across regions (the built binary), then `pulumi preview` of
- * examples/preview-demo so the fallback chain shows in Pulumi's own output. The emulator is always stopped (also on
- * an error or Ctrl-C). Without the Pulumi CLI the demo says how to get it and still shows the cws part.
+ * seeds a lab's AMI landscape, runs `cws ami test` across regions (the built binary), then, under the real Pulumi
+ * engine with the AWS provider stand-in (harness/aws-standin) against moto: `pulumi preview` of three workstations so
+ * the fallback chain shows in Pulumi's own output, `pulumi up` (each instance's id, region, AMI and method, checked in
+ * moto), a re-preview with no changes, and `pulumi destroy`. The emulator is always stopped (also on an error or
+ * Ctrl-C). Without the Pulumi CLI the demo says how to get it and still shows the cws part.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { findPulumiCli, PulumiSandbox, REPO_ROOT } from "../harness/pulumi-cli";
+import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+import { installAwsStandin } from "../harness/aws-standin/install";
+import { findPulumiCli, PulumiSandbox, REPO_ROOT, type PulumiProject } from "../harness/pulumi-cli";
 import { startMoto, type MotoServer } from "../harness/moto";
 import {
   createImageFromInstance,
@@ -21,7 +25,8 @@ import type { AwsClients } from "../src/resolver/types";
 
 const CWS = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
 const EXAMPLE_DIR = path.join(REPO_ROOT, "examples", "preview-demo");
-const EXAMPLE_MAIN = path.join(REPO_ROOT, "dist", "examples", "preview-demo", "index.js");
+/** Three ResearchWorkstations on the example's lab-python-ml template (harness/demo-workstations.ts, compiled). */
+const PROGRAM_MAIN = path.join(REPO_ROOT, "dist", "harness", "demo-workstations.js");
 const TEMPLATE = "lab-python-ml";
 const LAB_PARAMETER = "/smith-lab/images/python-ml/x86_64";
 /** The fixture's name-squatter: an account that is not the lab's, with a newer look-alike image. */
@@ -32,7 +37,8 @@ const bold = (text: string) => (process.stdout.isTTY && !process.env.NO_COLOR ? 
 let step = 0;
 /** Set on Ctrl-C: the children (moto, cws, pulumi) got the signal too, so their failures are not the demo's. */
 let interrupted = false;
-const header = (title: string) => console.log(`\n${bold(`[${++step}/4] ${title}`)}`);
+const STEPS = 7;
+const header = (title: string) => console.log(`\n${bold(`[${++step}/${STEPS}] ${title}`)}`);
 
 /**
  * The lab's landscape, one situation per region (on top of the fixture: every public image in every region,
@@ -75,11 +81,63 @@ function run(command: string, args: string[], options: { cwd?: string; env: Node
   });
 }
 
+/**
+ * Runs `pulumi <args>` and prints only its summary (from "Resources:" on): an up or destroy lists every resource
+ * twice. On failure, everything it printed.
+ */
+async function pulumiSummary(project: PulumiProject, args: string[]): Promise<void> {
+  const result = await project.run([...args, "--suppress-progress"]);
+  if (result.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${result.status}:\n${result.output}`);
+  const summary = result.stdout.indexOf("Resources:");
+  // The temporary stack is removed with the sandbox: Pulumi's hint about `pulumi stack rm` does not apply.
+  console.log(
+    result.stdout
+      .slice(summary >= 0 ? summary : 0)
+      .split("\nThe resources in the stack have been deleted")[0]
+      .trimEnd(),
+  );
+}
+
+/** Runs `pulumi <args>` in the project with the terminal as its output; throws naming the command on failure. */
+async function pulumi(project: PulumiProject, args: string[]): Promise<void> {
+  const color = process.stdout.isTTY ? "auto" : "never";
+  const status = await run("pulumi", [...args, "--non-interactive", "--suppress-progress", "--color", color], {
+    cwd: project.dir,
+    env: project.env,
+  });
+  if (status !== 0) throw new Error(`pulumi ${args.join(" ")} exited with ${status}`);
+}
+
+/** Each workstation's instance id, region, AMI and method from the stack, and what moto holds for that instance. */
+async function printLaunched(project: PulumiProject, moto: MotoServer): Promise<void> {
+  const output = await project.run(["stack", "output", "--json"]);
+  if (output.status !== 0) throw new Error(`pulumi stack output failed:\n${output.output}`);
+  const { workstations, instanceIds } = JSON.parse(output.stdout) as {
+    workstations: Record<string, { region: string; amiId: string; method: string }>;
+    instanceIds: Record<string, string>;
+  };
+  console.log("\n  workstation  region     instance             AMI                    method            in moto");
+  for (const [name, { region, amiId, method }] of Object.entries(workstations)) {
+    const instanceId = instanceIds[name];
+    const { Reservations = [] } = await moto
+      .clients()
+      .ec2(region)
+      .send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+    const instance = Reservations[0]?.Instances?.[0];
+    const held = instance ? `${instance.State?.Name}, ${instance.ImageId}` : "NOT FOUND";
+    if (instance?.ImageId !== amiId)
+      throw new Error(`${name}: moto holds ${held} in ${region}, but the stack says ${instanceId} launched ${amiId}`);
+    console.log(
+      `  ${name.padEnd(11)}  ${region.padEnd(9)}  ${instanceId.padEnd(19)}  ${amiId.padEnd(21)}  ${method.padEnd(16)}  ${held}`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   for (const [file, what] of [
     [CWS, "the cws binary"],
-    [EXAMPLE_MAIN, "the compiled example"],
+    [PROGRAM_MAIN, "the compiled demo program"],
   ] as const) {
     if (!fs.existsSync(file))
       throw new Error(
@@ -109,7 +167,8 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    moto = await startMoto();
+    // AWS's managed policies: each workstation's role gets AmazonSSMManagedInstanceCore.
+    moto = await startMoto({ awsManagedPolicies: true });
     console.log(`moto is answering on ${moto.endpoint}`);
 
     header(`Seeding a lab's images in ${REGIONS.length} regions`);
@@ -130,33 +189,38 @@ async function main(): Promise<number> {
     const cwsStatus = await run(process.execPath, [CWS, ...cwsArgs], { env });
     if (cwsStatus !== 0) throw new Error(`cws exited with ${cwsStatus}`);
 
-    header("pulumi preview of examples/preview-demo: the same resolution, in Pulumi's own output");
+    header("pulumi preview: three workstations on lab-python-ml, each AMI and its fallback chain");
     const cli = findPulumiCli();
     if (!cli) {
       console.log(
-        "The Pulumi CLI is not installed here, so this step is skipped.\n" +
+        "The Pulumi CLI is not installed here, so the Pulumi steps are skipped.\n" +
           "Get it with `npm run setup` (builds the CLI version this project uses, once, into ~/.cache/cloudworkstation;\n" +
           "it needs Go and takes 10-25 minutes the first time), or install Pulumi yourself and put it on PATH. Then run\n" +
           "`npm run demo` again.",
       );
     } else {
       sandbox = PulumiSandbox.create(cli, moto.env(), "cws-demo-");
-      // A project in a temporary directory running the compiled example: stack files and state stay out of the repository.
-      const project = sandbox.project("cloudworkstation-preview-demo", { main: EXAMPLE_MAIN });
+      // The AWS provider stand-in serves the workstations' aws:* resources from moto (harness/aws-standin).
+      installAwsStandin(cli, sandbox.env.PULUMI_HOME as string);
+      // A project in a temporary directory running the compiled program: stack files and state stay out of the repository.
+      const project = sandbox.project("cloudworkstation-demo", { main: PROGRAM_MAIN });
       const init = await project.run(["stack", "init", "demo"]);
       if (init.status !== 0) throw new Error(`pulumi stack init failed:\n${init.output}`);
-      console.log(
-        "$ pulumi preview   (examples/preview-demo: alice in us-east-1, bob in eu-west-1; local state, nothing is created)",
-      );
-      const status = await run(
-        "pulumi",
-        ["preview", "--non-interactive", "--suppress-progress", "--color", process.stdout.isTTY ? "auto" : "never"],
-        {
-          cwd: project.dir,
-          env: project.env,
-        },
-      );
-      if (status !== 0) throw new Error(`pulumi preview exited with ${status}`);
+      console.log("$ pulumi preview   (alice in us-east-1, carol in us-east-2, bob in eu-west-1; local state)");
+      await pulumi(project, ["preview"]);
+
+      header("pulumi up: the instances appear in moto");
+      console.log("$ pulumi up --yes");
+      await pulumiSummary(project, ["up", "--yes", "--skip-preview", "--suppress-outputs"]);
+      await printLaunched(project, moto);
+
+      header("pulumi preview again: nothing to change");
+      console.log("$ pulumi preview --expect-no-changes");
+      await pulumi(project, ["preview", "--expect-no-changes", "--suppress-outputs"]);
+
+      header("pulumi destroy: everything launched is gone again");
+      console.log("$ pulumi destroy --yes");
+      await pulumiSummary(project, ["destroy", "--yes", "--skip-preview"]);
     }
   } finally {
     await cleanup();
