@@ -38,7 +38,7 @@ export interface LoadedEntry {
   /** From the path entries/<template>/<version>.yml, so an invalid file can still be named. */
   template: string;
   version: string;
-  /** As shown in messages (relative to the catalog root, or to the working directory for local catalogs). */
+  /** As shown in messages and answers: relative to the catalog root (`entries/python-ml/2.1.0.yml`). */
   file: string;
   absolutePath: string;
   /** The entry, when the file is valid. */
@@ -63,14 +63,17 @@ export interface LoadedCatalog {
 }
 
 export interface ReadCatalogOptions {
-  /** Prefix for file names in messages; default: the root relative to the working directory (or absolute). */
+  /**
+   * Prefix for file names in messages; default none, so files are named relative to the catalog root whatever the
+   * machine it was read on (a server never shows its own paths, and a catalog's CI prints what its repository holds).
+   */
   displayRoot?: string;
 }
 
 const ENTRY_FILE = /^(.+)\.yml$/;
 
 export function readCatalogDirectory(root: string, options: ReadCatalogOptions = {}): LoadedCatalog {
-  const displayRoot = options.displayRoot ?? displayPath(root);
+  const displayRoot = options.displayRoot ?? "";
   const show = (relative: string) => (displayRoot === "" ? relative : path.join(displayRoot, relative));
   const issues: TemplateIssue[] = [];
 
@@ -256,11 +259,6 @@ function listDir(dir: string): string[] {
     .readdirSync(dir)
     .filter((name) => !name.startsWith("."))
     .sort();
-}
-
-function displayPath(absolute: string): string {
-  const relative = path.relative(process.cwd(), absolute);
-  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : absolute;
 }
 
 /** The position of a field in an entry file, for messages that point at it (e.g. the AMI of a region). */

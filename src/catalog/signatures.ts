@@ -9,7 +9,19 @@ import { SIGNATURE_NAMESPACE } from "./format";
  */
 
 export type SignatureVerdict =
-  { ok: true; /** "ml@uni.edu (ED25519 key SHA256:…)" */ signer: string } | { ok: false; reason: string };
+  | {
+      ok: true;
+      /** "ml@uni.edu (ED25519 key SHA256:…)" */
+      signer: string;
+      /** Signed by another allowed principal than the creator, accepted because the entry is a revocation. */
+      revocation?: true;
+    }
+  | {
+      ok: false;
+      reason: string;
+      /** When a key listed for other principals made the signature: those principals (allowed_signers order). */
+      signedBy?: string[];
+    };
 
 interface Run {
   code: number;
@@ -79,6 +91,7 @@ export async function verifyEntrySignature(
     return {
       ok: false,
       reason: `signed by ${principals.join(", ")}, not by the entry's creator ${principal}`,
+      signedBy: principals,
     };
   return { ok: false, reason: `signature does not verify: the file changed after it was signed by ${principal}` };
 }

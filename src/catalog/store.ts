@@ -19,8 +19,8 @@ export interface OpenedCatalog {
   /** The commit the files were read at (Git sources only). */
   commit?: string;
   catalog: LoadedCatalog;
-  /** Verifies an entry's signature for its creator once per process. */
-  verifySignature(entry: LoadedEntry): Promise<SignatureVerdict>;
+  /** Verifies an entry's signature for its creator (or another principal) once per process. */
+  verifySignature(entry: LoadedEntry, principal?: string): Promise<SignatureVerdict>;
 }
 
 export interface CatalogStoreOptions {
@@ -113,7 +113,7 @@ export class CatalogStore {
         );
       dir = source.path;
     }
-    const catalog = readCatalogDirectory(dir, source.kind === "git" ? { displayRoot: "" } : {});
+    const catalog = readCatalogDirectory(dir);
     return openedCatalog(source, catalog, commit);
   }
 }
@@ -125,12 +125,11 @@ export function openedCatalog(source: CatalogSource, catalog: LoadedCatalog, com
     name: catalog.manifest?.name ?? source.text,
     ...(commit ? { commit } : {}),
     catalog,
-    verifySignature(loaded) {
-      const creator = loaded.entry?.creator ?? "";
-      const key = `${loaded.absolutePath}\u0000${creator}`;
+    verifySignature(loaded, principal = loaded.entry?.creator ?? "") {
+      const key = `${loaded.absolutePath}\u0000${principal}`;
       let verdict = verdicts.get(key);
       if (!verdict) {
-        verdict = verifyEntrySignature(loaded.absolutePath, catalog.allowedSignersPath, creator);
+        verdict = verifyEntrySignature(loaded.absolutePath, catalog.allowedSignersPath, principal);
         verdicts.set(key, verdict);
       }
       return verdict;

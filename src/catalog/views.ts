@@ -52,10 +52,10 @@ export async function browseCatalog(
     .filter((r) => filter.channel === undefined || r.channels.includes(filter.channel));
 }
 
-/** One entry with its signature verdict and reviews: what `cws catalog show --json` prints. */
+/** One entry with its signature verdict (the one browse and verify accept) and reviews: `cws catalog show --json`. */
 export async function entryView(opened: OpenedCatalog, template: string, version?: string) {
   const loaded = findEntry(opened, template, version);
-  const signature = loaded.entry ? await opened.verifySignature(loaded) : undefined;
+  const signature = loaded.entry ? await acceptedSignature(opened, loaded) : undefined;
   return {
     loaded,
     json: {
@@ -99,13 +99,16 @@ export async function verifyAll(opened: OpenedCatalog): Promise<Map<LoadedEntry,
 
 /**
  * The creator's signature, except for revoked entries: a revocation may be signed by any allowed signer (a lab admin
- * revoking someone else's image), since a revoked entry is refused whatever its signature says.
+ * revoking someone else's image), since a revoked entry is refused whatever its signature says. That signer's
+ * signature must still verify: a revocation edited after it was signed is reported as such.
  */
 async function acceptedSignature(opened: OpenedCatalog, loaded: LoadedEntry): Promise<SignatureVerdict> {
   const verdict = await opened.verifySignature(loaded);
-  if (!verdict.ok && loaded.entry?.revoked) {
-    const other = /^signed by (\S+), not by the entry's creator/.exec(verdict.reason);
-    if (other) return { ok: true, signer: `${other[1]} (revocation)` };
+  if (verdict.ok || !loaded.entry?.revoked || !verdict.signedBy) return verdict;
+  let revoker: SignatureVerdict = verdict;
+  for (const principal of verdict.signedBy) {
+    revoker = await opened.verifySignature(loaded, principal);
+    if (revoker.ok) return { ...revoker, revocation: true };
   }
-  return verdict;
+  return revoker;
 }

@@ -137,7 +137,8 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
     }
     if (request.routeOptions.config?.mutating) {
       const header = request.headers.authorization ?? "";
-      const match = /^Bearer (.+)$/.exec(header);
+      // RFC 7235: the auth scheme is case-insensitive ("bearer" is "Bearer"); the token itself is compared exactly.
+      const match = /^Bearer +(.+)$/i.exec(header);
       const given = Buffer.from(match?.[1] ?? "");
       if (!match || given.length !== expected.length || !timingSafeEqual(given, expected)) {
         void reply.header("www-authenticate", 'Bearer realm="cws"');

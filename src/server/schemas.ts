@@ -1,16 +1,29 @@
 import { z } from "zod";
 import { CAPTURE_MODES } from "../imaging/capture";
-import { KNOWN_REGIONS } from "../templates/regions";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
+import { clip } from "../templates/errors";
+import { checkRegionName, KNOWN_REGIONS } from "../templates/regions";
+import { didYouMean } from "../templates/suggest";
 
 /**
  * The zod schemas that validate every request; the OpenAPI document at /api/v1/openapi.json is generated from these
  * same schemas. Query parameters mirror the CLI flags (instanceType for --instance-type, regions comma-separated).
  */
 
+/**
+ * Why the server refuses a region name, in the CLI's words (checkRegionName): the name and the nearest region, never
+ * the whole list. The server takes only the regions it knows: it has no way to warn about a name it would use as
+ * written, and an unknown one would otherwise reach AWS and come back as an SDK error.
+ */
+function regionProblem(name: string): string {
+  const check = checkRegionName(name);
+  if (!check.ok) return check.error;
+  return `unknown region ${JSON.stringify(clip(name))}${didYouMean(name, KNOWN_REGIONS)} (this server knows the regions listed in /api/v1/openapi.json)`;
+}
+
 export const region = z
-  .enum(KNOWN_REGIONS as unknown as [string, ...string[]])
+  .enum(KNOWN_REGIONS, { error: (issue) => regionProblem(String(issue.input)) })
   .describe("an AWS region, e.g. us-east-1");
 export const regionList = z
   .string()
@@ -98,7 +111,13 @@ export const shareBody = z
     accounts: z.array(accountId).max(100).optional(),
     organizationArns: z.array(z.string().max(256)).max(100).optional(),
     ouArns: z.array(z.string().max(256)).max(100).optional(),
-    public: z.boolean().optional(),
+    public: z.boolean().optional().describe("launchable by every AWS account; needs confirmPublic: true as well"),
+    confirmPublic: z
+      .literal(true)
+      .optional()
+      .describe(
+        "with public: true, the caller's explicit consent to make the image launchable by every AWS account (the CLI's --yes)",
+      ),
     remove: z.boolean().optional(),
   })
   .strict();

@@ -182,7 +182,7 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
     assert.match(browsed.out, /python-ml +2\.0\.0 +beta,stable +us-east-1 +★ 4\.5 \(2\) +– +ml@uni\.edu +✓ +–/);
   });
 
-  it("verify exits 2 naming a tampered entry, and 3 naming file:line:column of an AMI owned by another account", async () => {
+  it("verify exits 2 naming a tampered entry, and 3 naming file:line:column of an AMI owned by another account (files relative to the catalog root)", async () => {
     const root = tempDir();
     const files = writeCatalog(root, {
       signers: [ml],
@@ -198,9 +198,7 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
     assert.deepEqual(report.problems, [
       {
         kind: "ami",
-        file: path.relative(process.cwd(), files["python-ml@1.1.0"]).startsWith("..")
-          ? files["python-ml@1.1.0"]
-          : path.relative(process.cwd(), files["python-ml@1.1.0"]),
+        file: "entries/python-ml/1.1.0.yml",
         line: 8,
         column: 14,
         path: ["regions", "us-east-1"],
@@ -213,8 +211,9 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
     assert.equal(tampered.code, 2);
     assert.match(
       tampered.out,
-      /1\.0\.0\.yml: signature does not verify: the file changed after it was signed by ml@uni\.edu/,
+      /^entries\/python-ml\/1\.0\.0\.yml: signature does not verify: the file changed after it was signed by ml@uni\.edu$/m,
     );
+    assert.ok(!tampered.out.includes(root), `no absolute path of the catalog: ${tampered.out}`);
     assert.match(tampered.out, /✗ catalog acc-lab: 2 problems/);
   });
 
@@ -233,7 +232,8 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
     assert.match(strict.out, /1\.0\.0\.yml: signature missing/);
   });
 
-  it("revoke by another allowed signer passes verify, and browse shows the revocation", async () => {
+  /** ml@uni.edu's python-ml@1.0.0, revoked (and re-signed) by admin@uni.edu, another allowed signer. */
+  const catalogRevokedByAdmin = async () => {
     const root = tempDir();
     writeCatalog(root, { signers: [ml, admin], entries: [{ value: entry({ version: "1.0.0" }) }] });
     const revoked = await cws(
@@ -250,12 +250,40 @@ describe("cws catalog (in-process, moto, real git and ssh-keygen)", () => {
       admin.privateKey,
     );
     assert.equal(revoked.code, 0, revoked.err);
+    return root;
+  };
+
+  it("revoke by another allowed signer passes verify, and browse shows the revocation", async () => {
+    const root = await catalogRevokedByAdmin();
     const verified = await cws("catalog", "verify", "--catalog", root);
     assert.equal(verified.code, 0, verified.out);
     const browsed = await cws("catalog", "browse", "--catalog", root, "--json");
     const [row] = JSON.parse(browsed.out);
     assert.deepEqual(row.revoked, { reason: "openssl CVE-2026-1234", at: "2026-11-01" });
-    assert.match(row.signature.signer, /^admin@uni\.edu \(revocation\)/);
+    assert.equal(row.signature.ok, true);
+    assert.equal(row.signature.revocation, true);
+    assert.match(row.signature.signer, /^admin@uni\.edu \(ED25519 key SHA256:/);
+  });
+
+  it("show accepts a revocation signed by another listed principal like verify does: ✓ revocation signed by …", async () => {
+    const root = await catalogRevokedByAdmin();
+    const shown = await cws("catalog", "show", "python-ml@1.0.0", "--catalog", root);
+    assert.equal(shown.code, 0, shown.err);
+    assert.match(shown.out, /Signature +✓ revocation signed by admin@uni\.edu \(ED25519 key SHA256:/);
+    assert.doesNotMatch(shown.out, /✗/);
+    const json = JSON.parse((await cws("catalog", "show", "python-ml@1.0.0", "--catalog", root, "--json")).out);
+    const browsed = JSON.parse((await cws("catalog", "browse", "--catalog", root, "--json")).out);
+    assert.deepEqual(json.signature, browsed[0].signature, "show and browse give one verdict");
+
+    // A revocation edited after the admin signed it is not accepted: the other principal's signature must verify.
+    fs.appendFileSync(path.join(root, "entries/python-ml/1.0.0.yml"), "# edited after signing\n");
+    const tampered = await cws("catalog", "show", "python-ml@1.0.0", "--catalog", root);
+    assert.match(
+      tampered.out,
+      /Signature +✗ signature does not verify: the file changed after it was signed by admin@uni\.edu/,
+    );
+    const verified = await cws("catalog", "verify", "--catalog", root);
+    assert.equal(verified.code, 2, verified.out);
   });
 
   it("browses a git+file:// catalog at a ref, and refuses to write through a Git URL", async () => {

@@ -180,7 +180,11 @@ describe("catalog library (real ssh-keygen and git)", () => {
     it("refuses an entry whose creator is not the principal that signed it", async () => {
       const { file, allowed } = signed(other);
       const verdict = await verifyEntrySignature(file, allowed, "ml@uni.edu");
-      assert.deepEqual(verdict, { ok: false, reason: "signed by bio@uni.edu, not by the entry's creator ml@uni.edu" });
+      assert.deepEqual(verdict, {
+        ok: false,
+        reason: "signed by bio@uni.edu, not by the entry's creator ml@uni.edu",
+        signedBy: ["bio@uni.edu"],
+      });
     });
 
     it("reports a missing signature file", async () => {

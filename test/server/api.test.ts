@@ -3,8 +3,9 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
+import { DescribeImageAttributeCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { AwsCallError } from "../../src/resolver/errors";
+import { KNOWN_REGIONS } from "../../src/templates/regions";
 import type { AwsClients } from "../../src/resolver/types";
 import { toApiError } from "../../src/server/errors";
 import { startFaultProxy } from "../../harness/fault-proxy";
@@ -177,6 +178,11 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       const schema = create.requestBody.content["application/json"].schema;
       assert.deepEqual(schema.required.sort(), ["instanceId", "templateName"]);
       assert.deepEqual(create.security, [{ bearer: [] }]);
+      const share = reply.body.paths["/api/v1/ami/share"].post.requestBody.content["application/json"].schema;
+      assert.match(share.properties.confirmPublic.description, /every AWS account/);
+      const resolve = reply.body.paths["/api/v1/ami/resolve/{template}"].get.parameters;
+      const region = resolve.find((p: { name: string }) => p.name === "region");
+      assert.deepEqual(region.schema.enum, [...KNOWN_REGIONS], "the regions the server accepts");
     });
   });
 
@@ -186,6 +192,27 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       assert.equal(reply.status, 400);
       assert.equal(reply.body.error.code, "invalid_request");
       assert.match(reply.body.error.message, /regions\/1/);
+    });
+
+    it("400 for a misspelt region names it and suggests the right one (the CLI's rule), instead of listing every region", async () => {
+      const query = await call(base, "GET", "/api/v1/ami/resolve/python-ml?region=us-east1");
+      assert.equal(query.status, 400);
+      assert.equal(query.body.error.code, "invalid_request");
+      assert.match(query.body.error.message, /unknown region "us-east1"; did you mean "us-east-1"\?/);
+      assert.doesNotMatch(query.body.error.message, /ap-southeast-7/, "not the whole region list");
+      const list = await call(base, "GET", "/api/v1/ami/test/python-ml?regions=us-east-1,eu-wset-1");
+      assert.equal(list.status, 400);
+      assert.match(list.body.error.message, /regions\/1 unknown region "eu-wset-1"; did you mean "eu-west-1"\?/);
+      // Well-formed but not a region this server knows (the CLI warns and goes on; the server has no warnings).
+      const unknown = await call(base, "GET", "/api/v1/ami/list?region=eu-west-9");
+      assert.equal(unknown.status, 400);
+      assert.match(unknown.body.error.message, /unknown region "eu-west-9"; did you mean "eu-west-1"\?/);
+      const body = await call(base, "POST", "/api/v1/ami/copy-region", {
+        token: true,
+        body: { amiId: "ami-00c41000000000002", sourceRegion: "us-east-1", targetRegions: ["us-wesst-2"] },
+      });
+      assert.equal(body.status, 400);
+      assert.match(body.body.error.message, /targetRegions\/0 unknown region "us-wesst-2"; did you mean "us-west-2"\?/);
     });
 
     it("400 for ../../etc/passwd (and other paths) as a template name; nothing outside the templates dirs is read", async () => {
@@ -339,6 +366,20 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       assert.equal((await call(base, "GET", "/api/v1/jobs")).body.length, before);
     });
 
+    it("accepts the Bearer scheme in any letter case (RFC 7235), and still checks the token", async () => {
+      const unknownJob = "/api/v1/jobs/00000000-0000-4000-8000-000000000000";
+      for (const scheme of ["Bearer", "bearer", "BEARER"]) {
+        const reply = await call(base, "DELETE", unknownJob, { headers: { authorization: `${scheme} ${TOKEN}` } });
+        assert.equal(reply.status, 404, `${scheme}: ${reply.text}`);
+        assert.equal(reply.body.error.code, "job_not_found");
+      }
+      const wrong = await call(base, "DELETE", unknownJob, {
+        headers: { authorization: `bearer ${"x".repeat(TOKEN.length)}` },
+      });
+      assert.equal(wrong.status, 401);
+      assert.match(wrong.body.error.message, /not this server's token/);
+    });
+
     it("read endpoints need no token", async () => {
       assert.equal((await call(base, "GET", "/api/v1/templates")).status, 200);
     });
@@ -423,6 +464,45 @@ describe("cws serve: the REST API over real HTTP, against moto", function () {
       assert.equal(job.body.status, "succeeded", JSON.stringify(job.body.error));
       assert.equal(job.body.result.operation, "add");
       assert.deepEqual(job.body.result.launchPermissions, [{ UserId: "111122223333" }]);
+    });
+
+    it("POST /ami/share {public: true} is refused (400, nothing started) until the body also says confirmPublic: true", async () => {
+      const ec2 = clients.ec2("us-east-1");
+      const listing = (await cliJson(["ami", "list", "--region", "us-east-1"], clients)) as {
+        images: { amiId: string }[];
+      };
+      const amiId = listing.images[listing.images.length - 1].amiId;
+      const jobsBefore = (await call(base, "GET", "/api/v1/jobs")).body.length;
+      const unconfirmed = await call(base, "POST", "/api/v1/ami/share", {
+        token: true,
+        body: { amiId, region: "us-east-1", public: true },
+      });
+      assert.equal(unconfirmed.status, 400, unconfirmed.text);
+      assert.equal(unconfirmed.body.error.code, "confirmation_required");
+      assert.match(unconfirmed.body.error.message, /every AWS account/);
+      assert.match(unconfirmed.body.error.message, /add "confirmPublic": true/);
+      assert.equal((await call(base, "GET", "/api/v1/jobs")).body.length, jobsBefore, "no job was started");
+      const { LaunchPermissions = [] } = await ec2.send(
+        new DescribeImageAttributeCommand({ ImageId: amiId, Attribute: "launchPermission" }),
+      );
+      assert.deepEqual(LaunchPermissions, [], "the image is still private");
+
+      const stray = await call(base, "POST", "/api/v1/ami/share", {
+        token: true,
+        body: { amiId, region: "us-east-1", accounts: ["111122223333"], confirmPublic: true },
+      });
+      assert.equal(stray.status, 400);
+      assert.match(stray.body.error.message, /confirmPublic only goes with "public": true/);
+
+      const confirmed = await call(base, "POST", "/api/v1/ami/share", {
+        token: true,
+        body: { amiId, region: "us-east-1", public: true, confirmPublic: true },
+      });
+      assert.equal(confirmed.status, 202, confirmed.text);
+      const job = await waitForJob(base, confirmed.body.id);
+      assert.equal(job.body.status, "succeeded", JSON.stringify(job.body.error));
+      assert.deepEqual(job.body.result.launchPermissions, [{ Group: "all" }]);
+      assert.equal(job.body.result.warnings.length, 1);
     });
 
     it("409 when cancelling a job that already finished", async () => {

@@ -23,6 +23,7 @@ describe("cws serve: the catalog endpoints (moto, a catalog directory signed wit
         { value: entry({ version: "2.1.0" }) },
         { value: entry({ version: "2.0.0", channels: ["beta"] }) },
         { value: entry({ version: "1.0.0", revoked: { reason: "openssl CVE", at: "2026-11-01" } }) },
+        { value: entry({ template: "r-research", version: "1.0.0", ownr_account: "099720109477" }) },
       ],
       reviews: [{ template: "python-ml", version: "2.1.0", reviewer: "ana", rating: 5 }],
     });
@@ -39,7 +40,7 @@ describe("cws serve: the catalog endpoints (moto, a catalog directory signed wit
     const all = await call(withCatalog.url, "GET", "/api/v1/catalog");
     assert.equal(all.status, 200);
     assert.deepEqual(all.body, await cliJson(["catalog", "browse", "--catalog", catalog], moto.clients()));
-    assert.equal(all.body.length, 3);
+    assert.equal(all.body.length, 4);
     const beta = await call(withCatalog.url, "GET", "/api/v1/catalog?channel=beta");
     assert.deepEqual(
       beta.body.map((row: { version: string }) => row.version),
@@ -58,6 +59,25 @@ describe("cws serve: the catalog endpoints (moto, a catalog directory signed wit
     const missing = await call(withCatalog.url, "GET", "/api/v1/catalog/python-ml@9.9.9");
     assert.equal(missing.status, 404);
     assert.match(missing.body.error.message, /has no python-ml@9\.9\.9/);
+  });
+
+  it("GET /catalog and /catalog/{entry} name files relative to the catalog root, never the server's own paths", async () => {
+    const all = await call(withCatalog.url, "GET", "/api/v1/catalog");
+    assert.deepEqual(
+      all.body.map((row: { file: string }) => row.file),
+      [
+        "entries/python-ml/2.1.0.yml",
+        "entries/python-ml/2.0.0.yml",
+        "entries/python-ml/1.0.0.yml",
+        "entries/r-research/1.0.0.yml",
+      ],
+    );
+    const invalid = await call(withCatalog.url, "GET", "/api/v1/catalog/r-research@1.0.0");
+    assert.equal(invalid.status, 200);
+    assert.equal(invalid.body.file, "entries/r-research/1.0.0.yml");
+    assert.match(invalid.body.issues[0].file, /^entries\/r-research\/1\.0\.0\.yml$/);
+    for (const reply of [all, invalid, await call(withCatalog.url, "GET", "/api/v1/catalog/python-ml")])
+      assert.ok(!reply.text.includes(catalog), `no server path in ${reply.text}`);
   });
 
   it("a server without --catalog says so (404 no_catalog) and /server reports whether it has one", async () => {

@@ -24,6 +24,20 @@ base: ubuntu-24.04
 ami_config:
   ami_search: { owners: [self], name_pattern: "cws-r-research-*" }
 `,
+  // A file whose \`name:\` differs from its file name, next to the file of that name: rows are the names the API lists.
+  "rnaseq-cat": `name: smith-rnaseq
+description: The Smith lab's RNA-seq image, never built, so script provisioning everywhere
+base: ubuntu-24.04
+ami_config:
+  ami_search: { owners: [self], name_pattern: "cws-rnaseq-never-built-*" }
+`,
+  "smith-rnaseq": `name: smith-rnaseq
+description: The lab's python-ml image under another name
+base: ubuntu-24.04
+ami_config:
+  ami_search: { owners: [self], name_pattern: "cws-python-ml-*" }
+  allow_cross_region_copy: true
+`,
   "lab-gpu-required": `name: lab-gpu-required
 description: Only the lab's own image will do (ami_required)
 base: ubuntu-24.04
@@ -64,11 +78,15 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
     // A lab catalog (signed with a real ssh-keygen key): one stable, one revoked version.
     catalog = path.join(templatesDir, "..", `${path.basename(templatesDir)}-catalog`);
     const key = makeKey(templatesDir, "ml@uni.edu");
+    const admin = makeKey(templatesDir, "admin@uni.edu");
     writeCatalog(catalog, {
-      signers: [key],
+      signers: [key, admin],
       entries: [
         { value: entry({ version: "2.1.0" }) },
-        { value: entry({ version: "1.0.0", revoked: { reason: "openssl CVE-2026-1234", at: "2026-11-01" } }) },
+        {
+          value: entry({ version: "1.0.0", revoked: { reason: "openssl CVE-2026-1234", at: "2026-11-01" } }),
+          signWith: admin,
+        },
       ],
       reviews: [{ template: "python-ml", version: "2.1.0", reviewer: "ana", rating: 5 }],
     });
@@ -174,9 +192,15 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
     await cell.hover();
     const ami = await cell.getAttribute("data-ami");
     assert.match((await page.textContent("#tooltip")) ?? "", new RegExp(`AMI: ${ami}`), "hover shows the AMI id");
-    const bars = await page.$$eval("#costs-chart svg rect[data-kind]", (rects) => rects.length);
+    const bars = await page.$$eval("#costs-chart svg rect[data-kind]", (rects) =>
+      rects.map((r) => `${r.getAttribute("data-template")} ${r.getAttribute("data-kind")}`),
+    );
     const templates = (await call(server.url, "GET", "/api/v1/templates")).body;
-    assert.equal(bars, templates.length * 2, "an AMI bar and a script bar per template");
+    assert.deepEqual(
+      bars.sort(),
+      templates.flatMap((t: { name: string }) => [`${t.name} ami`, `${t.name} script`]).sort(),
+      "an AMI bar and a script bar per listed template (rnaseq-cat's name: says smith-rnaseq)",
+    );
     const validated = await page.$$eval("#templates-list > li", (items) => items.length);
     assert.equal(validated, templates.length);
     const own = (await call(server.url, "GET", "/api/v1/ami/list?region=us-east-1")).body.images.length;
@@ -186,7 +210,61 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "dashboard.png"), fullPage: false });
   });
 
-  it("shows the lab catalog the server was started with: every entry, its rating, signature and revocation", async () => {
+  it("a row is the template the API lists, even when its name: differs: rnaseq-cat shows its own answers, smith-rnaseq its", async () => {
+    for (const name of ["rnaseq-cat", "smith-rnaseq"]) {
+      const answers = (await call(server.url, "GET", `/api/v1/ami/test/${name}?regions=${REGIONS.join(",")}`)).body;
+      const shown = await page.$$eval(`#matrix button.cell[data-template='${name}']`, (buttons) =>
+        buttons.map((b) => `${b.getAttribute("data-region")} ${b.getAttribute("data-method")}`),
+      );
+      assert.deepEqual(
+        shown,
+        answers.map((a: { region: string; method: string }) => `${a.region} ${a.method}`),
+        name,
+      );
+    }
+    const rnaseq = await page.$$eval("#matrix button.cell[data-template='rnaseq-cat']", (buttons) =>
+      buttons.map((b) => b.textContent),
+    );
+    assert.deepEqual(new Set(rnaseq), new Set(["script"]), "script provisioning in every region, not failed");
+    const label = await page.getAttribute("#matrix button.cell[data-template='rnaseq-cat']", "aria-label");
+    assert.match(label ?? "", /^rnaseq-cat in us-east-1: script provisioning; its name: says smith-rnaseq;/);
+  });
+
+  it("paints a cell the API gave no answer for as 'not loaded', not 'failed' (answer trimmed in the browser by page.route)", async () => {
+    const trimmed = "**/api/v1/ami/test/lab-r-research?*";
+    await page.route(trimmed, async (route) => {
+      const response = await route.fetch();
+      const answers = (await response.json()) as { region: string }[];
+      await route.fulfill({ response, json: answers.filter((a) => a.region !== REGIONS[2]) });
+    });
+    try {
+      await page.click("#regions-form button[type='submit']");
+      await page.waitForSelector("body[data-ready='true']");
+      const cell = await page.$eval(
+        `#matrix button.cell[data-template='lab-r-research'][data-region='${REGIONS[2]}']`,
+        (b) => ({
+          method: b.getAttribute("data-method"),
+          className: b.className,
+          text: b.textContent,
+          label: b.getAttribute("aria-label"),
+        }),
+      );
+      assert.deepEqual(cell, {
+        method: "missing",
+        className: "cell method-missing",
+        text: "not loaded",
+        label: `lab-r-research in ${REGIONS[2]}: not loaded (no answer from the API)`,
+      });
+      const legend = await page.$$eval(".legend li", (items) => items.map((li) => li.textContent));
+      assert.ok(legend.includes("not loaded"), legend.join(", "));
+    } finally {
+      await page.unroute(trimmed);
+      await page.click("#regions-form button[type='submit']");
+      await page.waitForSelector("body[data-ready='true']");
+    }
+  });
+
+  it("shows the lab catalog the server was started with: every entry, its rating, signature and revocation (signed by another allowed principal)", async () => {
     const entries = (await call(server.url, "GET", "/api/v1/catalog")).body as { version: string }[];
     const rows = await page.$$eval("#catalog-table tbody tr", (trs) =>
       trs.map((tr) => ({ entry: tr.getAttribute("data-entry"), cells: [...tr.children].map((td) => td.textContent) })),
@@ -200,5 +278,6 @@ describe("the dashboard in headless chromium (moto behind cws serve)", function 
     assert.ok(stable?.cells.includes("✓ signed"), JSON.stringify(stable));
     const revoked = rows.find((row) => row.entry === "python-ml@1.0.0");
     assert.ok(revoked?.cells.includes("2026-11-01: openssl CVE-2026-1234"), JSON.stringify(revoked));
+    assert.ok(revoked?.cells.includes("✓ revocation signed by admin@uni.edu"), JSON.stringify(revoked));
   });
 });

@@ -147,7 +147,7 @@ export const catalogShowCommand: CliCommand = {
         [
           "Signature",
           signature?.ok
-            ? paint(style, "green", `✓ ${signature.signer}`)
+            ? paint(style, "green", `✓ ${signature.revocation ? "revocation signed by " : ""}${signature.signer}`)
             : paint(style, "red", `✗ ${signature?.reason}`),
         ],
         ["Verification", verificationText(entry.verification)],

@@ -5,8 +5,12 @@
 const API = "/api/v1";
 const AMI_METHODS = ["direct_mapping", "ssm_parameter", "dynamic_search", "marketplace"];
 
-/** The colour class of a resolution: AMI ready, copy needed, script provisioning, or failed (including errors). */
+/**
+ * The colour class of a cell: AMI ready, copy needed, script provisioning, failed (including errors), or missing when
+ * the API gave no answer for it (never shown as failed: nothing failed that we know of).
+ */
 function methodClass(outcome) {
+  if (!outcome) return "missing";
   if (outcome.error || outcome.method === "failed") return "failed";
   if (outcome.method === "cross_region") return "copy";
   if (outcome.method === "fallback_script") return "script";
@@ -14,12 +18,13 @@ function methodClass(outcome) {
   return "failed";
 }
 
-const LABELS = { ami: "AMI", copy: "copy", script: "script", failed: "failed" };
+const LABELS = { ami: "AMI", copy: "copy", script: "script", failed: "failed", missing: "not loaded" };
 const DESCRIPTIONS = {
   ami: "AMI ready",
   copy: "copy needed",
   script: "script provisioning",
   failed: "failed",
+  missing: "not loaded (no answer from the API)",
 };
 
 async function getJson(url, init) {
@@ -66,11 +71,21 @@ function setStatus(text) {
 // ---------------------------------------------------------------------------------------------------------------
 // The region × template matrix
 
+/**
+ * Answers by the template name the dashboard asked for (the name GET /templates lists, which is the file's name):
+ * a file whose `name:` says otherwise must neither lose its row nor overwrite the row of the template so named.
+ */
 const state = { outcomes: new Map(), selected: null };
 
-function describeOutcome(outcome) {
+function outcomeOf(template, region) {
+  return state.outcomes.get(`${template}|${region}`);
+}
+
+function describeOutcome(template, region, outcome) {
   const kind = methodClass(outcome);
-  const lines = [`${outcome.template} in ${outcome.region}: ${DESCRIPTIONS[kind]}`];
+  const lines = [`${template} in ${region}: ${DESCRIPTIONS[kind]}`];
+  if (!outcome) return lines;
+  if (outcome.template && outcome.template !== template) lines.push(`its name: says ${outcome.template}`);
   if (outcome.error) {
     lines.push(outcome.error.message);
     return lines;
@@ -105,8 +120,8 @@ function renderMatrix(templates, regions) {
         {},
         el("th", { scope: "row", text: template }),
         ...regions.map((region, column) => {
-          const outcome = state.outcomes.get(`${template}|${region}`);
-          const kind = outcome ? methodClass(outcome) : "failed";
+          const outcome = outcomeOf(template, region);
+          const kind = methodClass(outcome);
           const button = el("button", {
             type: "button",
             class: `cell method-${kind}`,
@@ -116,7 +131,7 @@ function renderMatrix(templates, regions) {
             "data-ami": outcome && outcome.amiId ? outcome.amiId : "",
             "data-row": row,
             "data-column": column,
-            "aria-label": outcome ? describeOutcome(outcome).join("; ") : `${template} in ${region}: not loaded`,
+            "aria-label": describeOutcome(template, region, outcome).join("; "),
             "aria-describedby": "tooltip",
             "aria-pressed": "false",
             tabindex: row === 0 && column === 0 ? "0" : "-1",
@@ -130,10 +145,9 @@ function renderMatrix(templates, regions) {
 }
 
 function showTooltip(button) {
-  const outcome = state.outcomes.get(`${button.dataset.template}|${button.dataset.region}`);
-  if (!outcome) return;
+  const { template, region } = button.dataset;
   const tooltip = document.getElementById("tooltip");
-  tooltip.textContent = describeOutcome(outcome).join("\n");
+  tooltip.textContent = describeOutcome(template, region, outcomeOf(template, region)).join("\n");
   tooltip.hidden = false;
   const box = button.getBoundingClientRect();
   tooltip.style.left = `${window.scrollX + box.left}px`;
@@ -145,15 +159,18 @@ function hideTooltip() {
 }
 
 function showChain(button) {
-  const outcome = state.outcomes.get(`${button.dataset.template}|${button.dataset.region}`);
+  const { template, region } = button.dataset;
+  const outcome = outcomeOf(template, region);
   if (!outcome) return;
   for (const other of document.querySelectorAll("#matrix button.cell[aria-pressed='true']"))
     other.setAttribute("aria-pressed", "false");
   button.setAttribute("aria-pressed", "true");
   state.selected = button;
   const section = document.getElementById("chain");
-  document.getElementById("chain-title").textContent = `Fallback chain: ${outcome.template} in ${outcome.region}`;
-  document.getElementById("chain-summary").textContent = describeOutcome(outcome).slice(1).join(" · ");
+  document.getElementById("chain-title").textContent = `Fallback chain: ${template} in ${region}`;
+  document.getElementById("chain-summary").textContent = describeOutcome(template, region, outcome)
+    .slice(1)
+    .join(" · ");
   const steps = outcome.fallbackChain || [];
   document
     .getElementById("chain-steps")
@@ -217,8 +234,9 @@ async function loadMatrix(templates, regions) {
     ),
   );
   state.outcomes.clear();
-  for (const list of results)
-    for (const outcome of list) state.outcomes.set(`${outcome.template}|${outcome.region}`, outcome);
+  templates.forEach((template, index) => {
+    for (const outcome of results[index]) state.outcomes.set(`${template}|${outcome.region}`, outcome);
+  });
   renderMatrix(templates, regions);
 }
 
@@ -236,7 +254,8 @@ async function loadCosts(templates, region, prices) {
       const gb =
         (template && template.instance_defaults && template.instance_defaults.root_volume_gb) ||
         prices.defaultSnapshotGb;
-      return { ...report, snapshotGb: gb, storageUsdPerMonth: gb * prices.snapshotStorageUsdPerGbMonth };
+      // Labelled by the name asked for, like the matrix's rows (the report's own `template` is the file's name:).
+      return { ...report, name, snapshotGb: gb, storageUsdPerMonth: gb * prices.snapshotStorageUsdPerGbMonth };
     }),
   );
   const rows = reports.filter(Boolean);
@@ -248,8 +267,8 @@ async function loadCosts(templates, region, prices) {
     ...rows.map((r) =>
       el(
         "tr",
-        { "data-template": r.template },
-        el("th", { scope: "row", text: r.template }),
+        { "data-template": r.name },
+        el("th", { scope: "row", text: r.name }),
         el("td", { text: `${r.instanceType} (${r.architecture})` }),
         el("td", {
           text: r.script.cost.hourlyUsd === undefined ? "no price" : `${formatUsd(r.script.cost.hourlyUsd, 4)}/h`,
@@ -283,7 +302,7 @@ function renderCostChart(rows) {
   rows.forEach((r, index) => {
     const y = 10 + index * groupHeight;
     const label = svg("text", { x: 0, y: y + barHeight + 4 });
-    label.textContent = r.template;
+    label.textContent = r.name;
     chart.append(label);
     const bars = [
       ["ami", r.ami.estimatedLaunchSeconds / 60, `AMI ${formatSeconds(r.ami.estimatedLaunchSeconds)}`],
@@ -303,7 +322,7 @@ function renderCostChart(rows) {
           y: by,
           width,
           height: barHeight - 2,
-          "data-template": r.template,
+          "data-template": r.name,
           "data-kind": kind,
         }),
       );
@@ -421,6 +440,12 @@ async function loadImages(regions) {
 
 // The lab catalog (when the server has one): versions, channels, ratings, signatures, revocations
 
+/** As `cws catalog show` says it: a revocation signed by another allowed principal is accepted, and named as such. */
+function signatureText(signature) {
+  if (!signature || !signature.ok) return "✗ not verified";
+  return signature.revocation ? `✓ revocation signed by ${signature.signer.split(" ")[0]}` : "✓ signed";
+}
+
 async function loadCatalog(enabled) {
   const section = document.getElementById("catalog-section");
   if (!enabled) return;
@@ -459,7 +484,7 @@ async function loadCatalog(enabled) {
             el("td", { text: row.regions.join(", ") || "–" }),
             el("td", { text: row.rating ? `★ ${row.rating.average.toFixed(1)} (${row.rating.count})` : "–" }),
             el("td", { text: row.creator || "–" }),
-            el("td", { text: row.signature && row.signature.ok ? "✓ signed" : "✗ not verified" }),
+            el("td", { text: signatureText(row.signature) }),
             el("td", { text: row.revoked ? `${row.revoked.at}: ${row.revoked.reason}` : "–" }),
           ),
         ),

@@ -179,6 +179,17 @@ export function registerAmiRoutes(ctx: RouteContext): void {
         public: body.public === true,
       };
       validateSharing(sharing);
+      if (body.confirmPublic && !(sharing.public && !body.remove))
+        throw new ApiError(400, "invalid_input", 'confirmPublic only goes with "public": true (and without "remove")');
+      // The token says who may change AWS; making an image public needs the caller's consent for this one request.
+      if (sharing.public && !body.remove && !body.confirmPublic)
+        throw new ApiError(
+          400,
+          "confirmation_required",
+          `"public": true makes ${body.amiId} in ${region} launchable by every AWS account (${PUBLIC_SHARING_WARNING}); ` +
+            'to do that, add "confirmPublic": true to the request body',
+          { field: "confirmPublic" },
+        );
       if (
         !sharing.public &&
         !sharing.accountIds?.length &&
