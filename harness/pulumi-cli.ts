@@ -58,7 +58,7 @@ export function findPulumiCli(env: NodeJS.ProcessEnv = process.env, root = REPO_
   }
   const cache = pulumiCacheDir(env);
   const locked = lockedPulumiVersion(root);
-  let cached: string[] = [];
+  let cached: string[];
   try {
     cached = fs.readdirSync(cache).filter((name) => /^pulumi-\d+\.\d+\.\d+$/.test(name));
   } catch {
@@ -129,7 +129,6 @@ export function pulumiEnv(cli: PulumiCli, home: string, backendDir: string): Rec
     // The real AWS provider plugin cannot be downloaded here: tests that need one install the stand-in
     // (harness/aws-standin) into this PULUMI_HOME; the others run only our dynamic resources.
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     // The program and the provider are plain JS from dist/: no loader hooks from the parent (tsx, mocha).
     NODE_OPTIONS: "",
   };

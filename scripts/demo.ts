@@ -6,8 +6,6 @@
  * moto), a re-preview with no changes, and `pulumi destroy`. The emulator is always stopped (also on an error or
  * Ctrl-C). Without the Pulumi CLI the demo says how to get it and still shows the cws part.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";

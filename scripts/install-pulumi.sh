@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Provide the Pulumi CLI (`pulumi`), the Node.js language host
-# (`pulumi-language-nodejs`) and the dynamic-provider launcher
-# (`pulumi-resource-pulumi-nodejs`) at the version of @pulumi/pulumi that the
-# project uses, built from source through the Go module proxy.
+# Provide the Pulumi CLI (`pulumi`), the Node.js, Python and YAML language hosts
+# (`pulumi-language-nodejs`, `pulumi-language-python`, `pulumi-language-yaml`)
+# and the dynamic-provider launcher (`pulumi-resource-pulumi-nodejs`) at the
+# version of @pulumi/pulumi that the project uses, built from source through the
+# Go module proxy.
 #
 # Usage:
 #   PATH="$(scripts/install-pulumi.sh):$PATH"
@@ -20,8 +21,10 @@
 #
 # Build: throwaway wrapper Go modules in a temp dir require
 # github.com/pulumi/pulumi/pkg/v3, .../sdk/v3 and the (untagged) language host
-# module .../sdk/nodejs/cmd/pulumi-language-nodejs/v3 at the pseudo-version of
-# the release commit, repeat the non-local `replace` directives of the module
+# modules .../sdk/nodejs/cmd/pulumi-language-nodejs/v3 and
+# .../sdk/python/cmd/pulumi-language-python/v3 at the pseudo-version of the
+# release commit (both hosts in one wrapper module, so they share one compile of
+# pkg/sdk), and github.com/pulumi/pulumi-yaml at PULUMI_YAML_VERSION, repeat the non-local `replace` directives of the module
 # that is the main module in Pulumi's own release build, and `go build` with the
 # release flags. The result is moved into the cache only when complete.
 #
@@ -49,6 +52,11 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 PKG_MOD=github.com/pulumi/pulumi/pkg/v3
 SDK_MOD=github.com/pulumi/pulumi/sdk/v3
 LANGHOST_MOD=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+PYHOST_MOD=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
+YAML_MOD=github.com/pulumi/pulumi-yaml
+# The newest pulumi-yaml release the Go module proxy serves (it is versioned apart from Pulumi; the host speaks the
+# engine's stable language-host protocol, so it needs no matching pkg/sdk).
+PULUMI_YAML_VERSION=v1.25.0
 CLI_PKG=$PKG_MOD/cmd/pulumi
 VERSION_VAR=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 # Same as Pulumi's release build (.goreleaser.yml): static, trimmed, stripped.
@@ -110,9 +118,12 @@ info_get() { # info_get KEY: value from build-info.env ('' if absent)
 
 # -------------------------------------------------------------- reuse ---
 
+EXECUTABLES=(pulumi pulumi-language-nodejs pulumi-language-python pulumi-language-yaml pulumi-resource-pulumi-nodejs)
+
 cache_ok() {
-	[[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" && -x "$BIN/pulumi-resource-pulumi-nodejs" && -f "$INFO" ]] ||
-		return 1
+	local exe
+	for exe in "${EXECUTABLES[@]}"; do [[ -x "$BIN/$exe" ]] || return 1; done
+	[[ -f "$INFO" ]] || return 1
 	local want
 	want="$(info_get cli_version)"
 	[[ -n "$want" && "$(pulumi_version_of "$BIN/pulumi")" == "$want" ]]
@@ -136,7 +147,8 @@ reuse_cache() { # reuse_cache [NOTE]
 if [[ "${PULUMI_REBUILD:-}" != 1 ]]; then
 	if p="$(command -v pulumi 2>/dev/null)" && [[ -n "$p" ]]; then
 		pdir="$(cd "$(dirname "$p")" && pwd)"
-		if [[ "$pdir" != "$BIN" && -x "$pdir/pulumi-language-nodejs" ]] &&
+		if [[ "$pdir" != "$BIN" && -x "$pdir/pulumi-language-nodejs" && -x "$pdir/pulumi-language-python" &&
+			-x "$pdir/pulumi-language-yaml" ]] &&
 			[[ "$(pulumi_version_of "$p")" == "v$VERSION" ]]; then
 			log "reusing pulumi v$VERSION found on PATH in $pdir"
 			printf '%s\n' "$pdir"
@@ -327,6 +339,16 @@ if [[ -z "$LH_VERSION" ]]; then
 fi
 LH_GOMOD="$(json_get "$WORK/langhost.json" GoMod)"
 
+# The Python host lives beside the Node.js host in Pulumi's repository: the same commit, built in the same wrapper.
+step "resolving $PYHOST_MOD@$LH_VERSION"
+mod_download "$PYHOST_MOD" "$LH_VERSION" "$WORK/pyhost.json" ||
+	{ log "$(json_get "$WORK/pyhost.json" Error 2>/dev/null || cat "$WORK/pyhost.json.err")"; fail; }
+
+step "resolving $YAML_MOD@$PULUMI_YAML_VERSION"
+mod_download "$YAML_MOD" "$PULUMI_YAML_VERSION" "$WORK/yaml.json" ||
+	{ log "$(json_get "$WORK/yaml.json" Error 2>/dev/null || cat "$WORK/yaml.json.err")"; fail; }
+YAML_GOMOD="$(json_get "$WORK/yaml.json" GoMod)"
+
 # ---- 2. wrapper modules and builds
 
 OUT="$WORK/out"
@@ -365,13 +387,30 @@ step "downloading dependencies and building pulumi $PKG_VERSION (cold: 10-25 min
 build_in "$WORK/cli" "$WORK/cli.log" "$PKG_VERSION" "$OUT/bin/pulumi" "$CLI_PKG" \
 	"$CLI_PKG@$PKG_VERSION" "$SDK_MOD@$PKG_VERSION" || fail "$WORK/cli.log"
 
-step "preparing the language host wrapper module ($LANGHOST_MOD@$LH_VERSION, pkg/sdk $LH_BASE)"
+step "preparing the language host wrapper module ($LANGHOST_MOD and $PYHOST_MOD @$LH_VERSION, pkg/sdk $LH_BASE)"
 make_wrapper "$WORK/langhost" "$LH_GOMOD" \
-	"$LANGHOST_MOD@$LH_VERSION" "$PKG_MOD@$LH_BASE" "$SDK_MOD@$LH_BASE" || fail
+	"$LANGHOST_MOD@$LH_VERSION" "$PYHOST_MOD@$LH_VERSION" "$PKG_MOD@$LH_BASE" "$SDK_MOD@$LH_BASE" || fail
 
 step "downloading dependencies and building pulumi-language-nodejs"
 build_in "$WORK/langhost" "$WORK/langhost.log" "$LH_LABEL" "$OUT/bin/pulumi-language-nodejs" "$LANGHOST_MOD" \
-	"$LANGHOST_MOD@$LH_VERSION" "$PKG_MOD@$LH_BASE" "$SDK_MOD@$LH_BASE" || fail "$WORK/langhost.log"
+	"$LANGHOST_MOD@$LH_VERSION" "$PYHOST_MOD@$LH_VERSION" "$PKG_MOD@$LH_BASE" "$SDK_MOD@$LH_BASE" ||
+	fail "$WORK/langhost.log"
+
+step "building pulumi-language-python (same wrapper: pkg/sdk are compiled already)"
+build_in "$WORK/langhost" "$WORK/pyhost.log" "$LH_LABEL" "$OUT/bin/pulumi-language-python" "$PYHOST_MOD" \
+	"$PYHOST_MOD@$LH_VERSION" || fail "$WORK/pyhost.log"
+
+step "preparing the YAML language host wrapper module ($YAML_MOD@$PULUMI_YAML_VERSION, replaces from its go.mod)"
+make_wrapper "$WORK/yaml" "$YAML_GOMOD" "$YAML_MOD@$PULUMI_YAML_VERSION" || fail
+
+step "downloading dependencies and building pulumi-language-yaml"
+(
+	cd "$WORK/yaml"
+	go get "$YAML_MOD/cmd/pulumi-language-yaml@$PULUMI_YAML_VERSION" >"$WORK/yaml.log.get" 2>&1 &&
+		go build -mod=mod -trimpath -tags "$BUILD_TAGS" \
+			-ldflags "-w -s -X $YAML_MOD/pkg/version.Version=$PULUMI_YAML_VERSION" \
+			-o "$OUT/bin/pulumi-language-yaml" "$YAML_MOD/cmd/pulumi-language-yaml" >"$WORK/yaml.log" 2>&1
+) || { cat "$WORK/yaml.log.get" >>"$WORK/yaml.log" 2>/dev/null; fail "$WORK/yaml.log"; }
 
 step "writing pulumi-resource-pulumi-nodejs"
 # The engine starts this for pulumi.dynamic resources, in the program's
@@ -392,7 +431,9 @@ chmod 755 "$OUT/bin/pulumi-resource-pulumi-nodejs"
 step "checking the result"
 got="$(pulumi_version_of "$OUT/bin/pulumi")"
 [[ "$got" == "$PKG_VERSION" ]] || { log "'pulumi version' printed '$got', expected $PKG_VERSION"; fail; }
-"$OUT/bin/pulumi-language-nodejs" --help >/dev/null 2>&1 || { log "pulumi-language-nodejs does not run"; fail; }
+for host in nodejs python yaml; do
+	"$OUT/bin/pulumi-language-$host" --help >/dev/null 2>&1 || { log "pulumi-language-$host does not run"; fail; }
+done
 
 FALLBACK=false
 [[ "$PKG_VERSION" == "v$VERSION" && "$LH_BASE" == "$PKG_VERSION" ]] || FALLBACK=true
@@ -407,6 +448,8 @@ FALLBACK=false
 	echo "langhost_module=$LANGHOST_MOD@$LH_VERSION"
 	echo "langhost_built_against=$LH_BASE"
 	echo "langhost_version_label=$LH_LABEL"
+	echo "python_langhost_module=$PYHOST_MOD@$LH_VERSION"
+	echo "yaml_langhost_module=$YAML_MOD@$PULUMI_YAML_VERSION"
 	echo "go=$(go env GOVERSION)"
 	echo "fallback=$FALLBACK"
 } >"$OUT/build-info.env"
@@ -429,6 +472,6 @@ else
 	mv "$OUT" "$DEST"
 fi
 
-log "built pulumi $PKG_VERSION (+ language host $LH_LABEL) in $(($(date +%s) - START)) seconds"
+log "built pulumi $PKG_VERSION (+ language hosts: nodejs and python $LH_LABEL, yaml $PULUMI_YAML_VERSION) in $(($(date +%s) - START)) seconds"
 warn_fallback
 printf '%s\n' "$BIN"

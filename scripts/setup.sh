@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what CloudWorkstation's tests and demo need and is missing, and nothing else: `npm test` and `npm run demo`
 # run this first (pretest/predemo), so a machine with everything installed does no work here.
+#   - Node.js: the project's runtime (Node 24) and the oldest supported one (Node 22), from the npm registry
+#     (scripts/install-node.sh, cached) when the machine's own Node is another version; everything below then runs
+#     on Node 24.
 #   - npm dependencies: `npm ci` only when node_modules does not match package-lock.json (a fresh clone, a lockfile
 #     change). npm ci deletes node_modules first, so it never runs while an installed tree is in use.
 #   - the moto emulator (Python, harness/requirements.txt): pip only when the pinned version is not importable.
-#   - the Pulumi CLI: scripts/install-pulumi.sh reuses a matching one on PATH or in ~/.cache/cloudworkstation, and
-#     builds it (once, 10-25 min) otherwise.
+#   - the Pulumi CLI with its Node.js, Python and YAML language hosts: scripts/install-pulumi.sh reuses a matching
+#     one on PATH or in ~/.cache/cloudworkstation, and builds it (once, 15-25 min) otherwise.
 # One function per component; add yours and call it at the bottom.
 #
 # Usage: scripts/setup.sh [--reinstall]   (--reinstall runs npm ci even when node_modules matches the lockfile)
@@ -13,6 +16,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { echo "==> $*" >&2; }
+
+# Node 24 first on PATH for everything below (npm ci included: packages check the running Node's version).
+setup_node() {
+  local bin oldest
+  bin="$(bash scripts/install-node.sh)"
+  oldest="$(bash scripts/install-node.sh 22)"
+  export PATH="$bin:$PATH"
+  log "node $(node --version) in $bin (and $("$oldest/node" --version) in $oldest for the Node 22 checks)"
+}
 
 # Prints what in node_modules differs from package-lock.json ('' when it matches). Reads only package.json files.
 node_modules_mismatch() {
@@ -75,6 +87,7 @@ setup_chromium() {
   bash scripts/install-chromium.sh
 }
 
+setup_node
 setup_npm "$@"
 setup_moto
 setup_pulumi

@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-import { silenceSdkNodeVersionNotice } from "../resolver/sdk-notice";
 import { runCli } from "./cli";
-
-// The AWS SDK's notice about its future Node 22 requirement is not cws output (see resolver/sdk-notice.ts).
-silenceSdkNodeVersionNotice();
 
 // `cws … | head` closes stdout early: that is not an error worth a stack trace.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

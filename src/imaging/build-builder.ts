@@ -250,7 +250,9 @@ export async function waitForProvisioning(
         ? `Run Command ${commandId} was still ${last.status ?? "Pending"} (cloud-init or the template's scripts still running)` +
           (last.output ? `; last output: ${tailLines(last.output, 5)}` : "")
         : "the Systems Manager agent never registered (check the instance profile and outbound network to Systems Manager)";
-      throw new Error(`provisioning did not finish within ${Math.round(timeoutMs / 60_000)} min: ${what}`);
+      throw new Error(`provisioning did not finish within ${Math.round(timeoutMs / 60_000)} min: ${what}`, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -136,7 +136,7 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
 
   let step: CaptureStep = "DescribeInstances";
   let stoppedByUs = false;
-  let instanceWasRunning = false;
+  let instanceWasRunning: boolean;
   let amiId: string | undefined;
   let imageRequested = false;
   /** Once available, the image is the result: a later failure (restart, tagging) never deletes it. */

@@ -1,6 +1,5 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { silenceSdkNodeVersionNotice } from "./sdk-notice";
 import type { AwsClients } from "./types";
 
 export interface AwsClientOptions {
@@ -16,8 +15,6 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** One EC2 and one SSM client per region, created on first use and reused (they hold connection pools). */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  // Before the first client is made: that is when the SDK prints its Node-version notice (see sdk-notice.ts).
-  silenceSdkNodeVersionNotice();
   const endpoint = options.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined);
   const common = {
     endpoint,

@@ -57,7 +57,6 @@ describe("the cws binary (built, against moto)", function () {
       HOME: home,
       AWS_CONFIG_FILE: path.join(home, "no-config"),
       AWS_SHARED_CREDENTIALS_FILE: path.join(home, "no-credentials"),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       ...moto.env(),
       ...env,
     };

@@ -62,7 +62,7 @@ describe("docs/iam/retire.json (cws ami retire), against moto with IAM enforced"
     };
     await moto.enforceIam(0);
     const texts: string[] = [];
-    let failed = false;
+    let failed: boolean;
     try {
       const plan = await planRetirement({ regions: [REGION], keep: 1, olderThanMs: 1 }, clients);
       texts.push(...plan.images.flatMap((image) => image.reasons));

@@ -17,10 +17,11 @@ function withoutNoticeSwitch(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return copy;
 }
 
-function npm(args: string[], cwd: string): string {
-  const run = spawnSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, encoding: "utf8" });
+/** npm on the Node that runs this test (first on PATH); warnings are kept so that an EBADENGINE can be seen. */
+function npm(args: string[], cwd: string): { stdout: string; stderr: string } {
+  const run = spawnSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=warn"], { cwd, encoding: "utf8" });
   assert.equal(run.status, 0, `npm ${args.join(" ")} failed in ${cwd}:\n${run.stdout}\n${run.stderr}`);
-  return run.stdout;
+  return run;
 }
 
 /**
@@ -28,16 +29,17 @@ function npm(args: string[], cwd: string): string {
  * Pulumi packages, compiled by tsc against every public component and type, and run under Pulumi runtime mocks
  * (AmiResolution's serialized provider runs from the installed package against moto).
  */
-describe("the packed package in a consumer project (npm pack, npm install, tsc, Pulumi mocks against moto)", function () {
+describe(`the packed package in a consumer project on Node ${process.versions.node} (npm pack, npm install, tsc, Pulumi mocks against moto)`, function () {
   this.timeout(600_000);
   let project: string;
   let tarball: string;
   let moto: MotoServer;
+  let installWarnings = "";
 
   before(async () => {
     requireBuilt();
     project = fs.mkdtempSync(path.join(os.tmpdir(), "cws-consumer-"));
-    const packed = JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", project], ROOT));
+    const packed = JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", project], ROOT).stdout);
     tarball = path.join(project, packed[0].filename);
     for (const file of ["index.ts", "tsconfig.json", "run-under-mocks.js"]) {
       fs.copyFileSync(path.join(CONSUMER, file), path.join(project, file));
@@ -56,12 +58,16 @@ describe("the packed package in a consumer project (npm pack, npm install, tsc, 
       }),
     );
     // The npm cache usually holds every package already; the registry is asked only for what it lacks.
-    npm(["install", "--prefer-offline", "--ignore-scripts"], project);
+    installWarnings = npm(["install", "--prefer-offline", "--ignore-scripts"], project).stderr;
     moto = await startMoto();
   });
   after(async () => {
     await moto?.stop();
     if (project) fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  it("installs with no engine warning on this Node (no EBADENGINE from us or any dependency)", () => {
+    assert.doesNotMatch(installWarnings, /EBADENGINE|Unsupported engine/, installWarnings);
   });
 
   it("ships the compiled library, the templates, LICENSE and CHANGELOG, and no tests or harness", () => {

@@ -31,11 +31,18 @@ describe("scripts/setup.sh installs only what is missing", () => {
       `echo install-pulumi >> ${calls}; echo /cache/bin\n`,
     );
     fs.writeFileSync(path.join(repo, "scripts", "install-chromium.sh"), `echo install-chromium >> ${calls}\n`);
+    // The Node installer's stand-in: Node 24 is a directory whose \`node\` runs this test's node; 22 is only named.
+    fs.mkdirSync(path.join(repo, "node24"));
+    fs.writeFileSync(path.join(repo, "node24", "node"), `#!/bin/sh\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(repo, "scripts", "install-node.sh"),
+      `echo "install-node $*" >> ${calls}\nif [ "$1" = 22 ]; then echo /cache/node22/bin; else echo ${path.join(repo, "node24")}; fi\n`,
+    );
     const stub = (name: string, body: string) =>
       fs.writeFileSync(path.join(repo, "bin", name), `#!/bin/sh\necho "${name} $*" >> ${calls}\n${body}\n`, {
         mode: 0o755,
       });
-    stub("npm", "exit 0");
+    stub("npm", `echo "npm ran on $(command -v node)" >> ${calls}\nexit 0`);
     // A python that reports the pinned moto installed, and imports flask and werkzeug.
     const moto = /^moto\[server\]==(.+)$/m.exec(
       fs.readFileSync(path.join(ROOT, "harness", "requirements.txt"), "utf8"),
@@ -93,6 +100,14 @@ describe("scripts/setup.sh installs only what is missing", () => {
     assert.match(made, /python-stub -m pip install .*-r harness\/requirements.txt/);
   });
 
+  it("asks for Node 24 and 22 before anything else, and runs npm ci on Node 24", () => {
+    fs.rmSync(path.join(repo, "node_modules"), { recursive: true });
+    const { calls: made } = setup();
+    const lines = made.trim().split("\n");
+    assert.deepEqual(lines.slice(0, 2), ["install-node ", "install-node 22"]);
+    assert.ok(lines.includes(`npm ran on ${path.join(repo, "node24", "node")}`), made);
+  });
+
   it("always asks the Pulumi and chromium installers, which reuse what is there", () => {
     const { calls: made } = setup();
     assert.match(made, /install-pulumi/);
@@ -112,7 +127,15 @@ describe("the two commands the README leads with", () => {
     const lint = pkg.scripts["lint:style"];
     assert.match(lint, /eslint \./);
     assert.match(lint, /prettier --check \./);
-    assert.match(pkg.scripts.test, /^npm run lint:style && npm run build && mocha 'test\/\*\*\/\*\.test\.ts'$/);
+    assert.equal(pkg.scripts.test, "bash scripts/with-node.sh npm run test:suites");
+    assert.match(
+      pkg.scripts["test:suites"],
+      /^node --version && npm run lint:style && npm run build && mocha 'test\/\*\*\/\*\.test\.ts' && npm run test:node22$/,
+    );
+    assert.match(
+      pkg.scripts["test:node22"],
+      /^bash scripts\/with-node\.sh 22 mocha .*test\/package\/consumer\.test\.ts/,
+    );
   });
 
   it(".ci/run runs exactly npm test", () => {
