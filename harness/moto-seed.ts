@@ -33,7 +33,9 @@ export async function seedPublicParameters(
       found = Images.length > 0;
     } catch (error) {
       if (!isNotFound(error))
-        throw new Error(`cannot reach moto at ${endpoint} (${region}): ${describe(error)}\n${MOTO_SEED_USAGE}`);
+        throw new Error(`cannot reach moto at ${endpoint} (${region}): ${describe(error)}\n${MOTO_SEED_USAGE}`, {
+          cause: error,
+        });
       found = false;
     }
     if (!found)
@@ -50,6 +52,7 @@ export async function seedPublicParameters(
       throw new Error(
         `moto at ${endpoint} refused a /aws/service/ parameter in ${region} (${describe(error)}): stock moto ` +
           `lets nobody write those names; start it with harness/moto_launcher.py.\n${MOTO_SEED_USAGE}`,
+        { cause: error },
       );
     }
   }
