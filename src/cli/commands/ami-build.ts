@@ -6,7 +6,7 @@ import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
 import { validateInstanceType } from "../../resolver/instance-families";
-import { askToProceed } from "../imaging-flags";
+import { askToProceed, renameInputField } from "../imaging-flags";
 
 const OPTIONS = {
   region: { type: "string" },
@@ -80,7 +80,13 @@ export const amiBuildCommand: CliCommand = {
     const json = values.json === true;
 
     // Plan first (read-only): invalid input and a missing base image fail before anything is launched.
-    const plan = await planBuild(template, { region, architecture, instanceType }, context.clients);
+    const plan = await planBuild(
+      template,
+      { region, architecture, instanceType, copyToRegions },
+      context.clients,
+    ).catch((error: unknown) => {
+      throw renameInputField(error, "copyToRegions", "--copy-to-regions");
+    });
     const refused = await askToProceed(
       context,
       "ami build",
