@@ -169,6 +169,7 @@ export async function buildTemplateImage(
   const ssm = clients.ssm(options.region);
   const waitOptions = { sleep, now: options.now, onProgress: options.onProgress, signal: options.signal };
 
+  let provisioningVerified: boolean | undefined;
   let step: BuildStep = "resolve base image";
   progress(`resolve the ${baseOfTemplate(template)} base image in ${options.region}`);
   const plan = await planBuild(template, options, clients);
@@ -222,7 +223,7 @@ export async function buildTemplateImage(
 
     step = "wait for provisioning";
     progress(`wait for provisioning (Run Command AWS-RunShellScript: cloud-init and ${READY_MARKER_PATH})`);
-    await waitForProvisioning(ssm, builderId, options, waitOptions);
+    provisioningVerified = (await waitForProvisioning(ssm, builderId, options, waitOptions)).verified;
 
     step = "stop builder";
     throwIfInterrupted(options.signal, step);
@@ -352,6 +353,7 @@ export async function buildTemplateImage(
       templateHash: plan.templateHash,
       imageName,
       reused,
+      ...(provisioningVerified === undefined ? {} : { provisioningVerified }),
       publishedParameter,
       amiIds,
       snapshotIds,
