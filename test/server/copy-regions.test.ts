@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startMoto, type MotoServer } from "../../harness/moto";
-import { captureImage } from "../../src/imaging";
-import { instanceState, noSleep, ownImages, runInstance } from "../imaging/helpers";
+import { createImageFromInstance, FIXTURE_BASE_IMAGES } from "../../harness/seed";
+import { ownImages } from "../imaging/helpers";
 import { call, listen, waitForJob } from "./helpers";
 
 describe("cws serve: POST /ami/copy-region checks its target regions against the account first (moto)", function () {
@@ -20,15 +20,10 @@ describe("cws serve: POST /ami/copy-region checks its target regions against the
 
   it("fails the job as invalid input, naming the region not enabled for the account, and copies to none of the targets", async () => {
     const ec2 = moto.clients().ec2("us-east-1");
-    const instanceId = await runInstance(ec2);
-    const { amiId } = await captureImage(ec2, {
-      instanceId,
-      region: "us-east-1",
-      templateName: "src",
-      mode: "no-reboot",
-      sleep: noSleep,
+    const amiId = await createImageFromInstance(ec2, {
+      sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
+      name: "copy-source",
     });
-    assert.equal(await instanceState(ec2, instanceId), "running");
     // moto lists ap-east-1 as an opt-in region this account has not enabled.
     const started = await call(server.url, "POST", "/api/v1/ami/copy-region", {
       token: true,
