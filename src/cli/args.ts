@@ -49,7 +49,12 @@ export function parseCommandArgs<S extends OptionSpecs>(
 ): ParsedArgs<S> {
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true }) as typeof parsed;
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    }) as typeof parsed;
   } catch (error) {
     const message = cleanParseArgsMessage((error as Error).message);
     const unknown = /^unknown option (--[^=\s]+)/.exec(message);
@@ -66,6 +71,26 @@ export function parseCommandArgs<S extends OptionSpecs>(
     throw new UsageError(`unexpected argument${count - positionals.max > 1 ? "s" : ""} ${extra}`);
   }
   return { values: parsed.values as ParsedValues<S>, positionals: parsed.positionals };
+}
+
+/**
+ * `--keep -1` as `--keep=-1`: parseArgs takes a value that starts with "-" for a flag and answers with advice about
+ * `--keep=-XYZ`; a negative number after a string option is that option's value, for the command to judge.
+ */
+function joinNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i])?.[1];
+    const next = argv[i + 1];
+    if (name !== undefined && options[name]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${argv[i]}=${next}`);
+      i++;
+    } else if (argv[i] === "--") {
+      joined.push(...argv.slice(i));
+      break;
+    } else joined.push(argv[i]);
+  }
+  return joined;
 }
 
 /** Node's messages end with advice about "--" that does not apply to us; keep the first sentence. */

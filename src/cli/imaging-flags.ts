@@ -16,12 +16,16 @@ export function checkSharingFlags(
     validateSharing(sharing);
   } catch (error) {
     if (!(error instanceof InvalidInputError) || !error.field) throw error;
-    const key = error.field.replace(/^sharing\./, "") as keyof typeof flags;
-    const flag = flags[key];
-    if (!flag) throw error;
-    throw new InvalidInputError(error.message.slice(error.field.length + 2), flag);
+    const flag = flags[error.field.replace(/^sharing\./, "") as keyof typeof flags];
+    throw flag ? renameInputField(error, error.field, flag) : error;
   }
   return sharing;
+}
+
+/** An InvalidInputError about the engine's `field`, named by the flag the value came from; other errors as they are. */
+export function renameInputField(error: unknown, field: string, flag: string): unknown {
+  if (!(error instanceof InvalidInputError) || error.field !== field) return error;
+  return new InvalidInputError(error.message.slice(field.length + 2), flag);
 }
 
 /**

@@ -53,7 +53,7 @@ export const COMMANDS: readonly CliCommand[] = [
   lazyCommand(
     ["template", "validate"],
     "Validate template files: every error of every file, as file:line:col",
-    "cws template validate <file…> [--json]",
+    "cws template validate [<file…>] [--json]",
     () => require("./commands/template").templateValidateCommand,
   ),
   lazyCommand(

@@ -1,7 +1,8 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Architecture, Size, Strategy } from "../templates/schema";
 import { type AmiFreshness, freshnessWarning } from "./ami-resolution/freshness-line";
-import { loadTemplateInput, resolutionUserData } from "./ami-resolution/template-input";
+import { loadTemplateInput, resolutionUserData, templatesDirsInProject } from "./ami-resolution/template-input";
 import { joinFleet } from "./fleet-prefetch";
 import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
 import type { RefreshMode } from "./pinning";
@@ -112,6 +113,10 @@ export class AmiResolution extends CloudWorkstationResource {
       name,
       {
         ...args,
+        templatesDirsInProject:
+          args.templatesDirs === undefined
+            ? undefined
+            : pulumi.output(args.templatesDirs).apply((dirs) => templatesDirsInProject(dirs, projectRoot())),
         architecture: args.architecture,
         instanceType: args.instanceType,
         strategy: args.strategy,
@@ -169,4 +174,13 @@ export class AmiResolution extends CloudWorkstationResource {
       if (freshness && freshness.status !== "current") pulumi.log.warn(freshnessWarning(name, freshness, amiId), this);
     });
   }
+}
+
+/**
+ * The Pulumi project's root (where Pulumi.yaml is), as the engine tells the program; the working directory when it
+ * does not (under mocks the SDK answers a placeholder, not a path).
+ */
+function projectRoot(): string {
+  const root = pulumi.getRootDirectory();
+  return path.isAbsolute(root) ? root : process.cwd();
 }

@@ -62,6 +62,9 @@ export const BUILDER_AGENT_POLICY = {
 };
 const BUILDER_POLICY_NAME = "cloudworkstation-builder-agent";
 
+/** What the check script prints once the readiness marker exists: the proof that provisioning ran. */
+const PROVISIONING_FINISHED_LINE = "cloudworkstation: provisioning finished";
+
 /**
  * The Run Command script that decides whether provisioning finished: wait for cloud-init, then require the
  * readiness marker the user data writes last. On failure it prints the tail of cloud-init's output.
@@ -71,11 +74,16 @@ export function provisioningCheckScript(): string {
     "set -u",
     "status=0",
     "if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait >/dev/null 2>&1 || status=$?; fi",
-    `if [ -f ${READY_MARKER_PATH} ]; then echo "cloudworkstation: provisioning finished"; cat ${READY_MARKER_PATH}; exit 0; fi`,
+    `if [ -f ${READY_MARKER_PATH} ]; then echo "${PROVISIONING_FINISHED_LINE}"; cat ${READY_MARKER_PATH}; exit 0; fi`,
     'echo "cloudworkstation: provisioning did not finish (cloud-init exit $status); last lines of its output:" >&2',
     "tail -n 40 /var/log/cloud-init-output.log >&2 2>/dev/null || true",
     "exit 1",
   ].join("\n");
+}
+
+/** How a build knows provisioning finished: `verified` when the check script printed its readiness line. */
+export interface ProvisioningCheck {
+  verified: boolean;
 }
 
 /** The last lines of a command's output, for an error message. */
@@ -189,13 +197,13 @@ export async function waitForProvisioning(
   instanceId: string,
   options: BuildOptions,
   waitOptions: Omit<WaitOptions, "timeoutMs" | "intervalMs">,
-): Promise<void> {
+): Promise<ProvisioningCheck> {
   const timeoutMs = options.timeoutMs ?? 60 * 60_000;
   const intervalMs = options.intervalMs ?? 15_000;
   let commandId: string | undefined;
   let last: { status?: string; output?: string; error?: string } = {};
   try {
-    await waitFor(
+    return await waitFor<ProvisioningCheck>(
       `wait for provisioning on ${instanceId}`,
       async () => {
         if (!commandId) {
@@ -235,7 +243,11 @@ export async function waitForProvisioning(
           output: invocation.StandardOutputContent,
           error: invocation.StandardErrorContent,
         };
-        if (invocation.Status === "Success") return { done: true, value: undefined };
+        if (invocation.Status === "Success") {
+          // An emulator's Run Command (moto) answers Success without running anything: only the line proves it ran.
+          const verified = (invocation.StandardOutputContent ?? "").includes(PROVISIONING_FINISHED_LINE);
+          return { done: true, value: { verified } };
+        }
         if (invocation.Status && FINISHED_FAILED.has(invocation.Status)) {
           const tail = tailLines(`${last.output ?? ""}\n${last.error ?? ""}`);
           return { done: false, failed: `provisioning script ${invocation.Status}: ${tail || "(no output)"}` };

@@ -71,6 +71,11 @@ export interface BuildResult {
   imageName?: string;
   /** True when an image from the same template hash and base AMI already existed and was reused. */
   reused: boolean;
+  /**
+   * For a new build: false when Run Command reported success without the check script's readiness line, so nothing
+   * shows the template's provisioning ran (an emulator such as moto runs no user data). Absent for a reused image.
+   */
+  provisioningVerified?: boolean;
   publishedParameter?: string;
   /** The image per region: the build region and every copy. */
   amiIds: Record<string, string>;

@@ -1,6 +1,7 @@
 import { DescribeImagesCommand, type EC2Client, type Image, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
 import { baseImageSource, baseOfTemplate } from "../resolver/base-images";
+import { checkAccountRegions } from "../resolver/account-regions";
 import { isNotFound } from "../resolver/aws-errors";
 import { resolveAmi } from "../resolver/engine";
 import { ImageCache } from "../resolver/image-lookup";
@@ -38,9 +39,11 @@ import { realSleep, throwIfInterrupted, waitFor } from "./waiters";
  */
 export async function planBuild(
   template: Template,
-  options: Pick<BuildOptions, "region" | "architecture" | "instanceType" | "signal">,
+  options: Pick<BuildOptions, "region" | "architecture" | "instanceType" | "copyToRegions" | "signal">,
   clients: AwsClients,
 ): Promise<BuildPlan> {
+  // A copy region AWS does not have (or has not enabled) must stop the build before the builder is launched.
+  await checkAccountRegions(clients, options.region, options.copyToRegions ?? [], "copyToRegions", options.signal);
   // Only the script path: a build starts from the distribution's image, never from an image an AMI tier would pick.
   const scriptOnly: Template = {
     ...template,
@@ -166,6 +169,7 @@ export async function buildTemplateImage(
   const ssm = clients.ssm(options.region);
   const waitOptions = { sleep, now: options.now, onProgress: options.onProgress, signal: options.signal };
 
+  let provisioningVerified: boolean | undefined;
   let step: BuildStep = "resolve base image";
   progress(`resolve the ${baseOfTemplate(template)} base image in ${options.region}`);
   const plan = await planBuild(template, options, clients);
@@ -219,7 +223,7 @@ export async function buildTemplateImage(
 
     step = "wait for provisioning";
     progress(`wait for provisioning (Run Command AWS-RunShellScript: cloud-init and ${READY_MARKER_PATH})`);
-    await waitForProvisioning(ssm, builderId, options, waitOptions);
+    provisioningVerified = (await waitForProvisioning(ssm, builderId, options, waitOptions)).verified;
 
     step = "stop builder";
     throwIfInterrupted(options.signal, step);
@@ -349,6 +353,7 @@ export async function buildTemplateImage(
       templateHash: plan.templateHash,
       imageName,
       reused,
+      ...(provisioningVerified === undefined ? {} : { provisioningVerified }),
       publishedParameter,
       amiIds,
       snapshotIds,

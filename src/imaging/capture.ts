@@ -136,6 +136,8 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
 
   let step: CaptureStep = "DescribeInstances";
   let stoppedByUs = false;
+  /** StopInstances succeeded: the instance is stopping. If it failed (refused connection, lost answer) it may be. */
+  let stopAccepted = false;
   let instanceWasRunning: boolean;
   let amiId: string | undefined;
   let imageRequested = false;
@@ -162,6 +164,7 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
       progress(`stop instance ${options.instanceId}`);
       stoppedByUs = true; // set before the call: a stop that fails after AWS accepted it must still be undone
       await ec2.send(new StopInstancesCommand({ InstanceIds: [options.instanceId] }));
+      stopAccepted = true;
       step = "wait for instance stopped";
       await waitFor(
         `wait for instance ${options.instanceId} stopped`,
@@ -278,9 +281,17 @@ export async function captureImage(ec2: EC2Client, options: CaptureOptions): Pro
         await startWithRetries(ec2, options.instanceId, options.restartAttempts ?? 3, waitOptions.sleep);
         undone.push(`instance ${options.instanceId} restarted`);
       } catch (startError) {
+        const start = `aws ec2 start-instances --region ${region} --instance-ids ${options.instanceId}`;
         notUndone.push(
-          `instance ${options.instanceId} is STOPPED and could not be restarted (${describeAwsError(startError)}): ` +
-            `start it with aws ec2 start-instances --region ${region} --instance-ids ${options.instanceId}`,
+          stopAccepted
+            ? `instance ${options.instanceId} is STOPPED and could not be restarted (${describeAwsError(startError)}): ` +
+                `start it with ${start}`
+            : // Whether the stop request reached AWS is unknown: say so rather than claim a state nobody saw.
+              `instance ${options.instanceId} may be stopped: StopInstances failed (${describeAwsError(error)}), so ` +
+                `whether AWS acted on it is not known, and starting it again failed too ` +
+                `(${describeAwsError(startError)}); check with aws ec2 ` +
+                `describe-instances --region ${region} --instance-ids ${options.instanceId} --query ` +
+                `"Reservations[].Instances[].State.Name" and, if it says stopped or stopping, start it with ${start}`,
         );
       }
     }

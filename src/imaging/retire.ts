@@ -13,6 +13,8 @@ import { IMAGE_TAGS, tagRecord } from "../resolver/image-tags";
 import type { StackResolution } from "../resolver/stack-export";
 import type { AwsClients } from "../resolver/types";
 import { deleteImageAndSnapshots, snapshotsOf } from "./cleanup";
+import { classifyAwsError } from "../resolver/aws-errors";
+import { AwsCallError, type AwsFailureKind } from "../resolver/errors";
 import { describeAwsError } from "./errors";
 
 /**
@@ -129,7 +131,7 @@ export async function planRetirement(options: RetireOptions, clients: AwsClients
           const launched = await lastLaunched(ec2, amiId);
           if ("unknown" in launched) {
             // Never retire on a guess: an image whose last launch cannot be read may be in use.
-            reasons.push(`its last launch time could not be read (${launched.unknown}), so it is kept`);
+            reasons.push(`last launch time unavailable (${launched.unknown}), so it is kept`);
           } else if (launched.at && now - Date.parse(launched.at) < options.olderThanMs) {
             reasons.push(`last launched ${launched.at.slice(0, 10)}, within --older-than`);
           }
@@ -300,6 +302,20 @@ async function lastLaunched(ec2: EC2Client, amiId: string): Promise<{ at?: strin
     const answer = await ec2.send(new DescribeImageAttributeCommand({ ImageId: amiId, Attribute: "lastLaunchedTime" }));
     return { at: answer.LastLaunchedTime?.Value || undefined };
   } catch (error) {
-    return { unknown: `ec2:DescribeImageAttribute lastLaunchedTime: ${describeAwsError(error)}` };
+    return { unknown: `ec2:DescribeImageAttribute lastLaunchedTime: ${whyUnanswered(error)}` };
   }
+}
+
+/** Why a call got no usable answer, in one line: a table row, not the SDK's multi-line parse error. */
+function whyUnanswered(error: unknown): string {
+  const verdict = classifyAwsError(error, { service: "EC2", operation: "DescribeImageAttribute" });
+  if (!(verdict instanceof AwsCallError)) return describeAwsError(error).split("\n")[0];
+  const why: Record<AwsFailureKind, string> = {
+    permission: "denied to this identity",
+    credentials: "the AWS credentials were rejected",
+    network: "the endpoint cannot be reached",
+    throttling: "still throttled after the SDK's retries",
+    service: "no readable answer (an emulator such as moto lacks the attribute)",
+  };
+  return why[verdict.kind];
 }

@@ -16,6 +16,8 @@ export interface StackResolution {
   template?: string;
   templateObject?: unknown;
   templatesDirs?: string[];
+  /** The same dirs relative to the Pulumi project's root (recorded since the CLI reads stacks from other checkouts). */
+  templatesDirsInProject?: string[];
   parameters?: Record<string, string | number | boolean>;
   templateName?: string;
 }
@@ -62,7 +64,8 @@ export function readStackExport(text: string, file: string): StackResolution[] {
       instanceType: stringOr(state.instanceType),
       template: stringOr(state.template),
       templateObject: state.templateObject ?? undefined,
-      templatesDirs: Array.isArray(state.templatesDirs) ? (state.templatesDirs as string[]) : undefined,
+      templatesDirs: stringsOr(state.templatesDirs),
+      templatesDirsInProject: stringsOr(state.templatesDirsInProject),
       parameters: isRecord(state.parameters)
         ? (state.parameters as Record<string, string | number | boolean>)
         : undefined,
@@ -74,6 +77,10 @@ export function readStackExport(text: string, file: string): StackResolution[] {
 
 function stringOr(value: unknown): string | undefined {
   return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function stringsOr(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -9,6 +9,7 @@ import {
   type ProgressCallback,
   type SharingOptions,
 } from "../imaging";
+import { checkAccountRegions } from "../resolver/account-regions";
 import { InvalidInputError } from "../resolver/errors";
 import { resolveAmi } from "../resolver";
 import { REGION_FALLBACKS, crossRegionSearchOrder, regionFallbacks } from "../resolver/regions-fallback";
@@ -64,6 +65,7 @@ export async function copyToRegions(
     onProgress?: ProgressCallback;
   },
 ): Promise<CopyReport> {
+  await checkAccountRegions(clients, input.sourceRegion, input.targetRegions, "targetRegions", input.signal);
   const outcomes = await Promise.allSettled(
     input.targetRegions.map((targetRegion) =>
       copyImage(clients, {

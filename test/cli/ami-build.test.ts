@@ -30,10 +30,15 @@ describe("cws ami build (runCli in-process, moto)", () => {
     );
   });
 
-  function run(argv: string[]) {
+  function run(argv: string[], options: { env?: NodeJS.ProcessEnv; ssm?: AwsClients["ssm"] } = {}) {
     const iam = new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: TEST_CREDENTIALS });
     // The build's IAM client (its builder instance profile) against the same emulator.
-    return runCws(argv, { clients: { ...moto.clients(), iam: () => iam } as AwsClients, templatesDir: dir });
+    const clients = { ...moto.clients(), ...(options.ssm ? { ssm: options.ssm } : {}), iam: () => iam };
+    return runCws(argv, {
+      clients: clients as AwsClients,
+      templatesDir: dir,
+      env: { AWS_REGION: "us-east-1", ...options.env },
+    });
   }
 
   async function instanceCount(): Promise<number> {
@@ -65,6 +70,7 @@ describe("cws ami build (runCli in-process, moto)", () => {
       "amiId",
       "amiIds",
       "baseAmiId",
+      "provisioningVerified",
       "publishedParameter",
       "region",
       "reused",
@@ -87,7 +93,51 @@ describe("cws ami build (runCli in-process, moto)", () => {
 
     const again = await run(["ami", "build", "bake-cli", "--yes", "--json"]);
     assert.equal(JSON.parse(again.out).reused, true);
+    assert.equal(JSON.parse(again.out).provisioningVerified, null, "a reused image was not provisioned by this run");
     assert.equal(JSON.parse(again.out).amiId, result.amiId);
+  });
+
+  it("against an emulator (AWS_ENDPOINT_URL), says provisioning was NOT verified: moto's Run Command answers Success without running the check script", async () => {
+    const human = await run(["ami", "build", "bake-cli", "--yes"], { env: { AWS_ENDPOINT_URL: moto.endpoint } });
+    assert.equal(human.code, 0, human.err);
+    assert.match(human.out, /^Built ami-[0-9a-f]+ in us-east-1 from bake-cli/);
+    assert.match(
+      human.out,
+      new RegExp(
+        `provisioning NOT verified: Run Command reported success without the check script's readiness line; ` +
+          `the endpoint ${moto.endpoint} \\(AWS_ENDPOINT_URL\\) is an emulator`,
+      ),
+    );
+    const json = await run(["ami", "build", "bake-cli", "--yes", "--json", "--force"], {
+      env: { AWS_ENDPOINT_URL: moto.endpoint },
+    });
+    assert.equal(JSON.parse(json.out).provisioningVerified, false);
+    assert.match(json.err, /warning: provisioning NOT verified/);
+  });
+
+  it("says nothing of the kind when the check script's readiness line came back (a middleware adds it to moto's Run Command answer)", async () => {
+    const ssm: AwsClients["ssm"] = (region) => {
+      const client = moto.clients().ssm(region);
+      client.middlewareStack.add(
+        (next, context) => async (input) => {
+          const result = await next(input);
+          if (context.commandName === "GetCommandInvocationCommand") {
+            const output = result.output as { StandardOutputContent?: string };
+            output.StandardOutputContent = "cloudworkstation: provisioning finished\n2026-12-07T04:00:00Z\n";
+          }
+          return result;
+        },
+        { step: "initialize", name: "provisioningRan" },
+      );
+      return client;
+    };
+    const built = await run(["ami", "build", "bake-cli", "--yes", "--json"], {
+      env: { AWS_ENDPOINT_URL: moto.endpoint },
+      ssm,
+    });
+    assert.equal(built.code, 0, built.err);
+    assert.equal(JSON.parse(built.out).provisioningVerified, true);
+    assert.doesNotMatch(built.err, /NOT verified/);
   });
 
   it("rejects a bad --timeout, --arch or --publish-ssm with exit 2 before launching anything", async () => {

@@ -85,6 +85,50 @@ describe("cws ami outdated (runCli in-process, moto)", () => {
     assert.match(table.out, /2 checked: 0 current, 2 not/);
   });
 
+  it("finds a stack's own templates from a checkout at another path: in the dirs recorded relative to the Pulumi project, else in the project's ./templates", async () => {
+    const ami = await image("outdated-1");
+    await publishPublicParameter(moto.clients().ssm("us-east-1"), PARAMETER, ami);
+    const checkout = fs.mkdtempSync(path.join(os.tmpdir(), "cws-ci-checkout-"));
+    const cwd = process.cwd();
+    try {
+      fs.writeFileSync(path.join(checkout, "Pulumi.yaml"), "name: lab\nruntime: nodejs\n");
+      const lab = fs.readFileSync(path.join(dir, "outdated-lab.yml"), "utf8");
+      fs.mkdirSync(path.join(checkout, "templates"));
+      fs.writeFileSync(path.join(checkout, "templates", "outdated-lab.yml"), lab);
+      fs.mkdirSync(path.join(checkout, "lab-templates"));
+      fs.writeFileSync(path.join(checkout, "lab-templates", "bob-lab.yml"), lab.replace("outdated-lab", "bob-lab"));
+      fs.writeFileSync(
+        path.join(checkout, "stack.json"),
+        stackExportJson([
+          // A state written before relative dirs were recorded: only the laptop's absolute dir, gone here.
+          { name: "alice-ami", amiId: ami, template: "outdated-lab", templatesDirs: ["/home/alice/lab/templates"] },
+          {
+            name: "bob-ami",
+            amiId: ami,
+            template: "bob-lab",
+            templatesDirs: ["/home/alice/lab/lab-templates"],
+            templatesDirsInProject: ["lab-templates"],
+          },
+        ]),
+      );
+      process.chdir(path.join(checkout, "lab-templates")); // a step may run below the project's root
+      const found = await runCws(["ami", "outdated", "--stack-export", "../stack.json", "--json"], {
+        clients: moto.clients(),
+      });
+      assert.equal(found.code, 0, found.err);
+      assert.deepEqual(
+        JSON.parse(found.out).map((row: { name: string; status: string }) => [row.name, row.status]),
+        [
+          ["alice-ami", "current"],
+          ["bob-ami", "current"],
+        ],
+      );
+    } finally {
+      process.chdir(cwd);
+      fs.rmSync(checkout, { recursive: true, force: true });
+    }
+  });
+
   it("checks one template and AMI given on the command line", async () => {
     const ami = await image("outdated-1");
     await publishPublicParameter(moto.clients().ssm("us-east-1"), PARAMETER, ami);

@@ -64,6 +64,38 @@ describe("cws ami retire (runCli in-process, moto)", () => {
     assert.equal(await exists(ids[1]), true);
   });
 
+  it("--older-than keeps an image whose last launch time moto cannot give, in one readable line (no raw SDK parse error)", async () => {
+    const { code, out, err } = await run(["ami", "retire", "--keep", "0", "--older-than", "1h", "--plan", "--json"]);
+    assert.equal(code, 0, err);
+    const images = JSON.parse(out).plan.images as { amiId: string; action: string; reasons: string[] }[];
+    for (const image of images) {
+      assert.equal(image.action, "keep");
+      const reason = image.reasons.find((r) => /last launch/.test(r));
+      assert.equal(
+        reason,
+        "last launch time unavailable (ec2:DescribeImageAttribute lastLaunchedTime: no readable answer (an emulator such as moto lacks the attribute)), so it is kept",
+      );
+    }
+    const table = await run(["ami", "retire", "--keep", "0", "--older-than", "1h", "--plan"]);
+    assert.doesNotMatch(table.out, /<\?xml|Deserialization|\$response/);
+    assert.equal(table.out.split("\n").filter((line) => line.includes(ids[0])).length, 1, "one line per image");
+  });
+
+  it("says what is wrong with --keep -1 in its own words, not Node's parseArgs advice", async () => {
+    for (const flags of [["--keep", "-1"], ["--keep=-1"]]) {
+      const { code, err } = await run(["ami", "retire", "--plan", ...flags]);
+      assert.equal(code, 2);
+      assert.match(err, /^cws: --keep -1 is not a whole number \(0–1000\)/);
+      assert.doesNotMatch(err, /ambiguous|To specify an option argument/);
+    }
+  });
+
+  it("--help says --older-than has no default (without it, age keeps nothing)", async () => {
+    const { code, out } = await run(["ami", "retire", "--help"]);
+    assert.equal(code, 0);
+    assert.match(out, /--older-than D +.*no default: without it, age protects no image/);
+  });
+
   it("rejects missing or conflicting modes and bad numbers with exit 2", async () => {
     for (const flags of [
       [],

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
-import { DescribeImageAttributeCommand } from "@aws-sdk/client-ec2";
+import { DescribeImageAttributeCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { runCli } from "../../src/cli/cli";
 import { EXIT } from "../../src/cli/command";
 import type { AwsClients } from "../../src/resolver/types";
@@ -12,6 +12,7 @@ import { MotoServer, startMoto } from "../../harness/moto";
 import { instanceState, noSleep, ownImages, runInstance } from "../imaging/helpers";
 import { captureImage } from "../../src/imaging";
 import { startFaultProxy } from "../../harness/fault-proxy";
+import { createImageFromInstance, FIXTURE_BASE_IMAGES } from "../../harness/seed";
 
 interface Run {
   code: number;
@@ -188,6 +189,83 @@ describe("cws save, cws ami copy and cws ami share (runCli in-process, moto)", (
     ]);
     assert.equal(forced.code, EXIT.ok, forced.err);
     assert.match(fs.readFileSync(path.join(dir, "taken.yml"), "utf8"), /ami_mappings/);
+  });
+
+  it("checks --copy-to-regions against the account's regions before stopping anything: a typo is exit 2 with a did-you-mean, a region not enabled says how to enable it", async () => {
+    const ec2 = moto.clients().ec2("us-east-1");
+    const instanceId = await runInstance(ec2);
+    const typo = await cws(moto, [
+      "save",
+      instanceId,
+      "typo",
+      "--copy-to-regions",
+      "us-west-2,eu-west-9",
+      "--yes",
+      "--templates-dir",
+      dir,
+    ]);
+    assert.equal(typo.code, EXIT.invalidInput, typo.err);
+    assert.match(
+      typo.err,
+      /--copy-to-regions: "eu-west-9" is not a region of this AWS account's partition; did you mean "eu-west-\d"\?/,
+    );
+    assert.doesNotMatch(typo.err, /us-west-2/, "an enabled region is not a problem");
+    // moto lists ap-east-1 as an opt-in region this account has not enabled.
+    const disabled = await cws(moto, [
+      "save",
+      instanceId,
+      "typo",
+      "--copy-to-regions",
+      "ap-east-1",
+      "--yes",
+      "--templates-dir",
+      dir,
+    ]);
+    assert.equal(disabled.code, EXIT.invalidInput, disabled.err);
+    assert.match(
+      disabled.err,
+      /region "ap-east-1" exists but is not enabled for this account \(opt-in status not-opted-in\)/,
+    );
+    assert.match(disabled.err, /aws account enable-region --region-name ap-east-1/);
+    assert.equal(await instanceState(ec2, instanceId), "running", "never stopped");
+    assert.deepEqual(await ownImages(ec2), [], "nothing imaged");
+    assert.equal(fs.existsSync(path.join(dir, "typo.yml")), false);
+  });
+
+  it("checks cws ami copy --to-regions and cws ami build --copy-to-regions the same way, before any copy or builder", async () => {
+    const ec2 = moto.clients().ec2("us-east-1");
+    const amiId = await createImageFromInstance(ec2, {
+      sourceAmiId: FIXTURE_BASE_IMAGES["ubuntu-24.04"].x86_64,
+      name: "copy-source",
+    });
+    const copy = await cws(moto, ["ami", "copy", amiId, "--to-regions", "eu-west-1,us-west-3"]);
+    assert.equal(copy.code, EXIT.invalidInput, copy.err);
+    assert.match(
+      copy.err,
+      /--to-regions: "us-west-3" is not a region of this AWS account's partition; did you mean "us-west-\d"\?/,
+    );
+    assert.deepEqual(await ownImages(moto.clients().ec2("eu-west-1")), [], "no copy was started");
+
+    fs.writeFileSync(path.join(dir, "bake.yml"), "name: bake\nbase: ubuntu-24.04\n");
+    const build = await cws(moto, [
+      "--templates-dir",
+      dir,
+      "ami",
+      "build",
+      "bake",
+      "--copy-to-regions",
+      "eu-west-9",
+      "--yes",
+    ]);
+    assert.equal(build.code, EXIT.invalidInput, build.err);
+    assert.match(
+      build.err,
+      /--copy-to-regions: "eu-west-9" is not a region of this AWS account's partition; did you mean/,
+    );
+    assert.doesNotMatch(build.err, /copyToRegions/, "named by the flag the user typed");
+    const { Reservations = [] } = await ec2.send(new DescribeInstancesCommand({}));
+    const launched = Reservations.flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== "terminated");
+    assert.deepEqual(launched, [], "no builder was launched");
   });
 
   it("rejects unknown flags and bad modes with exit 2 and the usage line", async () => {

@@ -8,6 +8,9 @@ export interface ExportedResolution {
   region?: string;
   /** Recorded by the provider; what a moved project's path falls back to. */
   templateName?: string;
+  /** Where the program looked: absolute dirs (every version), and relative to the Pulumi project (newer states). */
+  templatesDirs?: string[];
+  templatesDirsInProject?: string[];
   /** The resource's type token (default: today's). */
   type?: string;
 }
@@ -23,12 +26,17 @@ export function stackExportJson(resolutions: readonly ExportedResolution[]): str
         ...resolutions.map((r) => {
           const type = r.type ?? AMI_RESOLUTION_TYPE;
           const region = r.region ?? "us-east-1";
+          const where = {
+            ...(r.templatesDirs ? { templatesDirs: r.templatesDirs } : {}),
+            ...(r.templatesDirsInProject ? { templatesDirsInProject: r.templatesDirsInProject } : {}),
+          };
           return {
             urn: `urn:pulumi:dev::lab::cloudworkstation:index:ResearchWorkstation$${type}::${r.name}`,
             type,
-            inputs: { template: r.template, region },
+            inputs: { template: r.template, region, ...where },
             outputs: {
               template: r.template,
+              ...where,
               ...(r.templateName ? { templateName: r.templateName } : {}),
               region,
               amiId: r.amiId,

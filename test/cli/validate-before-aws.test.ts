@@ -147,22 +147,42 @@ describe("cws save, ami copy and ami share validate every input before touching 
     assert.equal(counter.total("EC2"), 0);
   });
 
-  it("accepts a well-formed region missing from the list (ap-southeast-9) with a warning, then goes on", async () => {
-    const run = await cws(moto.clients(), [
-      "save",
-      instanceId,
-      "lab-env",
-      "--templates-dir",
-      dir,
-      "--copy-to-regions",
-      "ap-southeast-9",
-    ]);
-    assert.equal(run.code, EXIT.invalidInput, "stopped only by the missing --yes");
+  it("takes a well-formed region missing from cws's list (ap-southeast-9) with a warning, then goes on only when the account has it", async () => {
+    const args = ["save", instanceId, "lab-env", "--templates-dir", dir, "--copy-to-regions", "ap-southeast-9"];
+    const unknown = await cws(moto.clients(), args);
+    assert.equal(unknown.code, EXIT.invalidInput);
     assert.match(
-      run.err,
+      unknown.err,
       /warning: --copy-to-regions: region "ap-southeast-9" is not one of the AWS regions CloudWorkstation knows/,
     );
-    assert.match(run.err, /pass --yes to proceed/);
+    assert.match(unknown.err, /--copy-to-regions: "ap-southeast-9" is not a region of this AWS account's partition/);
+    assert.doesNotMatch(unknown.err, /pass --yes/, "refused before the question");
+
+    // moto lists only regions cws knows: a middleware adds the newly opened one to its DescribeRegions answer.
+    const inner = moto.clients();
+    const withNewRegion: AwsClients = {
+      ssm: (region) => inner.ssm(region),
+      ec2: (region) => {
+        const client = inner.ec2(region);
+        client.middlewareStack.add(
+          (next, context) => async (input) => {
+            const result = await next(input);
+            if (context.commandName === "DescribeRegionsCommand") {
+              const output = result.output as { Regions?: { RegionName?: string; OptInStatus?: string }[] };
+              output.Regions = [...(output.Regions ?? []), { RegionName: "ap-southeast-9", OptInStatus: "opted-in" }];
+            }
+            return result;
+          },
+          { step: "initialize", name: "newlyOpenedRegion" },
+        );
+        return client;
+      },
+    };
+    const known = await cws(withNewRegion, args);
+    assert.equal(known.code, EXIT.invalidInput, "stopped only by the missing --yes");
+    assert.match(known.err, /warning: --copy-to-regions: region "ap-southeast-9" is not one of the AWS regions/);
+    assert.match(known.err, /pass --yes to proceed/);
+    assert.equal(await instanceState(ec2, instanceId), "running");
   });
 
   it("--templates-dir before the command decides where save writes the template", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -131,49 +131,11 @@ describe("the lab-fleet program", () => {
   });
 
   it("runs examples/lab-fleet copied into a lab's own repository: the lab's templates are found by name and each workstation lands in its entry's region", async () => {
-    const build = path.join(ROOT, "dist", "src", "index.js");
-    assert.ok(fs.existsSync(build), `this test uses the built package (${build}); run \`npx tsc -p .\` first`);
     await moto.reset();
     await stockImages("us-east-1", "eu-west-1");
-    const lab = fs.mkdtempSync(path.join(os.tmpdir(), "cws-lab-repo-"));
+    const lab = copyExampleIntoLabRepository();
     try {
-      // What a lab does: copy the example to the root of its repository, add its own template, install the package.
-      fs.cpSync(EXAMPLE_DIR, lab, { recursive: true });
-      fs.writeFileSync(
-        path.join(lab, "templates", "genomics-lab.yml"),
-        "name: genomics-lab\nbase: ubuntu-24.04\npackages:\n  system: [samtools]\nami_config:\n  strategy: ami_fallback\n",
-      );
-      const fleet = fs.readFileSync(path.join(lab, "fleet.yaml"), "utf8");
-      fs.writeFileSync(
-        path.join(lab, "fleet.yaml"),
-        `${fleet}\n  - name: erin\n    template: genomics-lab\n    region: eu-west-1\n    owner: erin@example.org\n`,
-      );
-      fs.mkdirSync(path.join(lab, "node_modules"));
-      fs.symlinkSync(ROOT, path.join(lab, "node_modules", "cloudworkstation"), "dir");
-      execFileSync("git", ["init", "-q", lab]);
-      execFileSync("git", ["-C", lab, "add", "."]);
-
-      // Run as `pulumi` would: its own process, from the lab's directory (no tsconfig paths of this repository).
-      const stdout = execFileSync(process.execPath, ["--require", require.resolve("tsx/cjs"), RUNNER], {
-        cwd: lab,
-        encoding: "utf8",
-        env: {
-          ...process.env,
-          CWS_RUNNER_INPUT: JSON.stringify({
-            program: "index.ts",
-            endpoint: moto.endpoint,
-            config: { "cloudworkstation:fleetFile": "fleet.yaml", "aws:region": "us-east-1" },
-            preview: false,
-          }),
-        },
-      });
-      const resultLine = stdout.split("\n").find((line) => line.startsWith("CWS_RUNNER_RESULT "));
-      assert.ok(resultLine, `the program runner printed no result:\n${stdout}`);
-      const result = JSON.parse(resultLine.slice("CWS_RUNNER_RESULT ".length)) as {
-        workstations: Record<string, WorkstationSummary>;
-        registered: Registered[];
-        distModules: string[];
-      };
+      const result = runProgramAsPulumiWould(lab, moto.endpoint);
       const outputs = result.workstations;
       const registered = result.registered;
       assert.ok(
@@ -252,6 +214,88 @@ describe("the lab-fleet program", () => {
     assert.equal(pr?.with?.["add-paths"], "fleet.yaml");
     assert.equal(job.permissions?.contents, "write");
     assert.equal(job.permissions?.["pull-requests"], "write");
+    const engines = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { engines: { node: string } }
+    ).engines.node;
+    const oldestNode = Number(/^>=(\d+)/.exec(engines)?.[1]);
+    for (const [name, each] of Object.entries(workflow.jobs)) {
+      const setup = each.steps.find((step) => step.uses?.startsWith("actions/setup-node@"));
+      assert.ok(
+        Number(setup?.with?.["node-version"]) >= oldestNode,
+        `${name}: a Node the package supports (${engines})`,
+      );
+    }
+  });
+
+  it("runs the workflow's weekly upgrade commands from a checkout at another path than the deploy's: the lab's templates are found through the project-relative dirs the state records", async () => {
+    await moto.reset();
+    await stockImages("us-east-1", "eu-west-1");
+    const laptop = copyExampleIntoLabRepository();
+    const ci = fs.mkdtempSync(path.join(os.tmpdir(), "cws-ci-checkout-"));
+    try {
+      const deployed = runProgramAsPulumiWould(laptop, moto.endpoint);
+      const resolutions = deployed.registered.filter((resource) => resource.type === AMI_RESOLUTION_TYPE);
+      for (const resolution of resolutions) {
+        assert.deepEqual(resolution.inputs.templatesDirs, [path.join(laptop, "templates")], "what the program gives");
+        assert.deepEqual(resolution.inputs.templatesDirsInProject, ["templates"], `${resolution.name}: recorded`);
+      }
+      const commit = ["-c", "user.name=lab", "-c", "user.email=lab@example.org", "commit", "-qm", "lab"];
+      execFileSync("git", ["-C", laptop, ...commit]);
+      execFileSync("git", ["clone", "-q", laptop, ci]);
+      fs.rmSync(laptop, { recursive: true, force: true }); // the laptop's checkout is not on the CI runner
+      installPackage(ci);
+
+      // The upgrade-plan job's steps, from the CI checkout: the stack export, then the workflow's own cws command line.
+      fs.writeFileSync(path.join(ci, "stack.json"), stackExportOf(deployed));
+      const workflow = parseYaml(fs.readFileSync(path.join(ci, ".github", "workflows", "pulumi.yml"), "utf8")) as {
+        jobs: Record<string, { steps: { run?: string }[] }>;
+      };
+      const planLine = workflow.jobs["upgrade-plan"].steps
+        .flatMap((step) => (step.run ?? "").split("\n"))
+        .find((line) => line.trim().startsWith("npx cws "));
+      assert.ok(planLine, "the upgrade-plan job runs `npx cws …`");
+      const planArgs = planLine
+        .trim()
+        .replace(/^npx cws /, "")
+        .replace(/\s*>.*$/, "")
+        .split(/\s+/);
+      const cws = (args: string[]) =>
+        spawnSync(
+          process.execPath,
+          [path.join(ci, "node_modules", "cloudworkstation", "dist", "src", "cli", "main.js"), ...args],
+          {
+            cwd: ci,
+            encoding: "utf8",
+            env: { ...process.env, AWS_REGION: "us-east-1" },
+          },
+        );
+
+      const plan = cws(planArgs);
+      assert.ok(
+        plan.status === 0 || plan.status === 3,
+        `the job accepts exit 0 or 3, got ${plan.status}:\n${plan.stderr}`,
+      );
+      for (const name of ["alice", "bob", "carol-gpu", "dana", "erin"])
+        assert.match(plan.stdout, new RegExp(`^${name} `, "m"));
+
+      const outdated = cws(["ami", "outdated", "--stack-export", "stack.json", "--json"]);
+      assert.ok(outdated.status === 0 || outdated.status === 3, `exit ${outdated.status}:\n${outdated.stderr}`);
+      const rows = JSON.parse(outdated.stdout) as { name: string; template: string }[];
+      assert.deepEqual(
+        Object.fromEntries(rows.map((row) => [row.name, row.template])),
+        {
+          "alice-ami": "python-ml",
+          "bob-ami": "r-research",
+          "carol-gpu-ami": "python-ml",
+          "dana-ami": "smith-lab-python",
+          "erin-ami": "genomics-lab",
+        },
+        "the lab's own templates (dana, erin) are found in the CI checkout",
+      );
+    } finally {
+      fs.rmSync(laptop, { recursive: true, force: true });
+      fs.rmSync(ci, { recursive: true, force: true });
+    }
   });
 
   it("stops with every fleet problem listed (entry, name, field) before creating anything", async () => {
@@ -288,6 +332,85 @@ describe("the lab-fleet program", () => {
     assert.throws(() => loadProgram(ROOT_PROGRAM), /not both/);
   });
 });
+
+/**
+ * What a lab does: copy the example to the root of its repository, add its own template (and a workstation using
+ * it), install the built package. Returns the repository's directory (a git work tree with everything added).
+ */
+function copyExampleIntoLabRepository(): string {
+  const build = path.join(ROOT, "dist", "src", "index.js");
+  assert.ok(fs.existsSync(build), `this test uses the built package (${build}); run \`npx tsc -p .\` first`);
+  const lab = fs.mkdtempSync(path.join(os.tmpdir(), "cws-lab-repo-"));
+  fs.cpSync(EXAMPLE_DIR, lab, { recursive: true });
+  fs.writeFileSync(
+    path.join(lab, "templates", "genomics-lab.yml"),
+    "name: genomics-lab\nbase: ubuntu-24.04\npackages:\n  system: [samtools]\nami_config:\n  strategy: ami_fallback\n",
+  );
+  const fleet = fs.readFileSync(path.join(lab, "fleet.yaml"), "utf8");
+  fs.writeFileSync(
+    path.join(lab, "fleet.yaml"),
+    `${fleet}\n  - name: erin\n    template: genomics-lab\n    region: eu-west-1\n    owner: erin@example.org\n`,
+  );
+  fs.writeFileSync(path.join(lab, ".gitignore"), "node_modules/\n");
+  installPackage(lab);
+  execFileSync("git", ["init", "-q", lab]);
+  execFileSync("git", ["-C", lab, "add", "."]);
+  return lab;
+}
+
+/** `npm install` of this package's build into a lab's checkout (a link: the test runs the built package). */
+function installPackage(lab: string): void {
+  fs.mkdirSync(path.join(lab, "node_modules"), { recursive: true });
+  fs.symlinkSync(ROOT, path.join(lab, "node_modules", "cloudworkstation"), "dir");
+}
+
+interface ProgramRun {
+  workstations: Record<string, WorkstationSummary>;
+  registered: Registered[];
+  distModules: string[];
+}
+
+/** Runs the lab's index.ts as `pulumi up` would: its own process, from the lab's directory (no tsconfig paths here). */
+function runProgramAsPulumiWould(lab: string, endpoint: string): ProgramRun {
+  const stdout = execFileSync(process.execPath, ["--require", require.resolve("tsx/cjs"), RUNNER], {
+    cwd: lab,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      CWS_RUNNER_INPUT: JSON.stringify({
+        program: "index.ts",
+        endpoint,
+        config: { "cloudworkstation:fleetFile": "fleet.yaml", "aws:region": "us-east-1" },
+        preview: false,
+      }),
+    },
+  });
+  const resultLine = stdout.split("\n").find((line) => line.startsWith("CWS_RUNNER_RESULT "));
+  assert.ok(resultLine, `the program runner printed no result:\n${stdout}`);
+  return JSON.parse(resultLine.slice("CWS_RUNNER_RESULT ".length)) as ProgramRun;
+}
+
+/**
+ * What `pulumi stack export` would hold for the run's AmiResolutions: the inputs the program sent, and as outputs the
+ * same plus the AMI each workstation resolved to.
+ */
+function stackExportOf(run: ProgramRun): string {
+  const resolutions = run.registered.filter((resource) => resource.type === AMI_RESOLUTION_TYPE);
+  return JSON.stringify({
+    version: 3,
+    deployment: {
+      resources: resolutions.map((resolution) => ({
+        urn: `urn:pulumi:dev::lab::cloudworkstation:index:ResearchWorkstation$${resolution.type}::${resolution.name}`,
+        type: resolution.type,
+        inputs: resolution.inputs,
+        outputs: {
+          ...resolution.inputs,
+          amiId: run.workstations[resolution.name.replace(/-ami$/, "")].amiId,
+        },
+      })),
+    },
+  });
+}
 
 /** A GitHub Actions `paths` filter as a regular expression: `**` crosses directories, `*` does not. */
 function githubPathPattern(glob: string): RegExp {

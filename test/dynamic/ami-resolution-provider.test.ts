@@ -285,6 +285,14 @@ describe("the AmiResolution provider against moto", () => {
     );
   });
 
+  it("diff is a no-op for a state recorded before templatesDirsInProject existed (absolute dirs only)", async () => {
+    const { inputs } = await check({}, news({ templatesDirs: ["/home/alice/lab/templates"] }), clients());
+    const { outs } = await create(inputs, clients());
+    assert.equal(outs.templatesDirsInProject, undefined, "the old state's shape");
+    const now = { ...inputs, templatesDirs: ["/runner/work/lab/templates"], templatesDirsInProject: ["templates"] };
+    assert.deepEqual(diff(outs, now), { changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
   it("diff updates in place for a different AMI (the instance's own ami diff replaces it), replaces on region or architecture, and is a no-op when equal", async () => {
     const { inputs } = await check({}, news(), clients());
     const { outs } = await create(inputs, clients());

@@ -229,6 +229,37 @@ describe("capturing an instance as an AMI", () => {
     assert.equal(await instanceState(ec2, instanceId), "stopped");
   });
 
+  it("says the instance MAY be stopped, with the commands to check and start it, when StopInstances never reached AWS (a middleware refuses the connection for StopInstances and StartInstances)", async () => {
+    const ec2 = emulator.proxy.clients().ec2(REGION);
+    const instanceId = await runInstance(ec2);
+    const refused = new Set(["StopInstancesCommand", "StartInstancesCommand"]);
+    ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (!refused.has(context.commandName as string)) return next(args);
+        throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5000"), { code: "ECONNREFUSED" });
+      },
+      { step: "finalizeRequest", name: "refuseConnection" },
+    );
+    const error = await captureImage(ec2, { instanceId, region: REGION, templateName: "gone", sleep: noSleep }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ImagingError, String(error));
+    assert.equal(error.step, "StopInstances");
+    assert.equal(error.notUndone.length, 1);
+    assert.doesNotMatch(error.notUndone[0], /is STOPPED/, "nobody saw it stop");
+    assert.match(
+      error.notUndone[0],
+      new RegExp(`^instance ${instanceId} may be stopped: StopInstances failed \\(.*ECONNREFUSED`),
+    );
+    assert.match(
+      error.notUndone[0],
+      new RegExp(
+        `check with aws ec2 describe-instances --region us-east-1 --instance-ids ${instanceId} .*aws ec2 start-instances --region us-east-1 --instance-ids ${instanceId}$`,
+      ),
+    );
+    assert.equal(await instanceState(ec2, instanceId), "running", "what the check command would show");
+  });
+
   it("keeps the finished image and reports the untagged snapshots when tagging them fails (fault proxy)", async () => {
     const ec2 = emulator.proxy.clients().ec2(REGION);
     const instanceId = await runInstance(ec2);

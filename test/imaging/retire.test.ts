@@ -224,7 +224,10 @@ describe("retiring with deregistration protection and last-launch times (aws-sdk
       );
       const old = plan.images.find((i) => i.amiId === "ami-0000000000000000b");
       assert.equal(old?.action, "keep");
-      assert.match(old?.reasons.join() ?? "", /last launch time could not be read \(ec2:DescribeImageAttribute/);
+      assert.match(
+        old?.reasons.join() ?? "",
+        /last launch time unavailable \(ec2:DescribeImageAttribute lastLaunchedTime: denied to this identity\), so it is kept/,
+      );
       assert.equal(plan.retireCount, 0);
     } finally {
       ec2Mock.restore();

@@ -6,7 +6,7 @@ import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
 import { validateInstanceType } from "../../resolver/instance-families";
-import { askToProceed } from "../imaging-flags";
+import { askToProceed, renameInputField } from "../imaging-flags";
 
 const OPTIONS = {
   region: { type: "string" },
@@ -28,6 +28,7 @@ export function buildJson(result: BuildResult) {
     baseAmiId: result.baseAmiId,
     templateHash: result.templateHash,
     reused: result.reused,
+    provisioningVerified: result.provisioningVerified ?? null,
     publishedParameter: result.publishedParameter ?? null,
     amiIds: result.amiIds,
   };
@@ -80,7 +81,13 @@ export const amiBuildCommand: CliCommand = {
     const json = values.json === true;
 
     // Plan first (read-only): invalid input and a missing base image fail before anything is launched.
-    const plan = await planBuild(template, { region, architecture, instanceType }, context.clients);
+    const plan = await planBuild(
+      template,
+      { region, architecture, instanceType, copyToRegions },
+      context.clients,
+    ).catch((error: unknown) => {
+      throw renameInputField(error, "copyToRegions", "--copy-to-regions");
+    });
     const refused = await askToProceed(
       context,
       "ami build",
@@ -120,11 +127,15 @@ export const amiBuildCommand: CliCommand = {
       process.removeListener("SIGINT", onInterrupt);
       progress.done();
     }
+    const unverified =
+      result.provisioningVerified === false ? unverifiedProvisioning(context.env.AWS_ENDPOINT_URL) : undefined;
     if (json) {
+      if (unverified) context.stderr.write(`cws ami build: warning: ${unverified}\n`);
       writeJson(context, buildJson(result));
     } else {
       const lines = [
         `${result.reused ? "Reused" : "Built"} ${result.amiId} in ${result.region} from ${template.name} on ${result.baseAmiId}`,
+        ...(unverified ? [`  ${unverified}`] : []),
         ...Object.entries(result.amiIds)
           .filter(([r]) => r !== result.region)
           .map(([r, id]) => `  copy in ${r}: ${id}`),
@@ -136,6 +147,15 @@ export const amiBuildCommand: CliCommand = {
     return EXIT.ok;
   },
 };
+
+/** Why a build's image may hold the base image only; `endpoint` is AWS_ENDPOINT_URL (an emulator when set). */
+function unverifiedProvisioning(endpoint: string | undefined): string {
+  const why = endpoint
+    ? `the endpoint ${endpoint} (AWS_ENDPOINT_URL) is an emulator such as moto, whose Run Command answers Success ` +
+      "without running anything: the image is the base image, nothing of the template was installed"
+    : "test a workstation launched from the image before publishing it";
+  return `provisioning NOT verified: Run Command reported success without the check script's readiness line; ${why}`;
+}
 
 function parseTimeout(text: string): number {
   try {

@@ -1,4 +1,5 @@
 import { copyImage, DEFAULT_COPY_TIMEOUT_MS } from "../../imaging";
+import { checkAccountRegions } from "../../resolver/account-regions";
 import { InvalidInputError } from "../../resolver/errors";
 import {
   checkAmiName,
@@ -77,6 +78,7 @@ export const amiCopyCommand: CliCommand = {
     if (timeoutMinutes !== undefined && !(timeoutMinutes > 0))
       throw new UsageError(`--timeout-minutes must be a positive number, not "${values["timeout-minutes"]}"`);
     const json = values.json === true;
+    await checkAccountRegions(context.clients, sourceRegion, targets, "--to-regions");
 
     const progress = progressFor(context, json, "steps");
     const outcomes = await Promise.allSettled(

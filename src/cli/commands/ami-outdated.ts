@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { checkFreshness, type Freshness, type FreshnessQuestion } from "../../resolver/freshness";
 import { readStackExport, type StackResolution } from "../../resolver/stack-export";
 import { loadTemplate, loadTemplateFromObject } from "../../templates";
@@ -138,14 +139,18 @@ export function questionsFromStack(file: string, context: CliContext): Freshness
 }
 
 /**
- * The template a stack's resolution was made from. Paths recorded in state may belong to another checkout (CI vs a
- * laptop): then the template is looked up by name in --templates-dir and the shipped templates.
+ * The template a stack's resolution was made from. Paths recorded in state may belong to another checkout (CI after a
+ * laptop deploy): the dirs recorded relative to the Pulumi project are searched in this checkout's project, then the
+ * recorded absolute dirs that exist here, then the project's ./templates, then the shipped templates.
  */
 function templateOf(resolution: StackResolution, context: CliContext): Template {
+  const project = findPulumiProject(process.cwd());
   const templatesDirs = [
     ...context.templatesDirs,
-    ...(resolution.templatesDirs ?? []).filter((dir) => fs.existsSync(dir)),
-  ];
+    ...(resolution.templatesDirsInProject ?? []).map((dir) => path.resolve(project ?? process.cwd(), dir)),
+    ...(resolution.templatesDirs ?? []),
+    ...(project ? [path.join(project, "templates")] : []),
+  ].filter((dir) => fs.existsSync(dir));
   const options = { templatesDirs, parameters: resolution.parameters };
   if (resolution.templateObject !== undefined)
     return loadTemplateFromObject(resolution.templateObject, options).template;
@@ -153,4 +158,12 @@ function templateOf(resolution: StackResolution, context: CliContext): Template 
   const reference = given && (!/[/\\]|\.ya?ml$/.test(given) || fs.existsSync(given)) ? given : resolution.templateName;
   if (!reference) throw new UsageError(`${resolution.name}: the stack export records no template for it`);
   return loadTemplate(reference, options).template;
+}
+
+/** The nearest directory at or above `start` holding a Pulumi.yaml (or .yml), or undefined outside a project. */
+function findPulumiProject(start: string): string | undefined {
+  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+    if (["Pulumi.yaml", "Pulumi.yml"].some((file) => fs.existsSync(path.join(dir, file)))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }

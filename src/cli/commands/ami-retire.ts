@@ -37,7 +37,10 @@ export const amiRetireCommand: CliCommand = {
         ["--template T", "only images of this template"],
         ["--region R | --all-regions", "where to look (default: the current region)"],
         ["--keep N", "newest images kept per template and region (default 2)"],
-        ["--older-than D", "keep images created or launched within D, e.g. 30d, 12h"],
+        [
+          "--older-than D",
+          "keep images created or launched within D, e.g. 30d, 12h; no default: without it, age protects no image",
+        ],
         ["--stack-export FILE", "what `pulumi stack export` writes; its pinned AMIs are kept (repeatable)"],
         ["--catalog SRC", "a lab catalog: AMIs its stable, unrevoked entries list are kept"],
         ["--plan", "show what would be retired and why the rest is kept; changes nothing"],

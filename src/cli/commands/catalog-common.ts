@@ -3,6 +3,7 @@ import { catalogRevocation } from "../../catalog/references";
 import { CatalogStore, type OpenedCatalog } from "../../catalog/store";
 import type { RevocationCheck } from "../../resolver/freshness";
 import { InvalidInputError } from "../../resolver/errors";
+import { didYouMean } from "../../templates/suggest";
 import { UsageError } from "../args";
 import type { CliContext } from "../command";
 import { loadTemplateForCli } from "../templates";
@@ -50,6 +51,15 @@ export function workingCopy(source: string): string {
       `${source} is a Git URL: this command writes files, so give the catalog's working copy (a directory), then commit and open a pull request`,
     );
   return parsed.path;
+}
+
+/** A --channel value: one of the catalog's channels, else exit 2 with the list and a "did you mean". */
+export function checkChannelFlag(channel: string, channels: readonly string[]): string {
+  if (channels.includes(channel)) return channel;
+  throw new InvalidInputError(
+    `"${channel}" is not a channel of this catalog (${channels.join(", ")})${didYouMean(channel, channels)}`,
+    "--channel",
+  );
 }
 
 /** "python-ml@2.1.0" → { template, version }; `version` optional when `allowBare`. */

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import type { CatalogEntry } from "../../catalog/format";
+import { type CatalogEntry, DEFAULT_CHANNELS } from "../../catalog/format";
 import { readCatalogDirectory } from "../../catalog/loader";
 import {
   principalsForKey,
@@ -19,7 +19,14 @@ import { EXIT, type CliCommand, type CliContext } from "../command";
 import { formatTable } from "../format";
 import { writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
-import { CATALOG_FLAG_HELP, catalogSourceFor, openCatalogForCli, parseEntryRef, workingCopy } from "./catalog-common";
+import {
+  CATALOG_FLAG_HELP,
+  catalogSourceFor,
+  checkChannelFlag,
+  openCatalogForCli,
+  parseEntryRef,
+  workingCopy,
+} from "./catalog-common";
 import { findEntry } from "../../catalog/views";
 
 /** `cws catalog submit|review|promote|revoke`: writing to a catalog's working copy, ready to commit. */
@@ -120,6 +127,10 @@ export const catalogSubmitCommand: CliCommand = {
     if (amiFlags.length > 0 === (values["from-template"] !== undefined))
       throw new UsageError("give the images with --ami REGION=AMI (repeatable) or --from-template SAVED.yml, not both");
     const root = workingCopy(catalogSourceFor(values.catalog, context, values.template));
+    const channel = checkChannelFlag(
+      values.channel ?? "beta",
+      readCatalogDirectory(root).manifest?.channels ?? [...DEFAULT_CHANNELS],
+    );
     const wanted = values["from-template"]
       ? imagesOfTemplate(values["from-template"], context)
       : amiFlags.map(parseAmiFlag);
@@ -131,7 +142,7 @@ export const catalogSubmitCommand: CliCommand = {
       creator,
       ownerAccount: published.owner,
       images: published.images,
-      channels: [values.channel ?? "beta"],
+      channels: [channel],
       ...(values.description ? { description: values.description } : {}),
       ...(values["sign-key"] ? { signKey: values["sign-key"] } : {}),
     });
@@ -261,11 +272,7 @@ export const catalogPromoteCommand: CliCommand = {
       positionals[0],
       values,
       (entry, channels) => {
-        if (!channels.includes(channel))
-          throw new InvalidInputError(
-            `"${channel}" is not a channel of this catalog (${channels.join(", ")})`,
-            "--channel",
-          );
+        checkChannelFlag(channel, channels);
         if (entry.channels.includes(channel)) return `${entry.template}@${entry.version} is already in ${channel}`;
         return { ...entry, channels: [...entry.channels, channel] };
       },
@@ -336,8 +343,13 @@ export const catalogReviewCommand: CliCommand = {
     const rating = Number(values.rating);
     if (!Number.isInteger(rating) || rating < 1 || rating > 5)
       throw new UsageError(`--rating ${values.rating ?? "(missing)"}: give a whole number from 1 to 5`);
-    if (!values.reviewer || !/^[A-Za-z0-9._@-]+$/.test(values.reviewer))
+    if (!values.reviewer)
       throw new UsageError("--reviewer NAME is required (letters, digits, . _ @ -; it names the review file)");
+    if (!/^[A-Za-z0-9._@-]+$/.test(values.reviewer))
+      throw new UsageError(
+        `--reviewer "${values.reviewer}" is not a name: use letters, digits, . _ @ - only (it names the review file ` +
+          "reviews/<template>/<version>/<NAME>.yml)",
+      );
     const ref = parseEntryRef(positionals[0]);
     const root = workingCopy(catalogSourceFor(values.catalog, context, ref.template));
     const opened = await openCatalogForCli(root);

@@ -8,7 +8,13 @@ import { checkRegion, parseCommandArgs, parseRegionList } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatFields, formatTable, paint } from "../format";
 import { progressFor, styleOf, writeJson } from "../output";
-import { CATALOG_FLAG_HELP, catalogSourceFor, openCatalogForCli, parseEntryRef } from "./catalog-common";
+import {
+  CATALOG_FLAG_HELP,
+  catalogSourceFor,
+  checkChannelFlag,
+  openCatalogForCli,
+  parseEntryRef,
+} from "./catalog-common";
 import { browseCatalog, entryView, verifyAll, type BrowseRow } from "../../catalog/views";
 
 /** `cws catalog browse|show|verify`: reading a lab catalog (docs/catalog.md). */
@@ -77,10 +83,14 @@ export const catalogBrowseCommand: CliCommand = {
     try {
       const opened = await openCatalogForCli(catalogSourceFor(values.catalog, context, values.template));
       name = describeCatalog(opened);
+      const channel =
+        values.channel === undefined || !opened.catalog.manifest
+          ? values.channel
+          : checkChannelFlag(values.channel, opened.catalog.manifest.channels);
       rows = await browseCatalog(opened, {
         template: values.template,
         region,
-        channel: values.channel,
+        channel,
         creator: values.creator,
         templates,
       });

@@ -14,6 +14,7 @@ import {
   shareImage,
   type SharingOptions,
 } from "../../imaging";
+import { checkAccountRegions } from "../../resolver/account-regions";
 import { InvalidInputError } from "../../resolver/errors";
 import {
   checkAmiName,
@@ -218,6 +219,8 @@ export const saveCommand: CliCommand = {
             signKey: values["sign-key"],
             creator: values.creator,
           });
+
+    await checkAccountRegions(context.clients, region, copyRegions, "--copy-to-regions");
 
     const question =
       mode === "stop"

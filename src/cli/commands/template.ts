@@ -1,7 +1,8 @@
 import YAML from "yaml";
 import { listTemplates, validateTemplateFile } from "../../templates";
 import { formatIssue, isError, sortIssues, type TemplateIssue } from "../../templates/errors";
-import { parseCommandArgs } from "../args";
+import { templateFilesIn } from "../../templates/template-files";
+import { parseCommandArgs, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable, paint } from "../format";
 import { styleOf, writeJson } from "../output";
@@ -17,22 +18,24 @@ export interface ValidationReport {
 export const templateValidateCommand: CliCommand = {
   path: ["template", "validate"],
   summary: "Validate template files: every error of every file, as file:line:col",
-  usage: "cws template validate <file…> [--json]",
+  usage: "cws template validate [<file…>] [--json]",
   help: [
     "Options:",
     formatTable([["--json", "print [{ file, ok, issues: [{ file, line, column, path, message, severity? }] }]"]], "  "),
     "",
+    "With no files: every template (*.yml, *.yaml) in the --templates-dir directories.",
     "Parents named by `inherits` are found in --templates-dir, then the bundled templates.",
     "Exit codes: 0 all valid (warnings allowed), 2 any file invalid.",
   ].join("\n"),
   async run(argv, context) {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } } as const, {
-      min: 1,
+      min: 0,
       max: Infinity,
       names: "<file…>",
     });
+    const files = positionals.length > 0 ? positionals : templateFilesOfDirs(context.templatesDirs);
     const style = styleOf(context, values.json === true);
-    const reports: ValidationReport[] = positionals.map((file) => {
+    const reports: ValidationReport[] = files.map((file) => {
       const result = validateTemplateFile(file, { templatesDirs: context.templatesDirs });
       return { file, ok: result.ok, issues: sortIssues(result.issues) };
     });
@@ -55,6 +58,17 @@ export const templateValidateCommand: CliCommand = {
     return reports.every((r) => r.ok) ? EXIT.ok : EXIT.invalidInput;
   },
 };
+
+/** Every template file in the --templates-dir directories, for `template validate` without file arguments. */
+function templateFilesOfDirs(dirs: readonly string[]): string[] {
+  if (dirs.length === 0)
+    throw new UsageError(
+      "missing <file…>: give template files, or --templates-dir DIR to validate every template in it",
+    );
+  const files = dirs.flatMap((dir) => templateFilesIn(dir));
+  if (files.length === 0) throw new UsageError(`no template files (*.yml, *.yaml) in ${dirs.join(", ")}`);
+  return files;
+}
 
 export const templateListCommand: CliCommand = {
   path: ["template", "list"],

@@ -18,6 +18,8 @@ const IGNORED_KEYS = [
   "__provider",
   "template",
   "templatesDirs",
+  // Absent from states written before it was recorded: such a state must preview clean.
+  "templatesDirsInProject",
   "templateObject",
   "parameters",
   "copiedImageId",

@@ -10,6 +10,11 @@ export interface AmiResolutionInputs {
   /** A template name (looked up in `templatesDirs`, then the shipped templates) or a path to a template file. */
   template?: string;
   templatesDirs?: string[];
+  /**
+   * `templatesDirs` relative to the Pulumi project's root (set by the program, template-input.ts): read by
+   * `cws ami outdated`/`upgrade` from a checkout at another path. Never compared by diff.
+   */
+  templatesDirsInProject?: string[];
   /** An inline template object (validated like a file). Give this or `template`. */
   templateObject?: Record<string, unknown>;
   /** Values for the template's `parameters`. */

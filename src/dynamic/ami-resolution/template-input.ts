@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { renderUserData } from "../../resolver/user-data";
 import { loadTemplate, loadTemplateFromObject } from "../../templates";
 import type { Architecture, Template } from "../../templates/schema";
@@ -46,4 +47,17 @@ export function loadTemplateInput(
  */
 export function resolutionUserData(template: Template, architecture: Architecture, region: string): string {
   return renderUserData(template, { architecture, region });
+}
+
+/**
+ * `templatesDirs` relative to the Pulumi project's root, with `/` separators: what the state records beside the
+ * absolute dirs, so `cws ami outdated`/`upgrade` find the lab's templates from a checkout at another path (CI after
+ * a laptop deploy). A directory on another drive (Windows) has no relative form and is kept as given.
+ */
+export function templatesDirsInProject(templatesDirs: readonly string[], projectRoot: string): string[] {
+  return templatesDirs.map((dir) => {
+    const relative = path.relative(projectRoot, path.resolve(projectRoot, dir));
+    if (path.isAbsolute(relative)) return dir;
+    return relative === "" ? "." : relative.split(path.sep).join("/");
+  });
 }

@@ -80,7 +80,8 @@ export async function check(olds: Record<string, unknown>, rawNews: Record<strin
   try {
     plan = await planBuild(template, inputs, clients);
   } catch (error) {
-    const property = (error as { field?: string }).field === "base" ? "template" : "region";
+    const field = (error as { field?: string }).field;
+    const property = field === "base" ? "template" : field === "copyToRegions" ? field : "region";
     return {
       inputs: news,
       failures: [{ property, reason: `${template.name} in ${inputs.region}: ${describeAwsError(error)}` }],
