@@ -339,6 +339,15 @@ describe("the cws binary (built, against moto)", function () {
     assert.match(run.stdout, /2 regions: 1 AMI, 1 script fallback, 0 copy needed, 0 failed/);
   });
 
+  it("test --regions warns with a did-you-mean for a region CloudWorkstation does not know, and still asks AWS there", async () => {
+    const run = await cws(["ami", "test", "ssm-lab", "--regions", "us-east-1,eu-west-9", "--templates-dir", dir]);
+    assert.match(
+      run.stderr,
+      /warning: --regions: region "eu-west-9" is not one of the AWS regions .*did you mean "eu-west-1"/,
+    );
+    assert.match(run.stdout, /eu-west-9/);
+  });
+
   it("test --all-regions covers every region of the fallback map (at least the 17 originals)", async () => {
     const run = await cws(["ami", "test", "squatted", "--all-regions", "--json", "--templates-dir", dir]);
     const results = JSON.parse(run.stdout) as ResolutionResult[];

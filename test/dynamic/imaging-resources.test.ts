@@ -265,6 +265,38 @@ describe("the SavedTemplate and RegionalAmiCopy providers (methods called direct
       assert.equal(diffRegionalAmiCopy(base, { ...base, sharing: { accountIds: ["210987654321"] } }).changes, true);
     });
 
+    it("check refuses a copy region the account does not have, with a did-you-mean, before anything is copied", async () => {
+      const checked = await regionalAmiCopyProvider.check!(
+        {} as never,
+        { sourceAmiId: "ami-0123456789abcdef0", sourceRegion: REGION, region: "eu-west-9" } as never,
+      );
+      assert.deepEqual(
+        checked.failures?.map((f) => f.property),
+        ["region"],
+      );
+      assert.match(
+        checked.failures![0].reason,
+        /"eu-west-9" is not a region of this AWS account's partition.*did you mean/,
+      );
+      const fine = await regionalAmiCopyProvider.check!(
+        {} as never,
+        { sourceAmiId: "ami-0123456789abcdef0", sourceRegion: REGION, region: "eu-west-2" } as never,
+      );
+      assert.deepEqual(fine.failures, []);
+    });
+
+    it("check asks AWS nothing for a region already in the state, so existing stacks preview without ec2:DescribeRegions (closed endpoint)", async () => {
+      pointProvidersAt("http://127.0.0.1:9"); // nothing listens: any AWS call would fail
+      const inputs = { sourceAmiId: "ami-0123456789abcdef0", sourceRegion: REGION, region: "eu-west-1" };
+      const checked = await regionalAmiCopyProvider.check!(inputs as never, inputs as never);
+      assert.deepEqual(checked.failures, []);
+      const asked = await regionalAmiCopyProvider.check!({} as never, inputs as never).then(
+        () => "no call",
+        (error: Error) => error.name,
+      );
+      assert.equal(asked, "AwsCallError", "a new region is checked against the account");
+    });
+
     it("keeps the copy made in one region tracked when the copy in the next region fails, and leaves nothing in the failed one (fault proxy)", async () => {
       const amiId = await sourceImage();
       pointProvidersAt(proxy.endpoint);

@@ -45,7 +45,7 @@ export function regionsFromFlags(
     Boolean,
   ).length;
   if (chosen > 1) throw new UsageError("give one of --regions, --all-regions or --region");
-  if (values.regions !== undefined) return parseRegionList(values.regions);
+  if (values.regions !== undefined) return parseRegionList(values.regions, "--regions", context);
   if (values["all-regions"]) return allFallbackRegions().map((r) => checkRegion(r));
   return [requireRegion(values.region, context)];
 }

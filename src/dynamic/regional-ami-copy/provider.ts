@@ -1,7 +1,9 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import * as imaging from "../../imaging";
+import { checkAccountRegions } from "../../resolver/account-regions";
 import { createAwsClients } from "../../resolver/clients";
-import { providerLogic } from "../host";
+import { InvalidInputError } from "../../resolver/errors";
+import { providerLogic, UNKNOWN } from "../host";
 import { switchDeregistrationProtection } from "../image-protection";
 import {
   checkRegionalAmiCopyInputs,
@@ -11,8 +13,23 @@ import {
 } from "./inputs";
 
 export const provider = providerLogic<RegionalAmiCopyInputs, RegionalAmiCopyOutputs>({
-  async check(_olds, news) {
-    return checkRegionalAmiCopyInputs(news as unknown as Record<string, unknown>);
+  async check(olds, news) {
+    const checked = checkRegionalAmiCopyInputs(news as unknown as Record<string, unknown>);
+    const { inputs, failures } = checked;
+    // A region new to this resource is checked against the account before anything is copied (a typo would
+    // otherwise surface as the SDK's raw endpoint error in the middle of an `up`). A region already in the state is
+    // not asked about again, so existing stacks keep previewing without ec2:DescribeRegions.
+    const regionIsNew = (olds as Partial<RegionalAmiCopyInputs>).region !== inputs.region;
+    const known = (key: "region" | "sourceRegion") => inputs[key] !== "" && news[key] !== UNKNOWN;
+    if (failures.length === 0 && regionIsNew && known("region") && known("sourceRegion")) {
+      try {
+        await checkAccountRegions(createAwsClients(), inputs.sourceRegion, [inputs.region], "region");
+      } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error;
+        failures.push({ property: "region", reason: error.message });
+      }
+    }
+    return checked;
   },
 
   async diff(_id, olds, news) {
