@@ -1,10 +1,15 @@
 import { shellQuote } from "../resolver/user-data";
-import type { WorkstationArgErrors } from "./workstation-plan";
 
 /**
  * The data volume of a workstation (`dataVolumeGb`): its type and size checks, its zone, its arguments and the boot
  * section that mounts it. Pure; the resources are made in workstation-resources.ts.
  */
+
+/** One mistake in the component's arguments (workstation-plan.ts collects them all): the field and what to do. */
+export interface WorkstationArgErrors {
+  field: string;
+  message: string;
+}
 
 export const DATA_VOLUME_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1"] as const;
 export type DataVolumeType = (typeof DATA_VOLUME_TYPES)[number];

@@ -4,8 +4,10 @@
  */
 import { baseOfTemplate } from "../resolver/base-images";
 import { shellQuote } from "../resolver/user-data";
-import { dataVolumeErrors } from "./data-volume-plan";
+import { dataVolumeErrors, type WorkstationArgErrors } from "./data-volume-plan";
 import type { Base, Template } from "../templates/schema";
+
+export type { WorkstationArgErrors } from "./data-volume-plan";
 
 export type LaunchMode = "ami" | "script";
 
@@ -109,11 +111,6 @@ export function ingressRules(
           ? `service ${serviceByPort.get(port)}`
           : `template port ${port}`,
   }));
-}
-
-export interface WorkstationArgErrors {
-  field: string;
-  message: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { INSTANCE_FAMILY_PATTERN, INSTANCE_TYPE_PATTERN } from "./aws-ids";
+import { BASES } from "./bases";
 import { clip } from "./errors";
 import { commandArgumentProblem, userDataProblem } from "./render-rules";
 import {
@@ -28,8 +29,7 @@ export { ACCOUNT_ID_PATTERN, AMI_ID_PATTERN } from "./aws-ids";
 export const ARCHITECTURES = ["x86_64", "arm64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
-export const BASES = ["ubuntu-22.04", "ubuntu-24.04", "amazonlinux-2023", "rocky-9", "debian-12"] as const;
-export type Base = (typeof BASES)[number];
+export { BASES, type Base } from "./bases";
 
 export const SIZES = ["XS", "S", "M", "L", "XL", "GPU-S", "GPU-M", "GPU-L"] as const;
 export type Size = (typeof SIZES)[number];
