@@ -71,12 +71,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     this.templateName = template.name;
     this.templateVersion = template.version;
     const argErrors = validateWorkstationArgs(args);
-    if (argErrors.length > 0) {
-      throw new pulumi.ResourceError(
-        `workstation "${name}": ${argErrors.map((error) => `${error.field}: ${error.message}`).join("; ")}`,
-        this,
-      );
-    }
+    if (argErrors.length > 0) throw new WorkstationArgumentsError(name, argErrors, this);
 
     const idle = planIdle(template.idle_detection);
     if (idle.errors.length > 0) {
@@ -260,6 +255,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       estimatedCostPerHour: this.estimatedCostPerHour,
       costLabel: this.costLabel,
       connection: this.connection,
+      securityGroupId: this.securityGroupId,
+      dataVolumeId: this.dataVolumeId,
       hibernation: this.hibernation,
     });
   }
@@ -287,6 +284,27 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
   private awsProvider(): aws.Provider | undefined {
     const provider = this.getProvider("aws:ec2/instance:Instance");
     return provider && aws.Provider.isInstance(provider) ? provider : undefined;
+  }
+}
+
+/**
+ * Every mistake in a workstation's arguments, one per property as pulumi-eks reports them
+ * (`pulumi.InputPropertyErrorDetails`): `errors` for code, one line per property in the message. A ResourceError, so
+ * `pulumi preview` shows it against the workstation without a stack trace.
+ */
+export class WorkstationArgumentsError extends pulumi.ResourceError {
+  constructor(
+    workstation: string,
+    public readonly errors: pulumi.InputPropertyErrorDetails[],
+    resource: pulumi.Resource,
+  ) {
+    super(
+      `workstation "${workstation}": ${errors.length === 1 ? "1 argument is" : `${errors.length} arguments are`} wrong\n` +
+        errors.map((error) => `  ${error.propertyPath}: ${error.reason}`).join("\n"),
+      resource,
+      true,
+    );
+    this.name = "WorkstationArgumentsError";
   }
 }
 
