@@ -16,10 +16,10 @@ function sourceFilesUnder(dir: string): string[] {
   });
 }
 
-/** The src/ files (other than `home`) whose text matches `pattern`, as "file:line". */
-function writtenOutside(home: string, pattern: RegExp): string[] {
+/** The src/ files (other than the `homes`) whose text matches `pattern`, as "file:line". */
+function writtenOutside(homes: string | string[], pattern: RegExp): string[] {
   return sourceFilesUnder(SRC_DIR)
-    .filter((file) => path.relative(SRC_DIR, file) !== home)
+    .filter((file) => ![homes].flat().includes(path.relative(SRC_DIR, file)))
     .flatMap((file) =>
       fs
         .readFileSync(file, "utf8")
@@ -52,6 +52,24 @@ describe("one pattern per fact in src/", () => {
 
   it("writes the AMI, instance and snapshot id patterns only in templates/aws-ids.ts", () => {
     assert.deepEqual(writtenOutside("templates/aws-ids.ts", /\b(ami|i|snap)-(\(\?:)?\[0-9a-f\]\{/), []);
+  });
+
+  it("reads the AWS SDK's error fields and codes only in resolver/aws-errors.ts", () => {
+    assert.deepEqual(writtenOutside("resolver/aws-errors.ts", /\$metadata|\$fault|\$responseBodyText/), []);
+    assert.deepEqual(writtenOutside("resolver/aws-errors.ts", /as \{ name\?: string \}\)\.name ===/), []);
+  });
+
+  it("declares one input-error class and one LoadedTemplate", () => {
+    assert.deepEqual(writtenOutside([], /class \w*InputError\b/), ["resolver/errors.ts:5"]);
+    assert.deepEqual(
+      writtenOutside([], /interface LoadedTemplate\b/).map((where) => where.split(":")[0]),
+      ["templates/loader.ts"],
+    );
+  });
+
+  it("formats US dollars only in resolver/cost.ts (the CLI's formatUsd hands on to it)", () => {
+    assert.deepEqual(writtenOutside("resolver/cost.ts", /\$\$\{[^}]*toFixed/), []);
+    assert.deepEqual(writtenOutside(["resolver/cost.ts", "cli/format.ts"], /function \w*Usd\(/), []);
   });
 
   it("refuses a template name longer than the one bound the API and the catalog use", () => {
