@@ -6,7 +6,11 @@
  * Components and dynamic resources need `@pulumi/pulumi` (and `@pulumi/aws`); the resolver and template modules
  * (also exported here) do not, and can be used from plain scripts.
  */
-export { ResearchWorkstation, type ResearchWorkstationArgs } from "./components/research-workstation";
+export {
+  ResearchWorkstation,
+  WorkstationArgumentsError,
+  type ResearchWorkstationArgs,
+} from "./components/research-workstation";
 export type { DataVolumeType } from "./components/data-volume-plan";
 export type { LaunchMode, ConnectionHints } from "./components/workstation-plan";
 export { MultiRegionAmi, type MultiRegionAmiArgs } from "./components/multi-region-ami";

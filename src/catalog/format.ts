@@ -4,6 +4,7 @@ import { ACCOUNT_ID_PATTERN } from "../templates/schema";
 import { amiMappingSchema } from "../templates/schema-ami-sources";
 import { isKnownRegion, KNOWN_REGIONS } from "../templates/regions";
 import { didYouMean } from "../templates/suggest";
+import { TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_RULE } from "../templates/template-name";
 
 /**
  * The lab AMI catalog format (docs/catalog.md): the catalog manifest, one entry per template version, one review per
@@ -17,11 +18,9 @@ export const ALLOWED_SIGNERS_FILE = "allowed_signers";
 export const DEFAULT_CHANNELS = ["stable", "beta"] as const;
 export const DEFAULT_CHANNEL = "stable";
 
-const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const nonEmpty = z.string().min(1, { error: "must not be empty" });
-const name = z.string().regex(NAME_PATTERN, {
-  error: (issue) =>
-    `"${String(issue.input)}" is not a name: lowercase letters, digits, ".", "_" and "-", starting with a letter or digit`,
+const name = z.string().regex(TEMPLATE_NAME_PATTERN, {
+  error: (issue) => `"${String(issue.input)}" is not a template name: ${TEMPLATE_NAME_RULE}`,
 });
 const isoDate = z
   .string()

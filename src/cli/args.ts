@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import type { Architecture, Size, Strategy } from "../templates/schema";
+import { INSTANCE_ID_PATTERN } from "../templates/aws-ids";
 import { checkRegionName } from "../templates/regions";
 import { didYouMean } from "../templates/suggest";
 import type { CliContext } from "./command";
@@ -149,7 +150,6 @@ export function parseListFlag(flag: string, value: string | string[] | undefined
 }
 
 // EC2 ids and AMI naming rules, checked before any AWS call so a typo is exit 2, not an SDK error after side effects.
-const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 /** CreateImage/CopyImage: 3–128 characters of letters, digits and ( ) [ ] space . / - ' @ _ */
 const AMI_NAME_PATTERN = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
 const AMI_NAME_MAX = 128;

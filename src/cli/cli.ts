@@ -10,6 +10,7 @@ import { didYouMean } from "../templates/suggest";
 import { checkRegion, cleanParseArgsMessage, UsageError } from "./args";
 import { CliCommand, CliContext, EXIT } from "./command";
 import { formatTable } from "./format";
+import { packageVersion } from "./package-version";
 import { writeJson } from "./output";
 import { COMMANDS } from "./registry";
 
@@ -338,21 +339,6 @@ export function formatGeneralHelp(commands: readonly CliCommand[]): string {
 
 export function formatCommandHelp(command: CliCommand): string {
   return `usage: ${command.usage}\n\n${command.summary}\n${command.help ? `\n${command.help.replace(/\n*$/, "")}\n` : ""}`;
-}
-
-/** The version in our package.json, found by walking up from this file (works from src/ and from dist/src/). */
-export function packageVersion(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, "package.json");
-    if (fs.existsSync(candidate)) {
-      const pkg = JSON.parse(fs.readFileSync(candidate, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "cloudworkstation" && pkg.version) return pkg.version;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return "unknown";
-    dir = parent;
-  }
 }
 
 /**

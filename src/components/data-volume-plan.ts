@@ -1,10 +1,16 @@
+import type { InputPropertyErrorDetails } from "@pulumi/pulumi";
 import { shellQuote } from "../resolver/user-data";
-import type { WorkstationArgErrors } from "./workstation-plan";
 
 /**
  * The data volume of a workstation (`dataVolumeGb`): its type and size checks, its zone, its arguments and the boot
  * section that mounts it. Pure; the resources are made in workstation-resources.ts.
  */
+
+/**
+ * One mistake in the component's arguments (workstation-plan.ts collects them all), in Pulumi's own shape: the
+ * property (`allowedCidrs[0]`) and what to do about it.
+ */
+export type WorkstationArgErrors = InputPropertyErrorDetails;
 
 export const DATA_VOLUME_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1"] as const;
 export type DataVolumeType = (typeof DATA_VOLUME_TYPES)[number];
@@ -28,16 +34,16 @@ export function dataVolumeErrors(args: { dataVolumeGb?: unknown; dataVolumeType?
   const type = args.dataVolumeType ?? "gp3";
   if (!(DATA_VOLUME_TYPES as readonly unknown[]).includes(type)) {
     errors.push({
-      field: "dataVolumeType",
-      message: `"${String(type)}" is not one of ${DATA_VOLUME_TYPES.join(", ")}`,
+      propertyPath: "dataVolumeType",
+      reason: `"${String(type)}" is not one of ${DATA_VOLUME_TYPES.join(", ")}`,
     });
     return errors;
   }
   if (args.dataVolumeGb === undefined) {
     if (args.dataVolumeType !== undefined)
       errors.push({
-        field: "dataVolumeType",
-        message: "give dataVolumeGb too: without a size there is no data volume",
+        propertyPath: "dataVolumeType",
+        reason: "give dataVolumeGb too: without a size there is no data volume",
       });
     return errors;
   }
@@ -45,8 +51,8 @@ export function dataVolumeErrors(args: { dataVolumeGb?: unknown; dataVolumeType?
   const size = args.dataVolumeGb;
   if (typeof size !== "number" || !Number.isInteger(size) || size < min || size > max)
     errors.push({
-      field: "dataVolumeGb",
-      message: `${String(size)} is not a ${String(type)} volume size; give whole GiB between ${min} and ${max}`,
+      propertyPath: "dataVolumeGb",
+      reason: `${String(size)} is not a ${String(type)} volume size; give whole GiB between ${min} and ${max}`,
     });
   return errors;
 }

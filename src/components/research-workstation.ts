@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AmiResolution } from "../dynamic/ami-resolution";
-import type { RefreshMode } from "../dynamic/pinning";
 import { loadTemplate, loadTemplateFromObject, TemplateError } from "../templates";
-import type { Architecture, Size, Strategy, Template } from "../templates/schema";
+import type { Architecture, Template } from "../templates/schema";
 import { hibernationProblem, idleAgentSection, planIdle, withBootSection, withIdleAgent } from "./idle-plan";
 import {
   amiPathBootScript,
@@ -15,7 +14,8 @@ import {
   type ConnectionHints,
   type LaunchMode,
 } from "./workstation-plan";
-import { dataVolumeBootSection, type DataVolumeType } from "./data-volume-plan";
+import { dataVolumeBootSection } from "./data-volume-plan";
+import type { ResearchWorkstationArgs } from "./research-workstation-args";
 import {
   dataVolumeAttachment,
   hibernateSelfRolePolicy,
@@ -26,84 +26,7 @@ import {
 } from "./workstation-resources";
 import { workstationRegion } from "./workstation-region";
 
-export interface ResearchWorkstationArgs {
-  /**
-   * The template: a name (looked up in `templatesDirs`, then the shipped templates), a path to a YAML file, or an
-   * inline template object. A plain value, not an Output: the component reads it to decide ports, users and tags.
-   */
-  template: string | Record<string, unknown>;
-  /** Extra directories searched for templates by name, before the shipped ones. */
-  templatesDirs?: string[];
-  /** Values for the template's `parameters`. */
-  parameters?: Record<string, string | number | boolean>;
-  /**
-   * The region to launch in. Default: the explicit aws provider's region, else `aws:region` config, else AWS_REGION.
-   * The AMI is resolved here and every regional resource (instance, security group, idle alarm) is created here,
-   * whatever `aws:region` says. With an explicit aws provider, a different region is refused.
-   */
-  region?: pulumi.Input<string>;
-  /** A size (XS…XL, GPU-S…GPU-L) picks an instance type for the region and architecture. Give this or instanceType. */
-  size?: Size;
-  /** Pins one instance type (its architecture decides the AMI's). */
-  instanceType?: string;
-  architecture?: Architecture;
-  /** Launch into this subnet (its VPC gets the security group). Default: the default VPC's default subnet. */
-  subnetId?: pulumi.Input<string>;
-  /** The VPC for the security group; looked up from `subnetId` when omitted. */
-  vpcId?: pulumi.Input<string>;
-  /** Your own security groups. Give this or `allowedCidrs`. */
-  vpcSecurityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Makes a security group opening the template's ports and services (and SSH with a key) to these IPv4 CIDRs only. */
-  allowedCidrs?: string[];
-  /** An EC2 key pair for SSH. Without it, connect with Session Manager. */
-  keyName?: string;
-  /**
-   * An existing instance profile. Default: a role with AmazonSSMManagedInstanceCore, for Session Manager (and, with
-   * hibernation, ec2:StopInstances on this instance only, for the idle agent).
-   */
-  iamInstanceProfile?: pulumi.Input<string>;
-  /**
-   * Root volume (gp3, encrypted) in GiB. Default: the template's root_volume_gb, else 50. With hibernation it must
-   * hold the instance's RAM plus 16 GiB.
-   */
-  rootVolumeGb?: number;
-  /** Whether the instance gets a public IP (default: the subnet's setting). */
-  associatePublicIpAddress?: boolean;
-  tags?: Record<string, string>;
-  owner?: string;
-  project?: string;
-  /** Overrides the template's `ami_config.strategy`. */
-  strategy?: Strategy;
-  /**
-   * `pinned` (default): keep the AMI a previous run chose until the template's ami_config, the region or the
-   * architecture changes, or the AMI stops being launchable. `latest`: re-resolve on every run — be aware this
-   * replaces the workstation whenever a newer image wins.
-   */
-  refresh?: RefreshMode;
-  /** Consent to copy an AMI from a neighbouring region when none exists here (the copy is made by `pulumi up`). */
-  allowCrossRegionCopy?: boolean;
-  /** Keep a copied AMI when the workstation is destroyed (default: the copy and its snapshots are removed). */
-  retainCopyOnDelete?: boolean;
-  /**
-   * Upgrading on purpose (integer ≥ 0, default 0): part of the pin key, so bumping it re-resolves a pinned AMI once
-   * and moves the workstation to what a fresh resolution picks now. That replaces the instance (its root volume
-   * goes; a `dataVolumeGb` volume stays). `cws ami upgrade --plan` proposes the bump.
-   */
-  amiGeneration?: number;
-  /**
-   * A separate EBS data volume (GiB; encrypted) mounted at /data, formatted only when blank. It does not depend on the
-   * AMI, so a new image replaces the instance and keeps the volume; it is also kept when the workstation is destroyed
-   * (retainOnDelete) — delete it yourself when the data is no longer needed.
-   */
-  dataVolumeGb?: number;
-  /** The data volume's EBS type (default gp3). */
-  dataVolumeType?: DataVolumeType;
-  /**
-   * Where the instance and its data volume live when no `subnetId` gives it (default: the region's "a" zone). Only
-   * used with `dataVolumeGb`: the volume must be in the instance's zone.
-   */
-  availabilityZone?: string;
-}
+export type { ResearchWorkstationArgs } from "./research-workstation-args";
 
 /**
  * A research workstation: resolves its AMI at preview time (AmiResolution), then launches one EC2 instance with
@@ -148,12 +71,7 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
     this.templateName = template.name;
     this.templateVersion = template.version;
     const argErrors = validateWorkstationArgs(args);
-    if (argErrors.length > 0) {
-      throw new pulumi.ResourceError(
-        `workstation "${name}": ${argErrors.map((error) => `${error.field}: ${error.message}`).join("; ")}`,
-        this,
-      );
-    }
+    if (argErrors.length > 0) throw new WorkstationArgumentsError(name, argErrors, this);
 
     const idle = planIdle(template.idle_detection);
     if (idle.errors.length > 0) {
@@ -337,6 +255,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
       estimatedCostPerHour: this.estimatedCostPerHour,
       costLabel: this.costLabel,
       connection: this.connection,
+      securityGroupId: this.securityGroupId,
+      dataVolumeId: this.dataVolumeId,
       hibernation: this.hibernation,
     });
   }
@@ -364,6 +284,27 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
   private awsProvider(): aws.Provider | undefined {
     const provider = this.getProvider("aws:ec2/instance:Instance");
     return provider && aws.Provider.isInstance(provider) ? provider : undefined;
+  }
+}
+
+/**
+ * Every mistake in a workstation's arguments, one per property as pulumi-eks reports them
+ * (`pulumi.InputPropertyErrorDetails`): `errors` for code, one line per property in the message. A ResourceError, so
+ * `pulumi preview` shows it against the workstation without a stack trace.
+ */
+export class WorkstationArgumentsError extends pulumi.ResourceError {
+  constructor(
+    workstation: string,
+    public readonly errors: pulumi.InputPropertyErrorDetails[],
+    resource: pulumi.Resource,
+  ) {
+    super(
+      `workstation "${workstation}": ${errors.length === 1 ? "1 argument is" : `${errors.length} arguments are`} wrong\n` +
+        errors.map((error) => `  ${error.propertyPath}: ${error.reason}`).join("\n"),
+      resource,
+      true,
+    );
+    this.name = "WorkstationArgumentsError";
   }
 }
 

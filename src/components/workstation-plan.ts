@@ -4,8 +4,10 @@
  */
 import { baseOfTemplate } from "../resolver/base-images";
 import { shellQuote } from "../resolver/user-data";
-import { dataVolumeErrors } from "./data-volume-plan";
+import { dataVolumeErrors, type WorkstationArgErrors } from "./data-volume-plan";
 import type { Base, Template } from "../templates/schema";
+
+export type { WorkstationArgErrors } from "./data-volume-plan";
 
 export type LaunchMode = "ami" | "script";
 
@@ -111,11 +113,6 @@ export function ingressRules(
   }));
 }
 
-export interface WorkstationArgErrors {
-  field: string;
-  message: string;
-}
-
 /**
  * Mistakes in the component's arguments that no AWS call is needed to see, each with what to do about it.
  */
@@ -132,22 +129,22 @@ export function validateWorkstationArgs(args: {
   const errors: WorkstationArgErrors[] = [];
   if (args.size !== undefined && args.instanceType !== undefined) {
     errors.push({
-      field: "size",
-      message:
+      propertyPath: "size",
+      reason:
         "give size or instanceType, not both: instanceType pins one type, size picks one per region and architecture",
     });
   }
   if (args.vpcSecurityGroupIds !== undefined && args.allowedCidrs !== undefined) {
     errors.push({
-      field: "allowedCidrs",
-      message: "give vpcSecurityGroupIds (your own groups) or allowedCidrs (the component makes a group), not both",
+      propertyPath: "allowedCidrs",
+      reason: "give vpcSecurityGroupIds (your own groups) or allowedCidrs (the component makes a group), not both",
     });
   }
   for (const [index, cidr] of (args.allowedCidrs ?? []).entries()) {
     if (typeof cidr === "string" && !isIpv4Cidr(cidr)) {
       errors.push({
-        field: `allowedCidrs[${index}]`,
-        message: `"${cidr}" is not an IPv4 CIDR block; write e.g. "203.0.113.0/24" (or "198.51.100.7/32" for one address)`,
+        propertyPath: `allowedCidrs[${index}]`,
+        reason: `"${cidr}" is not an IPv4 CIDR block; write e.g. "203.0.113.0/24" (or "198.51.100.7/32" for one address)`,
       });
     }
   }
@@ -156,15 +153,15 @@ export function validateWorkstationArgs(args: {
     (!Number.isInteger(args.rootVolumeGb) || args.rootVolumeGb < 8 || args.rootVolumeGb > 16384)
   ) {
     errors.push({
-      field: "rootVolumeGb",
-      message: `${args.rootVolumeGb} is not a root volume size; give whole GiB between 8 and 16384`,
+      propertyPath: "rootVolumeGb",
+      reason: `${args.rootVolumeGb} is not a root volume size; give whole GiB between 8 and 16384`,
     });
   }
   const generation = args.amiGeneration;
   if (generation !== undefined && !(typeof generation === "number" && Number.isInteger(generation) && generation >= 0))
     errors.push({
-      field: "amiGeneration",
-      message: `${String(generation)} is not a generation; give a whole number ≥ 0 (bump it by one to move to a newer image)`,
+      propertyPath: "amiGeneration",
+      reason: `${String(generation)} is not a generation; give a whole number ≥ 0 (bump it by one to move to a newer image)`,
     });
   errors.push(...dataVolumeErrors(args));
   return errors;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { InvalidInputError } from "../resolver/errors";
 import { chooseInstance } from "../resolver/instance-types";
 import type { Template } from "../templates/schema";
-import type { ResearchWorkstationArgs } from "./research-workstation";
+import type { ResearchWorkstationArgs } from "./research-workstation-args";
 import { chooseRegion, NO_REGION_MESSAGE, regionConflict } from "./workstation-plan";
 
 /**

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Template } from "../templates/schema";
 import { hibernateSelfPolicy, stopActionArn, type StopAlarmPlan } from "./idle-plan";
-import type { ResearchWorkstationArgs } from "./research-workstation";
+import type { ResearchWorkstationArgs } from "./research-workstation-args";
 import { ingressRules } from "./workstation-plan";
 import { DATA_VOLUME_DEVICE, dataVolumePlan, dataVolumeZone } from "./data-volume-plan";
 

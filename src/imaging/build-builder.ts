@@ -223,7 +223,7 @@ export async function waitForProvisioning(
             if (!commandId) return { done: false, state: "Run Command sent, no id yet" };
           } catch (error) {
             // Until the Systems Manager agent has registered, the instance is not a valid target.
-            if ((error as { name?: string }).name === "InvalidInstanceId") {
+            if (awsErrorCode(error) === "InvalidInstanceId") {
               return { done: false, state: "waiting for the Systems Manager agent to register" };
             }
             throw error;
@@ -235,7 +235,7 @@ export async function waitForProvisioning(
             new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
           );
         } catch (error) {
-          if ((error as { name?: string }).name === "InvocationDoesNotExist") return { done: false, state: "Pending" };
+          if (awsErrorCode(error) === "InvocationDoesNotExist") return { done: false, state: "Pending" };
           throw error;
         }
         last = {

@@ -6,6 +6,7 @@ import {
   type EC2Client,
   type Image,
 } from "@aws-sdk/client-ec2";
+import { isAmiId } from "../templates/aws-ids";
 import type { Architecture } from "../templates/schema";
 import { awsFailureKind, awsErrorCode, notFoundOrThrow, regionOf } from "../resolver/aws-errors";
 import { InvalidInputError } from "../resolver/errors";
@@ -42,7 +43,7 @@ export function copySourceOf(image: Pick<Image, "Tags">): { region: string; amiI
   for (const key of COPY_SOURCE_TAGS) {
     const value = image.Tags?.find((tag) => tag.Key === key)?.Value;
     const match = value ? /^([a-z0-9-]+)\/(ami-[0-9a-f]+)$/.exec(value) : null;
-    if (match) return { region: match[1], amiId: match[2] };
+    if (match && isAmiId(match[2])) return { region: match[1], amiId: match[2] };
   }
   return undefined;
 }

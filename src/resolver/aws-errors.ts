@@ -29,6 +29,42 @@ export function awsErrorCode(error: unknown): string {
   return "";
 }
 
+/** Shape of the SDK's service exceptions, read only here. */
+interface SdkFailure {
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number };
+  $responseBodyText?: string;
+  Code?: string;
+}
+
+/**
+ * What an exception thrown by an AWS SDK call says about itself (its code, fault and HTTP status), or undefined when
+ * it is not one (our own errors, network failures before any answer).
+ */
+export function awsSdkErrorDetails(
+  error: unknown,
+): { code: string; fault?: string; httpStatusCode?: number } | undefined {
+  const sdk = error as SdkFailure;
+  if (!(error instanceof Error) || (sdk.$fault === undefined && sdk.$metadata === undefined)) return undefined;
+  return { code: error.name, fault: sdk.$fault, httpStatusCode: sdk.$metadata?.httpStatusCode };
+}
+
+/**
+ * True when the endpoint does not implement the call at all: an HTTP 5xx whose body is not an AWS error document.
+ * AWS answers every error with an XML error code; moto answers an action it lacks with an HTML "500 Internal Server
+ * Error" page.
+ */
+export function isUnimplementedCall(error: unknown): boolean {
+  const failure = error as SdkFailure | undefined;
+  const status = failure?.$metadata?.httpStatusCode ?? 0;
+  return status >= 500 && !failure?.Code && /<html/i.test(failure?.$responseBodyText ?? "");
+}
+
+/** The endpoint names the action as one it does not know (NotImplemented, InvalidAction, UnknownOperation). */
+export function isUnknownAction(error: unknown): boolean {
+  return /NotImplemented|InvalidAction|UnknownOperation/i.test(awsErrorCode(error));
+}
+
 /**
  * AWS answered "no such thing": a missing or malformed image/snapshot/instance id, a missing parameter. An ordinary
  * "nothing here" verdict, never a failure. Everything else (throttling, denied, unreachable…) is not.

@@ -3,11 +3,11 @@ import {
   DescribeImagesCommand,
   type DescribeImagesCommandInput,
   type EC2Client,
+  type Filter,
   type Image,
 } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { isNotFound, regionOf, throwAwsCallError } from "./aws-errors";
-import { type ImageCacheOptions, type ImageSearch, type LookupStats, searchKey } from "./image-lookup-types";
 
 /**
  * Fleet-scale lookups for the resolver: a per-process cache of DescribeImages/GetParameter results with a TTL,
@@ -24,8 +24,39 @@ import { type ImageCacheOptions, type ImageSearch, type LookupStats, searchKey }
  * failed batch fails all its keys) with an AwsCallError, and nothing is cached for it. Only AWS's own "not found"
  * (InvalidAMIID.*, ParameterNotFound, names GetParameters reports invalid) is cached as absent.
  */
-// The cache's options and the search shape live beside it (image-lookup-types.ts); exported from here as before.
-export type { ImageCacheOptions, ImageSearch, LookupStats } from "./image-lookup-types";
+export interface ImageCacheOptions {
+  /** How long a result is reused. Default 5 minutes; 0 disables caching (coalescing and batching still apply). */
+  ttlMs?: number;
+  /** Milliseconds clock, injectable for tests. Default `Date.now`. */
+  now?: () => number;
+  /** Collect image ids (parameter names) for this long before sending one DescribeImages (GetParameters). Default 2 ms. */
+  batchWindowMs?: number;
+  /** false sends one DescribeImages per image id and one GetParameter per name (for comparison in the bench). Default true. */
+  batching?: boolean;
+  /** Calls in flight per region (per client). Default 8. */
+  maxInFlightPerRegion?: number;
+}
+
+export interface ImageSearch {
+  /** Never empty: a search without owners can return anyone's image (name-squatting). */
+  owners: string[];
+  filters: Filter[];
+}
+
+export interface LookupStats {
+  describeImagesCalls: number;
+  getParameterCalls: number;
+  cacheHits: number;
+}
+
+/** A search's identity for coalescing and caching: owners and filters in a canonical order. */
+export function searchKey(search: ImageSearch): string {
+  const owners = [...search.owners].sort();
+  const filters = search.filters
+    .map((filter) => ({ Name: filter.Name ?? "", Values: [...(filter.Values ?? [])].sort() }))
+    .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  return JSON.stringify({ owners, filters });
+}
 
 export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 const MAX_IDS_PER_CALL = 100;

@@ -12,41 +12,22 @@ import {
 import { CatalogSourceError, parseCatalogSource } from "../catalog/source";
 import { CatalogStore, defaultCatalogStore } from "../catalog/store";
 import { DEFAULT_COPY_SNAPSHOT_GB, PRICE_SNAPSHOT } from "../resolver/cost";
-import type { AwsClients, ResolveOptions } from "../resolver/types";
+import type { ResolveOptions } from "../resolver/types";
 import { findPackageRoot } from "../templates/loader";
 import { ApiError, errorBody, toApiError } from "./errors";
 import { JobManager } from "./jobs";
 import { registerAmiRoutes } from "./routes/ami";
 import { registerCatalogRoutes } from "./routes/catalog";
-import { API, type RouteContext } from "./routes/context";
+import { API, type RouteContext, type ServerOptions } from "./routes/context";
 import { registerJobRoutes } from "./routes/jobs";
 import { registerTemplateRoutes } from "./routes/templates";
 import { TemplateStore } from "./templates";
 
+// The options live beside the route context that carries them (routes/context.ts), so the routes never import app.ts.
+export type { ServerOptions } from "./routes/context";
+
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
 export const DEFAULT_MAX_JOBS_PER_CLIENT = 2;
-
-export interface ServerOptions {
-  clients: AwsClients;
-  /** Searched before the bundled templates; requests can never name a file outside these. */
-  templatesDirs: string[];
-  /** Bearer token every mutating request must carry. */
-  token: string;
-  /** Region used when a request gives none (the CLI's --region / AWS_REGION). */
-  defaultRegion?: string;
-  /** The regions the dashboard's matrix shows first. */
-  dashboardRegions: string[];
-  bodyLimitBytes?: number;
-  maxJobsPerClient?: number;
-  /**
-   * Bound to loopback: only Host headers naming loopback are served, so a web page cannot reach the API through
-   * DNS rebinding.
-   */
-  loopbackOnly?: boolean;
-  /** A catalog source (`--catalog`): a directory or git+…[#ref], re-read at most once a minute. */
-  catalog?: string;
-  version?: string;
-}
 
 export interface CwsServer {
   app: FastifyInstance;

@@ -1,6 +1,7 @@
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ImagingError } from "../imaging/errors";
 import { InterruptedError, WaitTimeoutError } from "../imaging/waiters";
+import { awsSdkErrorDetails } from "../resolver/aws-errors";
 import { AwsCallError, InvalidInputError } from "../resolver/errors";
 import { TemplateError } from "../templates/errors";
 
@@ -62,13 +63,9 @@ export function toApiError(error: unknown): ApiError {
     );
   }
   // An AWS SDK exception that no layer classified yet: still AWS's answer, not our bug.
-  const sdk = error as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
-  if (error instanceof Error && (sdk.$fault !== undefined || sdk.$metadata !== undefined)) {
-    return new ApiError(502, "aws_error", `AWS answered ${error.name}: ${error.message}`, {
-      code: error.name,
-      fault: sdk.$fault,
-      httpStatusCode: sdk.$metadata?.httpStatusCode,
-    });
+  const sdk = awsSdkErrorDetails(error);
+  if (sdk) {
+    return new ApiError(502, "aws_error", `AWS answered ${sdk.code}: ${(error as Error).message}`, sdk);
   }
   if (error instanceof ImagingError) {
     const cause = error.cause instanceof AwsCallError ? error.cause.toJSON() : undefined;

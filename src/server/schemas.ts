@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { CAPTURE_MODES } from "../imaging/capture";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
-import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
+import { ACCOUNT_ID_PATTERN, INSTANCE_ID_PATTERN } from "../templates/aws-ids";
 import { clip } from "../templates/errors";
 import { checkRegionName, KNOWN_REGIONS } from "../templates/regions";
 import { didYouMean } from "../templates/suggest";
+import { TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_RULE, TEMPLATE_REFERENCE_PATTERN } from "../templates/template-name";
 
 /**
  * The zod schemas that validate every request; the OpenAPI document at /api/v1/openapi.json is generated from these
@@ -62,7 +63,7 @@ export const catalogQuery = z.object({
 });
 /** `python-ml` (newest version) or `python-ml@2.1.0`. */
 export const catalogEntryParams = z.object({
-  entry: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}(@[0-9A-Za-z.+-]{1,64})?$/, "template or template@version"),
+  entry: z.string().regex(TEMPLATE_REFERENCE_PATTERN, "template or template@version"),
 });
 export const costsQuery = z.object({
   template: templateName,
@@ -108,10 +109,8 @@ export const fallbacksQuery = z.object({
 
 export const createBody = z
   .object({
-    instanceId: z
-      .string()
-      .regex(/^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, "an instance id: i- followed by 8 or 17 hex digits"),
-    templateName: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, "lowercase letters, digits, '.', '_' and '-'"),
+    instanceId: z.string().regex(INSTANCE_ID_PATTERN, "an instance id: i- followed by 8 or 17 hex digits"),
+    templateName: z.string().regex(TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_RULE),
     region: region.optional(),
     description: z.string().max(255).optional(),
     mode: z.enum(CAPTURE_MODES).optional(),

@@ -11,10 +11,8 @@ import {
 } from "../templates";
 import { sortIssues, type TemplateIssue } from "../templates/errors";
 import { isInsideDirectory } from "../templates/template-files";
+import { TEMPLATE_NAME_PATTERN } from "../templates/template-name";
 import { ApiError } from "./errors";
-
-/** A template name as requests may give it: a plain file stem, never a path. */
-export const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 /** `cws template validate --json` element (same shape). */
 export interface ValidationReport {

@@ -16,10 +16,6 @@ export const INSTANCE_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 /** An EC2 instance family, the part of a type before the dot (`m7i`, `g5`). */
 export const INSTANCE_FAMILY_PATTERN = /^[a-z][a-z0-9-]*$/;
 /**
- * How an AWS region name is formed: a two-letter area, an optional partition marker (`-gov`, `-iso…`), a direction
- * and a number (`us-east-1`, `ap-southeast-6`, `us-gov-west-1`). Well-formed is not the same as known: see regions.ts.
- */
-/**
  * The shape of an AWS region name: a known area prefix (GovCloud's -gov too), a compass direction, a number. An unlisted region
  * of this shape is accepted with a warning (AWS opens regions faster than any list is updated); "us-east1",
  * "us-middle-1" or "../../etc" are refused.

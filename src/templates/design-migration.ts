@@ -2,6 +2,7 @@ import path from "node:path";
 import { isMap, isScalar, isSeq, Scalar, type Document, type YAMLMap } from "yaml";
 import { isError, TemplateError, type TemplateIssue, type TemplatePath } from "./errors";
 import { loadTemplateFromObject } from "./loader";
+import { TEMPLATE_NAME_PATTERN } from "./template-name";
 import { isPlainObject } from "./origins";
 import { ACCOUNT_ID_PATTERN, isInstanceId } from "./aws-ids";
 import { OWNER_ALIASES } from "./schema-fields";
@@ -46,7 +47,6 @@ const SAVED_FROM_KEYS = ["original_instance", "saved_from"] as const;
  */
 export const SAVED_AT_TAG_KEY = "cloudworkstation:saved";
 export const SOURCE_INSTANCE_TAG_KEY = "cloudworkstation:source-instance";
-const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
 class Migration {
   readonly changes: DesignChange[] = [];

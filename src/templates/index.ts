@@ -3,6 +3,13 @@ export * from "./schema";
 export * from "./schema-ami-sources";
 export { DURATION_PATTERN, MAX_FALLBACK_TIMEOUT, OWNER_ALIASES, durationMs } from "./schema-fields";
 export {
+  isTemplateName,
+  TEMPLATE_NAME_MAX_LENGTH,
+  TEMPLATE_NAME_PATTERN,
+  TEMPLATE_NAME_RULE,
+  TEMPLATE_REFERENCE_PATTERN,
+} from "./template-name";
+export {
   KNOWN_REGIONS,
   checkRegionName,
   isKnownRegion,

@@ -1,4 +1,4 @@
-import type { Base } from "./schema";
+import type { Base } from "./bases";
 
 /**
  * Who publishes the public images templates and the resolver rely on: one table, read by the template checks (is an

@@ -1,5 +1,5 @@
 import { clip } from "./errors";
-import type { Base } from "./schema";
+import type { Base } from "./bases";
 
 /**
  * What the user-data renderer (src/resolver/user-data.ts) refuses, as rules: validation enforces them first, with

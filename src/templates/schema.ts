@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { INSTANCE_FAMILY_PATTERN, INSTANCE_TYPE_PATTERN } from "./aws-ids";
+import { BASES } from "./bases";
+import { TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_RULE } from "./template-name";
 import { clip } from "./errors";
 import { commandArgumentProblem, userDataProblem } from "./render-rules";
 import {
@@ -28,8 +30,7 @@ export { ACCOUNT_ID_PATTERN, AMI_ID_PATTERN } from "./aws-ids";
 export const ARCHITECTURES = ["x86_64", "arm64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
-export const BASES = ["ubuntu-22.04", "ubuntu-24.04", "amazonlinux-2023", "rocky-9", "debian-12"] as const;
-export type Base = (typeof BASES)[number];
+export { BASES, type Base } from "./bases";
 
 export const SIZES = ["XS", "S", "M", "L", "XL", "GPU-S", "GPU-M", "GPU-L"] as const;
 export type Size = (typeof SIZES)[number];
@@ -180,9 +181,7 @@ export type TemplateParameter = z.infer<typeof parameterSchema>;
 const port = z.number().int().min(1).max(65535);
 
 /** A template name: also its file name (`<name>.yml`) and how other templates inherit from it. */
-const templateName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: "a template name is lowercase letters, digits, '.', '_' and '-'" });
+const templateName = z.string().regex(TEMPLATE_NAME_PATTERN, { error: `a template name is ${TEMPLATE_NAME_RULE}` });
 
 export const templateSchema = z.strictObject({
   name: templateName.describe("The template's name; by convention its file is <name>.yml"),

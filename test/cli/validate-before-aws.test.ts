@@ -90,7 +90,7 @@ describe("cws save, ami copy and ami share validate every input before touching 
     await refused(["save", instanceId, "Lab Env", "--yes", "--templates-dir", dir], /is not a template name/);
     await refused(
       ["save", instanceId, "a".repeat(120), "--yes", "--templates-dir", dir],
-      /not a valid AMI name: 136 characters \(AMI names are 3–128\)/,
+      /is not a template name: .* at most 100 characters/,
     );
     await refused(save("--share-accounts", "12345"), /--share-accounts: "12345" is not a 12-digit AWS account id/);
     await refused(save("--description", "x".repeat(300)), /--description is 300 characters/);

@@ -55,13 +55,13 @@ describe("the data volume's plan (pure)", () => {
 
   it("refuses a bad size, type or generation, naming the field and the allowed range", () => {
     assert.deepEqual(validateWorkstationArgs({ dataVolumeGb: 0 }), [
-      { field: "dataVolumeGb", message: "0 is not a gp3 volume size; give whole GiB between 1 and 16384" },
+      { propertyPath: "dataVolumeGb", reason: "0 is not a gp3 volume size; give whole GiB between 1 and 16384" },
     ]);
-    assert.match(validateWorkstationArgs({ dataVolumeGb: 50, dataVolumeType: "st1" })[0].message, /between 125/);
-    assert.match(validateWorkstationArgs({ dataVolumeGb: 50, dataVolumeType: "ssd" })[0].message, /not one of gp3/);
-    assert.match(validateWorkstationArgs({ dataVolumeType: "gp3" })[0].message, /give dataVolumeGb too/);
-    assert.equal(validateWorkstationArgs({ amiGeneration: -1 })[0].field, "amiGeneration");
-    assert.equal(validateWorkstationArgs({ amiGeneration: 1.5 })[0].field, "amiGeneration");
+    assert.match(validateWorkstationArgs({ dataVolumeGb: 50, dataVolumeType: "st1" })[0].reason, /between 125/);
+    assert.match(validateWorkstationArgs({ dataVolumeGb: 50, dataVolumeType: "ssd" })[0].reason, /not one of gp3/);
+    assert.match(validateWorkstationArgs({ dataVolumeType: "gp3" })[0].reason, /give dataVolumeGb too/);
+    assert.equal(validateWorkstationArgs({ amiGeneration: -1 })[0].propertyPath, "amiGeneration");
+    assert.equal(validateWorkstationArgs({ amiGeneration: 1.5 })[0].propertyPath, "amiGeneration");
     assert.deepEqual(validateWorkstationArgs({ amiGeneration: 3, dataVolumeGb: 100 }), []);
   });
 });
@@ -123,6 +123,44 @@ describe("ResearchWorkstation's data volume under moto-backed runtime mocks", ()
       String(second.instance.inputs.userData),
       /^#!\/bin\/bash\n# CloudWorkstation data volume alice-data-id/,
     );
+  });
+
+  it("registers every output the workstation exposes, its security group and data volume among them", async () => {
+    pulumi.runtime.setAllConfig({});
+    await new MotoBackedMocks(moto, { preview: false }).install();
+    const registeredOutputs = new Map<pulumi.ComponentResource, Record<string, unknown>>();
+    const prototype = pulumi.ComponentResource.prototype as unknown as {
+      registerOutputs(outputs?: Record<string, unknown>): void;
+    };
+    const registerOutputs = prototype.registerOutputs;
+    prototype.registerOutputs = function (this: pulumi.ComponentResource, outputs?: Record<string, unknown>) {
+      registeredOutputs.set(this, outputs ?? {});
+      return registerOutputs.call(this, outputs);
+    };
+    try {
+      const workstation = new ResearchWorkstation("carol", {
+        template: mapped(NOBLE_NEWEST),
+        region: "us-east-1",
+        allowedCidrs: ["203.0.113.0/24"],
+        dataVolumeGb: 100,
+      });
+      const outputs = registeredOutputs.get(workstation) ?? {};
+      const exposed = Object.entries(workstation).filter(
+        ([key, value]) => key !== "urn" && pulumi.Output.isInstance(value),
+      );
+      assert.deepEqual(
+        exposed.map(([key]) => key).filter((key) => !(key in outputs)),
+        [],
+        "each public Output of the workstation is registered",
+      );
+      assert.equal(
+        await valueOf(outputs.securityGroupId as pulumi.Output<string>),
+        await valueOf(workstation.securityGroupId!),
+      );
+      assert.equal(await valueOf(outputs.dataVolumeId as pulumi.Output<string>), "carol-data-id");
+    } finally {
+      prototype.registerOutputs = registerOutputs;
+    }
   });
 
   it("adds no volume, attachment or zone to a workstation without dataVolumeGb (existing stacks are unchanged)", async () => {

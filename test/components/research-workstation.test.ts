@@ -3,7 +3,7 @@ import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
-import { ResearchWorkstation } from "../../src/components/research-workstation";
+import { ResearchWorkstation, WorkstationArgumentsError } from "../../src/components/research-workstation";
 import type { MotoServer } from "../../harness/moto";
 import { createImageFromInstance, publishBaseParameters, TEST_ACCOUNT_ID } from "../../harness/seed";
 import { MotoBackedMocks, startMotoForComponents, valueOf, withEnv, type Registered } from "./moto-mocks";
@@ -388,6 +388,33 @@ for (const preview of [true, false]) {
       pulumi.runtime.setConfig("aws:region", "eu-west-1");
       const workstation = new ResearchWorkstation("dave", { template: bareNoble });
       assert.equal(await valueOf(workstation.region), "eu-west-1");
+    });
+
+    it("reports every wrong argument at once, one per property, in Pulumi's InputPropertyErrorDetails shape", () => {
+      assert.throws(
+        () =>
+          new ResearchWorkstation("e7", {
+            template: bareNoble,
+            region: "us-east-1",
+            size: "M",
+            instanceType: "m7i.large",
+            allowedCidrs: ["10.0.0.300/8"],
+          }),
+        (error: unknown) => {
+          assert.ok(error instanceof WorkstationArgumentsError && error instanceof pulumi.ResourceError);
+          assert.deepEqual(
+            error.errors.map((detail) => detail.propertyPath),
+            ["size", "allowedCidrs[0]"],
+          );
+          assert.equal(
+            error.message.split("\n")[2],
+            `  allowedCidrs[0]: ${error.errors[1].reason}`,
+            "each property on its own line",
+          );
+          assert.match(error.message, /^workstation "e7": 2 arguments are wrong\n {2}size: give size or instanceType/);
+          return true;
+        },
+      );
     });
 
     it("turns user mistakes into ResourceErrors that say what to do", () => {

@@ -73,10 +73,10 @@ describe("workstation decisions", () => {
       rootVolumeGb: 4,
     });
     assert.deepEqual(
-      errors.map((error) => error.field),
+      errors.map((error) => error.propertyPath),
       ["size", "allowedCidrs", "allowedCidrs[1]", "rootVolumeGb"],
     );
-    assert.match(errors[2].message, /"10\.0\.0\.300\/8" is not an IPv4 CIDR block; write e\.g\./);
+    assert.match(errors[2].reason, /"10\.0\.0\.300\/8" is not an IPv4 CIDR block; write e\.g\./);
     assert.deepEqual(validateWorkstationArgs({ size: "M", allowedCidrs: ["198.51.100.7/32"] }), []);
     assert.equal(isIpv4Cidr("0.0.0.0/0"), true);
     assert.equal(isIpv4Cidr("10.0.0.0/33"), false);

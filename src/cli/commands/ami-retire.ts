@@ -5,7 +5,7 @@ import { KNOWN_REGIONS } from "../../templates/regions";
 import { readStackExport, type StackResolution } from "../../resolver/stack-export";
 import { checkRegion, parseCommandArgs, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
-import { formatTable } from "../format";
+import { formatTable, formatUsd } from "../format";
 import { progressFor, writeJson } from "../output";
 import { stableCatalogAmis } from "../../catalog/references";
 import { openCatalogForCli } from "./catalog-common";
@@ -147,7 +147,7 @@ export function formatPlan(plan: RetirePlan): string {
   return (
     formatTable([["ACTION", "REGION", "AMI", "TEMPLATE", "CREATED", "SNAPSHOTS", "WHY"], ...rows]) +
     `\n${plan.retireCount} to retire, ${plan.images.length - plan.retireCount} kept; ` +
-    `${plan.snapshotGb} GB of snapshots, ~$${plan.monthlySavingsUsd.toFixed(2)}/month saved (${plan.costLabel})\n`
+    `${plan.snapshotGb} GB of snapshots, ~${formatUsd(plan.monthlySavingsUsd)}/month saved (${plan.costLabel})\n`
   );
 }
 

@@ -38,6 +38,7 @@ import {
 import { askToProceed, checkSharingFlags } from "../imaging-flags";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
+import { TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_RULE } from "../../templates/template-name";
 
 const OPTIONS = {
   region: { type: "string" },
@@ -55,8 +56,6 @@ const OPTIONS = {
   yes: { type: "boolean", short: "y" },
   json: { type: "boolean" },
 } as const;
-
-const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
 /** Where `cws save` writes the template: the first --templates-dir, else ./templates. */
 function templateFilePath(templateName: string, templatesDirs: readonly string[], cwd: string): string {
@@ -188,9 +187,7 @@ export const saveCommand: CliCommand = {
     const instanceId = parseInstanceId(positionals[0]);
     const templateName = positionals[1];
     if (!TEMPLATE_NAME_PATTERN.test(templateName))
-      throw new UsageError(
-        `<template-name> "${templateName}" is not a template name: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit`,
-      );
+      throw new UsageError(`<template-name> "${templateName}" is not a template name: use ${TEMPLATE_NAME_RULE}`);
     const region = requireRegion(values.region, context);
     const mode = (values.mode ?? "stop") as CaptureMode;
     if (!(CAPTURE_MODES as readonly string[]).includes(mode))

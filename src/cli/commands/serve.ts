@@ -8,7 +8,7 @@ import {
   type CwsServer,
 } from "../../server/app";
 import { parseCommandArgs, parseRegionList, UsageError } from "../args";
-import { packageVersion } from "../cli";
+import { packageVersion } from "../package-version";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
 

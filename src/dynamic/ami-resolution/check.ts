@@ -22,7 +22,7 @@ import {
 } from "../pinning";
 import { findOurCopy } from "./copy";
 import { prefetchFleet, readFleetPins, resolveQuestion } from "./prefetch";
-import { InputError, type LoadedTemplate, loadTemplateInput, resolutionUserData } from "./template-input";
+import { type LabelledTemplate, loadTemplateInput, resolutionUserData } from "./template-input";
 import { type AmiFreshness, freshnessWarning } from "./freshness-line";
 import {
   type AmiResolutionInputs,
@@ -182,13 +182,13 @@ export async function check(
     ? await prefetchFleet(news.fleetQuestions as AmiResolutionInputs[], readFleetPins(olds.fleetPins), clients, now)
     : undefined;
 
-  let loaded: LoadedTemplate;
+  let loaded: LabelledTemplate;
   try {
     loaded = loadTemplateInput(inputs);
   } catch (error) {
-    // TemplateError's message already lists every issue as file:line:column path: message.
-    const property = error instanceof InputError ? error.property : "template";
-    return fail(property, error instanceof Error ? error.message : String(error));
+    // TemplateError's message already lists every issue as file:line:column path: message; an InvalidInputError says
+    // that neither template nor templateObject was given. Both are failures of the template input.
+    return fail("template", error instanceof Error ? error.message : String(error));
   }
   const resolved = await resolution(olds, inputs, loaded, clients, now);
   if ("failure" in resolved) return { inputs: news, failures: [resolved.failure] };
@@ -246,7 +246,7 @@ function resourceName(state: AmiResolutionState): string {
 async function resolution(
   olds: Record<string, unknown>,
   inputs: AmiResolutionInputs,
-  { template, label }: LoadedTemplate,
+  { template, label }: LabelledTemplate,
   clients: AwsClients,
   now: Date,
 ): Promise<{ outputs: AmiResolutionOutputs } | { failure: CheckFailure }> {

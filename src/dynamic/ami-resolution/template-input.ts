@@ -1,21 +1,12 @@
 import * as path from "node:path";
 import { renderUserData } from "../../resolver/user-data";
-import { loadTemplate, loadTemplateFromObject } from "../../templates";
+import { InvalidInputError } from "../../resolver/errors";
+import { loadTemplate, loadTemplateFromObject, type LoadedTemplate } from "../../templates";
 import type { Architecture, Template } from "../../templates/schema";
 import type { AmiResolutionInputs } from "./state";
 
-/** An input the caller must fix, named by its property (a check failure on that property). */
-export class InputError extends Error {
-  constructor(
-    readonly property: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface LoadedTemplate {
-  template: Template;
+/** The loaded template and how check failures and warnings name it (`template "x" (path)`). */
+export interface LabelledTemplate extends LoadedTemplate {
   label: string;
 }
 
@@ -26,17 +17,17 @@ export interface LoadedTemplate {
  */
 export function loadTemplateInput(
   inputs: Pick<AmiResolutionInputs, "template" | "templateObject" | "templatesDirs" | "parameters">,
-): LoadedTemplate {
+): LabelledTemplate {
   const options = { templatesDirs: inputs.templatesDirs, parameters: inputs.parameters };
   if (inputs.templateObject !== undefined) {
     const loaded = loadTemplateFromObject(inputs.templateObject, options);
-    return { template: loaded.template, label: `template "${loaded.template.name}" (inline object)` };
+    return { ...loaded, label: `template "${loaded.template.name}" (inline object)` };
   }
   if (typeof inputs.template !== "string" || inputs.template.length === 0) {
-    throw new InputError("template", "give `template` (a name or a path) or `templateObject` (an inline template)");
+    throw new InvalidInputError("give `template` (a name or a path) or `templateObject` (an inline template)");
   }
   const loaded = loadTemplate(inputs.template, options);
-  return { template: loaded.template, label: `template "${loaded.template.name}" (${loaded.file})` };
+  return { ...loaded, label: `template "${loaded.template.name}" (${loaded.file})` };
 }
 
 /**

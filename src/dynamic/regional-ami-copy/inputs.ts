@@ -1,5 +1,6 @@
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import type { SharingOptions } from "../../imaging";
+import { isAmiId } from "../../templates/aws-ids";
 import { diffInputs, UNKNOWN } from "../host";
 
 export interface RegionalAmiCopyInputs {
@@ -50,7 +51,7 @@ export function checkRegionalAmiCopyInputs(news: Record<string, unknown>): {
       news.deregistrationProtection === undefined ? true : Boolean(news.deregistrationProtection),
     timeoutMinutes: typeof news.timeoutMinutes === "number" ? news.timeoutMinutes : DEFAULT_COPY_TIMEOUT_MINUTES,
   };
-  if (!/^ami-[0-9a-f]{8,17}$/.test(inputs.sourceAmiId))
+  if (!isAmiId(inputs.sourceAmiId))
     failures.push({ property: "sourceAmiId", reason: `"${inputs.sourceAmiId}" is not an AMI id` });
   if (!inputs.sourceRegion) failures.push({ property: "sourceRegion", reason: "sourceRegion is required" });
   if (!inputs.region) failures.push({ property: "region", reason: "region is required" });

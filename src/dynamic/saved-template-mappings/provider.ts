@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import { type AmiMappings, withAmiMappings } from "../../imaging";
+import { isAmiId } from "../../templates/aws-ids";
 import { containsUnknown, diffInputs, providerLogic } from "../host";
 
 export interface SavedTemplateMappingsInputs {
@@ -34,7 +35,7 @@ export function checkMappingsInputs(news: Record<string, unknown>): {
   const failures: { property: string; reason: string }[] = [];
   if (!containsUnknown(news.amiIds)) {
     for (const [region, amiId] of Object.entries(inputs.amiIds))
-      if (!/^ami-[0-9a-f]{8,17}$/.test(amiId))
+      if (!isAmiId(amiId))
         failures.push({ property: "amiIds", reason: `amiIds.${region}: "${amiId}" is not an AMI id` });
   }
   return { inputs, failures };

@@ -1,5 +1,7 @@
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import type { CaptureMode } from "../../imaging";
+import { isInstanceId } from "../../templates/aws-ids";
+import { isTemplateName, TEMPLATE_NAME_RULE } from "../../templates/template-name";
 import { diffInputs, UNKNOWN } from "../host";
 
 /** Provider inputs after check: defaults applied. */
@@ -61,17 +63,17 @@ export function checkSavedTemplateInputs(news: Record<string, unknown>): {
       news.deregistrationProtection === undefined ? true : Boolean(news.deregistrationProtection),
     templatesDir: text("templatesDir"),
   };
-  if (!/^i-[0-9a-f]{8,17}$/.test(inputs.instanceId))
+  if (!isInstanceId(inputs.instanceId))
     failures.push({
       property: "instanceId",
-      reason: `"${inputs.instanceId}" is not an instance id (i- followed by hex digits)`,
+      reason: `"${inputs.instanceId}" is not an instance id (i- followed by 8 or 17 hex digits)`,
     });
   if (!inputs.region)
     failures.push({ property: "region", reason: "region is required (the instance's region, e.g. us-east-1)" });
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(inputs.templateName)) {
+  if (!isTemplateName(inputs.templateName)) {
     failures.push({
       property: "templateName",
-      reason: `"${inputs.templateName}" is not a template name: lowercase letters, digits, '.', '_' and '-'`,
+      reason: `"${inputs.templateName}" is not a template name: ${TEMPLATE_NAME_RULE}`,
     });
   }
   if (!["stop", "reboot", "no-reboot"].includes(inputs.mode))

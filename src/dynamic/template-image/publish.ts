@@ -4,7 +4,7 @@ import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { publishToCatalog } from "../../catalog/write";
 import { MANIFEST_FILE } from "../../catalog/format";
 import { setDeregistrationProtection, type BuildClients } from "../../imaging";
-import { awsErrorCode } from "../../resolver/aws-errors";
+import { isUnimplementedCall, isUnknownAction } from "../../resolver/aws-errors";
 import type { Architecture, Template } from "../../templates/schema";
 import type { CatalogPublishInputs } from "./inputs";
 
@@ -17,12 +17,7 @@ import type { CatalogPublishInputs } from "./inputs";
  */
 function emulatorLacksCall(error: unknown): boolean {
   if (!process.env.AWS_ENDPOINT_URL) return false;
-  const failure = error as { $metadata?: { httpStatusCode?: number }; $responseBodyText?: string };
-  const code = awsErrorCode(error);
-  return (
-    /NotImplemented|InvalidAction|UnknownOperation/i.test(code) ||
-    (failure.$metadata?.httpStatusCode === 500 && /^\s*<!doctype html/i.test(failure.$responseBodyText ?? ""))
-  );
+  return isUnknownAction(error) || isUnimplementedCall(error);
 }
 
 export async function protect(

@@ -1,5 +1,5 @@
 import { withContext } from "../aws-errors";
-import { estimateCopy } from "../cost";
+import { estimateCopy, formatAmountUsd } from "../cost";
 import { AwsCallError } from "../errors";
 import { crossRegionSearchOrder } from "../regions-fallback";
 import type { CopyPlan } from "../types";
@@ -47,7 +47,7 @@ export const crossRegionTier: Tier = {
         estimatedCostUsd: copy.costUsd,
         consented: context.crossRegionConsent,
       };
-      const estimate = `~${copy.minutes} min, ~$${formatUsd(copy.costUsd)}, estimate`;
+      const estimate = `~${copy.minutes} min, ~${formatAmountUsd(copy.costUsd)}, estimate`;
       const searched = looked.length ? ` (nothing usable in ${looked.join(", ")})` : "";
       if (context.crossRegionConsent) {
         return {
@@ -132,8 +132,4 @@ async function searchRegion(regional: TierContext) {
       return { amiId: result.amiId, image: result.image, tier: tier.name };
   }
   return undefined;
-}
-
-function formatUsd(value: number): string {
-  return value >= 1 ? value.toFixed(2) : value.toFixed(3).replace(/0+$/, "").replace(/\.$/, "");
 }

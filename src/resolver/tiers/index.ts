@@ -16,7 +16,10 @@ export const REGIONAL_TIERS: readonly Tier[] = [
   marketplaceTier,
 ];
 
-/** Every tier, in the order the engine runs them (must match TIER_ORDER). Adding a tier: one file, one line here. */
+/**
+ * Every tier, in the order the engine runs them (the order of TIER_ORDER in types.ts, which names them). Adding a
+ * tier: one file implementing Tier, its name in TIER_ORDER, one line here.
+ */
 export const TIERS: readonly Tier[] = [...REGIONAL_TIERS, crossRegionTier, fallbackScriptTier];
 
 export { crossRegionTier, directMappingTier, dynamicSearchTier, fallbackScriptTier, marketplaceTier, ssmParameterTier };

@@ -6,9 +6,8 @@ import type {
   RawServerDefault,
 } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { ResolveOptions } from "../../resolver/types";
+import type { AwsClients, ResolveOptions } from "../../resolver/types";
 import type { CatalogStore } from "../../catalog/store";
-import type { ServerOptions } from "../app";
 import type { JobManager } from "../jobs";
 import type { TemplateStore } from "../templates";
 
@@ -23,6 +22,28 @@ export type ZodApi = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+export interface ServerOptions {
+  clients: AwsClients;
+  /** Searched before the bundled templates; requests can never name a file outside these. */
+  templatesDirs: string[];
+  /** Bearer token every mutating request must carry. */
+  token: string;
+  /** Region used when a request gives none (the CLI's --region / AWS_REGION). */
+  defaultRegion?: string;
+  /** The regions the dashboard's matrix shows first. */
+  dashboardRegions: string[];
+  bodyLimitBytes?: number;
+  maxJobsPerClient?: number;
+  /**
+   * Bound to loopback: only Host headers naming loopback are served, so a web page cannot reach the API through
+   * DNS rebinding.
+   */
+  loopbackOnly?: boolean;
+  /** A catalog source (`--catalog`): a directory or git+…[#ref], re-read at most once a minute. */
+  catalog?: string;
+  version?: string;
+}
 
 export interface RouteContext {
   api: ZodApi;
