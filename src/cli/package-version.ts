@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { findPackageRoot } from "../templates/loader";
+import { findPackageRoot } from "../templates/template-files";
 
 /** The version in our package.json (`cws --version`, the API's `info.version`); "unknown" outside the package. */
 export function packageVersion(): string {

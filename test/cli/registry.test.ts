@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import type { CliCommand } from "../../src/cli/command";
 import { COMMANDS, lazyCommand } from "../../src/cli/registry";
 
@@ -35,6 +36,29 @@ describe("the command registry", () => {
     assert.equal(lazy.help, "--x  an option");
     assert.equal(await lazy.run([], {} as never), 7);
     assert.equal(loads, 1);
+  });
+
+  it("cws --help (built) loads no command module, no template loader, no YAML parser and no AWS SDK", () => {
+    const main = path.resolve(__dirname, "..", "..", "dist", "src", "cli", "main.js");
+    assert.ok(fs.existsSync(main), "run npm run build first (npm test does)");
+    const probe =
+      `process.argv = [process.argv[0], "cws", "--help"];` +
+      `process.on("exit", () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));` +
+      `require(${JSON.stringify(main)});`;
+    const run = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    const loaded = (JSON.parse(run.stderr) as string[]).map((file) => file.replace(/\\/g, "/"));
+    for (const heavy of [
+      "/dist/src/cli/commands/",
+      "/dist/src/templates/loader.js",
+      "/node_modules/yaml/",
+      "/node_modules/@aws-sdk/",
+    ])
+      assert.deepEqual(
+        loaded.filter((file) => file.includes(heavy)),
+        [],
+        `${heavy} is loaded by cws --help`,
+      );
   });
 
   it("lists every command module's command once, with the module's own path, summary, usage and help", () => {
