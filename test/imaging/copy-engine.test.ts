@@ -151,9 +151,11 @@ describe("the one copy engine", () => {
     assert.notEqual(copyClientToken({ ...base, tokenScope: "a" }), copyClientToken({ ...base, tokenScope: "b" }));
     assert.match(copyClientToken({ ...base, tokenScope: "a" }), /^cws-[0-9a-f]{48}$/);
     assert.equal(
-      copySourceOf({ Tags: [{ Key: LEGACY_COPY_SOURCE_TAG, Value: "us-east-2/ami-0abc" }] })?.amiId,
-      "ami-0abc",
+      copySourceOf({ Tags: [{ Key: LEGACY_COPY_SOURCE_TAG, Value: "us-east-2/ami-0abc1234" }] })?.amiId,
+      "ami-0abc1234",
     );
+    // An id AWS never issues (AMI ids have 8 or 17 hex digits) is not a copy source.
+    assert.equal(copySourceOf({ Tags: [{ Key: LEGACY_COPY_SOURCE_TAG, Value: "us-east-2/ami-0abc" }] }), undefined);
     assert.equal(copySourceOf({ Tags: [{ Key: "Name", Value: "us-east-2/ami-0abc" }] }), undefined);
   });
 
