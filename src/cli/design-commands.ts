@@ -31,11 +31,9 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
     path: ["launch"],
     design: "cws launch <template> <name> [--region R] [--size S] [--prefer-script] [--dry-run --show-ami-resolution]",
     seed: "000, 003",
-    kind: "elsewhere",
-    here:
-      "not built yet (a later release, on the Pulumi Automation API): ResearchWorkstation in a Pulumi program (docs/pulumi.md); " +
-      "with --dry-run: cws ami resolve <template> --region R and cws costs <template> --region R",
-    example: ["launch", "python-ml", "my-research", "--region", "ap-south-1"],
+    kind: "ours",
+    here: "cws launch <template> <name> [--region R] [--size S] [--prefer-script] [--dry-run [--show-ami-resolution]] (Pulumi Automation API, one stack per workstation)",
+    example: ["launch", "--help"],
   },
   {
     path: ["ami", "create"],

@@ -188,6 +188,18 @@ export const COMMANDS: readonly CliCommand[] = [
     "cws migrate test-all [--regions a,b,… | --all-regions | --region R] [--arch A] [--instance-type T | --size S] [--strategy S] [--allow-copy] [--json]",
     () => require("./commands/migrate").migrateTestAllCommand,
   ),
+  lazyCommand(
+    ["launch"],
+    "Launch a workstation from a template: resolve its AMI, ask before a copy or script fallback, pulumi up",
+    "cws launch <template> <name> [--region R] [--size S | --instance-type T] [--arch A] [--strategy S | --prefer-script] [--allow-copy] [--dry-run [--show-ami-resolution]] [--backend URL] [--yes] [--json]",
+    () => require("./commands/launch").launchCommand,
+  ),
+  lazyCommand(
+    ["destroy"],
+    "Destroy a workstation cws launch made (pulumi destroy, then remove its stack); saved images are kept",
+    "cws destroy <name> [--backend URL] [--yes] [--json]",
+    () => require("./commands/destroy").destroyCommand,
+  ),
   // The original design's commands that are not ours by the same words: aliases and answers (one table).
   ...DESIGN_COMMANDS.filter((row) => row.kind !== "ours").map((row) =>
     lazyCommand(row.path, designSummary(row), designUsage(row), () => designCommandModule(row.path)),

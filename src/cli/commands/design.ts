@@ -70,30 +70,6 @@ function designAlias(words: string[], help: string, target: CliCommand): CliComm
   };
 }
 
-export const launchCommand = designAnswer(
-  ["launch"],
-  "cws launch is not built yet: a later release launches workstations from the CLI through the Pulumi Automation API.\n" +
-    "Today a workstation is a ResearchWorkstation in a Pulumi program (docs/pulumi.md). What --dry-run\n" +
-    "--show-ami-resolution shows is cws ami resolve (and cws costs); the answer names both with your values.",
-  ["--region", "--size", "--instance-type", "--strategy"],
-  ({ flags, positionals }, context) => {
-    const template = positionals[0] ?? "<template>";
-    const region = flags.get("--region") ?? context.defaultRegion ?? "R";
-    const sizing = flags.has("--instance-type")
-      ? ` --instance-type ${flags.get("--instance-type")}`
-      : flags.has("--size")
-        ? ` --size ${flags.get("--size")}`
-        : "";
-    const strategy = flags.has("--strategy") ? ` --strategy ${flags.get("--strategy")}` : "";
-    return [
-      "cws launch is not built yet (a later release drives ResearchWorkstation through the Pulumi Automation API).",
-      `  launch today: a Pulumi program with new ResearchWorkstation("${positionals[1] ?? "<name>"}", { template: "${template}", region: "${region}" }) (docs/pulumi.md), then pulumi up`,
-      `  preview the AMI (--dry-run --show-ami-resolution): cws ami resolve ${template} --region ${region}${sizing}${strategy}${flags.has("--allow-copy") ? " --allow-copy" : ""}`,
-      `  estimated cost: cws costs ${template} --region ${region}${sizing}`,
-    ].join("\n  ");
-  },
-);
-
 /** cws save's flags that take a value (the others are booleans). */
 const SAVE_VALUED = [
   "--region",

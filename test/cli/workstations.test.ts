@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
+import { installAwsStandin } from "../../harness/aws-standin/install";
+import { startMoto, type MotoServer } from "../../harness/moto";
+import { e2eGate, PulumiSandbox, REPO_ROOT } from "../../harness/pulumi-cli";
+import { seedDemoLandscape } from "../../harness/seed";
+
+/**
+ * `cws launch` / `cws destroy` as a researcher runs them: the compiled `cws` in a child process (no terminal), the
+ * real Pulumi engine through the Automation API, the AWS provider stand-in in a private PULUMI_HOME, moto as AWS,
+ * and the default state backend under a temporary XDG_CONFIG_HOME. The `it`s are consecutive steps on one
+ * workstation; what is checked is what moto and the state directory hold afterwards.
+ */
+
+const CWS_MAIN = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
+const REGION = "us-west-2";
+/** us-east-1 holds the lab's images (seedDemoLandscape); us-west-2 only the public ones. */
+const REGIONS = ["us-east-1", REGION];
+
+/**
+ * The lab's own template: its image (found by an owner-scoped search) is built in us-east-1 only, so in us-west-2 it
+ * needs a consented copy, or, with --strategy ami_preferred, falls back to script provisioning.
+ */
+const LAB_ML_TEMPLATE = `name: smith-lab-ml
+version: 1.0.0
+description: The lab's machine-learning image
+base: ubuntu-24.04
+ami_config:
+  strategy: ami_required
+  ami_search:
+    owners: ["self"]
+    name_pattern: "cws-python-ml-x86_64-*"
+`;
+
+interface CwsRun {
+  code: number | null;
+  out: string;
+  err: string;
+  seconds: number;
+}
+
+function runCws(args: string[], env: NodeJS.ProcessEnv): Promise<CwsRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CWS_MAIN, ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 240_000,
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk) => (out += String(chunk)));
+    child.stderr.on("data", (chunk) => (err += String(chunk)));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, out, err, seconds: (Date.now() - started) / 1000 }));
+  });
+}
+
+async function liveInstances(moto: MotoServer, region: string): Promise<Instance[]> {
+  const { Reservations = [] } = await moto.clients().ec2(region).send(new DescribeInstancesCommand({}));
+  return Reservations.flatMap((reservation) => reservation.Instances ?? []).filter(
+    (instance) => instance.State?.Name !== "terminated",
+  );
+}
+
+describe("cws launch and cws destroy under the real Pulumi engine (Automation API, AWS provider stand-in, moto)", function () {
+  this.timeout(600_000);
+  let moto: MotoServer | undefined;
+  let sandbox: PulumiSandbox | undefined;
+  let env: NodeJS.ProcessEnv;
+  let configHome: string;
+  const stateDir = () => path.join(configHome, "cloudworkstation", "state");
+  const cws = (...args: string[]) => runCws(args, env);
+
+  before(async function () {
+    const gate = e2eGate({ distFiles: [CWS_MAIN] });
+    if (!gate.run) {
+      console.log(`\n  !! SKIPPING cws launch under the real engine (CWS_SKIP_E2E=1): ${gate.reason}\n`);
+      this.skip();
+    }
+    moto = await startMoto({ awsManagedPolicies: true });
+    await seedDemoLandscape(moto.clients(), REGIONS);
+    sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-launch-");
+    installAwsStandin(gate.cli, sandbox.env.PULUMI_HOME as string);
+    configHome = path.join(sandbox.root, "config");
+    // The researcher's defaults: no backend and no passphrase set, so cws uses its own under XDG_CONFIG_HOME.
+    env = { ...sandbox.env, XDG_CONFIG_HOME: configHome, AWS_REGION: "us-east-1" };
+    delete env.PULUMI_BACKEND_URL;
+    delete env.PULUMI_CONFIG_PASSPHRASE;
+    fs.mkdirSync(templatesDir());
+    fs.writeFileSync(path.join(templatesDir(), "smith-lab-ml.yml"), LAB_ML_TEMPLATE);
+  });
+
+  const labCws = (...args: string[]) => runCws(["--templates-dir", templatesDir(), ...args], env);
+  const templatesDir = () => path.join(sandbox!.root, "templates");
+
+  after(async () => {
+    sandbox?.dispose();
+    await moto?.stop();
+  });
+
+  it("--dry-run --show-ami-resolution shows the chain and the estimates and creates nothing: no instance, no stack", async () => {
+    const run = await cws(
+      "launch",
+      "python-ml",
+      "my-research",
+      "--region",
+      REGION,
+      "--dry-run",
+      "--show-ami-resolution",
+    );
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, /Fallback chain:/);
+    assert.match(run.out, /until usable \(estimate\)/);
+    assert.match(run.out, /Dry run: nothing was created \(no stack "my-research", no instance\)/);
+    assert.deepEqual(await liveInstances(moto!, REGION), []);
+    assert.equal(fs.existsSync(path.join(stateDir(), ".pulumi", "stacks")), false);
+  });
+
+  let instanceId: string;
+
+  it("cws launch python-ml my-research --region us-west-2 runs an instance with the AMI the preview showed, in a local backend", async () => {
+    const preview = await cws("launch", "python-ml", "my-research", "--region", REGION, "--dry-run", "--json");
+    const planned = (JSON.parse(preview.out) as { resolution: { amiId: string; method: string } }).resolution;
+
+    const run = await cws("launch", "python-ml", "my-research", "--region", REGION);
+    assert.equal(run.code, 0, `${run.out}\n${run.err}`);
+    instanceId = /Instance\s+(i-[0-9a-f]+)/.exec(run.out)?.[1] as string;
+    assert.ok(instanceId, run.out);
+    const [instance] = await liveInstances(moto!, REGION);
+    assert.equal(instance.InstanceId, instanceId);
+    assert.equal(instance.ImageId, planned.amiId);
+    assert.match(run.out, new RegExp(`AMI\\s+${planned.amiId} \\(${planned.method}`));
+    assert.match(run.out, new RegExp(`aws ssm start-session --target ${instanceId} --region ${REGION}`));
+    assert.match(run.out, /pulumi up took \d+s \(measured\); usable after .* \(estimate\)/);
+    // Progress came from the engine's events, as it happened.
+    assert.match(run.err, /create aws:ec2\/instance:Instance my-research/);
+    // The default state: a file backend and a generated passphrase only the user can read.
+    const passphrase = path.join(stateDir(), "passphrase");
+    assert.equal(fs.statSync(passphrase).mode & 0o777, 0o600);
+    assert.ok(
+      fs.existsSync(path.join(stateDir(), ".pulumi", "stacks", "cloudworkstation-workstations", "my-research.json")),
+    );
+  });
+
+  it("cws destroy without a terminal and without --yes refuses (exit 2) and keeps the workstation", async () => {
+    const run = await cws("destroy", "my-research");
+    assert.equal(run.code, 2, run.err);
+    assert.match(run.err, /not a terminal, so not asking: pass --yes to proceed/);
+    assert.equal((await liveInstances(moto!, REGION)).length, 1);
+  });
+
+  it("cws destroy my-research --yes terminates the instance and removes its stack", async () => {
+    const run = await cws("destroy", "my-research", "--yes");
+    assert.equal(run.code, 0, `${run.out}\n${run.err}`);
+    assert.match(run.out, new RegExp(`Destroyed workstation my-research \\(instance ${instanceId} in ${REGION}\\)`));
+    assert.deepEqual(await liveInstances(moto!, REGION), []);
+    assert.equal(
+      fs.existsSync(path.join(stateDir(), ".pulumi", "stacks", "cloudworkstation-workstations", "my-research.json")),
+      false,
+    );
+    const again = await cws("destroy", "my-research", "--yes");
+    assert.equal(again.code, 2);
+    assert.match(again.err, /no workstation "my-research" in file:\/\//);
+  });
+
+  it("a launch that needs a cross-region copy asks first: without a terminal and without --yes it exits 2 and creates nothing", async () => {
+    const run = await labCws("launch", "smith-lab-ml", "lab-copy", "--region", REGION, "--allow-copy");
+    assert.equal(run.code, 2, `${run.out}\n${run.err}`);
+    assert.match(run.err, /cws launch: This copies ami-\S+ from us-east-1 to us-west-2 \(about \d+ min/);
+    assert.match(run.err, /not a terminal, so not asking: pass --yes to proceed/);
+    assert.deepEqual(await liveInstances(moto!, REGION), []);
+    assert.equal(
+      fs.existsSync(path.join(stateDir(), ".pulumi", "stacks", "cloudworkstation-workstations", "lab-copy.json")),
+      false,
+    );
+  });
+
+  it("a script fallback where the template expected an AMI goes ahead with --yes and launches in script mode", async () => {
+    const refused = await labCws(
+      "launch",
+      "smith-lab-ml",
+      "lab-script",
+      "--region",
+      REGION,
+      "--strategy",
+      "ami_preferred",
+    );
+    assert.equal(refused.code, 2, refused.err);
+    assert.match(refused.err, /provisioned by script at boot/);
+    assert.deepEqual(await liveInstances(moto!, REGION), []);
+
+    const run = await labCws(
+      "launch",
+      "smith-lab-ml",
+      "lab-script",
+      "--region",
+      REGION,
+      "--strategy",
+      "ami_preferred",
+      "--yes",
+    );
+    assert.equal(run.code, 0, `${run.out}\n${run.err}`);
+    assert.match(run.out, /AMI\s+ami-\S+ \(fallback_script, launch mode script\)/);
+    assert.equal((await liveInstances(moto!, REGION)).length, 1);
+    const destroyed = await cws("destroy", "lab-script", "--yes");
+    assert.equal(destroyed.code, 0, destroyed.err);
+    assert.deepEqual(await liveInstances(moto!, REGION), []);
+  });
+});
