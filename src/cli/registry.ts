@@ -200,6 +200,24 @@ export const COMMANDS: readonly CliCommand[] = [
     "cws destroy <name> [--backend URL] [--yes] [--json]",
     () => require("./commands/destroy").destroyCommand,
   ),
+  lazyCommand(
+    ["list"],
+    "List the workstations cws launch made: template, region, AMI, method, EC2 state, age, hourly cost",
+    "cws list [--backend URL] [--json]",
+    () => require("./commands/list").listCommand,
+  ),
+  lazyCommand(
+    ["stop"],
+    "Stop a workstation's instance (EC2 StopInstances, then a refresh of its stack); its disks are kept",
+    "cws stop <name> [--backend URL] [--json]",
+    () => require("./commands/power").stopCommand,
+  ),
+  lazyCommand(
+    ["start"],
+    "Start a stopped workstation's instance (EC2 StartInstances, then a refresh of its stack)",
+    "cws start <name> [--backend URL] [--json]",
+    () => require("./commands/power").startCommand,
+  ),
   // The original design's commands that are not ours by the same words: aliases and answers (one table).
   ...DESIGN_COMMANDS.filter((row) => row.kind !== "ours").map((row) =>
     lazyCommand(row.path, designSummary(row), designUsage(row), () => designCommandModule(row.path)),

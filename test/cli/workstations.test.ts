@@ -66,7 +66,7 @@ async function liveInstances(moto: MotoServer, region: string): Promise<Instance
   );
 }
 
-describe("cws launch and cws destroy under the real Pulumi engine (Automation API, AWS provider stand-in, moto)", function () {
+describe("cws launch, list, stop, start and destroy under the real Pulumi engine (Automation API, AWS provider stand-in, moto)", function () {
   this.timeout(600_000);
   let moto: MotoServer | undefined;
   let sandbox: PulumiSandbox | undefined;
@@ -144,6 +144,43 @@ describe("cws launch and cws destroy under the real Pulumi engine (Automation AP
     assert.ok(
       fs.existsSync(path.join(stateDir(), ".pulumi", "stacks", "cloudworkstation-workstations", "my-research.json")),
     );
+  });
+
+  it("cws list shows the workstation from its stack's outputs and EC2's state: template, region, AMI, method, age, $/h", async () => {
+    const run = await cws("list", "--json");
+    assert.equal(run.code, 0, run.err);
+    const [row, ...others] = JSON.parse(run.out) as Record<string, unknown>[];
+    assert.deepEqual(others, []);
+    assert.equal(row.name, "my-research");
+    assert.equal(row.template, "python-ml");
+    assert.equal(row.region, REGION);
+    assert.equal(row.instanceId, instanceId);
+    assert.equal(row.state, "running");
+    assert.equal(typeof row.estimatedCostPerHour, "number");
+    assert.ok(Date.now() - Date.parse(row.launchTime as string) < 600_000, String(row.launchTime));
+    const table = await cws("list");
+    assert.match(table.out, /NAME\s+TEMPLATE\s+REGION\s+AMI\s+METHOD\s+STATE\s+AGE/);
+    assert.match(
+      table.out,
+      new RegExp(
+        `my-research\\s+python-ml\\s+${REGION}\\s+${row.amiId}\\s+${row.method}\\s+running\\s+\\d+[smh]\\s+\\$`,
+      ),
+    );
+  });
+
+  it("cws stop stops the instance in EC2 and cws start starts it again; list follows", async () => {
+    const stopped = await cws("stop", "my-research");
+    assert.equal(stopped.code, 0, stopped.err);
+    assert.match(
+      stopped.out,
+      new RegExp(`Stopped workstation my-research: instance ${instanceId} in ${REGION} is stopp(ed|ing)`),
+    );
+    assert.match((await liveInstances(moto!, REGION))[0].State?.Name ?? "", /stopp(ed|ing)/);
+    assert.match((await cws("list")).out, /my-research\s+.*\s+stopp(ed|ing)\s/);
+    const started = await cws("start", "my-research", "--json");
+    assert.equal(started.code, 0, started.err);
+    assert.match((JSON.parse(started.out) as { state: string }).state, /pending|running/);
+    assert.match((await liveInstances(moto!, REGION))[0].State?.Name ?? "", /pending|running/);
   });
 
   it("cws destroy without a terminal and without --yes refuses (exit 2) and keeps the workstation", async () => {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { InvalidInputError } from "../../resolver/errors";
 import { UsageError } from "../args";
 import { findPulumiBinDir, missingPulumiMessage } from "./pulumi-cli";
@@ -48,6 +48,25 @@ export function workstationEngine(env: NodeJS.ProcessEnv, backendFlag?: string):
   };
 }
 
+/** The workstations project's workspace (Pulumi.yaml in a fresh directory, the state in the backend). */
+export async function openWorkstationsWorkspace(
+  engine: WorkstationEngine,
+  program: PulumiFn,
+  region?: string,
+): Promise<LocalWorkspace> {
+  // Loaded lazily: the Automation API pulls in gRPC and the language runtime, which no other command needs.
+  const automation = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  return automation.LocalWorkspace.create({
+    pulumiCommand: await automation.PulumiCommand.get({ root: engine.pulumiRoot, skipVersionCheck: true }),
+    workDir: workspaceDir(),
+    program,
+    // The default aws provider's region; every regional resource of a workstation names its region anyway.
+    envVars: region ? { ...engine.env, AWS_REGION: region } : engine.env,
+    secretsProvider: "passphrase",
+    projectSettings: { name: WORKSTATIONS_PROJECT, runtime: "nodejs" },
+  });
+}
+
 /**
  * The workstation's stack through the Automation API. `program` is the inline Pulumi program (`up`/`preview` run
  * it; refresh and destroy do not). `create: false` refuses a workstation that does not exist.
@@ -58,21 +77,9 @@ export async function openWorkstationStack(
   program: PulumiFn,
   options: { create: boolean; region?: string },
 ): Promise<Stack> {
-  // Loaded lazily: the Automation API pulls in gRPC and the language runtime, which no other command needs.
-  const { LocalWorkspace, PulumiCommand } =
-    require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  const pulumiCommand = await PulumiCommand.get({ root: engine.pulumiRoot, skipVersionCheck: true });
-  const workspaceOptions = {
-    pulumiCommand,
-    workDir: workspaceDir(),
-    // The default aws provider's region; every regional resource of a workstation names its region anyway.
-    envVars: options.region ? { ...engine.env, AWS_REGION: options.region } : engine.env,
-    secretsProvider: "passphrase",
-    projectSettings: { name: WORKSTATIONS_PROJECT, runtime: "nodejs" as const },
-  };
-  const args = { stackName: name, projectName: WORKSTATIONS_PROJECT, program };
-  if (options.create) return LocalWorkspace.createOrSelectStack(args, workspaceOptions);
-  const workspace = await LocalWorkspace.create({ ...workspaceOptions, program });
+  const { Stack } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  const workspace = await openWorkstationsWorkspace(engine, program, options.region);
+  if (options.create) return Stack.createOrSelect(name, workspace);
   const known = (await workspace.listStacks()).map((stack) => stack.name);
   if (!known.includes(name))
     throw new InvalidInputError(
@@ -80,7 +87,7 @@ export async function openWorkstationStack(
         (known.length ? ` (there are: ${known.join(", ")})` : " (it holds none)") +
         ": see `cws list`",
     );
-  return LocalWorkspace.selectStack(args, workspaceOptions);
+  return Stack.select(name, workspace);
 }
 
 /**
