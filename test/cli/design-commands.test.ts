@@ -37,7 +37,8 @@ describe("the original design's commands (src/cli/design-commands.ts, runCli in-
     runCws(argv, {
       clients: moto.clients(),
       templatesDir: dir,
-      env: { AWS_REGION: "us-east-1", CWS_CATALOG_CACHE: path.join(keys, "cache") },
+      // XDG_CONFIG_HOME: a workstation name is looked up in cws launch's default state there (empty: none exist).
+      env: { AWS_REGION: "us-east-1", CWS_CATALOG_CACHE: path.join(keys, "cache"), XDG_CONFIG_HOME: dir },
     });
 
   for (const row of DESIGN_COMMANDS) {

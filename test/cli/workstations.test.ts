@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
+import { DescribeImagesCommand, DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import { installAwsStandin } from "../../harness/aws-standin/install";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiSandbox, REPO_ROOT } from "../../harness/pulumi-cli";
@@ -66,7 +66,7 @@ async function liveInstances(moto: MotoServer, region: string): Promise<Instance
   );
 }
 
-describe("cws launch, list, stop, start and destroy under the real Pulumi engine (Automation API, AWS provider stand-in, moto)", function () {
+describe("cws launch, list, stop, start, ami create and destroy under the real Pulumi engine (Automation API, AWS provider stand-in, moto)", function () {
   this.timeout(600_000);
   let moto: MotoServer | undefined;
   let sandbox: PulumiSandbox | undefined;
@@ -183,6 +183,21 @@ describe("cws launch, list, stop, start and destroy under the real Pulumi engine
     assert.match((await liveInstances(moto!, REGION))[0].State?.Name ?? "", /pending|running/);
   });
 
+  let savedImageId: string;
+
+  it("cws ami create <template> <workstation> images the workstation's instance by its name, in the workstation's region", async () => {
+    const run = await labCws("ami", "create", "my-env", "my-research", "--mode", "no-reboot", "--yes", "--json");
+    assert.equal(run.code, 0, `${run.out}\n${run.err}`);
+    const { Images = [] } = await moto!
+      .clients()
+      .ec2(REGION)
+      .send(new DescribeImagesCommand({ Owners: ["self"], Filters: [{ Name: "name", Values: ["*my-env*"] }] }));
+    assert.equal(Images.length, 1, JSON.stringify(Images.map((image) => image.Name)));
+    savedImageId = Images[0].ImageId as string;
+    assert.ok(run.out.includes(savedImageId), run.out);
+    assert.ok(fs.existsSync(path.join(templatesDir(), "my-env.yml")));
+  });
+
   it("cws destroy without a terminal and without --yes refuses (exit 2) and keeps the workstation", async () => {
     const run = await cws("destroy", "my-research");
     assert.equal(run.code, 2, run.err);
@@ -199,6 +214,12 @@ describe("cws launch, list, stop, start and destroy under the real Pulumi engine
       fs.existsSync(path.join(stateDir(), ".pulumi", "stacks", "cloudworkstation-workstations", "my-research.json")),
       false,
     );
+    // The image saved from it is kept.
+    const { Images = [] } = await moto!
+      .clients()
+      .ec2(REGION)
+      .send(new DescribeImagesCommand({ ImageIds: [savedImageId] }));
+    assert.equal(Images[0]?.State, "available");
     const again = await cws("destroy", "my-research", "--yes");
     assert.equal(again.code, 2);
     assert.match(again.err, /no workstation "my-research" in file:\/\//);

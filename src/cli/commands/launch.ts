@@ -107,7 +107,7 @@ export const launchCommand: CliCommand = {
       if (answer !== undefined) return answer;
     }
 
-    const engine = workstationEngine(context.env, values.backend);
+    const engine = workstationEngine(context.env, values.backend, { create: true });
     context.stderr.write(`cws launch: pulumi up on stack ${name} (${engine.state.backendUrl})…\n`);
     return withCancellation(context, name, async (signal) => {
       const result = await runLaunch(engine, plan, {

@@ -32,6 +32,7 @@ export interface WorkstationRow {
 }
 
 export async function listWorkstations(engine: WorkstationEngine, clients: AwsClients): Promise<WorkstationRow[]> {
+  if (engine.state.unused) return [];
   const workspace = await openWorkstationsWorkspace(engine, NO_PROGRAM);
   const summaries = await workspace.listStacks();
   const rows: WorkstationRow[] = [];
@@ -122,4 +123,21 @@ export async function powerWorkstation(
   await stack.refresh();
   const [instance] = await describeInstances(clients, outputs.region, [outputs.instanceId]);
   return { name, instanceId: outputs.instanceId, region: outputs.region, state: instance?.State?.Name ?? "not found" };
+}
+
+/** A workstation's instance, by the workstation's name. */
+export async function workstationInstance(
+  engine: WorkstationEngine,
+  name: string,
+): Promise<{ instanceId: string; region: string }> {
+  const stack = await openWorkstationStack(engine, name, NO_PROGRAM, { create: false });
+  return instanceOf(name, outputsOf(await stack.outputs()));
+}
+
+function instanceOf(name: string, outputs: Partial<WorkstationOutputs>): { instanceId: string; region: string } {
+  if (!outputs.instanceId || !outputs.region)
+    throw new Error(
+      `workstation ${name} has no instance yet (its launch did not finish): run cws launch again or cws destroy ${name}`,
+    );
+  return { instanceId: outputs.instanceId, region: outputs.region };
 }

@@ -28,10 +28,15 @@ export interface WorkstationEngine {
 }
 
 /** Finds the CLI and the backend once per command. */
-export function workstationEngine(env: NodeJS.ProcessEnv, backendFlag?: string): WorkstationEngine {
+export function workstationEngine(
+  env: NodeJS.ProcessEnv,
+  backendFlag: string | undefined,
+  options: { create: boolean } = { create: false },
+): WorkstationEngine {
+  const state = workstationState(env, backendFlag, options.create);
   const binDir = findPulumiBinDir(env);
-  if (!binDir) throw new Error(missingPulumiMessage(env));
-  const state = workstationState(env, backendFlag);
+  // An unused local backend holds no workstation: saying so needs no engine.
+  if (!binDir && !state.unused) throw new Error(missingPulumiMessage(env));
   const inherited = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
@@ -44,7 +49,7 @@ export function workstationEngine(env: NodeJS.ProcessEnv, backendFlag?: string):
       PULUMI_SKIP_UPDATE_CHECK: "true",
     },
     // PulumiCommand wants the installation root (it runs <root>/bin/pulumi); a PATH directory not named bin is used via PATH.
-    ...(path.basename(binDir) === "bin" ? { pulumiRoot: path.dirname(binDir) } : {}),
+    ...(binDir && path.basename(binDir) === "bin" ? { pulumiRoot: path.dirname(binDir) } : {}),
   };
 }
 
@@ -78,16 +83,20 @@ export async function openWorkstationStack(
   options: { create: boolean; region?: string },
 ): Promise<Stack> {
   const { Stack } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  if (!options.create && engine.state.unused) throw noWorkstation(engine, name, []);
   const workspace = await openWorkstationsWorkspace(engine, program, options.region);
   if (options.create) return Stack.createOrSelect(name, workspace);
   const known = (await workspace.listStacks()).map((stack) => stack.name);
-  if (!known.includes(name))
-    throw new InvalidInputError(
-      `no workstation "${name}" in ${engine.state.backendUrl}` +
-        (known.length ? ` (there are: ${known.join(", ")})` : " (it holds none)") +
-        ": see `cws list`",
-    );
+  if (!known.includes(name)) throw noWorkstation(engine, name, known);
   return Stack.select(name, workspace);
+}
+
+function noWorkstation(engine: WorkstationEngine, name: string, known: string[]): InvalidInputError {
+  return new InvalidInputError(
+    `no workstation "${name}" in ${engine.state.backendUrl}` +
+      (known.length ? ` (there are: ${known.join(", ")})` : " (it holds none)") +
+      ": see `cws list`",
+  );
 }
 
 /**

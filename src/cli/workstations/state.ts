@@ -14,6 +14,8 @@ export interface WorkstationState {
   backendSource: "--backend" | "PULUMI_BACKEND_URL" | "default";
   /** Environment for the engine: the backend and how to decrypt secrets. */
   env: Record<string, string>;
+  /** The default local backend has never been used: no workstation exists, and nothing was created to find that out. */
+  unused: boolean;
 }
 
 export function configDir(env: NodeJS.ProcessEnv): string {
@@ -24,9 +26,11 @@ export function defaultStateDir(env: NodeJS.ProcessEnv): string {
   return path.join(configDir(env), "state");
 }
 
+const PASSPHRASE_FILE = "passphrase";
+
 /** The generated passphrase file (mode 0600), made on first use. */
 export function ensurePassphraseFile(dir: string): string {
-  const file = path.join(dir, "passphrase");
+  const file = path.join(dir, PASSPHRASE_FILE);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
     fs.writeFileSync(file, crypto.randomBytes(32).toString("base64url") + "\n", { mode: 0o600, flag: "wx" });
@@ -36,7 +40,15 @@ export function ensurePassphraseFile(dir: string): string {
   return file;
 }
 
-export function workstationState(env: NodeJS.ProcessEnv, backendFlag?: string): WorkstationState {
+/**
+ * The backend and secrets for an operation. `create` (a launch) makes the default backend's directory and the
+ * passphrase file on first use; every other operation only reads, so looking never leaves files behind.
+ */
+export function workstationState(
+  env: NodeJS.ProcessEnv,
+  backendFlag: string | undefined,
+  create: boolean,
+): WorkstationState {
   const stateDir = defaultStateDir(env);
   const chosen =
     backendFlag !== undefined
@@ -44,11 +56,16 @@ export function workstationState(env: NodeJS.ProcessEnv, backendFlag?: string): 
       : env.PULUMI_BACKEND_URL
         ? { backendUrl: env.PULUMI_BACKEND_URL, backendSource: "PULUMI_BACKEND_URL" as const }
         : { backendUrl: `file://${stateDir}`, backendSource: "default" as const };
-  if (chosen.backendSource === "default") fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  if (create && chosen.backendSource === "default") fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   // A passphrase the user set wins; otherwise the generated one (a team backend's members share that file).
-  const secrets: Record<string, string> =
-    env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined
-      ? {}
-      : { PULUMI_CONFIG_PASSPHRASE_FILE: ensurePassphraseFile(stateDir) };
-  return { ...chosen, env: { PULUMI_BACKEND_URL: chosen.backendUrl, ...secrets } };
+  const userPassphrase = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
+  const passphraseFile = create ? ensurePassphraseFile(stateDir) : path.join(stateDir, PASSPHRASE_FILE);
+  return {
+    ...chosen,
+    env: {
+      PULUMI_BACKEND_URL: chosen.backendUrl,
+      ...(userPassphrase ? {} : { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile }),
+    },
+    unused: chosen.backendSource === "default" && !fs.existsSync(stateDir),
+  };
 }
