@@ -268,4 +268,34 @@ describe("cws launch, list, stop, start, ami create and destroy under the real P
     assert.equal(destroyed.code, 0, destroyed.err);
     assert.deepEqual(await liveInstances(moto!, REGION), []);
   });
+
+  it("Ctrl-C during cws launch cancels the engine's update, exits 130 and says how to finish; cws destroy then cleans up", async () => {
+    const child = spawn(process.execPath, [CWS_MAIN, "launch", "python-ml", "interrupted", "--region", REGION], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on("data", (chunk) => {
+        err += String(chunk);
+        if (err.includes("create cloudworkstation:index:ResearchWorkstation interrupted …")) resolve();
+      }),
+    );
+    await started;
+    child.kill("SIGINT");
+    const code = await closed;
+    assert.equal(code, 130, err);
+    assert.match(err, /cws: cancelling the operation on interrupted/);
+    assert.match(err, /cws: the operation on interrupted was cancelled/);
+    assert.match(err, /remove it all with `cws destroy interrupted`, or run the same command again to finish/);
+    const listed = JSON.parse((await cws("list", "--json")).out) as { name: string }[];
+    assert.ok(
+      listed.some((row) => row.name === "interrupted"),
+      JSON.stringify(listed),
+    );
+    const destroyed = await cws("destroy", "interrupted", "--yes");
+    assert.equal(destroyed.code, 0, destroyed.err);
+    assert.deepEqual(await liveInstances(moto!, REGION), []);
+  });
 });

@@ -159,7 +159,7 @@ export function formatLaunchResult(result: LaunchResult): string {
       ],
       ["State", result.backend],
     ]) +
-    `\nStop paying for it: cws stop ${result.name}; remove it: cws destroy ${result.name}\n`
+    `\nStop paying for its hours: cws stop ${result.name}; remove it: cws destroy ${result.name}\n`
   );
 }
 
@@ -173,17 +173,20 @@ export async function withCancellation(
   operation: (signal: AbortSignal) => Promise<number>,
 ): Promise<number> {
   const controller = new AbortController();
+  // Kept for the whole operation: the engine's cancellation can signal our process group again, and a second
+  // Ctrl-C must not kill cws before it has said what state the stack is in.
   const onInterrupt = () => {
+    if (controller.signal.aborted) return;
     context.stderr.write(`\ncws: cancelling the operation on ${name} (the engine finishes its current step)…\n`);
     controller.abort();
   };
-  process.once("SIGINT", onInterrupt);
+  process.on("SIGINT", onInterrupt);
   try {
     return await operation(controller.signal);
   } catch (error) {
-    const what = controller.signal.aborted ? "cancelled" : "failed";
+    const what = controller.signal.aborted ? "was cancelled" : `failed: ${engineDiagnostics((error as Error).message)}`;
     context.stderr.write(
-      `cws: the operation on ${name} ${what}: ${(error as Error).message.trim()}\n` +
+      `cws: the operation on ${name} ${what}\n` +
         `cws: stack ${name} keeps what was made before it stopped; remove it all with \`cws destroy ${name}\`, ` +
         "or run the same command again to finish\n",
     );
@@ -191,4 +194,14 @@ export async function withCancellation(
   } finally {
     process.removeListener("SIGINT", onInterrupt);
   }
+}
+
+/**
+ * What the engine said went wrong, without the progress display the Automation API puts in its error (the command
+ * line, every step, the summary): its "Diagnostics:" section, else the last lines.
+ */
+export function engineDiagnostics(message: string): string {
+  const diagnostics = /\nDiagnostics:\n([\s\S]*?)(?:\n\S[^\n]*:\n|$)/.exec(message)?.[1];
+  const text = diagnostics ?? message.trim().split("\n").slice(-8).join("\n");
+  return text.trimEnd();
 }

@@ -131,7 +131,9 @@ export function progressLine(event: EngineEvent): string | undefined {
   const done = event.resOutputsEvent?.metadata;
   const failed = event.resOpFailedEvent?.metadata;
   const step = pre ?? done ?? failed;
-  if (!step || step.op === "same" || step.type === "pulumi:pulumi:Stack") return undefined;
+  // The stack and the providers are the engine's bookkeeping, not parts of the workstation.
+  if (!step || step.op === "same" || step.type === "pulumi:pulumi:Stack" || step.type.startsWith("pulumi:providers:"))
+    return undefined;
   const name = step.urn.split("::").pop();
   const state = failed ? "failed" : done ? "done" : "…";
   return `  ${step.op} ${step.type} ${name} ${state}`;
