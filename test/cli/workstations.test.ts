@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DescribeImagesCommand, DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
@@ -297,5 +297,85 @@ describe("cws launch, list, stop, start, ami create and destroy under the real P
     const destroyed = await cws("destroy", "interrupted", "--yes");
     assert.equal(destroyed.code, 0, destroyed.err);
     assert.deepEqual(await liveInstances(moto!, REGION), []);
+  });
+
+  describe("a lab's team backend: Pulumi's S3 backend on moto's S3 (bucket and lock object made with boto3)", () => {
+    const BUCKET = "lab-state";
+    let backend: string;
+    /** Two researchers on two laptops: their own config directories, the lab's backend and shared passphrase. */
+    const as = (user: string, ...args: string[]) =>
+      runCws([...args, "--backend", backend], {
+        ...env,
+        XDG_CONFIG_HOME: path.join(sandbox!.root, `${user}-config`),
+        PULUMI_CONFIG_PASSPHRASE: "the lab's shared passphrase",
+      });
+    const LOCK_KEY =
+      ".pulumi/locks/organization/cloudworkstation-workstations/team-alice/0b5c3b4e-6a57-4d0e-9d55-4f3c7a4f2f10.json";
+    /** One S3 call on moto through boto3 (moto's own dependency; the project has no S3 client of its own). */
+    const s3 = (call: string, args: Record<string, string>) => {
+      const python = spawnSync(
+        process.env.CWS_PYTHON ?? "python3",
+        [
+          "-c",
+          "import boto3, json, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1'); " +
+            "getattr(s3, sys.argv[2])(**json.loads(sys.argv[3]))",
+          moto!.endpoint,
+          call,
+          JSON.stringify(args),
+        ],
+        { encoding: "utf8", env: { ...process.env, ...moto!.env() } },
+      );
+      assert.equal(python.status, 0, `boto3 s3.${call}: ${python.stderr}`);
+    };
+
+    before(async () => {
+      s3("create_bucket", { Bucket: BUCKET });
+      const host = new URL(moto!.endpoint).host;
+      backend = `s3://${BUCKET}?endpoint=${host}&disableSSL=true&s3ForcePathStyle=true&region=us-east-1`;
+    });
+
+    it("two users launching different workstations at the same time both succeed, and each sees both", async () => {
+      const [alice, bob] = await Promise.all([
+        as("alice", "launch", "python-ml", "team-alice", "--region", REGION),
+        as("bob", "launch", "python-ml", "team-bob", "--region", REGION),
+      ]);
+      assert.equal(alice.code, 0, alice.err);
+      assert.equal(bob.code, 0, bob.err);
+      assert.equal((await liveInstances(moto!, REGION)).length, 2);
+      const listed = JSON.parse((await as("bob", "list", "--json")).out) as { name: string; state: string }[];
+      assert.deepEqual(listed.map((row) => [row.name, row.state]).sort(), [
+        ["team-alice", "running"],
+        ["team-bob", "running"],
+      ]);
+    });
+
+    it("destroying a workstation another user is changing fails with who holds the lock, and changes nothing", async () => {
+      // alice's operation in progress, as Pulumi records it: a lock object beside the stack's state.
+      s3("put_object", {
+        Bucket: BUCKET,
+        Key: LOCK_KEY,
+        Body: JSON.stringify({
+          pid: 4242,
+          username: "alice",
+          hostname: "alice-laptop",
+          timestamp: "2026-12-07T05:00:00Z",
+        }),
+      });
+      const run = await as("bob", "destroy", "team-alice", "--yes");
+      assert.equal(run.code, 1, run.err);
+      assert.match(
+        run.err,
+        /workstation team-alice is locked by alice@alice-laptop \(pid 4242, since 2026-12-07T05:00:00Z\)/,
+      );
+      assert.match(run.err, /changed nothing in its stack/);
+      assert.equal((await liveInstances(moto!, REGION)).length, 2);
+
+      s3("delete_object", { Bucket: BUCKET, Key: LOCK_KEY });
+      for (const name of ["team-alice", "team-bob"]) {
+        const destroyed = await as("bob", "destroy", name, "--yes");
+        assert.equal(destroyed.code, 0, destroyed.err);
+      }
+      assert.deepEqual(await liveInstances(moto!, REGION), []);
+    });
   });
 });

@@ -184,6 +184,15 @@ export async function withCancellation(
   try {
     return await operation(controller.signal);
   } catch (error) {
+    const lock = lockHolder((error as Error).message);
+    if (lock && !controller.signal.aborted) {
+      context.stderr.write(
+        `cws: workstation ${name} is locked by ${lock.holder}: another operation is changing it, so this one ` +
+          "changed nothing in its stack. Wait until that one ends, then run this again. If it was killed and nobody " +
+          `is changing ${name}, delete its lock (${lock.file}) first.\n`,
+      );
+      return EXIT.failure;
+    }
     const what = controller.signal.aborted ? "was cancelled" : `failed: ${engineDiagnostics((error as Error).message)}`;
     context.stderr.write(
       `cws: the operation on ${name} ${what}\n` +
@@ -204,4 +213,20 @@ export function engineDiagnostics(message: string): string {
   const diagnostics = /\nDiagnostics:\n([\s\S]*?)(?:\n\S[^\n]*:\n|$)/.exec(message)?.[1];
   const text = diagnostics ?? message.trim().split("\n").slice(-8).join("\n");
   return text.trimEnd();
+}
+
+/**
+ * Who holds the stack's lock, from the engine's "the stack is currently locked by N lock(s)" error, whose lines name
+ * each lock file and its maker: "<url>/.pulumi/locks/…/<id>.json: created by user@host (pid N) at TIME".
+ */
+export function lockHolder(message: string): { holder: string; file: string } | undefined {
+  if (!/the stack is currently locked by \d+ lock/.test(message)) return undefined;
+  // The file's URL carries the backend's query string (endpoint, region…) after ".json"; the lock is the path.
+  const lock = /(\S+?\.json)\S*?:?\s+created by (\S+) \(pid (\d+)\) at ([^\n]+)/.exec(message);
+  if (!lock)
+    return {
+      holder: "another operation",
+      file: /\S*\.pulumi\/locks\/\S*/.exec(message)?.[0] ?? message.trim().split("\n").slice(-3).join(" "),
+    };
+  return { holder: `${lock[2]} (pid ${lock[3]}, since ${lock[4].trim()})`, file: lock[1] };
 }
