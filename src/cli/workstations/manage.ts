@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { throwAwsCallError } from "../../resolver/aws-errors";
 import type { AwsClients } from "../../resolver/types";
+import { engineDiagnostics } from "./engine-errors";
 import { outputsOf, type WorkstationOutputs } from "./launch";
 import { NO_PROGRAM, openWorkstationStack, openWorkstationsWorkspace, type WorkstationEngine } from "./stack";
 
@@ -120,7 +121,17 @@ export async function powerWorkstation(
       region: outputs.region,
     });
   }
-  await stack.refresh();
+  try {
+    await stack.refresh();
+  } catch (error) {
+    // EC2 has acted; only the stack's record lags. Say so rather than suggest nothing happened.
+    throw new Error(
+      `EC2 ${action === "stop" ? "is stopping" : "is starting"} ${outputs.instanceId} in ${outputs.region}, but the ` +
+        `refresh of stack ${name} failed (it catches up at its next refresh; cws list shows EC2's state): ` +
+        engineDiagnostics((error as Error).message),
+      { cause: error },
+    );
+  }
   const [instance] = await describeInstances(clients, outputs.region, [outputs.instanceId]);
   return { name, instanceId: outputs.instanceId, region: outputs.region, state: instance?.State?.Name ?? "not found" };
 }
