@@ -31,19 +31,18 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
     path: ["launch"],
     design: "cws launch <template> <name> [--region R] [--size S] [--prefer-script] [--dry-run --show-ami-resolution]",
     seed: "000, 003",
-    kind: "elsewhere",
-    here:
-      "not built yet (a later release, on the Pulumi Automation API): ResearchWorkstation in a Pulumi program (docs/pulumi.md); " +
-      "with --dry-run: cws ami resolve <template> --region R and cws costs <template> --region R",
-    example: ["launch", "python-ml", "my-research", "--region", "ap-south-1"],
+    kind: "ours",
+    here: "cws launch <template> <name> [--region R] [--size S] [--prefer-script] [--dry-run [--show-ami-resolution]] (Pulumi Automation API, one stack per workstation)",
+    example: ["launch", "--help"],
   },
   {
     path: ["ami", "create"],
     design: "cws ami create <template> <instance> [--name N] [--public]",
     seed: "000, 001, 002, 003",
     kind: "alias",
-    here: "cws save <instance-id> <template> [--public] (the instance by id; --name: save names the image after the template)",
-    usage: "cws ami create <template> <instance-id> [--name N] [--public] [cws save's options]",
+    here: "cws save <instance-id> <template> [--public] (the workstation by name or the instance by id; --name: save names the image after the template)",
+    usage:
+      "cws ami create <template> <workstation | instance-id> [--name N] [--public] [--backend URL] [cws save's options]",
     example: ["ami", "create", "python-ml", "my-instance", "--name", "Python ML v2.1.0", "--public"],
   },
   {
@@ -51,8 +50,9 @@ export const DESIGN_COMMANDS: readonly DesignCommand[] = [
     design: "cws ami create-multi <template> <instance> --regions a,b,c",
     seed: "000, 001, 003",
     kind: "alias",
-    here: "cws save <instance-id> <template> --copy-to-regions a,b,c",
-    usage: "cws ami create-multi <template> <instance-id> --regions a,b,… [--name N] [cws save's options]",
+    here: "cws save <instance-id> <template> --copy-to-regions a,b,c (the workstation by name or the instance by id)",
+    usage:
+      "cws ami create-multi <template> <workstation | instance-id> --regions a,b,… [--name N] [--backend URL] [cws save's options]",
     example: ["ami", "create-multi", "python-ml", "my-instance", "--regions", "us-east-1,us-west-2,eu-west-1"],
   },
   {

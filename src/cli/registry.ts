@@ -188,6 +188,36 @@ export const COMMANDS: readonly CliCommand[] = [
     "cws migrate test-all [--regions a,b,… | --all-regions | --region R] [--arch A] [--instance-type T | --size S] [--strategy S] [--allow-copy] [--json]",
     () => require("./commands/migrate").migrateTestAllCommand,
   ),
+  lazyCommand(
+    ["launch"],
+    "Launch a workstation from a template: resolve its AMI, ask before a copy or script fallback, pulumi up",
+    "cws launch <template> <name> [--region R] [--size S | --instance-type T] [--arch A] [--strategy S | --prefer-script] [--allow-copy] [--dry-run [--show-ami-resolution]] [--backend URL] [--yes] [--json]",
+    () => require("./commands/launch").launchCommand,
+  ),
+  lazyCommand(
+    ["destroy"],
+    "Destroy a workstation cws launch made (pulumi destroy, then remove its stack); saved images are kept",
+    "cws destroy <name> [--backend URL] [--yes] [--json]",
+    () => require("./commands/destroy").destroyCommand,
+  ),
+  lazyCommand(
+    ["list"],
+    "List the workstations cws launch made: template, region, AMI, method, EC2 state, age, hourly cost",
+    "cws list [--backend URL] [--json]",
+    () => require("./commands/list").listCommand,
+  ),
+  lazyCommand(
+    ["stop"],
+    "Stop a workstation's instance (EC2 StopInstances, then a refresh of its stack); its disks are kept",
+    "cws stop <name> [--backend URL] [--json]",
+    () => require("./commands/power").stopCommand,
+  ),
+  lazyCommand(
+    ["start"],
+    "Start a stopped workstation's instance (EC2 StartInstances, then a refresh of its stack)",
+    "cws start <name> [--backend URL] [--json]",
+    () => require("./commands/power").startCommand,
+  ),
   // The original design's commands that are not ours by the same words: aliases and answers (one table).
   ...DESIGN_COMMANDS.filter((row) => row.kind !== "ours").map((row) =>
     lazyCommand(row.path, designSummary(row), designUsage(row), () => designCommandModule(row.path)),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
+import { DescribeImagesCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { EXIT } from "../../src/cli/command";
 import { DESIGN_COMMANDS } from "../../src/cli/design-commands";
 import { MotoServer, startMoto } from "../../harness/moto";
@@ -37,7 +37,8 @@ describe("the original design's commands (src/cli/design-commands.ts, runCli in-
     runCws(argv, {
       clients: moto.clients(),
       templatesDir: dir,
-      env: { AWS_REGION: "us-east-1", CWS_CATALOG_CACHE: path.join(keys, "cache") },
+      // XDG_CONFIG_HOME: a workstation name is looked up in cws launch's default state there (empty: none exist).
+      env: { AWS_REGION: "us-east-1", CWS_CATALOG_CACHE: path.join(keys, "cache"), XDG_CONFIG_HOME: dir },
     });
 
   for (const row of DESIGN_COMMANDS) {
@@ -63,7 +64,7 @@ describe("the original design's commands (src/cli/design-commands.ts, runCli in-
     });
   }
 
-  it("cws launch answers with the Pulumi way and the preview commands, filled in with the design's flags", async () => {
+  it("cws launch with the design's --size GPU-L --dry-run --show-ami-resolution shows the resolution and launches nothing", async () => {
     const run = await cws(
       "launch",
       "python-ml",
@@ -73,14 +74,13 @@ describe("the original design's commands (src/cli/design-commands.ts, runCli in-
       "--dry-run",
       "--show-ami-resolution",
     );
-    assert.equal(run.code, EXIT.invalidInput);
-    assert.match(run.err, /cws launch is not built yet/);
-    assert.match(
-      run.err,
-      /new ResearchWorkstation\("my-research", \{ template: "python-ml", region: "us-east-1" \}\) \(docs\/pulumi\.md\)/,
-    );
-    assert.match(run.err, /cws ami resolve python-ml --region us-east-1 --size GPU-L/);
-    assert.match(run.err, /cws costs python-ml --region us-east-1 --size GPU-L/);
+    assert.equal(run.code, EXIT.ok, run.err);
+    assert.match(run.out, /Region\s+us-east-1/);
+    assert.match(run.out, /Instance\s+g\S+ \(x86_64\)/);
+    assert.match(run.out, /Fallback chain:/);
+    assert.match(run.out, /Dry run: nothing was created \(no stack "my-research", no instance\)/);
+    const { Reservations = [] } = await moto.clients().ec2("us-east-1").send(new DescribeInstancesCommand({}));
+    assert.deepEqual(Reservations, []);
   });
 
   it("cws ami create <template> <instance-id> --name N --public runs cws save, the name becoming the description", async () => {

@@ -1,8 +1,11 @@
+import { InvalidInputError } from "../../resolver/errors";
 import { isInstanceId } from "../../templates/aws-ids";
 import { UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
 import { designCommand, designSummary, designUsage } from "../design-commands";
 import { catalogBrowseCommand } from "./catalog";
+import { workstationInstance } from "../workstations/manage";
+import { checkWorkstationName, workstationEngine } from "../workstations/stack";
 import { saveCommand } from "./save";
 
 /**
@@ -70,30 +73,6 @@ function designAlias(words: string[], help: string, target: CliCommand): CliComm
   };
 }
 
-export const launchCommand = designAnswer(
-  ["launch"],
-  "cws launch is not built yet: a later release launches workstations from the CLI through the Pulumi Automation API.\n" +
-    "Today a workstation is a ResearchWorkstation in a Pulumi program (docs/pulumi.md). What --dry-run\n" +
-    "--show-ami-resolution shows is cws ami resolve (and cws costs); the answer names both with your values.",
-  ["--region", "--size", "--instance-type", "--strategy"],
-  ({ flags, positionals }, context) => {
-    const template = positionals[0] ?? "<template>";
-    const region = flags.get("--region") ?? context.defaultRegion ?? "R";
-    const sizing = flags.has("--instance-type")
-      ? ` --instance-type ${flags.get("--instance-type")}`
-      : flags.has("--size")
-        ? ` --size ${flags.get("--size")}`
-        : "";
-    const strategy = flags.has("--strategy") ? ` --strategy ${flags.get("--strategy")}` : "";
-    return [
-      "cws launch is not built yet (a later release drives ResearchWorkstation through the Pulumi Automation API).",
-      `  launch today: a Pulumi program with new ResearchWorkstation("${positionals[1] ?? "<name>"}", { template: "${template}", region: "${region}" }) (docs/pulumi.md), then pulumi up`,
-      `  preview the AMI (--dry-run --show-ami-resolution): cws ami resolve ${template} --region ${region}${sizing}${strategy}${flags.has("--allow-copy") ? " --allow-copy" : ""}`,
-      `  estimated cost: cws costs ${template} --region ${region}${sizing}`,
-    ].join("\n  ");
-  },
-);
-
 /** cws save's flags that take a value (the others are booleans). */
 const SAVE_VALUED = [
   "--region",
@@ -110,7 +89,7 @@ const SAVE_VALUED = [
 
 /**
  * The design's `ami create[-multi] <template> <instance>`: cws save with the arguments the other way round. The
- * instance is named by id (naming workstations comes with cws launch). `ownFlags` are the design's flags that save
+ * instance is a workstation's name (cws launch; its region comes with it) or an instance id. `ownFlags` are the design's flags that save
  * does not have; `translate` turns them into save's.
  */
 function createAlias(
@@ -125,23 +104,57 @@ function createAlias(
     usage: designUsage(row),
     help: `Runs ${row.here}. Every flag of cws save is accepted as well; see cws save --help.`,
     async run(argv, context) {
-      const { entries, flags, positionals } = scan(argv, [...SAVE_VALUED, ...ownFlags]);
+      const { entries, flags, positionals } = scan(argv, [...SAVE_VALUED, ...ownFlags, "--backend"]);
       if (positionals.length !== 2)
-        throw new UsageError(`expected <template> <instance-id>, got ${positionals.length} argument(s)`);
+        throw new UsageError(`expected <template> <workstation | instance-id>, got ${positionals.length} argument(s)`);
       const [template, instance] = positionals;
-      if (!isInstanceId(instance)) {
-        context.stderr.write(
-          `cws: "${instance}" is not an instance id: workstations are named by id until cws launch exists; find the id ` +
-            `with aws ec2 describe-instances --filters Name=tag:Name,Values=${instance}, then:\n  cws save <instance-id> ${template}\n`,
+      const target = isInstanceId(instance)
+        ? { instanceId: instance, region: undefined }
+        : await instanceOfWorkstation(instance, template, flags, context);
+      if (target === undefined) return EXIT.invalidInput;
+      if (target.region !== undefined && flags.has("--region") && flags.get("--region") !== target.region)
+        throw new UsageError(
+          `--region ${flags.get("--region")}: workstation ${instance} runs in ${target.region}; leave --region out`,
         );
-        return EXIT.invalidInput;
-      }
       const passed = entries
-        .filter(([flag]) => !ownFlags.includes(flag))
+        .filter(([flag]) => !ownFlags.includes(flag) && flag !== "--backend")
         .map(([flag, value]) => (SAVE_VALUED.includes(flag) ? `${flag}=${value}` : flag));
-      return saveCommand.run([instance, template, ...translate(flags, context), ...passed], context);
+      const region = target.region !== undefined && !flags.has("--region") ? [`--region=${target.region}`] : [];
+      return saveCommand.run(
+        [target.instanceId, template, ...translate(flags, context), ...region, ...passed],
+        context,
+      );
     },
   };
+}
+
+/**
+ * The instance of a workstation cws launch made, by its name (its stack's outputs); undefined, with the reason on
+ * stderr, when the name is neither a workstation nor an instance id.
+ */
+async function instanceOfWorkstation(
+  name: string,
+  template: string,
+  flags: Map<string, string>,
+  context: CliContext,
+): Promise<{ instanceId: string; region: string } | undefined> {
+  const notFound = (why: string) => {
+    context.stderr.write(
+      `cws: "${name}" is ${why}; name a workstation from cws list, or the instance by id:\n  cws save <instance-id> ${template}\n`,
+    );
+    return undefined;
+  };
+  try {
+    checkWorkstationName(name);
+  } catch {
+    return notFound("neither a workstation name nor an instance id");
+  }
+  try {
+    return await workstationInstance(workstationEngine(context.env, flags.get("--backend")), name);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return notFound(`not an instance id, and ${error.message}`);
+    throw error;
+  }
 }
 
 /** The design's --name is the image's name; here images are named after the template, so it becomes the description. */

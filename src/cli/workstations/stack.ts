@@ -1,0 +1,118 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { InvalidInputError } from "../../resolver/errors";
+import { UsageError } from "../args";
+import { findPulumiBinDir, missingPulumiMessage } from "./pulumi-cli";
+import { workstationState, type WorkstationState } from "./state";
+
+/** Every workstation `cws launch` makes is one stack of this project, named after the workstation. */
+export const WORKSTATIONS_PROJECT = "cloudworkstation-workstations";
+
+/** A stack name and a resource name at once: short, plain, and the same in every backend. */
+const WORKSTATION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function checkWorkstationName(name: string): string {
+  if (WORKSTATION_NAME.test(name)) return name;
+  throw new UsageError(
+    `<name> "${name}" is not a workstation name: use 1-63 lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. my-research)`,
+  );
+}
+
+export interface WorkstationEngine {
+  state: WorkstationState;
+  /** Environment for the engine's processes: the caller's, plus the backend, secrets and the CLI on PATH. */
+  env: Record<string, string>;
+  pulumiRoot?: string;
+}
+
+/** Finds the CLI and the backend once per command. */
+export function workstationEngine(
+  env: NodeJS.ProcessEnv,
+  backendFlag: string | undefined,
+  options: { create: boolean } = { create: false },
+): WorkstationEngine {
+  const state = workstationState(env, backendFlag, options.create);
+  const binDir = findPulumiBinDir(env);
+  // An unused local backend holds no workstation: saying so needs no engine.
+  if (!binDir && !state.unused) throw new Error(missingPulumiMessage(env));
+  const inherited = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  return {
+    state,
+    env: {
+      ...inherited,
+      ...state.env,
+      PATH: [binDir, env.PATH].filter(Boolean).join(path.delimiter),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    },
+    // PulumiCommand wants the installation root (it runs <root>/bin/pulumi); a PATH directory not named bin is used via PATH.
+    ...(binDir && path.basename(binDir) === "bin" ? { pulumiRoot: path.dirname(binDir) } : {}),
+  };
+}
+
+/** The workstations project's workspace (Pulumi.yaml in a fresh directory, the state in the backend). */
+export async function openWorkstationsWorkspace(
+  engine: WorkstationEngine,
+  program: PulumiFn,
+  region?: string,
+): Promise<LocalWorkspace> {
+  // Loaded lazily: the Automation API pulls in gRPC and the language runtime, which no other command needs.
+  const automation = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  return automation.LocalWorkspace.create({
+    pulumiCommand: await automation.PulumiCommand.get({ root: engine.pulumiRoot, skipVersionCheck: true }),
+    workDir: workspaceDir(),
+    program,
+    // The default aws provider's region; every regional resource of a workstation names its region anyway.
+    envVars: region ? { ...engine.env, AWS_REGION: region } : engine.env,
+    secretsProvider: "passphrase",
+    projectSettings: { name: WORKSTATIONS_PROJECT, runtime: "nodejs" },
+  });
+}
+
+/**
+ * The workstation's stack through the Automation API. `program` is the inline Pulumi program (`up`/`preview` run
+ * it; refresh and destroy do not). `create: false` refuses a workstation that does not exist.
+ */
+export async function openWorkstationStack(
+  engine: WorkstationEngine,
+  name: string,
+  program: PulumiFn,
+  options: { create: boolean; region?: string },
+): Promise<Stack> {
+  const { Stack } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+  if (!options.create && engine.state.unused) throw noWorkstation(engine, name, []);
+  const workspace = await openWorkstationsWorkspace(engine, program, options.region);
+  if (options.create) return Stack.createOrSelect(name, workspace);
+  const known = (await workspace.listStacks()).map((stack) => stack.name);
+  if (!known.includes(name)) throw noWorkstation(engine, name, known);
+  return Stack.select(name, workspace);
+}
+
+function noWorkstation(engine: WorkstationEngine, name: string, known: string[]): InvalidInputError {
+  return new InvalidInputError(
+    `no workstation "${name}" in ${engine.state.backendUrl}` +
+      (known.length ? ` (there are: ${known.join(", ")})` : " (it holds none)") +
+      ": see `cws list`",
+  );
+}
+
+/**
+ * A fresh directory for the workspace's Pulumi.yaml, whose node_modules is the one cws runs from: the engine's
+ * dynamic-provider host resolves @pulumi/pulumi (and our resources' logic) from the project directory. The state
+ * lives in the backend, never here; the directory is in the system's temp space and holds nothing else.
+ */
+function workspaceDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cws-workspace-"));
+  const pulumiPackage = require.resolve("@pulumi/pulumi/package.json");
+  const nodeModules = path.dirname(path.dirname(path.dirname(pulumiPackage)));
+  fs.symlinkSync(nodeModules, path.join(dir, "node_modules"), "dir");
+  // The engine's processes use it until the command ends, so it goes when cws exits.
+  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A program for operations that never run one (refresh, destroy): registers nothing. */
+export const NO_PROGRAM: PulumiFn = async () => ({});
