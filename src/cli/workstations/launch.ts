@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import type { EngineEvent, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { resolveAmi } from "../../resolver";
+import { formatAmountUsd } from "../../resolver/cost";
 import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
 import type { Template } from "../../templates/schema";
 import { openWorkstationStack, type WorkstationEngine } from "./stack";
@@ -39,7 +40,9 @@ export function consentsFor(resolution: ResolutionResult): string[] {
     const copy = resolution.copyPlan;
     consents.push(
       `This copies ${resolution.amiId} from ${resolution.sourceRegion} to ${resolution.region}` +
-        (copy ? ` (about ${copy.estimatedMinutes} min, about $${copy.estimatedCostUsd.toFixed(2)}, estimates)` : "") +
+        (copy
+          ? ` (about ${copy.estimatedMinutes} min, about ${formatAmountUsd(copy.estimatedCostUsd)}, estimates)`
+          : "") +
         "; the copy stays until the workstation is destroyed.",
     );
   }
