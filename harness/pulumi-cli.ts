@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { cachedPulumiBinDirs, holdsExecutables, pulumiSetupCache } from "../src/cli/workstations/pulumi-cli";
 
 /**
  * Finding and running the real Pulumi CLI for the end-to-end tests and `npm run demo`: a sandbox (temporary
@@ -33,19 +34,8 @@ export function lockedPulumiVersion(root = REPO_ROOT): string | undefined {
 
 /** scripts/install-pulumi.sh's cache: `${XDG_CACHE_HOME:-$HOME/.cache}/cloudworkstation/pulumi-<version>/bin`. */
 export function pulumiCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), ".cache"), "cloudworkstation");
+  return pulumiSetupCache(env);
 }
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-const hasAll = (dir: string, names: readonly string[]) => names.every((name) => isExecutable(path.join(dir, name)));
 
 /**
  * The Pulumi CLI: first a directory on PATH holding `pulumi` and the Node.js language host (an official install has
@@ -54,28 +44,12 @@ const hasAll = (dir: string, names: readonly string[]) => names.every((name) => 
  */
 export function findPulumiCli(env: NodeJS.ProcessEnv = process.env, root = REPO_ROOT): PulumiCli | undefined {
   for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
-    if (hasAll(dir, ["pulumi", "pulumi-language-nodejs"])) return { binDir: dir, source: "PATH" };
+    if (holdsExecutables(dir, ["pulumi", "pulumi-language-nodejs"])) return { binDir: dir, source: "PATH" };
   }
-  const cache = pulumiCacheDir(env);
-  const locked = lockedPulumiVersion(root);
-  let cached: string[];
-  try {
-    cached = fs.readdirSync(cache).filter((name) => /^pulumi-\d+\.\d+\.\d+$/.test(name));
-  } catch {
-    return undefined;
-  }
-  const version = (name: string) => name.slice("pulumi-".length).split(".").map(Number);
-  cached.sort((a, b) => {
-    if (a === `pulumi-${locked}`) return -1;
-    if (b === `pulumi-${locked}`) return 1;
-    const [x, y] = [version(a), version(b)];
-    return y[0] - x[0] || y[1] - x[1] || y[2] - x[2];
-  });
-  for (const name of cached) {
-    const bin = path.join(cache, name, "bin");
-    if (hasAll(bin, PULUMI_EXECUTABLES)) return { binDir: bin, source: "setup cache" };
-  }
-  return undefined;
+  const bin = cachedPulumiBinDirs(env, lockedPulumiVersion(root)).find((dir) =>
+    holdsExecutables(dir, PULUMI_EXECUTABLES),
+  );
+  return bin ? { binDir: bin, source: "setup cache" } : undefined;
 }
 
 export type E2eGate = { run: true; cli: PulumiCli } | { run: false; reason: string };
