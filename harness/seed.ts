@@ -128,6 +128,22 @@ export interface DemoLandscape {
 }
 
 /**
+ * A lab's own template whose image seedDemoLandscape builds in the first region only (`cws-python-ml-x86_64-*`,
+ * found by an owner-scoped search): a workstation in another region needs a consented copy, or, under a strategy that
+ * allows it, falls back to script provisioning. Written as `smith-lab-ml.yml`.
+ */
+export const LAB_ML_TEMPLATE = `name: smith-lab-ml
+version: 1.0.0
+description: The lab's machine-learning image
+base: ubuntu-24.04
+ami_config:
+  strategy: ami_required
+  ami_search:
+    owners: ["self"]
+    name_pattern: "cws-python-ml-x86_64-*"
+`;
+
+/**
  * A realistic landscape over (typically four) regions:
  * - every fixture image everywhere, including the name-squatter's newer "ubuntu-noble" image (210987654321);
  * - base OS public parameters in every region except the last, where only the Ubuntu ones exist (the moto-provided

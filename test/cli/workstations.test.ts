@@ -6,7 +6,7 @@ import { DescribeImagesCommand, DescribeInstancesCommand, type Instance } from "
 import { installAwsStandin } from "../../harness/aws-standin/install";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiSandbox, REPO_ROOT } from "../../harness/pulumi-cli";
-import { seedDemoLandscape } from "../../harness/seed";
+import { LAB_ML_TEMPLATE, seedDemoLandscape } from "../../harness/seed";
 
 /**
  * `cws launch` / `cws destroy` as a researcher runs them: the compiled `cws` in a child process (no terminal), the
@@ -19,21 +19,6 @@ const CWS_MAIN = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
 const REGION = "us-west-2";
 /** us-east-1 holds the lab's images (seedDemoLandscape); us-west-2 only the public ones. */
 const REGIONS = ["us-east-1", REGION];
-
-/**
- * The lab's own template: its image (found by an owner-scoped search) is built in us-east-1 only, so in us-west-2 it
- * needs a consented copy, or, with --strategy ami_preferred, falls back to script provisioning.
- */
-const LAB_ML_TEMPLATE = `name: smith-lab-ml
-version: 1.0.0
-description: The lab's machine-learning image
-base: ubuntu-24.04
-ami_config:
-  strategy: ami_required
-  ami_search:
-    owners: ["self"]
-    name_pattern: "cws-python-ml-x86_64-*"
-`;
 
 interface CwsRun {
   code: number | null;

@@ -14,7 +14,7 @@ import {
 import { installAwsStandin } from "../../harness/aws-standin/install";
 import { FIXTURE_AMIS_PATH, startMoto, TEST_CREDENTIALS, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../../harness/pulumi-cli";
-import { publishPublicParameter, seedDemoLandscape } from "../../harness/seed";
+import { LAB_ML_TEMPLATE, publishPublicParameter, seedDemoLandscape } from "../../harness/seed";
 import { baseImageSource } from "../../src/resolver/base-images";
 import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { COPY_SOURCE_TAG } from "../../src/imaging/copy";
@@ -56,21 +56,6 @@ function amisWithNewerNoble(dir: string): string {
   fs.writeFileSync(file, JSON.stringify(amis));
   return file;
 }
-
-/**
- * The lab's own template (beside smith-lab-python.yml in templates/): its image, found by an owner-scoped search,
- * is built in us-east-1 only (seedDemoLandscape), so a workstation elsewhere needs a consented copy.
- */
-const LAB_ML_TEMPLATE = `name: smith-lab-ml
-version: 1.0.0
-description: The lab's machine-learning image
-base: ubuntu-24.04
-ami_config:
-  strategy: ami_required
-  ami_search:
-    owners: ["self"]
-    name_pattern: "cws-python-ml-x86_64-*"
-`;
 
 /** Where each workstation of the lab's fleet.yaml (as the test's lab edits it) must run. */
 const FLEET_REGIONS: Record<string, string> = {
