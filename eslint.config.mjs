@@ -2,8 +2,9 @@ import js from "@eslint/js";
 import pulumiPlugin from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
-// The floors (docs/architecture.md): templates → resolver + catalog → imaging/dynamic → components; the CLI and the
-// server sit on top, the library never imports them and the server never imports the CLI; nothing in src/ imports
+// The floors (docs/architecture.md): core (AWS facts and plumbing) → templates → resolver + catalog → imaging/dynamic →
+// components → ops (the use cases the CLI and the API share); the CLI and the server sit on top, the library never
+// imports them and the server never imports the CLI; nothing in src/ imports
 // test/, harness/ or the package by its own name. Each layer lists what it may not import; the list is checked on
 // `import`/`export … from`, on `require()`, on `import()` and on `typeof import()`, so no form of import escapes it.
 
@@ -71,9 +72,16 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
+    files: ["src/core/**/*.ts"],
+    rules: layer(
+      ["templates", "resolver", "catalog", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
+      "core is the ground floor: AWS facts and plumbing that import nothing of ours.",
+    ),
+  },
+  {
     files: ["src/templates/**/*.ts"],
     rules: layer(
-      ["resolver", "catalog", "imaging", "dynamic", "components", "cli", "server", ...PULUMI],
+      ["resolver", "catalog", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
       "templates import nothing above them (templates → resolver + catalog → imaging/dynamic → components).",
     ),
   },
@@ -81,7 +89,7 @@ export default tseslint.config(
     files: ["src/resolver/**/*.ts"],
     ignores: ["src/resolver/tiers/catalog.ts"],
     rules: layer(
-      ["catalog", "imaging", "dynamic", "components", "cli", "server", ...PULUMI],
+      ["catalog", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
       "the resolver imports only templates (and the catalog from its catalog tier only), never @pulumi/* or the layers above it.",
     ),
   },
@@ -90,31 +98,41 @@ export default tseslint.config(
     // when the shared errors and types move to a floor below both (issue 21's src/core/).
     files: ["src/resolver/tiers/catalog.ts"],
     rules: layer(
-      ["imaging", "dynamic", "components", "cli", "server", ...PULUMI],
+      ["imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
       "the resolver imports only templates and the catalog, never @pulumi/* or the layers above it.",
     ),
   },
   {
     files: ["src/catalog/**/*.ts"],
     rules: layer(
-      ["imaging", "dynamic", "components", "cli", "server", ...PULUMI],
+      ["imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
       "the catalog sits in the resolver's layer: it imports only templates and the resolver, never @pulumi/* or the layers above.",
     ),
   },
   {
     files: ["src/imaging/**/*.ts"],
     rules: layer(
-      ["dynamic", "components", "cli", "server", ...PULUMI],
+      ["dynamic", "components", "ops", "cli", "server", ...PULUMI],
       "imaging sits below dynamic resources and components, and never imports @pulumi/*.",
     ),
   },
   {
     files: ["src/dynamic/**/*.ts"],
-    rules: layer(["components", "cli", "server"], "dynamic resources never import components, the CLI or the server."),
+    rules: layer(
+      ["components", "ops", "cli", "server"],
+      "dynamic resources never import components, the shared use cases, the CLI or the server.",
+    ),
   },
   {
     files: ["src/components/**/*.ts"],
-    rules: layer(["cli", "server"], "components never import the CLI or the server."),
+    rules: layer(["ops", "cli", "server"], "components never import the shared use cases, the CLI or the server."),
+  },
+  {
+    files: ["src/ops/**/*.ts"],
+    rules: layer(
+      ["cli", "server"],
+      "the use cases the CLI and the API share sit below both front doors and never import them.",
+    ),
   },
   {
     files: ["src/server/**/*.ts"],
