@@ -74,6 +74,7 @@ describe("examples/yaml-lab: a Pulumi YAML program through the cloudworkstation 
     aliceChain: string[];
     danaLaunchMode: string;
     labImageCopies: Record<string, string>;
+    fleetWorkstations: Record<string, { instanceId: string; amiId: string }>;
   };
 
   before(async function () {
@@ -115,7 +116,7 @@ describe("examples/yaml-lab: a Pulumi YAML program through the cloudworkstation 
     assertOk(preview);
     const steps = (JSON.parse(preview.stdout) as { steps: Step[] }).steps;
     const types = new Set(steps.map((step) => step.newState?.type));
-    for (const type of ["ResearchWorkstation", "MultiRegionAmi", "AmiResolution"])
+    for (const type of ["ResearchWorkstation", "MultiRegionAmi", "LabFleet", "AmiResolution"])
       assert.ok(types.has(`cloudworkstation:index:${type}`), `${type} is in the preview: ${[...types].join(", ")}`);
     assert.ok(
       ![...types].some((type) => type?.startsWith("pulumi-nodejs")),
@@ -142,8 +143,11 @@ describe("examples/yaml-lab: a Pulumi YAML program through the cloudworkstation 
     assert.equal(outputs.aliceAmi, previewedAmi);
     assert.ok(outputs.aliceChain.length > 0);
     const instances = await liveInstances(moto!, "us-east-1");
-    assert.equal(instances.length, 2, "alice and dana run in us-east-1 (aws:region)");
+    assert.equal(instances.length, 3, "alice, dana and the fleet's erin run in us-east-1 (aws:region)");
     assert.ok(instances.some((instance) => instance.ImageId === previewedAmi));
+    const erin = instances.find((instance) => instance.InstanceId === outputs.fleetWorkstations.erin.instanceId);
+    assert.equal(erin?.ImageId, outputs.fleetWorkstations.erin.amiId, "the LabFleet's erin runs its AMI");
+    assert.equal(erin?.Tags?.find((tag) => tag.Key === "cost-centre")?.Value, "4711", "the fleet's default tags");
     assert.match(outputs.danaLaunchMode, /^(ami|script)$/);
     const copy = outputs.labImageCopies["us-east-2"];
     assert.match(copy, /^ami-/);
