@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { contentProblems } from "./content";
+import { sha256 } from "./hash";
 import { checkAgainstSchema, type Problem } from "./zod-issues";
 import { provisioningWarnings, regionWarnings, renderProblems, scriptPackageManagerWarnings } from "./checks";
 import { takesTextAt } from "./schema-walk";
@@ -30,7 +31,7 @@ import {
   templateNameOf,
   unique,
 } from "./template-files";
-import { parseYamlSource, type TemplateSource } from "./yaml-source";
+import { MAX_NESTING_DEPTH, parseYamlSource, type TemplateSource } from "./yaml-source";
 import { locatedIn, prepareUnit, type TemplateUnit } from "./template-unit";
 
 // The file rules are part of the loader's API.
@@ -116,7 +117,7 @@ export function loadTemplate(nameOrPath: string, options: LoadOptions = {}): Loa
 export function loadTemplateFromObject(raw: unknown, options: LoadOptions & { source?: string } = {}): LoadedTemplate {
   const context = newContext(options);
   const source: TemplateSource = { file: options.source ?? "<inline template>" };
-  return finish(load(prepareUnit(raw, source, "inline", []), context, options), undefined);
+  return finish(load(objectUnit(raw, source), context, options), undefined);
 }
 
 /** Every error and warning of a template file (and the templates it inherits), without throwing. */
@@ -188,7 +189,15 @@ function finish(result: LoadResult, file: string | undefined): LoadedTemplate {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Caches by content: a long-running process (the Pulumi provider checks every workstation of a fleet) reads the same
-// files again and again. Files are always read; only parsing and validation are reused, for byte-identical files.
+// files again and again. Files are always read; only parsing and validation are reused, for byte-identical files and
+// for inline objects of identical content (by hash).
+
+/**
+ * What loads did in this process: template files read, units parsed and checked on their own (a file's text or an
+ * inline object), and loads merged and validated. A cache hit adds only its file reads. Internal. Exported for testing
+ * (and for counting how often a workstation's template is loaded).
+ */
+export const loaderWork = { filesRead: 0, unitsPrepared: 0, loadsChecked: 0 };
 
 /** The most entries each cache keeps (templates are few; this only bounds a process that reads many distinct ones). */
 const CONTENT_CACHE_ENTRIES = 256;
@@ -197,7 +206,15 @@ const unitsByContent = new Map<string, TemplateUnit>();
 /** A load's result, by the identities of the units merged (each identifies a file's content) and the parameters. */
 const loadsByUnits = new Map<string, LoadResult>();
 const unitIds = new WeakMap<TemplateUnit, number>();
+/** Units held by unitsByContent: a load made only of these is identified by its units' content. */
+const sharedUnits = new WeakSet<TemplateUnit>();
 let nextUnitId = 0;
+
+/** Forgets every cached unit and load, as a new process starts. Internal. Exported for testing (a fresh provider). */
+export function clearLoaderCaches(): void {
+  unitsByContent.clear();
+  loadsByUnits.clear();
+}
 
 function remember<T>(cache: Map<string, T>, key: string, value: T): void {
   if (cache.size >= CONTENT_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
@@ -212,8 +229,8 @@ function unitId(unit: TemplateUnit): number {
 
 function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): LoadResult {
   const { order, issues: resolutionIssues } = resolveInheritance(root, context);
-  // Inline objects are units of their own (never cached), so only file loads are keyed here.
-  if (resolutionIssues.length > 0 || !order.every((unit) => unit.source.absolutePath)) {
+  // A unit not cached by content (an unreadable file, an object JSON cannot say exactly) makes the load uncacheable.
+  if (resolutionIssues.length > 0 || !order.every((unit) => sharedUnits.has(unit))) {
     return loadUnits(root, order, resolutionIssues, options);
   }
   const key = `${order.map(unitId).join(",")}\u0000${JSON.stringify(sortedEntries(options.parameters))}`;
@@ -234,6 +251,7 @@ function loadUnits(
   resolutionIssues: TemplateIssue[],
   options: LoadOptions,
 ): LoadResult {
+  loaderWork.loadsChecked++;
   const notListed = new Map<string, number>();
   const count = (file: string, more: number | undefined) => {
     if (more) notListed.set(file, (notListed.get(file) ?? 0) + more);
@@ -390,6 +408,7 @@ function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
   if (cached) return cached;
   const file = displayPath(absolutePath);
   const read = readTemplateFile(absolutePath);
+  loaderWork.filesRead++;
   let unit: TemplateUnit;
   if ("problem" in read) {
     unit = {
@@ -405,16 +424,53 @@ function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
     if (known) {
       unit = known;
     } else {
+      loaderWork.unitsPrepared++;
       const parsed = parseYamlSource(read.text, file);
       const source: TemplateSource = { file, absolutePath, yaml: parsed.yaml };
       unit = parsed.issues.some(isError)
         ? { source, name: templateNameOf(absolutePath), parents: [], issues: parsed.issues }
         : prepareUnit(parsed.value, source, templateNameOf(absolutePath), parsed.issues);
       remember(unitsByContent, key, unit);
+      sharedUnits.add(unit);
     }
   }
   context.units.set(absolutePath, unit);
   return unit;
+}
+
+/**
+ * An inline template's unit, cached by the hash of its exact JSON text (key order included: it is the order the
+ * template keeps), so a fleet's resolutions of one object parse it once. Anything JSON cannot say exactly (undefined,
+ * NaN, a class instance, a cycle) is checked afresh every time, as before.
+ */
+function objectUnit(raw: unknown, source: TemplateSource): TemplateUnit {
+  if (!isJsonData(raw, 0)) {
+    loaderWork.unitsPrepared++;
+    return prepareUnit(raw, source, "inline", []);
+  }
+  const key = `\u0001inline\u0000${source.file}\u0000${sha256(JSON.stringify(raw))}`;
+  const known = unitsByContent.get(key);
+  if (known) return known;
+  loaderWork.unitsPrepared++;
+  // The unit keeps parts of what it was given: a copy, so a caller editing its object later changes nothing cached.
+  const unit = prepareUnit(structuredClone(raw), source, "inline", []);
+  remember(unitsByContent, key, unit);
+  sharedUnits.add(unit);
+  return unit;
+}
+
+/** Plain JSON data that JSON.stringify writes exactly (no undefined, NaN, holes, class instances or cycles). */
+function isJsonData(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || depth > MAX_NESTING_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonData(value[i], depth + 1)) return false;
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  return Object.values(value).every((entry) => isJsonData(entry, depth + 1));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
