@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { Architecture, Size, Strategy } from "../templates/schema";
+import type { Architecture, Size, Strategy, Template } from "../templates/schema";
 import { type AmiFreshness, freshnessWarning } from "./ami-resolution/freshness-line";
 import { loadTemplateInput, resolutionUserData, templatesDirsInProject } from "./ami-resolution/template-input";
 import { joinFleet } from "./fleet-prefetch";
@@ -46,6 +46,12 @@ export interface AmiResolutionArgs {
   generation?: pulumi.Input<number>;
   /** Bound on waiting for a copy to become available (seconds, default 3600). */
   copyTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * The template that `template`/`templateObject` names, as the caller already loaded it with these `templatesDirs`
+   * and `parameters` (ResearchWorkstation passes its own): the program renders the script path's user data from it
+   * instead of loading the template again. Not an input: the provider loads the template from the inputs above.
+   */
+  loadedTemplate?: Template;
 }
 
 /**
@@ -107,12 +113,13 @@ export class AmiResolution extends CloudWorkstationResource {
   constructor(name: string, args: AmiResolutionArgs, opts?: pulumi.CustomResourceOptions) {
     // One wave of the program's resolutions is answered together by its first one's check (see fleet-prefetch.ts).
     const fleet = joinFleet(args);
+    const { loadedTemplate, ...inputs } = args;
     super(
       amiResolutionProvider,
       "AmiResolution",
       name,
       {
-        ...args,
+        ...inputs,
         templatesDirsInProject:
           args.templatesDirs === undefined
             ? undefined
@@ -164,7 +171,7 @@ export class AmiResolution extends CloudWorkstationResource {
       .apply(([method, architecture, region, template, templateObject, templatesDirs, parameters]) =>
         method === "fallback_script"
           ? resolutionUserData(
-              loadTemplateInput({ template, templateObject, templatesDirs, parameters }).template,
+              loadedTemplate ?? loadTemplateInput({ template, templateObject, templatesDirs, parameters }).template,
               architecture,
               region,
             )
