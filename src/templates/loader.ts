@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { contentProblems } from "./content";
-import { sha256 } from "./hash";
 import { checkAgainstSchema, type Problem } from "./zod-issues";
 import { provisioningWarnings, regionWarnings, renderProblems, scriptPackageManagerWarnings } from "./checks";
 import { takesTextAt } from "./schema-walk";
@@ -31,8 +30,9 @@ import {
   templateNameOf,
   unique,
 } from "./template-files";
-import { MAX_NESTING_DEPTH, parseYamlSource, type TemplateSource } from "./yaml-source";
+import { parseYamlSource, type TemplateSource } from "./yaml-source";
 import { locatedIn, prepareUnit, type TemplateUnit } from "./template-unit";
+import { clearUnitsByContent, fileUnit, isSharedUnit, loaderWork, objectUnit, remember } from "./units-by-content";
 
 // The file rules are part of the loader's API.
 export { DEFAULT_TEMPLATES_DIR, findPackageRoot, MAX_TEMPLATE_FILE_BYTES } from "./template-files";
@@ -110,7 +110,7 @@ export function loadTemplate(nameOrPath: string, options: LoadOptions = {}): Loa
       },
     ]);
   }
-  return finish(load(fileUnit(file, context), context, options), file);
+  return finish(load(fileUnit(file, context.units), context, options), file);
 }
 
 /** A template given as an object (from Pulumi code, say). Parents it inherits are found as for loadTemplate. */
@@ -130,7 +130,7 @@ export function validateTemplateFile(
     return { ok: false, issues: [{ file, line: 0, column: 0, path: [], message: notFoundMessage(file, []) }] };
   }
   const context = newContext(options);
-  const result = load(fileUnit(absolute, context), context, options);
+  const result = load(fileUnit(absolute, context.units), context, options);
   return {
     ok: !result.issues.some(isError),
     issues: result.issues,
@@ -188,37 +188,17 @@ function finish(result: LoadResult, file: string | undefined): LoadedTemplate {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Caches by content: a long-running process (the Pulumi provider checks every workstation of a fleet) reads the same
-// files again and again. Files are always read; only parsing and validation are reused, for byte-identical files and
-// for inline objects of identical content (by hash).
+// Loads cached by content: the units merged (each cached by its content, units-by-content.ts) and the parameters.
 
-/**
- * What loads did in this process: template files read, units parsed and checked on their own (a file's text or an
- * inline object), and loads merged and validated. A cache hit adds only its file reads. Internal. Exported for testing
- * (and for counting how often a workstation's template is loaded).
- */
-export const loaderWork = { filesRead: 0, unitsPrepared: 0, loadsChecked: 0 };
-
-/** The most entries each cache keeps (templates are few; this only bounds a process that reads many distinct ones). */
-const CONTENT_CACHE_ENTRIES = 256;
-/** One file's parsed and checked unit, by display path, absolute path and exact text. */
-const unitsByContent = new Map<string, TemplateUnit>();
 /** A load's result, by the identities of the units merged (each identifies a file's content) and the parameters. */
 const loadsByUnits = new Map<string, LoadResult>();
 const unitIds = new WeakMap<TemplateUnit, number>();
-/** Units held by unitsByContent: a load made only of these is identified by its units' content. */
-const sharedUnits = new WeakSet<TemplateUnit>();
 let nextUnitId = 0;
 
 /** Forgets every cached unit and load, as a new process starts. Internal. Exported for testing (a fresh provider). */
 export function clearLoaderCaches(): void {
-  unitsByContent.clear();
+  clearUnitsByContent();
   loadsByUnits.clear();
-}
-
-function remember<T>(cache: Map<string, T>, key: string, value: T): void {
-  if (cache.size >= CONTENT_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(key, value);
 }
 
 function unitId(unit: TemplateUnit): number {
@@ -230,7 +210,7 @@ function unitId(unit: TemplateUnit): number {
 function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): LoadResult {
   const { order, issues: resolutionIssues } = resolveInheritance(root, context);
   // A unit not cached by content (an unreadable file, an object JSON cannot say exactly) makes the load uncacheable.
-  if (resolutionIssues.length > 0 || !order.every((unit) => sharedUnits.has(unit))) {
+  if (resolutionIssues.length > 0 || !order.every(isSharedUnit)) {
     return loadUnits(root, order, resolutionIssues, options);
   }
   const key = `${order.map(unitId).join(",")}\u0000${JSON.stringify(sortedEntries(options.parameters))}`;
@@ -352,7 +332,7 @@ function resolveInheritance(
         at(parentNotFoundMessage(reference.name, file));
         continue;
       }
-      const parent = fileUnit(file, context);
+      const parent = fileUnit(file, context.units);
       if (parent.readProblem !== undefined) {
         at(`parent template "${clip(reference.name)}" (${parent.source.file}) ${parent.readProblem}`);
         continue;
@@ -398,79 +378,6 @@ function parentNotFoundMessage(
       `directory, which a submitted template may not inherit; nothing was read from it. Inherit another template`
     );
   return notFoundMessage(reference, found.searched, "parent template");
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// One file on its own
-
-function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
-  const cached = context.units.get(absolutePath);
-  if (cached) return cached;
-  const file = displayPath(absolutePath);
-  const read = readTemplateFile(absolutePath);
-  loaderWork.filesRead++;
-  let unit: TemplateUnit;
-  if ("problem" in read) {
-    unit = {
-      source: { file, absolutePath },
-      name: templateNameOf(absolutePath),
-      parents: [],
-      issues: [{ file, line: 0, column: 0, path: [], message: `the file ${read.problem}` }],
-      readProblem: read.problem,
-    };
-  } else {
-    const key = `${file}\u0000${absolutePath}\u0000${read.text}`;
-    const known = unitsByContent.get(key);
-    if (known) {
-      unit = known;
-    } else {
-      loaderWork.unitsPrepared++;
-      const parsed = parseYamlSource(read.text, file);
-      const source: TemplateSource = { file, absolutePath, yaml: parsed.yaml };
-      unit = parsed.issues.some(isError)
-        ? { source, name: templateNameOf(absolutePath), parents: [], issues: parsed.issues }
-        : prepareUnit(parsed.value, source, templateNameOf(absolutePath), parsed.issues);
-      remember(unitsByContent, key, unit);
-      sharedUnits.add(unit);
-    }
-  }
-  context.units.set(absolutePath, unit);
-  return unit;
-}
-
-/**
- * An inline template's unit, cached by the hash of its exact JSON text (key order included: it is the order the
- * template keeps), so a fleet's resolutions of one object parse it once. Anything JSON cannot say exactly (undefined,
- * NaN, a class instance, a cycle) is checked afresh every time, as before.
- */
-function objectUnit(raw: unknown, source: TemplateSource): TemplateUnit {
-  if (!isJsonData(raw, 0)) {
-    loaderWork.unitsPrepared++;
-    return prepareUnit(raw, source, "inline", []);
-  }
-  const key = `\u0001inline\u0000${source.file}\u0000${sha256(JSON.stringify(raw))}`;
-  const known = unitsByContent.get(key);
-  if (known) return known;
-  loaderWork.unitsPrepared++;
-  // The unit keeps parts of what it was given: a copy, so a caller editing its object later changes nothing cached.
-  const unit = prepareUnit(structuredClone(raw), source, "inline", []);
-  remember(unitsByContent, key, unit);
-  sharedUnits.add(unit);
-  return unit;
-}
-
-/** Plain JSON data that JSON.stringify writes exactly (no undefined, NaN, holes, class instances or cycles). */
-function isJsonData(value: unknown, depth: number): boolean {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
-  if (typeof value === "number") return Number.isFinite(value);
-  if (typeof value !== "object" || depth > MAX_NESTING_DEPTH) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonData(value[i], depth + 1)) return false;
-    return true;
-  }
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return false;
-  return Object.values(value).every((entry) => isJsonData(entry, depth + 1));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadTemplate, loadTemplateFromObject } from "../../src/templates";
-import { loaderWork } from "../../src/templates/loader";
+import { loaderWork } from "../../src/templates/units-by-content";
 
 /** The loader's cache by content: reused for byte-identical files, never for an edited one, never shared mutably. */
 describe("template loads cached by content", () => {
