@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { listOwnImages, listTemplateImages } from "../../src/resolver/image-sources";
+import { listOwnImages, listTemplateImages } from "../../src/ops/image-sources";
 import { createAwsClients } from "../../src/resolver/clients";
 import { AwsCallError } from "../../src/resolver/errors";
 import { resolveAmi } from "../../src/resolver/engine";

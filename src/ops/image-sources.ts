@@ -1,15 +1,15 @@
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
-import { throwAwsCallError } from "./aws-errors";
-import { ImageCache } from "./image-lookup";
+import { throwAwsCallError } from "../resolver/aws-errors";
+import { ImageCache } from "../resolver/image-lookup";
 import {
   amiSearchQuery,
   carriesProductCode,
   createdSinceMinimum,
   describeSearchQuery,
   marketplaceQuery,
-} from "./tiers";
-import type { Architecture, AwsClients } from "./types";
-import { isDeprecated, ownerIsTrusted } from "./validate-image";
+} from "../resolver/tiers";
+import type { Architecture, AwsClients } from "../resolver/types";
+import { isDeprecated, ownerIsTrusted } from "../resolver/validate-image";
 import { ARCHITECTURES, type Template } from "../templates/schema";
 import { isAmiId } from "../templates/aws-ids";
 

@@ -1,0 +1,49 @@
+import { resolveAmi } from "../resolver";
+import { AwsCallError } from "../resolver/errors";
+import type { AwsClients, ResolutionResult, ResolveOptions, Template } from "../resolver/types";
+
+/**
+ * `cws ami test --json` and `GET /ami/test/{template}` (and `POST /ami/test`): one template resolved in many regions,
+ * computed here once so the CLI and the HTTP API print the same list.
+ */
+
+/** The error that stopped one region: `message` always; an AwsCallError adds its kind, hint, service, operation… */
+export interface RegionError {
+  template: string;
+  region: string;
+  error: { name: string; message: string; kind?: string; hint?: string; [detail: string]: unknown };
+}
+
+/** A region's resolution, or the error that stopped it. */
+export type RegionOutcome = ResolutionResult | RegionError;
+
+export function isRegionError(entry: RegionOutcome): entry is RegionError {
+  return "error" in entry && !("method" in entry);
+}
+
+/**
+ * Resolves a template in every region concurrently: a result per region, or the error that region threw (an AWS
+ * failure keeps its kind and hint, so a pipeline can tell expired credentials from "no AMI"). `onSettled` runs as
+ * each region finishes (progress).
+ */
+export async function resolveInRegions(
+  template: Template,
+  regions: readonly string[],
+  options: Omit<ResolveOptions, "region">,
+  clients: AwsClients,
+  onSettled: () => void = () => {},
+): Promise<RegionOutcome[]> {
+  return Promise.all(
+    regions.map(async (region): Promise<RegionOutcome> => {
+      try {
+        return await resolveAmi(template, { ...options, region }, clients);
+      } catch (error) {
+        const e = error instanceof Error ? error : new Error(String(error));
+        const detail = e instanceof AwsCallError ? e.toJSON() : { message: e.message };
+        return { template: template.name, region, error: { name: e.name, ...detail } };
+      } finally {
+        onSettled();
+      }
+    }),
+  );
+}
