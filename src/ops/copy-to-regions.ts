@@ -1,7 +1,7 @@
 import { copyImage, type ProgressCallback } from "../imaging";
-import { checkAccountRegions } from "../resolver/account-regions";
-import { InvalidInputError } from "../resolver/errors";
-import type { AwsClients } from "../resolver/types";
+import { checkAccountRegions } from "../core/account-regions";
+import { InvalidInputError } from "../core/errors";
+import type { AwsClients } from "../core/clients";
 
 /**
  * `cws ami copy --json` and the result of the `POST /ami/copy-region` job: one image copied to many regions,

@@ -1,6 +1,7 @@
 import { resolveAmi } from "../resolver";
-import { AwsCallError } from "../resolver/errors";
-import type { AwsClients, ResolutionResult, ResolveOptions, Template } from "../resolver/types";
+import { AwsCallError } from "../core/errors";
+import type { AwsClients } from "../core/clients";
+import type { ResolutionResult, ResolveOptions, Template } from "../resolver/types";
 
 /**
  * `cws ami test --json` and `GET /ami/test/{template}` (and `POST /ami/test`): one template resolved in many regions,

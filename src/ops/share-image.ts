@@ -1,5 +1,5 @@
 import { imageSnapshotIds, shareImage, type ShareResult, type SharingOptions } from "../imaging";
-import type { AwsClients } from "../resolver/types";
+import type { AwsClients } from "../core/clients";
 
 /**
  * `cws ami share --json` and the result of the `POST /ami/share` job: launch permissions added to (or removed from)

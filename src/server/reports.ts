@@ -6,7 +6,7 @@ import {
   type ProgressCallback,
 } from "../imaging";
 import { REGION_FALLBACKS, crossRegionSearchOrder, regionFallbacks } from "../resolver/regions-fallback";
-import type { AwsClients } from "../resolver/types";
+import type { AwsClients } from "../core/clients";
 
 /**
  * What only the API serves (a capture for a template, the fallback map); the use cases the CLI shares live in

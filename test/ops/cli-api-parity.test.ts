@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
-import type { AwsClients } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { buildServer, type CwsServer } from "../../src/server/app";
 import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy";
 import { startMoto, type MotoServer } from "../../harness/moto";
@@ -44,11 +44,11 @@ describe("cws --json and the API answer every shared use case with the same JSON
   };
 
   /** The API's JSON body, parsed; fails the test with the body when the status is not the expected one. */
-  const api = async (
+  const api = async <T = unknown>(
     method: "GET" | "POST",
     url: string,
     options: { body?: object; status?: number; on?: CwsServer } = {},
-  ): Promise<any> => {
+  ): Promise<T> => {
     const reply = await (options.on ?? server).app.inject({
       method,
       url: `/api/v1${url}`,
@@ -56,13 +56,13 @@ describe("cws --json and the API answer every shared use case with the same JSON
       ...(options.body ? { payload: options.body } : {}),
     });
     assert.equal(reply.statusCode, options.status ?? 200, reply.body);
-    return JSON.parse(reply.body);
+    return JSON.parse(reply.body) as T;
   };
 
   /** A job's result once it has finished (it must succeed). */
   const jobResult = async (started: { id: string }): Promise<unknown> => {
     for (let i = 0; i < 600; i++) {
-      const job = await api("GET", `/jobs/${started.id}`);
+      const job = await api<{ status: string; error?: unknown; result?: unknown }>("GET", `/jobs/${started.id}`);
       if (job.status !== "running") {
         assert.equal(job.status, "succeeded", JSON.stringify(job.error));
         return job.result;
@@ -140,9 +140,13 @@ describe("cws --json and the API answer every shared use case with the same JSON
 
     it("both carry the error's kind, hint, service and operation per region, not just its message", async () => {
       const expected = await cli(["ami", "test", "python-ml", "--regions", "us-east-1,eu-west-1"], proxy.clients());
-      const served = await api("GET", "/ami/test/python-ml?regions=us-east-1,eu-west-1", { on: denied });
+      const served = await api<{ error: Record<string, string> }[]>(
+        "GET",
+        "/ami/test/python-ml?regions=us-east-1,eu-west-1",
+        { on: denied },
+      );
       assertSameJson(expected, served);
-      for (const outcome of served as { error: Record<string, string> }[]) {
+      for (const outcome of served) {
         assert.equal(outcome.error.name, "AwsCallError");
         assert.equal(outcome.error.kind, "permission");
         assert.match(outcome.error.hint, /ec2:DescribeImages/);
@@ -206,7 +210,7 @@ describe("cws --json and the API answer every shared use case with the same JSON
     ])) as {
       copies: Record<string, string>;
     };
-    const started = await api("POST", "/ami/copy-region", {
+    const started = await api<{ id: string }>("POST", "/ami/copy-region", {
       body: { amiId, sourceRegion: "us-east-1", targetRegions: ["eu-west-1"] },
       status: 202,
     });
@@ -223,7 +227,7 @@ describe("cws --json and the API answer every shared use case with the same JSON
   it("share: the POST /ami/share job's result is cws ami share --json", async () => {
     const [amiId] = await labImages("cws-r-research-x86_64-*");
     const expected = await cli(["ami", "share", amiId, "--region", "us-east-1", "--accounts", "111122223333"]);
-    const started = await api("POST", "/ami/share", {
+    const started = await api<{ id: string }>("POST", "/ami/share", {
       body: { amiId, region: "us-east-1", accounts: ["111122223333"] },
       status: 202,
     });

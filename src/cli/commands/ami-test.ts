@@ -1,5 +1,5 @@
 import { isRegionError, resolveInRegions, type RegionError, type RegionOutcome } from "../../ops/resolve-in-regions";
-import { InvalidInputError } from "../../resolver/errors";
+import { InvalidInputError } from "../../core/errors";
 import { REGION_FALLBACKS } from "../../resolver/regions-fallback";
 import { checkRegion, parseCommandArgs, parseRegionList, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
