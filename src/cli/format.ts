@@ -2,7 +2,7 @@ import { CHAIN_SYMBOLS, type ChainSymbol } from "../resolver/chain-symbols";
 import { formatAmountUsd, formatRateUsd } from "../resolver/cost";
 import type { CostEstimate, FallbackStep, ResolutionResult, StepOutcome } from "../resolver/types";
 import type { ImageRow } from "../ops/image-sources";
-import { isRegionError, type RegionOutcome } from "../ops/resolve-in-regions";
+import { isRegionError, type RegionOutcome } from "../ops/region-outcome";
 
 /**
  * Pure formatting for human output. Every function takes data and a Style and returns text, so tests call them

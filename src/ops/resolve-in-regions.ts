@@ -1,26 +1,13 @@
 import { resolveAmi } from "../resolver";
 import { AwsCallError } from "../core/errors";
 import type { AwsClients } from "../core/clients";
-import type { ResolutionResult, ResolveOptions, Template } from "../resolver/types";
+import type { RegionOutcome } from "./region-outcome";
+import type { ResolveOptions, Template } from "../resolver/types";
 
 /**
  * `cws ami test --json` and `GET /ami/test/{template}` (and `POST /ami/test`): one template resolved in many regions,
  * computed here once so the CLI and the HTTP API print the same list.
  */
-
-/** The error that stopped one region: `message` always; an AwsCallError adds its kind, hint, service, operation… */
-export interface RegionError {
-  template: string;
-  region: string;
-  error: { name: string; message: string; kind?: string; hint?: string; [detail: string]: unknown };
-}
-
-/** A region's resolution, or the error that stopped it. */
-export type RegionOutcome = ResolutionResult | RegionError;
-
-export function isRegionError(entry: RegionOutcome): entry is RegionError {
-  return "error" in entry && !("method" in entry);
-}
 
 /**
  * Resolves a template in every region concurrently: a result per region, or the error that region threw (an AWS

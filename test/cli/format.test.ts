@@ -28,7 +28,7 @@ import {
   outcomeSymbol,
   stripAnsi,
 } from "../../src/cli/format";
-import type { RegionOutcome } from "../../src/ops/resolve-in-regions";
+import type { RegionOutcome } from "../../src/ops/region-outcome";
 
 function result(overrides: Partial<ResolutionResult> = {}): ResolutionResult {
   const method = overrides.method ?? "ssm_parameter";

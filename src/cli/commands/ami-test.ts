@@ -1,4 +1,5 @@
-import { isRegionError, resolveInRegions, type RegionError, type RegionOutcome } from "../../ops/resolve-in-regions";
+import { isRegionError, type RegionError, type RegionOutcome } from "../../ops/region-outcome";
+import { resolveInRegions } from "../../ops/resolve-in-regions";
 import { InvalidInputError } from "../../core/errors";
 import { REGION_FALLBACKS } from "../../resolver/regions-fallback";
 import { checkRegion, parseCommandArgs, parseRegionList, requireRegion, UsageError } from "../args";

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { resolveAmi } from "../../resolver";
-import { resolveInRegions, type RegionOutcome } from "../../ops/resolve-in-regions";
+import type { RegionOutcome } from "../../ops/region-outcome";
+import { resolveInRegions } from "../../ops/resolve-in-regions";
 import { AwsCallError } from "../../core/errors";
 import type { ResolutionResult } from "../../resolver/types";
 import { listTemplates, loadTemplate, TemplateError, type Template } from "../../templates";
