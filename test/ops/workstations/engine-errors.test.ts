@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { engineDiagnostics, lockHolder } from "../../../src/cli/workstations/engine-errors";
+import { engineDiagnostics, lockHolder } from "../../../src/ops/workstations/engine-errors";
 
 /** The shapes of the Automation API's CommandError messages, as Pulumi CLI 3.276.0 writes them. */
 const CANCELLED = [
