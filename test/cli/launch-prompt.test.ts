@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { installAwsStandin } from "../../harness/aws-standin/install";
+import { liveInstances, startMoto, type MotoServer } from "../../harness/moto";
+import { e2eGate, PulumiSandbox, REPO_ROOT } from "../../harness/pulumi-cli";
+import { LAB_ML_TEMPLATE, seedDemoLandscape } from "../../harness/seed";
+import { runInTerminal } from "../../harness/terminal";
+
+/**
+ * The [y/N] question `cws launch` asks before what costs money or time, answered on a real pseudo-terminal (python's
+ * pty: stdin, stdout and stderr a terminal, as in a researcher's shell), with the compiled `cws`, the real Pulumi
+ * engine, the AWS provider stand-in and moto. test/cli/workstations.test.ts covers the same launches without a
+ * terminal and with --yes; this file is only what a terminal changes.
+ */
+
+const CWS_MAIN = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
+const REGION = "us-west-2";
+/** us-east-1 holds the lab's images (seedDemoLandscape); us-west-2 only the public ones. */
+const REGIONS = ["us-east-1", REGION];
+
+describe("cws launch's [y/N] question on a real terminal (pty; real Pulumi engine, AWS provider stand-in, moto)", function () {
+  this.timeout(300_000);
+  let moto: MotoServer | undefined;
+  let sandbox: PulumiSandbox | undefined;
+  let env: NodeJS.ProcessEnv;
+  const templatesDir = () => path.join(sandbox!.root, "templates");
+  const stackFile = (name: string) =>
+    path.join(
+      sandbox!.root,
+      "config",
+      "cloudworkstation",
+      "state",
+      ".pulumi",
+      "stacks",
+      "cloudworkstation-workstations",
+      `${name}.json`,
+    );
+  const launchOnTerminal = (args: string[], answer: string) =>
+    runInTerminal([process.execPath, CWS_MAIN, "--templates-dir", templatesDir(), "launch", ...args], {
+      env,
+      prompt: "[y/N] ",
+      answer,
+      timeoutMs: 240_000,
+    });
+
+  before(async function () {
+    const gate = e2eGate({ distFiles: [CWS_MAIN] });
+    if (!gate.run) {
+      console.log(`\n  !! SKIPPING cws launch on a terminal (CWS_SKIP_E2E=1): ${gate.reason}\n`);
+      this.skip();
+    }
+    moto = await startMoto({ awsManagedPolicies: true });
+    await seedDemoLandscape(moto.clients(), REGIONS);
+    sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-launch-pty-");
+    installAwsStandin(gate.cli, sandbox.env.PULUMI_HOME as string);
+    // The researcher's defaults (local backend and passphrase under XDG_CONFIG_HOME); no colour, to match the text.
+    env = {
+      ...sandbox.env,
+      XDG_CONFIG_HOME: path.join(sandbox.root, "config"),
+      AWS_REGION: "us-east-1",
+      NO_COLOR: "1",
+    };
+    delete env.PULUMI_BACKEND_URL;
+    delete env.PULUMI_CONFIG_PASSPHRASE;
+    fs.mkdirSync(templatesDir());
+    fs.writeFileSync(path.join(templatesDir(), "smith-lab-ml.yml"), LAB_ML_TEMPLATE);
+  });
+
+  after(async () => {
+    sandbox?.dispose();
+    await moto?.stop();
+  });
+
+  it('answering "n" to the cross-region copy question exits 0 (as documented) and creates nothing: no instance, no stack', async () => {
+    const run = await launchOnTerminal(["smith-lab-ml", "lab-copy", "--region", REGION, "--allow-copy"], "n");
+    assert.ok(run.answered, `no [y/N] question on the terminal:\n${run.output}`);
+    assert.match(
+      run.output,
+      /This copies ami-\S+ from us-east-1 to us-west-2 \(about \d+ min.*\. Continue\? \[y\/N\] n\r*\n/,
+    );
+    assert.match(run.output, /cws launch: cancelled; nothing was changed/);
+    assert.equal(run.code, 0, run.output);
+    assert.doesNotMatch(run.output, /pulumi up/);
+    assert.deepEqual(await liveInstances(moto!, REGION), []);
+    assert.equal(fs.existsSync(stackFile("lab-copy")), false);
+  });
+
+  it('answering "y" to the script-fallback question launches: exit 0, the instance running in moto in script mode, its stack saved', async () => {
+    const run = await launchOnTerminal(
+      ["smith-lab-ml", "lab-script", "--region", REGION, "--strategy", "ami_preferred"],
+      "y",
+    );
+    assert.ok(run.answered, `no [y/N] question on the terminal:\n${run.output}`);
+    assert.match(run.output, /provisioned by script at boot .*\. Continue\? \[y\/N\] y\r*\n/);
+    assert.equal(run.code, 0, run.output);
+    const instanceId = /Instance\s+(i-[0-9a-f]+)/.exec(run.output)?.[1];
+    assert.ok(instanceId, run.output);
+    assert.match(run.output, /AMI\s+ami-\S+ \(fallback_script, launch mode script\)/);
+    const [instance, ...others] = await liveInstances(moto!, REGION);
+    assert.deepEqual(others, []);
+    assert.equal(instance.InstanceId, instanceId);
+    assert.equal(instance.State?.Name, "running");
+    assert.ok(fs.existsSync(stackFile("lab-script")));
+  });
+});
