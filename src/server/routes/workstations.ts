@@ -3,8 +3,8 @@ import { engineDiagnostics, lockHolder } from "../../ops/workstations/engine-err
 import { planLaunch, runLaunch, type LaunchRequest } from "../../ops/workstations/launch";
 import { listWorkstations } from "../../ops/workstations/manage";
 import { releaseWorkspace, workstationEngine, type WorkstationEngine } from "../../ops/workstations/stack";
-import { AwsCallError, InvalidInputError } from "../../resolver/errors";
-import { didYouMean } from "../../templates/suggest";
+import { AwsCallError, InvalidInputError } from "../../core/errors";
+import { didYouMean } from "../../core/suggest";
 import { ApiError } from "../errors";
 import type { JobControl } from "../jobs";
 import * as schemas from "../schemas";
