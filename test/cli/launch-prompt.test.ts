@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { installAwsStandin } from "../../harness/aws-standin/install";
-import { liveInstances, startMoto, type MotoServer } from "../../harness/moto";
-import { e2eGate, PulumiSandbox, REPO_ROOT } from "../../harness/pulumi-cli";
-import { LAB_ML_TEMPLATE, seedDemoLandscape } from "../../harness/seed";
+import { liveInstances } from "../../harness/moto";
 import { runInTerminal } from "../../harness/terminal";
+import { CWS_MAIN, startWorkstationLab, type WorkstationLab } from "../../harness/workstation-lab";
 
 /**
  * The [y/N] question `cws launch` asks before what costs money or time, answered on a real pseudo-terminal (python's
@@ -14,62 +11,34 @@ import { runInTerminal } from "../../harness/terminal";
  * terminal and with --yes; this file is only what a terminal changes.
  */
 
-const CWS_MAIN = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
 const REGION = "us-west-2";
 /** us-east-1 holds the lab's images (seedDemoLandscape); us-west-2 only the public ones. */
 const REGIONS = ["us-east-1", REGION];
 
 describe("cws launch's [y/N] question on a real terminal (pty; real Pulumi engine, AWS provider stand-in, moto)", function () {
   this.timeout(300_000);
-  let moto: MotoServer | undefined;
-  let sandbox: PulumiSandbox | undefined;
-  let env: NodeJS.ProcessEnv;
-  const templatesDir = () => path.join(sandbox!.root, "templates");
-  const stackFile = (name: string) =>
-    path.join(
-      sandbox!.root,
-      "config",
-      "cloudworkstation",
-      "state",
-      ".pulumi",
-      "stacks",
-      "cloudworkstation-workstations",
-      `${name}.json`,
-    );
+  let lab: WorkstationLab | undefined;
   const launchOnTerminal = (args: string[], answer: string) =>
-    runInTerminal([process.execPath, CWS_MAIN, "--templates-dir", templatesDir(), "launch", ...args], {
-      env,
+    runInTerminal([process.execPath, CWS_MAIN, "--templates-dir", lab!.templatesDir, "launch", ...args], {
+      env: lab!.env,
       prompt: "[y/N] ",
       answer,
       timeoutMs: 240_000,
     });
 
   before(async function () {
-    const gate = e2eGate({ distFiles: [CWS_MAIN] });
-    if (!gate.run) {
-      console.log(`\n  !! SKIPPING cws launch on a terminal (CWS_SKIP_E2E=1): ${gate.reason}\n`);
-      this.skip();
-    }
-    moto = await startMoto({ awsManagedPolicies: true });
-    await seedDemoLandscape(moto.clients(), REGIONS);
-    sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-launch-pty-");
-    installAwsStandin(gate.cli, sandbox.env.PULUMI_HOME as string);
-    // The researcher's defaults (local backend and passphrase under XDG_CONFIG_HOME); no colour, to match the text.
-    env = {
-      ...sandbox.env,
-      XDG_CONFIG_HOME: path.join(sandbox.root, "config"),
-      AWS_REGION: "us-east-1",
-      NO_COLOR: "1",
-    };
-    delete env.PULUMI_BACKEND_URL;
-    delete env.PULUMI_CONFIG_PASSPHRASE;
-    fs.mkdirSync(templatesDir());
-    fs.writeFileSync(path.join(templatesDir(), "smith-lab-ml.yml"), LAB_ML_TEMPLATE);
+    // No colour, to match the text.
+    lab = await startWorkstationLab({
+      what: "cws launch on a terminal",
+      prefix: "cws-launch-pty-",
+      regions: REGIONS,
+      env: { NO_COLOR: "1" },
+    });
+    if (!lab) this.skip();
   });
 
   after(async () => {
-    sandbox?.dispose();
-    await moto?.stop();
+    await lab?.dispose();
   });
 
   it('answering "n" to the cross-region copy question exits 0 (as documented) and creates nothing: no instance, no stack', async () => {
@@ -82,8 +51,8 @@ describe("cws launch's [y/N] question on a real terminal (pty; real Pulumi engin
     assert.match(run.output, /cws launch: cancelled; nothing was changed/);
     assert.equal(run.code, 0, run.output);
     assert.doesNotMatch(run.output, /pulumi up/);
-    assert.deepEqual(await liveInstances(moto!, REGION), []);
-    assert.equal(fs.existsSync(stackFile("lab-copy")), false);
+    assert.deepEqual(await liveInstances(lab!.moto, REGION), []);
+    assert.equal(fs.existsSync(lab!.stackFile("lab-copy")), false);
   });
 
   it('answering "y" to the script-fallback question launches: exit 0, the instance running in moto in script mode, its stack saved', async () => {
@@ -97,10 +66,10 @@ describe("cws launch's [y/N] question on a real terminal (pty; real Pulumi engin
     const instanceId = /Instance\s+(i-[0-9a-f]+)/.exec(run.output)?.[1];
     assert.ok(instanceId, run.output);
     assert.match(run.output, /AMI\s+ami-\S+ \(fallback_script, launch mode script\)/);
-    const [instance, ...others] = await liveInstances(moto!, REGION);
+    const [instance, ...others] = await liveInstances(lab!.moto, REGION);
     assert.deepEqual(others, []);
     assert.equal(instance.InstanceId, instanceId);
     assert.equal(instance.State?.Name, "running");
-    assert.ok(fs.existsSync(stackFile("lab-script")));
+    assert.ok(fs.existsSync(lab!.stackFile("lab-script")));
   });
 });

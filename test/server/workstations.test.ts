@@ -4,10 +4,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { installAwsStandin } from "../../harness/aws-standin/install";
-import { liveInstances, startMoto, type MotoServer } from "../../harness/moto";
-import { e2eGate, PulumiSandbox, REPO_ROOT } from "../../harness/pulumi-cli";
-import { LAB_ML_TEMPLATE, seedDemoLandscape } from "../../harness/seed";
+import { liveInstances } from "../../harness/moto";
+import { REPO_ROOT } from "../../harness/pulumi-cli";
+import { LAB_ML_TEMPLATE } from "../../harness/seed";
+import { CWS_MAIN, runCws, startWorkstationLab, type WorkstationLab } from "../../harness/workstation-lab";
 import { call, chromiumPath, TOKEN, waitForJob } from "./helpers";
 
 /**
@@ -17,28 +17,8 @@ import { call, chromiumPath, TOKEN, waitForJob } from "./helpers";
  * `cws list` it is compared with reads). The `it`s are consecutive steps.
  */
 
-const CWS_MAIN = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
 const REGION = "us-west-2";
 const REGIONS = ["us-east-1", REGION];
-const STACKS = ["cloudworkstation-workstations"];
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function runCws(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CWS_MAIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk) => (out += String(chunk)));
-    child.stderr.on("data", (chunk) => (err += String(chunk)));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, out, err }));
-  });
-}
 
 /** `cws serve --port 0` from dist/, resolved once it prints where it listens. */
 function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
@@ -61,45 +41,30 @@ function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: Ch
 
 describe("the workstation routes under the real Pulumi engine (cws serve from dist/, AWS provider stand-in, moto)", function () {
   this.timeout(600_000);
-  let moto: MotoServer | undefined;
-  let sandbox: PulumiSandbox | undefined;
+  let lab: WorkstationLab | undefined;
   let serve: { child: ChildProcess; url: string } | undefined;
   let env: NodeJS.ProcessEnv;
   let base: string;
-  const stackFile = (name: string) =>
-    path.join(sandbox!.root, "config", "cloudworkstation", "state", ".pulumi", "stacks", ...STACKS, `${name}.json`);
-  const templatesDir = () => path.join(sandbox!.root, "templates");
+  const stackFile = (name: string) => lab!.stackFile(name);
 
   before(async function () {
-    const gate = e2eGate({ distFiles: [CWS_MAIN] });
-    if (!gate.run) {
-      console.log(`\n  !! SKIPPING the workstation routes under the real engine (CWS_SKIP_E2E=1): ${gate.reason}\n`);
-      this.skip();
-    }
-    moto = await startMoto({ awsManagedPolicies: true });
-    await seedDemoLandscape(moto.clients(), REGIONS);
-    sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-serve-ws-");
-    installAwsStandin(gate.cli, sandbox.env.PULUMI_HOME as string);
-    // The lab's defaults: no backend and no passphrase set, so cws uses its own under XDG_CONFIG_HOME.
-    env = {
-      ...sandbox.env,
-      XDG_CONFIG_HOME: path.join(sandbox.root, "config"),
-      AWS_REGION: "us-east-1",
-      CWS_API_TOKEN: TOKEN,
-    };
-    delete env.PULUMI_BACKEND_URL;
-    delete env.PULUMI_CONFIG_PASSPHRASE;
-    fs.mkdirSync(templatesDir());
-    fs.writeFileSync(path.join(templatesDir(), "smith-lab-ml.yml"), LAB_ML_TEMPLATE);
+    lab = await startWorkstationLab({
+      what: "the workstation routes under the real engine",
+      prefix: "cws-serve-ws-",
+      regions: REGIONS,
+      env: { CWS_API_TOKEN: TOKEN },
+    });
+    if (!lab) this.skip();
+    env = lab.env;
     // allow_cross_region_copy in the template: the copy is planned without allowCopy, and still needs consent.
     fs.writeFileSync(
-      path.join(templatesDir(), "lab-copy-ml.yml"),
+      path.join(lab.templatesDir, "lab-copy-ml.yml"),
       LAB_ML_TEMPLATE.replace("name: smith-lab-ml", "name: lab-copy-ml").replace(
         "strategy: ami_required",
         "strategy: ami_required\n  allow_cross_region_copy: true",
       ),
     );
-    serve = await startServe(["--templates-dir", templatesDir(), "--region", "us-east-1"], env);
+    serve = await startServe(["--templates-dir", lab.templatesDir, "--region", "us-east-1"], env);
     base = serve.url;
   });
 
@@ -109,15 +74,14 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
       serve.child.kill("SIGTERM");
       await exited;
     }
-    sandbox?.dispose();
-    await moto?.stop();
+    await lab?.dispose();
   });
 
   it("GET /workstations before any launch is [] and creates no state (the default backend stays unused)", async () => {
     const reply = await call(base, "GET", "/api/v1/workstations");
     assert.equal(reply.status, 200, reply.text);
     assert.deepEqual(reply.body, []);
-    assert.equal(fs.existsSync(path.join(sandbox!.root, "config", "cloudworkstation")), false);
+    assert.equal(fs.existsSync(path.join(lab!.sandbox.root, "config", "cloudworkstation")), false);
   });
 
   it("POST and DELETE without the token are 401 and create nothing", async () => {
@@ -128,7 +92,7 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
     assert.equal(post.body.error.code, "unauthorized");
     const wrong = await call(base, "DELETE", "/api/v1/workstations/no-token", { token: "not-the-token-0123456789" });
     assert.equal(wrong.status, 401, wrong.text);
-    assert.deepEqual(await liveInstances(moto!, REGION), []);
+    assert.deepEqual(await liveInstances(lab!.moto, REGION), []);
   });
 
   it("bad input is a 400 in the CLI's words before any job: a region (did you mean), a name, a template; preferScript with another strategy", async () => {
@@ -167,7 +131,7 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
     assert.equal(reply.text, JSON.stringify(JSON.parse(cli.out)));
     assert.equal(reply.body.resolution.region, REGION);
     assert.match(reply.body.resolution.amiId, /^ami-/);
-    assert.deepEqual(await liveInstances(moto!, REGION), []);
+    assert.deepEqual(await liveInstances(lab!.moto, REGION), []);
     assert.equal(fs.existsSync(stackFile("api-research")), false);
   });
 
@@ -184,7 +148,7 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
       /This copies ami-\S+ from us-east-1 to us-west-2 \(about \d+ min/,
     );
     assert.match(reply.body.error.message, /send the same request with "confirm": true; nothing was created/);
-    assert.deepEqual(await liveInstances(moto!, REGION), []);
+    assert.deepEqual(await liveInstances(lab!.moto, REGION), []);
     assert.equal(fs.existsSync(stackFile("lab-copy")), false);
     assert.equal((await call(base, "GET", "/api/v1/jobs")).body.length, 0, "no job started");
   });
@@ -224,7 +188,7 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
       "template",
       "templateVersion",
     ]);
-    const [instance, ...others] = await liveInstances(moto!, REGION);
+    const [instance, ...others] = await liveInstances(lab!.moto, REGION);
     assert.deepEqual(others, []);
     assert.equal(instance.InstanceId, launched.instanceId);
     assert.equal(instance.ImageId, launched.amiId);
@@ -275,9 +239,9 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
       instanceId: launched.instanceId,
       region: REGION,
     });
-    assert.deepEqual(await liveInstances(moto!, REGION), []);
+    assert.deepEqual(await liveInstances(lab!.moto, REGION), []);
     assert.equal(fs.existsSync(stackFile("api-research")), false);
-    const { Images = [] } = await moto!
+    const { Images = [] } = await lab!.moto
       .clients()
       .ec2(REGION)
       .send(new DescribeImagesCommand({ ImageIds: [savedImageId] }));
@@ -319,7 +283,7 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
         `/cancelled: nothing was created/.test(document.querySelector("#ws-job").textContent)`,
       );
       assert.equal(fs.existsSync(stackFile("dash-copy")), false);
-      assert.deepEqual(await liveInstances(moto!, REGION), []);
+      assert.deepEqual(await liveInstances(lab!.moto, REGION), []);
     });
 
     it("launches a workstation from the form, shows its row running, destroys it after the confirm, and the row goes", async () => {
@@ -328,7 +292,7 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
         timeout: 300_000,
       });
       assert.match((await page.textContent("#ws-job")) ?? "", /Launched dash-ws: instance i-\w+ in us-west-2/);
-      const [instance] = await liveInstances(moto!, REGION);
+      const [instance] = await liveInstances(lab!.moto, REGION);
       const cells = await page.$$eval("#workstations-table tr[data-name='dash-ws'] > *", (tds) =>
         tds.map((td) => td.textContent),
       );
@@ -347,7 +311,7 @@ describe("the workstation routes under the real Pulumi engine (cws serve from di
         timeout: 300_000,
       });
       assert.match((await page.textContent("#ws-job")) ?? "", /Destroyed dash-ws; its stack is removed/);
-      assert.deepEqual(await liveInstances(moto!, REGION), []);
+      assert.deepEqual(await liveInstances(lab!.moto, REGION), []);
       assert.equal(fs.existsSync(stackFile("dash-ws")), false);
     });
   });
