@@ -133,10 +133,10 @@ export class ImageCache {
   }
 
   /**
-   * Image ids that will probably be asked for soon (a fleet's pinned AMIs, known from its previous run): they ride
-   * along with the next by-id DescribeImages in this client's region, so their own lookups answer from the cache
-   * instead of costing a call each. Never starts a call by itself. Ids already cached or being asked for are skipped;
-   * at most MAX_EXPECTED_IMAGES wait per client.
+   * Image ids that will probably be asked for soon (a fleet's pinned AMIs from its previous run, which
+   * dynamic/pin/provider-fleet-prefetch.ts keeps): they ride along with the next by-id DescribeImages in this client's
+   * region, so their own lookups answer from the cache instead of costing a call each. Never starts a call by itself.
+   * Ids already cached or being asked for are skipped; at most MAX_EXPECTED_IMAGES wait per client.
    */
   expectImages(ec2: EC2Client, imageIds: readonly string[]): void {
     if (!this.batching || this.ttlMs <= 0) return;

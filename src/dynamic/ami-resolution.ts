@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Architecture, Size, Strategy } from "../templates/schema";
-import { type AmiFreshness, freshnessWarning } from "./ami-resolution/freshness-line";
+import { type AmiFreshness, freshnessWarning } from "./pin/shared-freshness-line";
 import { loadTemplateInput, resolutionUserData, templatesDirsInProject } from "./ami-resolution/template-input";
-import { joinFleet } from "./fleet-prefetch";
+import { joinFleet } from "./pin/program-fleet-prefetch";
 import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
-import type { RefreshMode } from "./pinning";
+import type { RefreshMode } from "./pin/shared-decision";
 
 /** The stored provider: a short module text that loads the logic by path (see host.ts); the logic is ami-resolution/provider. */
 export const amiResolutionProvider = lazyProvider("ami-resolution/provider");
@@ -105,7 +105,7 @@ export class AmiResolution extends CloudWorkstationResource {
   declare public readonly copiedImageId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: AmiResolutionArgs, opts?: pulumi.CustomResourceOptions) {
-    // One wave of the program's resolutions is answered together by its first one's check (see fleet-prefetch.ts).
+    // One wave of the program's resolutions is answered together by its first one's check (see pin/program-fleet-prefetch.ts).
     const fleet = joinFleet(args);
     super(
       amiResolutionProvider,

@@ -1,9 +1,9 @@
 import { createAwsClients, type AwsClients } from "../../core/clients";
 import type { ResolutionResult } from "../../resolver/types";
 import type { Architecture, Size, Strategy } from "../../templates/schema";
-import { FLEET_QUESTION_KEYS } from "../fleet-prefetch";
-import type { RefreshMode } from "../pinning";
-import type { AmiFreshness } from "./freshness-line";
+import { FLEET_QUESTION_KEYS } from "../pin/program-fleet-prefetch";
+import type { RefreshMode } from "../pin/shared-decision";
+import type { AmiFreshness } from "../pin/shared-freshness-line";
 
 /** The inputs of an AmiResolution, as the provider receives them (plain values). */
 export interface AmiResolutionInputs {
@@ -31,7 +31,10 @@ export interface AmiResolutionInputs {
   copyOwner?: string;
   /** Bound on waiting for a cross-region copy to become available; default 3600. */
   copyTimeoutSeconds?: number;
-  /** On a wave's first resolution only: every question of the wave, answered together by its check (fleet-prefetch.ts). */
+  /**
+   * On a wave's first resolution only: every question of the wave, answered together by its check
+   * (pin/program-fleet-prefetch.ts).
+   */
   fleetQuestions?: Record<string, unknown>[];
 }
 
@@ -77,8 +80,9 @@ export interface AmiResolutionOutputs {
   copiedImageId?: string;
   copyMadeByUs?: boolean;
   /**
-   * On a wave's first resolution only: per region, the AMIs the wave was answered with (prefetch.ts), looked up with
-   * the next run's prefetch so the wave's pins are validated in the same calls. Never compared by diff.
+   * On a wave's first resolution only: per region, the AMIs the wave was answered with
+   * (pin/provider-fleet-prefetch.ts), looked up with the next run's prefetch so the wave's pins are validated in the
+   * same calls. Never compared by diff.
    */
   fleetPins?: Record<string, string[]>;
   /**
