@@ -59,14 +59,14 @@ export default tseslint.config(
   {
     // The files that must load a module lazily or by a computed path: the CLI's command table (each command's
     // modules load when it runs), the CLI's SDK clients (not loaded for commands that make no AWS call) and the
-    // provider host (loads the provider module the engine names), and the workstation commands (the Automation API
+    // provider host (loads the provider module the engine names), and the workstation use cases (the Automation API
     // and the component load only when a stack runs). Tests load fixtures and built files the same way.
     files: [
       "src/cli/registry.ts",
       "src/cli/cli.ts",
       "src/dynamic/host.ts",
-      "src/cli/workstations/launch.ts",
-      "src/cli/workstations/stack.ts",
+      "src/ops/workstations/launch.ts",
+      "src/ops/workstations/stack.ts",
       "test/**/*.ts",
       "harness/**/*.ts",
     ],
