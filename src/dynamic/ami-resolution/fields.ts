@@ -153,31 +153,35 @@ export const RESOLUTION_OUTPUTS = {
   fleetPins: stateOnly<Record<string, string[]> | undefined>("per check"),
 };
 
-type Outputs = typeof RESOLUTION_OUTPUTS;
-type OutputKey = keyof Outputs;
+export type AmiResolutionOutputTable = typeof RESOLUTION_OUTPUTS;
+export type AmiResolutionOutputKey = keyof AmiResolutionOutputTable;
 type StateOf<F> = F extends { types?: { state: infer State } } ? State : never;
-type ExposedOf<F> = F extends { types?: { exposed: infer Exposed } } ? Exposed : never;
-type StateValues = { [K in OutputKey]: StateOf<Outputs[K]> };
-type OptionalOutputKey = { [K in OutputKey]: undefined extends StateOf<Outputs[K]> ? K : never }[OutputKey];
-type ExposedOutputKey = { [K in OutputKey]: Outputs[K]["exposed"] extends true ? K : never }[OutputKey];
+export type AmiResolutionExposedOf<F> = F extends { types?: { exposed: infer Exposed } } ? Exposed : never;
+type StateValues = { [K in AmiResolutionOutputKey]: StateOf<AmiResolutionOutputTable[K]> };
+type OptionalOutputKey = {
+  [K in AmiResolutionOutputKey]: undefined extends StateOf<AmiResolutionOutputTable[K]> ? K : never;
+}[AmiResolutionOutputKey];
+export type AmiResolutionExposedOutputKey = {
+  [K in AmiResolutionOutputKey]: AmiResolutionOutputTable[K]["exposed"] extends true ? K : never;
+}[AmiResolutionOutputKey];
 
 /** What a resolution adds to the inputs (and stores in Pulumi state). */
 export type AmiResolutionOutputs = Omit<StateValues, OptionalOutputKey> & Partial<Pick<StateValues, OptionalOutputKey>>;
 
 /** The exposed outputs as properties of the AmiResolution class. */
 export type AmiResolutionOutputProperties = Pick<
-  { readonly [K in OutputKey]: pulumi.Output<ExposedOf<Outputs[K]>> },
-  ExposedOutputKey
+  { readonly [K in AmiResolutionOutputKey]: pulumi.Output<AmiResolutionExposedOf<AmiResolutionOutputTable[K]>> },
+  AmiResolutionExposedOutputKey
 >;
 
-const OUTPUT_NAMES = Object.keys(RESOLUTION_OUTPUTS) as OutputKey[];
+const OUTPUT_NAMES = Object.keys(RESOLUTION_OUTPUTS) as AmiResolutionOutputKey[];
 
 /** Keys the resolution writes (check strips stale ones from the news; a kept resolution copies them from olds). */
-export const OUTPUT_KEYS: readonly OutputKey[] = OUTPUT_NAMES.filter(
+export const OUTPUT_KEYS: readonly AmiResolutionOutputKey[] = OUTPUT_NAMES.filter(
   (key) => RESOLUTION_OUTPUTS[key].role === "resolution",
 );
 
 /** The outputs the AmiResolution class exposes as properties. */
-export const EXPOSED_OUTPUT_KEYS: readonly ExposedOutputKey[] = OUTPUT_NAMES.filter(
-  (key): key is ExposedOutputKey => RESOLUTION_OUTPUTS[key].exposed,
+export const EXPOSED_OUTPUT_KEYS: readonly AmiResolutionExposedOutputKey[] = OUTPUT_NAMES.filter(
+  (key): key is AmiResolutionExposedOutputKey => RESOLUTION_OUTPUTS[key].exposed,
 );
