@@ -2,11 +2,12 @@ import js from "@eslint/js";
 import pulumiPlugin from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
-// The floors (docs/architecture.md): core (AWS facts and plumbing) → templates → catalog → resolver (its catalog tier
-// is the one file that reads the catalog) → imaging/dynamic → components → ops (the use cases the CLI and the API
-// share); the CLI and the server sit on top, the library never imports them and the server never imports the CLI;
-// nothing in src/ imports test/, harness/ or the package by its own name. Each layer lists what it may not import; the list is checked on
-// `import`/`export … from`, on `require()`, on `import()` and on `typeof import()`, so no form of import escapes it.
+// The floors (docs/architecture.md), each importing only those below it: the CLI and the server → ops (the use
+// cases both share) → components → dynamic and imaging → resolver (its catalog tier is the one file that reads the
+// catalog) → catalog → templates → core (AWS facts and plumbing, nothing of ours); the server never imports the CLI,
+// and nothing in src/ imports test/, harness/ or the package by its own name. Each layer lists what it may not
+// import; the list is checked on `import`/`export … from`, on `require()`, on `import()` and on `typeof import()`,
+// so no form of import escapes it.
 
 // What every src/ file may not import, and why: tests and the harness, and the package by its own name.
 const NEVER_IN_SRC = [

@@ -1,23 +1,22 @@
 /**
- * Resolves every shipped template in 4 regions against moto's
- * seeded demo landscape, and prints EC2/SSM call counts cold vs warm and batched vs unbatched, plus wall-time RATIOS
- * measured in this run (absolute times depend on the machine and are not reported as results).
+ * Resolves every shipped template in 4 regions against moto's seeded demo landscape, and prints EC2/SSM call counts
+ * cold vs warm and batched vs unbatched, plus wall-time RATIOS measured in this run (absolute times depend on the
+ * machine and are not reported as results).
  */
 import { performance } from "node:perf_hooks";
 import { resolveAmi } from "../src/resolver/engine";
 import { ImageCache } from "../src/core/image-cache";
-import type { Template } from "../src/resolver/types";
 import type { AwsClients } from "../src/core/clients";
 import { listTemplates, loadTemplate } from "../src/templates/loader";
+import type { Template } from "../src/templates/schema";
 import { startMoto } from "../harness/moto";
 import { seedDemoLandscape } from "../harness/seed";
 import { countCalls } from "../harness/call-counter";
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
 
-function loadTemplates(): { source: string; templates: Template[] } {
-  const templates = listTemplates().map((entry) => loadTemplate(entry.name).template);
-  return { source: "shipped templates", templates };
+function shippedTemplates(): Template[] {
+  return listTemplates().map((entry) => loadTemplate(entry.name).template);
 }
 
 async function run(label: string, templates: Template[], clients: AwsClients, cache: ImageCache) {
@@ -45,13 +44,13 @@ async function main(): Promise<void> {
   try {
     const clients = moto.clients();
     await seedDemoLandscape(clients, REGIONS);
-    const { source, templates } = loadTemplates();
+    const templates = shippedTemplates();
     const batchedCache = new ImageCache();
     const cold = await run("cold, batched", templates, clients, batchedCache);
     const warm = await run("warm, batched", templates, clients, batchedCache);
     const unbatched = await run("cold, unbatched", templates, moto.clients(), new ImageCache({ batching: false }));
     console.log(
-      `Resolving ${templates.length} ${source} in ${REGIONS.length} regions (${REGIONS.join(", ")}), all concurrently:`,
+      `Resolving ${templates.length} shipped templates in ${REGIONS.length} regions (${REGIONS.join(", ")}), all concurrently:`,
     );
     for (const r of [cold, warm, unbatched]) {
       const methods = [...r.methods].map(([m, n]) => `${m}=${n}`).join(" ");

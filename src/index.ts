@@ -14,13 +14,30 @@ export {
 export type { DataVolumeType } from "./components/data-volume-plan";
 export type { LaunchMode, ConnectionHints } from "./components/workstation-plan";
 export { MultiRegionAmi, type MultiRegionAmiArgs } from "./components/multi-region-ami";
-export { AmiResolution, type AmiResolutionArgs } from "./dynamic/ami-resolution";
-export type { AmiFreshness } from "./dynamic/ami-resolution/freshness-line";
+export {
+  AmiResolution,
+  type AmiResolutionArgs,
+  type AmiResolutionCallerArgs,
+  type AmiResolutionCallerInputs,
+  type AmiResolutionInputOf,
+  type AmiResolutionSetByTheResource,
+} from "./dynamic/ami-resolution";
+// The types AmiResolution's args and properties are derived from (its fields are declared once, in fields.ts):
+// exported so a consumer can name every type its signatures use.
+export type {
+  AmiResolutionExposedOf,
+  AmiResolutionExposedOutputKey,
+  AmiResolutionInputs,
+  AmiResolutionOutputKey,
+  AmiResolutionOutputProperties,
+  AmiResolutionOutputTable,
+} from "./dynamic/ami-resolution/fields";
+export type { AmiFreshness } from "./dynamic/pin/shared-freshness-line";
 export { SavedTemplate, type SavedTemplateArgs } from "./dynamic/saved-template";
 export { RegionalAmiCopy, type RegionalAmiCopyArgs } from "./dynamic/regional-ami-copy";
 export { SavedTemplateMappings, type SavedTemplateMappingsArgs } from "./dynamic/saved-template-mappings";
 export { TemplateImage, type TemplateImageArgs, type TemplateContents } from "./dynamic/template-image";
-export type { RefreshMode } from "./dynamic/pinning";
+export type { RefreshMode } from "./dynamic/pin/shared-decision";
 export { parseFleet, type FleetEntry, type FleetDefaults, type Located } from "./components/fleet";
 export {
   deployFleet,

@@ -137,7 +137,7 @@ export const COMMANDS: readonly CliCommand[] = [
   lazyCommand(
     ["serve"],
     "Serve the AMI REST API and the web dashboard (loopback by default)",
-    "cws serve [--host 127.0.0.1] [--port 8080] [--templates-dir DIR]… [--regions a,b] [--max-jobs-per-client N] [--catalog SRC]",
+    "cws serve [--host 127.0.0.1] [--port 8080] [--templates-dir DIR]… [--regions a,b] [--max-jobs-per-client N] [--catalog SRC] [--backend URL]",
     () => require("./commands/serve").serveCommand,
   ),
   lazyCommand(

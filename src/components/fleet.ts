@@ -10,7 +10,7 @@ import { formatPath, type TemplatePath } from "../templates/errors";
 import { checkRegionName } from "../core/regions";
 import { ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import { locate, parseYamlSource, type YamlSource } from "../templates/yaml-source";
-import { REFRESH_MODES } from "../dynamic/pinning";
+import { REFRESH_MODES } from "../dynamic/pin/shared-decision";
 import { isIpv4Cidr } from "./workstation-plan";
 import { DATA_VOLUME_TYPES } from "./data-volume-plan";
 

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { RefreshMode } from "../dynamic/pinning";
+import type { RefreshMode } from "../dynamic/pin/shared-decision";
 import type { Architecture, Size, Strategy } from "../templates/schema";
 import type { DataVolumeType } from "./data-volume-plan";
 

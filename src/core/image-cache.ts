@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { GetParameterCommand, GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { isNotFound, regionOf, throwAwsCallError } from "./aws-errors";
+import { describeImagesById } from "./describe-images-by-id";
 
 /**
  * Fleet-scale lookups for the resolver: a per-process cache of DescribeImages/GetParameter results with a TTL,
@@ -133,10 +134,10 @@ export class ImageCache {
   }
 
   /**
-   * Image ids that will probably be asked for soon (a fleet's pinned AMIs, known from its previous run): they ride
-   * along with the next by-id DescribeImages in this client's region, so their own lookups answer from the cache
-   * instead of costing a call each. Never starts a call by itself. Ids already cached or being asked for are skipped;
-   * at most MAX_EXPECTED_IMAGES wait per client.
+   * Image ids that will probably be asked for soon (a fleet's pinned AMIs from its previous run, which
+   * dynamic/pin/provider-fleet-prefetch.ts keeps): they ride along with the next by-id DescribeImages in this client's
+   * region, so their own lookups answer from the cache instead of costing a call each. Never starts a call by itself.
+   * Ids already cached or being asked for are skipped; at most MAX_EXPECTED_IMAGES wait per client.
    */
   expectImages(ec2: EC2Client, imageIds: readonly string[]): void {
     if (!this.batching || this.ttlMs <= 0) return;
@@ -286,41 +287,11 @@ export class ImageCache {
     ids: string[],
     abort: AbortSignal,
   ): Promise<Map<string, Image | undefined>> {
-    const found = new Map<string, Image | undefined>();
-    const record = (images: Image[], asked: string[]) => {
-      for (const id of asked) found.set(id, undefined);
-      for (const image of images) if (image.ImageId && asked.includes(image.ImageId)) found.set(image.ImageId, image);
-      for (const id of asked) this.store(state, `image:${id}`, found.get(id));
-    };
-    try {
-      record(await this.paginate(ec2, state, { ImageIds: ids }, abort), ids);
-    } catch (error) {
-      // On AWS one missing or malformed id fails the whole call. The error names it ("The image id '[ami-…]' does
-      // not exist"): ask once more without the ids it names; else look the ids up one by one.
-      if (!isNotFound(error)) throw error;
-      const message = String((error as Error).message ?? "");
-      const named = ids.filter((id) => mentionsId(message, id));
-      if (ids.length === 1) {
-        record([], ids);
-      } else if (named.length > 0) {
-        record([], named);
-        const rest = ids.filter((id) => !named.includes(id));
-        if (rest.length)
-          for (const [id, image] of await this.fetchImages(ec2, state, rest, abort)) found.set(id, image);
-      } else {
-        await Promise.all(
-          ids.map(async (id) => {
-            try {
-              record(await this.paginate(ec2, state, { ImageIds: [id] }, abort), [id]);
-            } catch (single) {
-              if (!isNotFound(single)) throw single;
-              record([], [id]);
-            }
-          }),
-        );
-      }
-    }
-    return found;
+    return describeImagesById(
+      ids,
+      (asked) => this.paginate(ec2, state, { ImageIds: asked }, abort),
+      (id, image) => this.store(state, `image:${id}`, image),
+    );
   }
 
   private async paginate(
@@ -415,14 +386,6 @@ export class ImageCache {
       );
     return state;
   }
-}
-
-/** Whether `text` names `id` as a whole id (not as the start of a longer one: ami-1234abcd vs ami-1234abcd0…). */
-function mentionsId(text: string, id: string): boolean {
-  for (let at = text.indexOf(id); at >= 0; at = text.indexOf(id, at + 1)) {
-    if (!/[0-9a-z]/i.test(text.charAt(at + id.length))) return true;
-  }
-  return false;
 }
 
 /** The process-wide cache `resolveAmi` uses when the caller passes none. */

@@ -6,9 +6,9 @@ import {
   type AmiResolutionOutputProperties,
   EXPOSED_OUTPUT_KEYS,
 } from "./ami-resolution/fields";
-import { freshnessWarning } from "./ami-resolution/freshness-line";
+import { freshnessWarning } from "./pin/shared-freshness-line";
 import { loadTemplateInput, resolutionUserData, templatesDirsInProject } from "./ami-resolution/template-input";
-import { joinFleet } from "./fleet-prefetch";
+import { joinFleet } from "./pin/program-fleet-prefetch";
 import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
 
 /** The stored provider: a short module text that loads the logic by path (see host.ts); the logic is ami-resolution/provider. */
@@ -19,15 +19,19 @@ export const AMI_RESOLUTION_TYPE = dynamicType("AmiResolution");
 export const PREVIOUS_AMI_RESOLUTION_TYPE = "pulumi-nodejs:dynamic:AmiResolution";
 
 /** Inputs the resource sets itself: never given by its caller. */
-type SetByTheResource = "templatesDirsInProject" | "copyOwner" | "fleetQuestions";
-type CallerInputs = Omit<AmiResolutionInputs, SetByTheResource>;
+export type AmiResolutionSetByTheResource = "templatesDirsInProject" | "copyOwner" | "fleetQuestions";
+export type AmiResolutionCallerInputs = Omit<AmiResolutionInputs, AmiResolutionSetByTheResource>;
 /** A plain input as a Pulumi input (an array's elements may be Outputs too). */
-type InputOf<T> = [T] extends [readonly (infer Element)[]] ? pulumi.Input<pulumi.Input<Element>[]> : pulumi.Input<T>;
+export type AmiResolutionInputOf<T> = [T] extends [readonly (infer Element)[]]
+  ? pulumi.Input<pulumi.Input<Element>[]>
+  : pulumi.Input<T>;
 
-type CallerArgs = { [K in keyof CallerInputs]: InputOf<Exclude<CallerInputs[K], undefined>> };
+export type AmiResolutionCallerArgs = {
+  [K in keyof AmiResolutionCallerInputs]: AmiResolutionInputOf<Exclude<AmiResolutionCallerInputs[K], undefined>>;
+};
 
 /** The inputs (declared once, in ami-resolution/fields.ts) as a program gives them, and what the program may reuse. */
-export interface AmiResolutionArgs extends CallerArgs {
+export interface AmiResolutionArgs extends AmiResolutionCallerArgs {
   /**
    * The template that `template`/`templateObject` names, as the caller already loaded it with these `templatesDirs`
    * and `parameters` (ResearchWorkstation passes its own): the program renders the script path's user data from it
@@ -57,7 +61,8 @@ export class AmiResolution extends CloudWorkstationResource {
   declare public readonly userData: pulumi.Output<string | null>;
 
   constructor(name: string, args: AmiResolutionArgs, opts?: pulumi.CustomResourceOptions) {
-    // One wave of the program's resolutions is answered together by its first one's check (see fleet-prefetch.ts).
+    // One wave of the program's resolutions is answered together by its first one's check (see
+    // pin/program-fleet-prefetch.ts).
     const fleet = joinFleet(args);
     const { loadedTemplate, ...inputs } = args;
     super(

@@ -22,7 +22,7 @@ import { awsErrorCode, isNotFound } from "../core/aws-errors";
 import { IMAGE_TAGS } from "../core/image-tags";
 import { READY_MARKER_PATH } from "../resolver/user-data";
 import type { Template } from "../templates/schema";
-import type { BuildOptions, BuildPlan } from "./build-types";
+import type { BuildOptions, BuildPlan } from "./build-plan";
 import { MANAGED_TAG, toTagList } from "./capture";
 import { describeAwsError } from "./errors";
 import { waitFor, type WaitOptions } from "./waiters";

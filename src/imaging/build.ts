@@ -1,15 +1,11 @@
-import { DescribeImagesCommand, type EC2Client, type Image, StopInstancesCommand } from "@aws-sdk/client-ec2";
-import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
-import { baseImageSource, baseOfTemplate } from "../resolver/base-images";
-import { checkAccountRegions } from "../core/account-regions";
-import { isNotFound } from "../core/aws-errors";
-import { resolveAmi } from "../resolver/engine";
-import { ImageCache } from "../core/image-cache";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { StopInstancesCommand } from "@aws-sdk/client-ec2";
+import { PutParameterCommand } from "@aws-sdk/client-ssm";
+import { baseOfTemplate } from "../resolver/base-images";
 import { InvalidInputError } from "../core/errors";
 import { IMAGE_TAGS } from "../core/image-tags";
 import type { AwsClients } from "../core/clients";
 import { READY_MARKER_PATH } from "../resolver/user-data";
-import { templateHash } from "../templates/hash";
 import type { Architecture, Template } from "../templates/schema";
 import { captureImage, MANAGED_TAG } from "./capture";
 import {
@@ -21,7 +17,7 @@ import {
   undoBuild,
   waitForProvisioning,
 } from "./build-builder";
-import { type BuildClients, type BuildOptions, type BuildPlan, type BuildResult, type BuildStep } from "./build-types";
+import { type BuildOptions, type BuildPlan, findPreviousBuild, planBuild } from "./build-plan";
 import { copyImage, type CopyResult } from "./copy";
 import { ImagingError } from "./errors";
 import { realSleep, throwIfInterrupted, waitFor } from "./waiters";
@@ -33,96 +29,48 @@ import { realSleep, throwIfInterrupted, waitFor } from "./waiters";
  * (an SSM parameter, the catalog) in about a minute instead of provisioning for 5–8.
  */
 
-/**
- * What a build of `template` in a region would start from: the same base image and user data the script path
- * resolves (the distribution's public parameter, owner-checked), and the template hash. Makes no changes.
- */
-export async function planBuild(
-  template: Template,
-  options: Pick<BuildOptions, "region" | "architecture" | "instanceType" | "copyToRegions" | "signal">,
-  clients: AwsClients,
-): Promise<BuildPlan> {
-  // A copy region AWS does not have (or has not enabled) must stop the build before the builder is launched.
-  await checkAccountRegions(clients, options.region, options.copyToRegions ?? [], "copyToRegions", options.signal);
-  // Only the script path: a build starts from the distribution's image, never from an image an AMI tier would pick.
-  const scriptOnly: Template = {
-    ...template,
-    ami_config: {
-      strategy: "ami_preferred",
-      ...(template.ami_config?.trusted_owners ? { trusted_owners: template.ami_config.trusted_owners } : {}),
-      ...(template.ami_config?.preferred_architecture
-        ? { preferred_architecture: template.ami_config.preferred_architecture }
-        : {}),
-      ...(template.ami_config?.instance_family_preference
-        ? { instance_family_preference: template.ami_config.instance_family_preference }
-        : {}),
-    } as Template["ami_config"],
-  };
-  const resolution = await resolveAmi(
-    scriptOnly,
-    {
-      region: options.region,
-      architecture: options.architecture,
-      instanceType: options.instanceType,
-      allowCrossRegionCopy: false,
-    },
-    clients,
-    // A build decides what to bake: never from a cached answer that may predate the distribution's newest image.
-    { cache: new ImageCache() },
-  );
-  const step = resolution.fallbackChain.find((entry) => entry.tier === "fallback_script");
-  if (resolution.method !== "fallback_script" || !resolution.amiId || !resolution.userData) {
-    throw new InvalidInputError(
-      `no ${baseOfTemplate(template)} ${resolution.architecture} base image to build ${template.name} on in ` +
-        `${options.region}: ${step?.detail ?? "the script path found nothing"}`,
-      "base",
-    );
-  }
-  const parameter = baseImageSource(baseOfTemplate(template), resolution.architecture).ssmParameter;
-  let baseParameter: string | undefined;
-  if (parameter) {
-    const value = await clients
-      .ssm(options.region)
-      .send(new GetParameterCommand({ Name: parameter }), { abortSignal: options.signal })
-      .then((answer) => answer.Parameter?.Value?.trim())
-      .catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
-    if (value === resolution.amiId) baseParameter = parameter;
-  }
-  return {
-    template: template.name,
-    region: options.region,
-    architecture: resolution.architecture,
-    instanceType: resolution.instanceType,
-    baseAmiId: resolution.amiId,
-    baseParameter,
-    templateHash: templateHash(template),
-    userData: resolution.userData,
-    baseDetail: step?.detail ?? "",
-  };
+export const BUILD_STEPS = [
+  "resolve base image",
+  "find a previous build",
+  "create builder instance profile",
+  "launch builder",
+  "wait for builder running",
+  "wait for provisioning",
+  "stop builder",
+  "create image",
+  "terminate builder",
+  "publish",
+  "copy to regions",
+] as const;
+export type BuildStep = (typeof BUILD_STEPS)[number];
+
+/** Per-region AWS clients plus IAM (global) for the builder's instance profile. */
+export interface BuildClients extends AwsClients {
+  iam?: () => IAMClient;
 }
 
-/** An image this account built earlier from the same template hash on the same base, if one is available. */
-export async function findPreviousBuild(
-  ec2: EC2Client,
-  plan: BuildPlan,
-  signal?: AbortSignal,
-): Promise<Image | undefined> {
-  const { Images = [] } = await ec2.send(
-    new DescribeImagesCommand({
-      Owners: ["self"],
-      Filters: [
-        { Name: `tag:${IMAGE_TAGS.templateHash}`, Values: [plan.templateHash] },
-        { Name: `tag:${IMAGE_TAGS.baseAmi}`, Values: [plan.baseAmiId] },
-        { Name: "architecture", Values: [plan.architecture] },
-        { Name: "state", Values: ["available"] },
-      ],
-    }),
-    { abortSignal: signal },
-  );
-  return [...Images].sort((a, b) => (b.CreationDate ?? "").localeCompare(a.CreationDate ?? ""))[0];
+export interface BuildResult {
+  amiId: string;
+  region: string;
+  architecture: Architecture;
+  instanceType: string;
+  baseAmiId: string;
+  baseParameter?: string;
+  templateHash: string;
+  imageName?: string;
+  /** True when an image from the same template hash and base AMI already existed and was reused. */
+  reused: boolean;
+  /**
+   * For a new build: false when Run Command reported success without the check script's readiness line, so nothing
+   * shows the template's provisioning ran (an emulator such as moto runs no user data). Absent for a reused image.
+   */
+  provisioningVerified?: boolean;
+  publishedParameter?: string;
+  /** The image per region: the build region and every copy. */
+  amiIds: Record<string, string>;
+  snapshotIds: string[];
+  /** What the build did to AWS, in order (for the CLI and the closing report). */
+  steps: string[];
 }
 
 /** `cws-python-ml-x86_64-20261129-231500`: unique per build, within AWS's 128 characters. */

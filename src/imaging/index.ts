@@ -5,7 +5,7 @@
  */
 export * from "./build";
 export { BUILDER_AGENT_POLICY, provisioningCheckScript, tailLines } from "./build-builder";
-export * from "./build-types";
+export * from "./build-plan";
 export * from "./capture";
 export * from "./cleanup";
 export * from "./copy";

@@ -6,7 +6,7 @@ import { AMI_RESOLUTION_TYPE, PREVIOUS_AMI_RESOLUTION_TYPE } from "../dynamic/am
 import { outputsOf } from "../dynamic/ami-resolution/check";
 import { loadTemplateInput } from "../dynamic/ami-resolution/template-input";
 import type { AmiResolutionInputs } from "../dynamic/ami-resolution/state";
-import { pinKey, templateHash } from "../dynamic/pinning";
+import { pinKey, templateHash } from "../dynamic/pin/shared-decision";
 
 /**
  * Pulumi runtime mocks for a lab's own unit tests (`cloudworkstation/testing`). Under plain `pulumi.runtime.setMocks`

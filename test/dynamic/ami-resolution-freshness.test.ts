@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { check, diff } from "../../src/dynamic/ami-resolution/provider";
-import { freshnessWarning } from "../../src/dynamic/ami-resolution/freshness-line";
+import { freshnessWarning } from "../../src/dynamic/pin/shared-freshness-line";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES } from "../../harness/seed";
 

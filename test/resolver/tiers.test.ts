@@ -3,7 +3,8 @@ import { DeregisterImageCommand } from "@aws-sdk/client-ec2";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { ImageCache } from "../../src/core/image-cache";
 import { resolveAmi } from "../../src/resolver/engine";
-import type { FallbackStep, ResolutionResult, TierName } from "../../src/resolver/types";
+import { TIERS } from "../../src/resolver/tiers";
+import { TIER_ORDER, type FallbackStep, type ResolutionResult, type TierName } from "../../src/resolver/types";
 import type { AwsClients } from "../../src/core/clients";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, publishPublicParameter } from "../../harness/seed";
@@ -22,6 +23,17 @@ const step = (result: ResolutionResult, tier: TierName): FallbackStep => {
   assert.ok(found, `no ${tier} step in the chain`);
   return found;
 };
+
+describe("the tier list", () => {
+  // The engine sorts the chain by TIER_ORDER, so a TIERS list in another order would run tiers out of their order
+  // while every chain still read right.
+  it("runs the tiers in exactly the order TIER_ORDER names them (adding a tier: its file, its name there, one line in TIERS)", () => {
+    assert.deepEqual(
+      TIERS.map((tier) => tier.name),
+      [...TIER_ORDER],
+    );
+  });
+});
 
 describe("resolver tiers against moto", () => {
   let moto: MotoServer;

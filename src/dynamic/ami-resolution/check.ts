@@ -1,30 +1,15 @@
 import type { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
-import { checkPinnedCatalogVersion } from "../pin/provider-catalog-recheck";
-import { CatalogSourceError } from "../../catalog/source";
-import { architectureOfInstanceType } from "../../resolver/instance-types";
-import { checkFreshness } from "../../resolver/freshness";
-import { defaultImageCache } from "../../core/image-cache";
 import type { ResolutionResult } from "../../resolver/types";
 import type { AwsClients } from "../../core/clients";
-import type { Architecture, Template } from "../../templates/schema";
+import type { Template } from "../../templates/schema";
 import { containsUnknown, stripUndefined, unknownKeys } from "../host";
-import {
-  canonicalJson,
-  decidePin,
-  formatChain,
-  latestReplacedLine,
-  pinKey as computePinKey,
-  pinnedImageState,
-  sha256,
-  templateHash as computeTemplateHash,
-  type PinDecision,
-  type PreviousResolution,
-  type RefreshMode,
-} from "../pinning";
+import { decideOnPin, resolutionNote } from "../pin/provider-decision";
+import { freshnessOf } from "../pin/provider-freshness";
+import { prefetchFleet, readFleetPins, resolveQuestion } from "../pin/provider-fleet-prefetch";
+import { canonicalJson, formatChain, sha256, type RefreshMode } from "../pin/shared-decision";
+import { freshnessWarning } from "../pin/shared-freshness-line";
 import { findOurCopy } from "./copy";
-import { prefetchFleet, readFleetPins, resolveQuestion } from "./prefetch";
-import { type LabelledTemplate, loadTemplateInput, resolutionUserData } from "./template-input";
-import { type AmiFreshness, freshnessWarning } from "./freshness-line";
+import { type LabelledTemplate, loadTemplateInput } from "./template-input";
 import {
   type AmiResolutionInputs,
   type AmiResolutionOutputs,
@@ -36,33 +21,6 @@ import {
 
 function hasUnknownResolutionInput(news: Record<string, unknown>): boolean {
   return unknownKeys(news, RESOLUTION_INPUT_KEYS).length > 0;
-}
-
-/** The architecture the caller asked for, as the pin key sees it. */
-function requestedArchitecture(
-  news: Pick<AmiResolutionInputs, "architecture" | "instanceType">,
-  template: Template,
-): string {
-  if (news.architecture) return news.architecture;
-  if (news.instanceType) {
-    try {
-      return architectureOfInstanceType(news.instanceType);
-    } catch {
-      return `type:${news.instanceType}`;
-    }
-  }
-  return template.ami_config?.preferred_architecture ?? "template-default";
-}
-
-function previousOf(olds: Record<string, unknown>): PreviousResolution | undefined {
-  if (typeof olds.resolvedAmiId !== "string" || typeof olds.pinKey !== "string") return undefined;
-  return {
-    amiId: olds.resolvedAmiId,
-    pinKey: olds.pinKey,
-    templateHash: String(olds.templateHash ?? ""),
-    method: String(olds.method ?? ""),
-    region: String(olds.sourceRegion ?? olds.region ?? ""),
-  };
 }
 
 /** The news without stale outputs (a previous check's results ride along in old inputs, never in news, but be safe). */
@@ -125,38 +83,6 @@ export function outputsOf(
   };
 }
 
-/** Pin decision, looking the pinned image up only when the rest of the question says "keep". */
-async function decide(
-  refresh: RefreshMode,
-  previous: PreviousResolution | undefined,
-  key: string,
-  hash: string,
-  clients: AwsClients,
-  now: Date,
-): Promise<PinDecision> {
-  const decision = decidePin({ refresh, previous, pinKey: key, templateHash: hash });
-  if (!decision.keep || !previous) return decision;
-  const image = await defaultImageCache.getImage(clients.ec2(previous.region), previous.amiId);
-  return decidePin({ refresh, previous, pinKey: key, templateHash: hash, imageState: pinnedImageState(image, now) });
-}
-
-/** Why a new resolution replaced the previous one (null for a first resolution or an unchanged AMI). */
-function noteFor(
-  decision: PinDecision,
-  previous: PreviousResolution | undefined,
-  refresh: RefreshMode,
-  resolved: AmiResolutionOutputs,
-  olds: Record<string, unknown>,
-): string | null {
-  if (!previous) return null;
-  if (decision.keep)
-    return `↻ re-resolved: the new instance type runs ${resolved.architecture}, the pinned ${previous.amiId} is ${String(olds.architecture)}`;
-  if (decision.why) return decision.why;
-  if (refresh === "latest" && previous.amiId !== resolved.resolvedAmiId)
-    return latestReplacedLine(previous.amiId, resolved.resolvedAmiId);
-  return null;
-}
-
 /**
  * Resolves in check, so that a preview already shows the AMI and the chain (the engine uses checked inputs as the
  * outputs of a resource it is about to create). Internal. Exported for testing.
@@ -207,38 +133,6 @@ export async function check(
   return { inputs: stripUndefined(state as unknown as Record<string, unknown>) };
 }
 
-/**
- * Is the AMI this resolution launches still what the template would pick? Through the process-wide cache (the
- * fleet's prefetch has usually answered it already). Null while a copy is pending (nothing is in use yet).
- */
-async function freshnessOf(
-  state: AmiResolutionState,
-  template: Template,
-  clients: AwsClients,
-  now: Date,
-): Promise<AmiFreshness | null> {
-  if (!state.amiId) return null;
-  const [freshness] = await checkFreshness(
-    [
-      {
-        template,
-        region: state.region,
-        amiId: state.amiId,
-        architecture: state.architecture,
-        instanceType: state.instanceType,
-      },
-    ],
-    clients,
-    { cache: defaultImageCache, now },
-  );
-  const candidate = freshness.candidateDate ? ` (${freshness.candidateDate.slice(0, 10)})` : "";
-  return {
-    status: freshness.status,
-    candidateAmiId: freshness.candidateAmiId ?? null,
-    reason: freshness.status === "newer_available" ? `${freshness.candidateAmiId}${candidate}` : freshness.reason,
-  };
-}
-
 /** The name the program gave the resource (the last part of copyOwner, `<project>/<stack>/<name>`). */
 function resourceName(state: AmiResolutionState): string {
   return state.copyOwner?.split("/").pop() ?? state.templateName;
@@ -251,40 +145,10 @@ async function resolution(
   clients: AwsClients,
   now: Date,
 ): Promise<{ outputs: AmiResolutionOutputs } | { failure: CheckFailure }> {
-  const refresh: RefreshMode = inputs.refresh ?? "pinned";
-  const key = computePinKey({
-    amiConfig: template.ami_config,
-    region: inputs.region,
-    architecture: requestedArchitecture(inputs, template),
-    strategy: inputs.strategy,
-    allowCrossRegionCopy: inputs.allowCrossRegionCopy,
-    generation: (inputs as { generation?: number }).generation,
-  });
-  const hash = computeTemplateHash(template);
+  const pin = await decideOnPin(olds, inputs, { template, label }, clients, now);
+  if ("failure" in pin) return pin;
+  const { decision, previous, script } = pin;
   const request = { architecture: inputs.architecture, instanceType: inputs.instanceType, size: inputs.size };
-  const previous = previousOf(olds);
-  let decision = await decide(refresh, previous, key, hash, clients, now);
-  if (decision.keep && previous?.method === "catalog") {
-    // A catalog version revoked (or removed) since it was pinned is re-resolved, saying so; an unreachable catalog is
-    // a failure, never a guess either way.
-    try {
-      const pinned = await checkPinnedCatalogVersion(template, {
-        method: "catalog",
-        fallbackChain: Array.isArray(olds.fallbackChain) ? (olds.fallbackChain as string[]) : [],
-      });
-      if (!pinned.valid) decision = { keep: false, why: pinned.chainLine };
-    } catch (error) {
-      if (!(error instanceof CatalogSourceError)) throw error;
-      return {
-        failure: {
-          property: "template",
-          reason: `${label}: cannot check the pinned catalog version of ${previous.amiId}: ${error.message}`,
-        },
-      };
-    }
-  }
-  const script = decision.keep ? pinnedScript(olds, template, inputs.region) : undefined;
-  if (script?.changed) decision = { keep: false, why: SCRIPT_CHANGED_LINE };
   if (
     decision.keep &&
     canonicalJson(olds.request ?? {}) === canonicalJson(request) &&
@@ -302,7 +166,7 @@ async function resolution(
   }
   if (result.method === "failed" || !result.amiId)
     return { failure: { property: "template", reason: describeFailure(label, inputs.region, result, template) } };
-  const outputs = outputsOf(result, template, key, hash, request);
+  const outputs = outputsOf(result, template, pin.pinKey, pin.templateHash, request);
   if (decision.keep && previous && outputs.architecture === olds.architecture) {
     // Only the instance type or size changed: keep the pinned AMI, take the new type and its price.
     return {
@@ -317,31 +181,7 @@ async function resolution(
       },
     };
   }
-  return { outputs: { ...outputs, resolutionNote: noteFor(decision, previous, refresh, outputs, olds) } };
-}
-
-const SCRIPT_CHANGED_LINE =
-  "↻ re-resolved: the provisioning script rendered from the unchanged template differs from the pinned one (a newer CloudWorkstation renders it differently; the workstation's user data changes)";
-
-/**
- * For a kept resolution on the script path: the hash of its script as rendered now, and whether that differs from
- * the pinned one (`userDataHash`, or the `userData` text states written before it existed). The program renders the
- * script itself (template-input.ts), so a kept resolution must still render to exactly what was launched.
- */
-function pinnedScript(
-  olds: Record<string, unknown>,
-  template: Template,
-  region: string,
-): { hash: string; changed: boolean } | undefined {
-  if (olds.method !== "fallback_script" || typeof olds.architecture !== "string") return undefined;
-  const pinned =
-    typeof olds.userDataHash === "string"
-      ? olds.userDataHash
-      : typeof olds.userData === "string"
-        ? sha256(olds.userData)
-        : undefined;
-  const hash = sha256(resolutionUserData(template, olds.architecture as Architecture, region));
-  return { hash, changed: pinned !== undefined && pinned !== hash };
+  return { outputs: { ...outputs, resolutionNote: resolutionNote(pin, outputs, olds) } };
 }
 
 /** For a cross-region resolution: the copy this resource already made, or a pending copy for create/update. */

@@ -1,6 +1,6 @@
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import { containsUnknown } from "../host";
-import { canonicalJson } from "../pinning";
+import { canonicalJson } from "../pin/shared-decision";
 
 /**
  * Keys whose change means a different place: the resolution is replaced. A different AMI alone is an in-place update:
@@ -25,8 +25,8 @@ const IGNORED_KEYS = [
   "copiedImageId",
   "copyMadeByUs",
   "copyPending",
-  // The wave's questions ride on its first resolution only to be answered together (fleet-prefetch.ts), and its
-  // pins are kept there for the next run's prefetch (prefetch.ts).
+  // The wave's questions ride on its first resolution only to be answered together (pin/program-fleet-prefetch.ts),
+  // and its pins are kept there for the next run's prefetch (pin/provider-fleet-prefetch.ts).
   "fleetQuestions",
   "fleetPins",
   // Changes when AWS publishes a newer image, not when the stack changes: told in preview, never a diff.

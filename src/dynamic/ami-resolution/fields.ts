@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResolutionResult } from "../../resolver/types";
 import type { Architecture, Size, Strategy } from "../../templates/schema";
-import type { RefreshMode } from "../pinning";
-import type { AmiFreshness } from "./freshness-line";
+import type { RefreshMode } from "../pin/shared-decision";
+import type { AmiFreshness } from "../pin/shared-freshness-line";
 
 // An AmiResolution's fields, each declared once: the inputs here (the program's args are derived from them in
 // ../ami-resolution.ts), the outputs in RESOLUTION_OUTPUTS (their state types, the class's properties and the key
@@ -48,7 +48,10 @@ export interface AmiResolutionInputs {
   copyOwner?: string;
   /** Bound on waiting for a copy to become available (seconds, default 3600). */
   copyTimeoutSeconds?: number;
-  /** On a wave's first resolution only: every question of the wave, answered together by its check (fleet-prefetch.ts). */
+  /**
+   * On a wave's first resolution only: every question of the wave, answered together by its check
+   * (pin/program-fleet-prefetch.ts).
+   */
   fleetQuestions?: Record<string, unknown>[];
 }
 
@@ -143,37 +146,42 @@ export const RESOLUTION_OUTPUTS = {
   instanceType: exposed<string>("resolved input"),
   strategy: exposed<Strategy>("resolved input"),
   /**
-   * On a wave's first resolution only: per region, the AMIs the wave was answered with (prefetch.ts), looked up with
-   * the next run's prefetch so the wave's pins are validated in the same calls. Never compared by diff.
+   * On a wave's first resolution only: per region, the AMIs the wave was answered with
+   * (pin/provider-fleet-prefetch.ts), looked up with the next run's prefetch so the wave's pins are validated in the
+   * same calls. Never compared by diff.
    */
   fleetPins: stateOnly<Record<string, string[]> | undefined>("per check"),
 };
 
-type Outputs = typeof RESOLUTION_OUTPUTS;
-type OutputKey = keyof Outputs;
+export type AmiResolutionOutputTable = typeof RESOLUTION_OUTPUTS;
+export type AmiResolutionOutputKey = keyof AmiResolutionOutputTable;
 type StateOf<F> = F extends { types?: { state: infer State } } ? State : never;
-type ExposedOf<F> = F extends { types?: { exposed: infer Exposed } } ? Exposed : never;
-type StateValues = { [K in OutputKey]: StateOf<Outputs[K]> };
-type OptionalOutputKey = { [K in OutputKey]: undefined extends StateOf<Outputs[K]> ? K : never }[OutputKey];
-type ExposedOutputKey = { [K in OutputKey]: Outputs[K]["exposed"] extends true ? K : never }[OutputKey];
+export type AmiResolutionExposedOf<F> = F extends { types?: { exposed: infer Exposed } } ? Exposed : never;
+type StateValues = { [K in AmiResolutionOutputKey]: StateOf<AmiResolutionOutputTable[K]> };
+type OptionalOutputKey = {
+  [K in AmiResolutionOutputKey]: undefined extends StateOf<AmiResolutionOutputTable[K]> ? K : never;
+}[AmiResolutionOutputKey];
+export type AmiResolutionExposedOutputKey = {
+  [K in AmiResolutionOutputKey]: AmiResolutionOutputTable[K]["exposed"] extends true ? K : never;
+}[AmiResolutionOutputKey];
 
 /** What a resolution adds to the inputs (and stores in Pulumi state). */
 export type AmiResolutionOutputs = Omit<StateValues, OptionalOutputKey> & Partial<Pick<StateValues, OptionalOutputKey>>;
 
 /** The exposed outputs as properties of the AmiResolution class. */
 export type AmiResolutionOutputProperties = Pick<
-  { readonly [K in OutputKey]: pulumi.Output<ExposedOf<Outputs[K]>> },
-  ExposedOutputKey
+  { readonly [K in AmiResolutionOutputKey]: pulumi.Output<AmiResolutionExposedOf<AmiResolutionOutputTable[K]>> },
+  AmiResolutionExposedOutputKey
 >;
 
-const OUTPUT_NAMES = Object.keys(RESOLUTION_OUTPUTS) as OutputKey[];
+const OUTPUT_NAMES = Object.keys(RESOLUTION_OUTPUTS) as AmiResolutionOutputKey[];
 
 /** Keys the resolution writes (check strips stale ones from the news; a kept resolution copies them from olds). */
-export const OUTPUT_KEYS: readonly OutputKey[] = OUTPUT_NAMES.filter(
+export const OUTPUT_KEYS: readonly AmiResolutionOutputKey[] = OUTPUT_NAMES.filter(
   (key) => RESOLUTION_OUTPUTS[key].role === "resolution",
 );
 
 /** The outputs the AmiResolution class exposes as properties. */
-export const EXPOSED_OUTPUT_KEYS: readonly ExposedOutputKey[] = OUTPUT_NAMES.filter(
-  (key): key is ExposedOutputKey => RESOLUTION_OUTPUTS[key].exposed,
+export const EXPOSED_OUTPUT_KEYS: readonly AmiResolutionExposedOutputKey[] = OUTPUT_NAMES.filter(
+  (key): key is AmiResolutionExposedOutputKey => RESOLUTION_OUTPUTS[key].exposed,
 );

@@ -1,5 +1,5 @@
 import { createAwsClients, type AwsClients } from "../../core/clients";
-import { FLEET_QUESTION_KEYS } from "../fleet-prefetch";
+import { FLEET_QUESTION_KEYS } from "../pin/program-fleet-prefetch";
 import type { AmiResolutionInputs, AmiResolutionOutputs } from "./fields";
 
 // The fields are declared in fields.ts (shared with the program side); these names are what the provider's modules use.

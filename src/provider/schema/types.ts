@@ -1,4 +1,4 @@
-import { REFRESH_MODES } from "../../dynamic/pinning";
+import { REFRESH_MODES } from "../../dynamic/pin/shared-decision";
 import { DATA_VOLUME_TYPES } from "../../components/data-volume-plan";
 import { CAPTURE_MODES } from "../../imaging/capture";
 import { ARCHITECTURES, SIZES, STRATEGIES } from "../../templates/schema";

@@ -1,13 +1,15 @@
 import type { Filter, Image } from "@aws-sdk/client-ec2";
 import semver from "semver";
 import { ACCOUNT_ID_PATTERN, type Architecture } from "../../templates/schema";
+import { MARKETPLACE_OWNER_ALIAS } from "../../templates/publishers";
 import { type MarketplaceSearch } from "../../templates/schema-ami-sources";
 import type { ImageSearch } from "../../core/image-cache";
 import { compareNewestFirst } from "../validate-image";
 import { imageLabel, firstAcceptable, summariseRejections, type Tier, type TierResult } from "./tier";
 
-/** Real AWS Marketplace images have the owner alias "aws-marketplace". */
-export const MARKETPLACE_OWNER_ALIAS = "aws-marketplace";
+// The owner alias is a template fact (templates/publishers.ts, which the schema's owner aliases read); re-exported for
+// the resolver's public API.
+export { MARKETPLACE_OWNER_ALIAS };
 
 /**
  * The DescribeImages query of `marketplace_search`: `Owners: ["aws-marketplace", …account ids in trusted_owners]`,

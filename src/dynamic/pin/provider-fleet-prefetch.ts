@@ -4,8 +4,8 @@ import type { ResolutionResult, ResolveOptions } from "../../resolver/types";
 import type { AwsClients } from "../../core/clients";
 import { isAmiId, REGION_NAME_PATTERN } from "../../core/aws-ids";
 import type { Template } from "../../templates/schema";
-import type { AmiResolutionInputs } from "./state";
-import { loadTemplateInput } from "./template-input";
+import type { AmiResolutionInputs } from "../ami-resolution/state";
+import { loadTemplateInput } from "../ami-resolution/template-input";
 
 /**
  * Per region, the AMIs a wave's resolutions were answered with, newest answers first: where the pins of the wave's
@@ -33,7 +33,7 @@ export async function resolveQuestion(
 }
 
 /**
- * Answers a wave of the program's questions at once (see fleet-prefetch.ts): concurrent resolutions meet in the
+ * Answers a wave of the program's questions at once (see program-fleet-prefetch.ts): concurrent resolutions meet in the
  * process-wide cache, which batches their parameter and image lookups per region; the checks that follow (one at a
  * time, as the engine calls them) then read the cache. The wave's pins from its previous run ride along with the
  * by-id lookups (`expectImages`), so a pin no answer returns any more (an image a parameter no longer names) is

@@ -1,4 +1,7 @@
-/** Shared by the provider (check) and the program side (the AmiResolution class): no AWS SDK, no Pulumi. */
+/**
+ * Shared by the provider (check, which computes the freshness in provider-freshness.ts) and the program side (the
+ * AmiResolution class): no AWS SDK, no Pulumi.
+ */
 
 /** Whether the AMI in use is still what the template would pick (see resolver/freshness.ts). */
 export interface AmiFreshness {

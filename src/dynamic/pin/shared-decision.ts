@@ -1,10 +1,12 @@
-import { canonicalJson, sha256 } from "../templates/hash";
-import { chainLine } from "../resolver/chain-symbols";
-import type { FallbackStep, Strategy } from "../resolver/types";
+import { canonicalJson, sha256 } from "../../templates/hash";
+import { chainLine } from "../../resolver/chain-symbols";
+import type { FallbackStep, Strategy } from "../../resolver/types";
 
 /**
  * Pure decisions behind the AmiResolution dynamic resource: what counts as "the same resolution question", when a
- * previous answer is kept, and how the fallback chain reads in `pulumi preview`. No AWS, no Pulumi.
+ * previous answer is kept, and how the fallback chain reads in `pulumi preview`. No AWS, no Pulumi: shared by the
+ * program (the refresh modes, `cloudworkstation/testing`) and the provider, which feeds it what AWS says now
+ * (provider-decision.ts).
  */
 
 /** `pinned`: keep the AMI a previous run chose while the question is unchanged; `latest`: resolve on every run. */
@@ -12,7 +14,7 @@ export const REFRESH_MODES = ["pinned", "latest"] as const;
 export type RefreshMode = (typeof REFRESH_MODES)[number];
 
 // One canonical JSON and hash for pins, built images and templates (templates/hash.ts).
-export { canonicalJson, sha256 } from "../templates/hash";
+export { canonicalJson, sha256 } from "../../templates/hash";
 
 export interface PinQuestion {
   /** The template's `ami_config` (undefined when it has none). */
@@ -59,7 +61,7 @@ function splitPinKey(key: string): { hash: string; generation: number } {
   return { hash: key.slice(0, at), generation: Number(key.slice(at + GENERATION_MARK.length)) || 0 };
 }
 
-export { templateHash } from "../templates/hash";
+export { templateHash } from "../../templates/hash";
 
 /** What a previous check stored, as far as pinning cares. */
 export interface PreviousResolution {

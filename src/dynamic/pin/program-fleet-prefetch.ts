@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /**
- * Program side of the fleet prefetch. The engine calls `check` for one resource at a time, so a fleet's resolutions
- * never reach the batched resolver together on their own. Every AmiResolution constructed in the same turn of the
+ * Program side of the fleet prefetch (its provider side, which answers the wave and keeps the fleet's pins, is
+ * provider-fleet-prefetch.ts). The engine calls `check` for one resource at a time, so a fleet's resolutions never
+ * reach the batched resolver together on their own. Every AmiResolution constructed in the same turn of the
  * program's event loop joins one wave; the wave's first resolution (the carrier) takes all the wave's questions as its
  * `fleetQuestions` input, and the others depend on it. All dynamic resources of a program share one provider process,
  * so the carrier's check answers every question at once into the process-wide cache, and the later checks read it.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CHAIN_SYMBOLS, chainLine } from "../../src/resolver/chain-symbols";
+import { CHAIN_SYMBOLS, chainLine } from "../../../src/resolver/chain-symbols";
 import {
   canonicalJson,
   decidePin,
@@ -8,7 +8,7 @@ import {
   pinKey,
   pinnedImageState,
   type PreviousResolution,
-} from "../../src/dynamic/pinning";
+} from "../../../src/dynamic/pin/shared-decision";
 
 const amiConfig = { strategy: "ami_preferred", ami_search: { owners: ["099720109477"], name_pattern: "ubuntu/*" } };
 const question = { amiConfig, region: "us-east-1", architecture: "x86_64" };

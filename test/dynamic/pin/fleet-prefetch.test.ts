@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { AmiResolution } from "../../src/dynamic/ami-resolution";
-import { check, diff } from "../../src/dynamic/ami-resolution/provider";
-import { FLEET_QUESTION_KEYS } from "../../src/dynamic/fleet-prefetch";
-import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy";
-import { startMoto, type MotoServer } from "../../harness/moto";
-import { LAB_PARAMETER, publishLabParameterBuild } from "../../harness/fleet-shape";
-import { publishBaseParameters, TEST_ACCOUNT_ID } from "../../harness/seed";
-import { defaultImageCache } from "../../src/core/image-cache";
-import type { AwsClients } from "../../src/core/clients";
+import { AmiResolution } from "../../../src/dynamic/ami-resolution";
+import { check, diff } from "../../../src/dynamic/ami-resolution/provider";
+import { FLEET_QUESTION_KEYS } from "../../../src/dynamic/pin/program-fleet-prefetch";
+import { startFaultProxy, type FaultProxy } from "../../../harness/fault-proxy";
+import { startMoto, type MotoServer } from "../../../harness/moto";
+import { LAB_PARAMETER, publishLabParameterBuild } from "../../../harness/fleet-shape";
+import { publishBaseParameters, TEST_ACCOUNT_ID } from "../../../harness/seed";
+import { defaultImageCache } from "../../../src/core/image-cache";
+import type { AwsClients } from "../../../src/core/clients";
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
 const TEMPLATES = ["ubuntu-24.04-base", "ubuntu-22.04-base", "r-research", "data-science"];
