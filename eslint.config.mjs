@@ -2,10 +2,10 @@ import js from "@eslint/js";
 import pulumiPlugin from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
-// The floors (docs/architecture.md): core (AWS facts and plumbing) → templates → resolver + catalog → imaging/dynamic →
-// components → ops (the use cases the CLI and the API share); the CLI and the server sit on top, the library never
-// imports them and the server never imports the CLI; nothing in src/ imports
-// test/, harness/ or the package by its own name. Each layer lists what it may not import; the list is checked on
+// The floors (docs/architecture.md): core (AWS facts and plumbing) → templates → catalog → resolver (its catalog tier
+// is the one file that reads the catalog) → imaging/dynamic → components → ops (the use cases the CLI and the API
+// share); the CLI and the server sit on top, the library never imports them and the server never imports the CLI;
+// nothing in src/ imports test/, harness/ or the package by its own name. Each layer lists what it may not import; the list is checked on
 // `import`/`export … from`, on `require()`, on `import()` and on `typeof import()`, so no form of import escapes it.
 
 // What every src/ file may not import, and why: tests and the harness, and the package by its own name.
@@ -82,7 +82,7 @@ export default tseslint.config(
     files: ["src/templates/**/*.ts"],
     rules: layer(
       ["resolver", "catalog", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
-      "templates import nothing above them (templates → resolver + catalog → imaging/dynamic → components).",
+      "templates import only core (core → templates → catalog → resolver → imaging/dynamic → components).",
     ),
   },
   {
@@ -90,23 +90,22 @@ export default tseslint.config(
     ignores: ["src/resolver/tiers/catalog.ts"],
     rules: layer(
       ["catalog", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
-      "the resolver imports only templates (and the catalog from its catalog tier only), never @pulumi/* or the layers above it.",
+      "the resolver imports only core and templates (and the catalog from its catalog tier only), never @pulumi/* or the layers above it.",
     ),
   },
   {
-    // The catalog tier reads the catalog; the catalog reads the resolver's errors and types. That one arrow back goes
-    // when the shared errors and types move to a floor below both (issue 21's src/core/).
+    // The catalog tier is the resolver's one door to the catalog; the catalog never imports the resolver back.
     files: ["src/resolver/tiers/catalog.ts"],
     rules: layer(
       ["imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
-      "the resolver imports only templates and the catalog, never @pulumi/* or the layers above it.",
+      "the resolver imports only core, templates and the catalog, never @pulumi/* or the layers above it.",
     ),
   },
   {
     files: ["src/catalog/**/*.ts"],
     rules: layer(
-      ["imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
-      "the catalog sits in the resolver's layer: it imports only templates and the resolver, never @pulumi/* or the layers above.",
+      ["resolver", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
+      "the catalog sits below the resolver: it imports only core and templates, never the resolver, @pulumi/* or the layers above.",
     ),
   },
   {

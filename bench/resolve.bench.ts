@@ -5,8 +5,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { resolveAmi } from "../src/resolver/engine";
-import { ImageCache } from "../src/resolver/image-lookup";
-import type { AwsClients, Template } from "../src/resolver/types";
+import { ImageCache } from "../src/core/image-cache";
+import type { Template } from "../src/resolver/types";
+import type { AwsClients } from "../src/core/clients";
 import { listTemplates, loadTemplate } from "../src/templates/loader";
 import { startMoto } from "../harness/moto";
 import { seedDemoLandscape } from "../harness/seed";

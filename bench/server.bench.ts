@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { createAwsClients } from "../src/resolver/clients";
+import { createAwsClients } from "../src/core/clients";
 import { buildServer } from "../src/server/app";
 import { startFaultProxy } from "../harness/fault-proxy";
 import { startMoto, TEST_CREDENTIALS } from "../harness/moto";

@@ -1,6 +1,6 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { SSMClient } from "@aws-sdk/client-ssm";
-import type { AwsClients } from "../src/resolver/types";
+import type { AwsClients } from "../src/core/clients";
 
 /** Counts SDK commands sent through the clients (once per `send`, retries not counted), by "Ec2:DescribeImages"-style key. */
 export interface CallCounter {

@@ -1,7 +1,6 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createAwsClients } from "../src/resolver/clients";
-import type { AwsClients } from "../src/resolver/types";
+import { createAwsClients, type AwsClients } from "../src/core/clients";
 import { startMoto, TEST_CREDENTIALS, type MotoServer } from "./moto";
 
 /**

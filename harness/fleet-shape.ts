@@ -1,4 +1,4 @@
-import type { AwsClients } from "../src/resolver/types";
+import type { AwsClients } from "../src/core/clients";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES, publishPublicParameter, TEST_ACCOUNT_ID } from "./seed";
 
 /**

@@ -1,7 +1,7 @@
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
-import { createAwsClients } from "../src/resolver/clients";
-import { isNotFound } from "../src/resolver/aws-errors";
-import { isKnownRegion } from "../src/templates/regions";
+import { createAwsClients } from "../src/core/clients";
+import { isNotFound } from "../src/core/aws-errors";
+import { isKnownRegion } from "../src/core/regions";
 import { TEST_CREDENTIALS } from "./moto";
 import { FIXTURE_BASE_IMAGES, publishBaseParameters, publishDlamiParameters } from "./seed";
 

@@ -1,9 +1,8 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { createAwsClients } from "../src/resolver/clients";
-import { defaultImageCache } from "../src/resolver/image-lookup";
-import type { AwsClients } from "../src/resolver/types";
+import { createAwsClients, type AwsClients } from "../src/core/clients";
+import { defaultImageCache } from "../src/core/image-cache";
 
 /** The AMI landscape every emulator starts with (and returns to on reset): see harness/fixtures/amis.json. */
 export const FIXTURE_AMIS_PATH = path.resolve(__dirname, "fixtures", "amis.json");

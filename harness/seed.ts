@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { baseImageSource } from "../src/resolver/base-images";
-import type { AwsClients } from "../src/resolver/types";
+import type { AwsClients } from "../src/core/clients";
 import { BASES, type Architecture, type Base } from "../src/templates/schema";
 
 /**

@@ -19,7 +19,7 @@ import {
   publishBaseParameters,
   publishPublicParameter,
 } from "../harness/seed";
-import type { AwsClients } from "../src/resolver/types";
+import type { AwsClients } from "../src/core/clients";
 
 const CWS = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
 const EXAMPLE_DIR = path.join(REPO_ROOT, "examples", "preview-demo");

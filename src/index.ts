@@ -75,4 +75,4 @@ export type {
   TierResult,
   Selection,
 } from "./resolver";
-export type { AwsClientOptions } from "./resolver/clients";
+export type { AwsClientOptions } from "./core/clients";

@@ -2,8 +2,8 @@ import semver from "semver";
 import { z } from "zod";
 import { ACCOUNT_ID_PATTERN } from "../templates/schema";
 import { amiMappingSchema } from "../templates/schema-ami-sources";
-import { isKnownRegion, KNOWN_REGIONS } from "../templates/regions";
-import { didYouMean } from "../templates/suggest";
+import { isKnownRegion, KNOWN_REGIONS } from "../core/regions";
+import { didYouMean } from "../core/suggest";
 import { TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_RULE } from "../templates/template-name";
 
 /**

@@ -1,9 +1,8 @@
-/** The lab AMI catalog: format, loader, Git sources, signatures, selection and pin checks (docs/catalog.md). */
+/** The lab AMI catalog: format, loader, Git sources, signatures, selection and writing (docs/catalog.md). */
 export * from "./format";
 export * from "./loader";
 export * from "./source";
 export * from "./signatures";
 export * from "./store";
 export * from "./select";
-export * from "./pinning";
 export * from "./write";

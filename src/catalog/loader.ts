@@ -3,7 +3,7 @@ import * as path from "node:path";
 import semver from "semver";
 import type { z } from "zod";
 import type { TemplateIssue, TemplatePath } from "../templates/errors";
-import { didYouMean } from "../templates/suggest";
+import { didYouMean } from "../core/suggest";
 import { locate, parseYamlSource, type Anchor, type YamlSource } from "../templates/yaml-source";
 import { checkAgainstSchema } from "../templates/zod-issues";
 import {

@@ -1,4 +1,4 @@
-import type { RevocationCheck } from "../resolver/freshness";
+import type { Template } from "../templates/schema";
 import { defaultCatalogStore, type CatalogStore, type OpenedCatalog } from "./store";
 
 /**
@@ -14,12 +14,21 @@ function amisIn(mapping: unknown): string[] {
   return [];
 }
 
+/** What a revocation check reads of a freshness question (resolver/freshness.ts asks it, the catalog answers). */
+export interface RevocationQuestion {
+  template: Template;
+  region: string;
+  amiId: string;
+}
+
 /**
  * A freshness revocation check for templates that resolve through a catalog: the AMI in use is `revoked` when an
  * entry of that template lists it in that region and carries a revocation. A catalog that cannot be opened is an
- * error, never "not revoked".
+ * error, never "not revoked". Typed here, not by the resolver's RevocationCheck: the catalog sits below the resolver.
  */
-export function catalogRevocation(store: CatalogStore = defaultCatalogStore): RevocationCheck {
+export function catalogRevocation(
+  store: CatalogStore = defaultCatalogStore,
+): (question: RevocationQuestion) => Promise<{ revoked: true; reason: string } | undefined> {
   return async (question) => {
     const source = question.template.ami_config?.catalog?.source;
     if (!source) return undefined;

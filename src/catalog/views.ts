@@ -1,4 +1,4 @@
-import { InvalidInputError } from "../resolver/errors";
+import { InvalidInputError } from "../core/errors";
 import type { LoadedEntry } from "./loader";
 import type { SignatureVerdict } from "./signatures";
 import type { OpenedCatalog } from "./store";

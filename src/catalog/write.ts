@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import { InvalidInputError } from "../resolver/errors";
+import { InvalidInputError } from "../core/errors";
 import type { Architecture } from "../templates/schema";
 import type { AmiMapping } from "../templates/schema-ami-sources";
 import { ALLOWED_SIGNERS_FILE, catalogEntrySchema, reviewSchema, type CatalogEntry, type Review } from "./format";

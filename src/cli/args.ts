@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import type { Architecture, Size, Strategy } from "../templates/schema";
-import { INSTANCE_ID_PATTERN } from "../templates/aws-ids";
-import { checkRegionName } from "../templates/regions";
-import { didYouMean } from "../templates/suggest";
+import { INSTANCE_ID_PATTERN } from "../core/aws-ids";
+import { checkRegionName } from "../core/regions";
+import { didYouMean } from "../core/suggest";
 import type { CliContext } from "./command";
 
 /**
@@ -120,7 +120,7 @@ export function parseStrategy(value: string | undefined): Strategy | undefined {
 }
 
 /**
- * A region from the command line or the environment, by the one region rule (templates/regions.ts): a known region,
+ * A region from the command line or the environment, by the one region rule (core/regions.ts): a known region,
  * or a well-formed one (with a warning on the context's stderr). Anything else is a UsageError with a "did you mean".
  * `flag` names where it came from.
  */

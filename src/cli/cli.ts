@@ -3,10 +3,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { ImagingError } from "../imaging/errors";
-import { AwsCallError, InvalidInputError } from "../resolver/errors";
-import type { AwsClients } from "../resolver/types";
+import { AwsCallError, InvalidInputError } from "../core/errors";
+import type { AwsClients } from "../core/clients";
 import { TemplateError } from "../templates/errors";
-import { didYouMean } from "../templates/suggest";
+import { didYouMean } from "../core/suggest";
 import { checkRegion, cleanParseArgsMessage, UsageError } from "./args";
 import { CliCommand, CliContext, EXIT } from "./command";
 import { formatTable } from "./format";
@@ -111,7 +111,7 @@ export async function runCli(argv: string[], environment: CliEnvironment): Promi
       // Loaded here, not at the top: the AWS SDK is not needed for help or usage errors (cws --help stays fast).
       clients:
         environment.clients ??
-        (require("../resolver/clients") as typeof import("../resolver/clients")).createAwsClients({
+        (require("../core/clients") as typeof import("../core/clients")).createAwsClients({
           endpoint: env.AWS_ENDPOINT_URL || undefined,
         }),
       templatesDirs: globals.templatesDirs,

@@ -1,4 +1,4 @@
-import type { AwsClients } from "../resolver/types";
+import type { AwsClients } from "../core/clients";
 
 /** What a command needs from the outside world; tests substitute every part. */
 export interface CliContext {

@@ -1,5 +1,5 @@
 import { type SharingOptions, validateSharing } from "../imaging";
-import { InvalidInputError } from "../resolver/errors";
+import { InvalidInputError } from "../core/errors";
 import { EXIT, type CliContext } from "./command";
 
 /**

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { formatPath, type TemplatePath } from "../templates/errors";
-import { checkRegionName } from "../templates/regions";
+import { checkRegionName } from "../core/regions";
 import { ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import { locate, parseYamlSource, type YamlSource } from "../templates/yaml-source";
 import { REFRESH_MODES } from "../dynamic/pinning";

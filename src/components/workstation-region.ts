@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { InvalidInputError } from "../resolver/errors";
+import { InvalidInputError } from "../core/errors";
 import { chooseInstance } from "../resolver/instance-types";
 import type { Template } from "../templates/schema";
 import type { ResearchWorkstationArgs } from "./research-workstation-args";

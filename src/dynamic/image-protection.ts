@@ -1,6 +1,6 @@
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { setDeregistrationProtection } from "../imaging";
-import { isUnimplementedCall } from "../resolver/aws-errors";
+import { isUnimplementedCall } from "../core/aws-errors";
 
 /**
  * Deregistration protection for the images SavedTemplate and RegionalAmiCopy keep. Internal. Exported for testing.

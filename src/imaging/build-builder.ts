@@ -18,8 +18,8 @@ import {
   RemoveRoleFromInstanceProfileCommand,
 } from "@aws-sdk/client-iam";
 import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
-import { awsErrorCode, isNotFound } from "../resolver/aws-errors";
-import { IMAGE_TAGS } from "../resolver/image-tags";
+import { awsErrorCode, isNotFound } from "../core/aws-errors";
+import { IMAGE_TAGS } from "../core/image-tags";
 import { READY_MARKER_PATH } from "../resolver/user-data";
 import type { Template } from "../templates/schema";
 import type { BuildOptions, BuildPlan } from "./build-types";

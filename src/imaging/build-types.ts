@@ -1,5 +1,5 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import type { AwsClients } from "../resolver/types";
+import type { AwsClients } from "../core/clients";
 import type { Architecture } from "../templates/schema";
 import type { WaitOptions } from "./waiters";
 

@@ -9,11 +9,11 @@ import {
   type Tag,
 } from "@aws-sdk/client-ec2";
 import type { Architecture } from "../templates/schema";
-import { InvalidInputError } from "../resolver/errors";
+import { InvalidInputError } from "../core/errors";
 import { deleteImageAndSnapshots, describeDeletion, describeImageById, isNotFound, snapshotsOf } from "./cleanup";
 import { describeAwsError, ImagingError } from "./errors";
 import { realSleep, throwIfInterrupted, waitFor, type WaitOptions } from "./waiters";
-import { isInstanceId } from "../templates/aws-ids";
+import { isInstanceId } from "../core/aws-ids";
 
 export const CAPTURE_MODES = ["stop", "reboot", "no-reboot"] as const;
 /**

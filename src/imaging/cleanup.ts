@@ -6,7 +6,7 @@ import {
   EC2Client,
   type Image,
 } from "@aws-sdk/client-ec2";
-import { isNotFound, notFoundOrThrow, regionOf } from "../resolver/aws-errors";
+import { isNotFound, notFoundOrThrow, regionOf } from "../core/aws-errors";
 import { describeAwsError } from "./errors";
 
 export interface DeleteImageResult {

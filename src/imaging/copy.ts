@@ -6,11 +6,11 @@ import {
   type EC2Client,
   type Image,
 } from "@aws-sdk/client-ec2";
-import { isAmiId } from "../templates/aws-ids";
+import { isAmiId } from "../core/aws-ids";
 import type { Architecture } from "../templates/schema";
-import { awsFailureKind, awsErrorCode, notFoundOrThrow, regionOf } from "../resolver/aws-errors";
-import { InvalidInputError } from "../resolver/errors";
-import type { AwsClients } from "../resolver/types";
+import { awsFailureKind, awsErrorCode, notFoundOrThrow, regionOf } from "../core/aws-errors";
+import { InvalidInputError } from "../core/errors";
+import type { AwsClients } from "../core/clients";
 import { deleteImageAndSnapshots, describeDeletion, describeImageById, snapshotsOf } from "./cleanup";
 import { describeAwsError, ImagingError } from "./errors";
 import { MANAGED_TAG, toTagList } from "./capture";

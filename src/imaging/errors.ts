@@ -1,5 +1,5 @@
-import { classifyAwsError } from "../resolver/aws-errors";
-import { AwsCallError } from "../resolver/errors";
+import { classifyAwsError } from "../core/aws-errors";
+import { AwsCallError } from "../core/errors";
 
 /**
  * An imaging step failed. The message says which step, the AWS error, and what was undone (or could not be), so a

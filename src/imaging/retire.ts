@@ -9,12 +9,12 @@ import {
 } from "@aws-sdk/client-ec2";
 import { DescribeParametersCommand, GetParametersCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { PRICE_SNAPSHOT } from "../resolver/prices";
-import { IMAGE_TAGS, tagRecord } from "../resolver/image-tags";
+import { IMAGE_TAGS, tagRecord } from "../core/image-tags";
 import type { StackResolution } from "../resolver/stack-export";
-import type { AwsClients } from "../resolver/types";
+import type { AwsClients } from "../core/clients";
 import { deleteImageAndSnapshots, snapshotsOf } from "./cleanup";
-import { classifyAwsError } from "../resolver/aws-errors";
-import { AwsCallError, type AwsFailureKind } from "../resolver/errors";
+import { classifyAwsError } from "../core/aws-errors";
+import { AwsCallError, type AwsFailureKind } from "../core/errors";
 import { describeAwsError } from "./errors";
 
 /**

@@ -1,6 +1,6 @@
 import { Document, isMap, parseDocument, Scalar, stringify } from "yaml";
 import { type Architecture, type Template, type TemplateInput, templateSchema } from "../templates/schema";
-import { InvalidInputError } from "../resolver/errors";
+import { InvalidInputError } from "../core/errors";
 
 /** region → architecture → AMI id, the shape of a template's `ami_config.ami_mappings`. */
 export type AmiMappings = Record<string, Partial<Record<Architecture, string>>>;

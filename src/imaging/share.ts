@@ -4,8 +4,8 @@ import {
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
 } from "@aws-sdk/client-ec2";
-import { InvalidInputError } from "../resolver/errors";
-import { ACCOUNT_ID_PATTERN } from "../templates/aws-ids";
+import { InvalidInputError } from "../core/errors";
+import { ACCOUNT_ID_PATTERN } from "../core/aws-ids";
 
 export interface SharingOptions {
   /** 12-digit AWS account ids that may launch the image (their snapshots get createVolumePermission too). */

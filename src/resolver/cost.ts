@@ -1,5 +1,5 @@
 import type { Template } from "../templates/schema";
-import { InvalidInputError } from "./errors";
+import { InvalidInputError } from "../core/errors";
 import { familyOfferedIn, parseInstanceType } from "./instance-families";
 import { PRICE_SNAPSHOT } from "./prices";
 import type { CostEstimate, ResolutionMethod } from "./types";

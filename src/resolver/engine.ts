@@ -1,17 +1,16 @@
 import { type FallbackStrategy } from "../templates/schema";
 import { DURATION_PATTERN } from "../templates/schema-fields";
-import { checkRegionName } from "../templates/regions";
+import { checkRegionName } from "../core/regions";
 import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "./cost";
-import { withContext } from "./aws-errors";
-import { AwsCallError, InvalidInputError } from "./errors";
-import { defaultImageCache, type ImageCache } from "./image-lookup";
+import { withContext } from "../core/aws-errors";
+import { AwsCallError, InvalidInputError } from "../core/errors";
+import { defaultImageCache, type ImageCache } from "../core/image-cache";
 import { chooseInstance } from "./instance-types";
 import { REGIONAL_TIERS, TIERS } from "./tiers";
 import { crossRegionSkipStep, crossRegionTier, startNeighbourProbes } from "./tiers/cross-region";
 import type { Selection, Tier, TierContext, TierResult } from "./tiers/tier";
 import {
   TIER_ORDER,
-  type AwsClients,
   type CopyPlan,
   type FallbackStep,
   type ResolutionMethod,
@@ -19,6 +18,7 @@ import {
   type ResolveOptions,
   type Template,
 } from "./types";
+import { type AwsClients } from "../core/clients";
 
 export interface EngineOptions {
   /** Shared lookups (TTL cache, batching). Default: the process-wide cache. */

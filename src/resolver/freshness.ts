@@ -2,9 +2,10 @@ import type { Image } from "@aws-sdk/client-ec2";
 import type { Architecture, Template } from "../templates/schema";
 import { baseImageSource, baseOfTemplate } from "./base-images";
 import { resolveAmi, type EngineOptions } from "./engine";
-import { ImageCache } from "./image-lookup";
-import { copySourceOf, IMAGE_TAGS, tagRecord } from "./image-tags";
-import type { AwsClients, ResolutionResult } from "./types";
+import { ImageCache } from "../core/image-cache";
+import { copySourceOf, IMAGE_TAGS, tagRecord } from "../core/image-tags";
+import type { ResolutionResult } from "./types";
+import type { AwsClients } from "../core/clients";
 
 /**
  * Freshness: is the AMI a workstation runs still the right one? Pinning keeps an AMI on purpose; this says when that

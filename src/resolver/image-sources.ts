@@ -1,6 +1,6 @@
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
-import { throwAwsCallError } from "./aws-errors";
-import { ImageCache } from "./image-lookup";
+import { throwAwsCallError } from "../core/aws-errors";
+import { ImageCache } from "../core/image-cache";
 import {
   amiSearchQuery,
   carriesProductCode,
@@ -8,10 +8,11 @@ import {
   describeSearchQuery,
   marketplaceQuery,
 } from "./tiers";
-import type { Architecture, AwsClients } from "./types";
+import type { Architecture } from "./types";
+import type { AwsClients } from "../core/clients";
 import { isDeprecated, ownerIsTrusted } from "./validate-image";
 import { ARCHITECTURES, type Template } from "../templates/schema";
-import { isAmiId } from "../templates/aws-ids";
+import { isAmiId } from "../core/aws-ids";
 
 /** Where `cws ami list` found an image id. */
 export type ImageSourceKind = "ami_mappings" | "ssm_parameter" | "ami_search" | "marketplace_search" | "self";

@@ -11,9 +11,9 @@ export {
   DEFAULT_SCRIPT_TIER_TIMEOUT_MS,
 } from "./engine";
 export type { EngineOptions } from "./engine";
-export { ImageCache, defaultImageCache, DEFAULT_CACHE_TTL_MS } from "./image-lookup";
-export * from "./aws-errors";
-export type { ImageCacheOptions, ImageSearch, LookupStats } from "./image-lookup";
+export { ImageCache, defaultImageCache, DEFAULT_CACHE_TTL_MS } from "../core/image-cache";
+export * from "../core/aws-errors";
+export type { ImageCacheOptions, ImageSearch, LookupStats } from "../core/image-cache";
 export {
   validateImage,
   ownerIsTrusted,
@@ -39,8 +39,8 @@ export {
 export type { NeighbourProbe, NeighbourProbes, Tier, TierContext, TierResult, Selection } from "./tiers";
 export { BASE_PUBLISHERS } from "./tiers/fallback-script";
 export * from "./types";
-export * from "./errors";
-export * from "./clients";
+export * from "../core/errors";
+export * from "../core/clients";
 export * from "./instance-families";
 export * from "./instance-types";
 export * from "./cost";

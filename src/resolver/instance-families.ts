@@ -1,6 +1,6 @@
-import { closestMatch } from "../templates/suggest";
+import { closestMatch } from "../core/suggest";
 import { ARCHITECTURES, SIZES, type Architecture, type Size } from "../templates/schema";
-import { InvalidInputError } from "./errors";
+import { InvalidInputError } from "../core/errors";
 import { PRICE_SNAPSHOT, regionInPriceSnapshot } from "./prices";
 
 /**

@@ -1,6 +1,6 @@
 import { ARCHITECTURES, SIZES, type AmiConfig, type Architecture, type Size, type Template } from "../templates/schema";
 import { type AmiMapping } from "../templates/schema-ami-sources";
-import { InvalidInputError } from "./errors";
+import { InvalidInputError } from "../core/errors";
 import {
   FAMILY_PATTERN,
   familyOfferedIn,

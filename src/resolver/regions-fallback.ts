@@ -1,4 +1,4 @@
-import { isKnownRegion } from "../templates/regions";
+import { isKnownRegion } from "../core/regions";
 
 /**
  * Neighbouring regions to look in, nearest first, when no usable AMI exists in the target region. Order matters: it

@@ -1,4 +1,4 @@
-import { InvalidInputError } from "./errors";
+import { InvalidInputError } from "../core/errors";
 
 /**
  * Reading what `pulumi stack export` writes, without Pulumi: the AmiResolution resources of a stack (what each

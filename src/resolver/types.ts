@@ -1,5 +1,3 @@
-import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { Architecture, Size, Strategy, Template } from "../templates/schema";
 
 /** The tiers of the Universal AMI System, in the order the engine runs them. */
@@ -96,12 +94,6 @@ export interface ResolutionResult {
   estimatedLaunchSeconds: number;
   cost: CostEstimate;
   copyPlan?: CopyPlan;
-}
-
-/** Per-region AWS clients. The engine never constructs clients itself, so tests and the CLI choose endpoints. */
-export interface AwsClients {
-  ec2(region: string): EC2Client;
-  ssm(region: string): SSMClient;
 }
 
 export type { Architecture, Size, Strategy, Template };

@@ -6,7 +6,7 @@ import {
 } from "../templates/render-rules";
 import type { Architecture, Base, Template } from "../templates/schema";
 import { baseOfTemplate, systemPackageManager } from "./base-images";
-import { InvalidInputError } from "./errors";
+import { InvalidInputError } from "../core/errors";
 
 /**
  * Renders a template into the bash script that provisions a workstation on the script path (EC2 user data).

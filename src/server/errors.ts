@@ -1,8 +1,8 @@
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ImagingError } from "../imaging/errors";
 import { InterruptedError, WaitTimeoutError } from "../imaging/waiters";
-import { awsSdkErrorDetails } from "../resolver/aws-errors";
-import { AwsCallError, InvalidInputError } from "../resolver/errors";
+import { awsSdkErrorDetails } from "../core/aws-errors";
+import { AwsCallError, InvalidInputError } from "../core/errors";
 import { TemplateError } from "../templates/errors";
 
 /** The body of every error response: `{ error: { code, message, details } }`. Never a stack trace. */

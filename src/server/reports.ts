@@ -9,11 +9,12 @@ import {
   type ProgressCallback,
   type SharingOptions,
 } from "../imaging";
-import { checkAccountRegions } from "../resolver/account-regions";
-import { InvalidInputError } from "../resolver/errors";
+import { checkAccountRegions } from "../core/account-regions";
+import { InvalidInputError } from "../core/errors";
 import { resolveAmi } from "../resolver";
 import { REGION_FALLBACKS, crossRegionSearchOrder, regionFallbacks } from "../resolver/regions-fallback";
-import type { AwsClients, ResolutionResult, ResolveOptions, Template } from "../resolver/types";
+import type { ResolutionResult, ResolveOptions, Template } from "../resolver/types";
+import type { AwsClients } from "../core/clients";
 
 /**
  * The JSON objects of `cws ami test`, `cws ami copy` and `cws ami share --json`, built by pure-ish functions (the

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { CAPTURE_MODES } from "../imaging/capture";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
-import { ACCOUNT_ID_PATTERN, INSTANCE_ID_PATTERN } from "../templates/aws-ids";
-import { clip } from "../templates/errors";
-import { checkRegionName, KNOWN_REGIONS } from "../templates/regions";
-import { didYouMean } from "../templates/suggest";
+import { ACCOUNT_ID_PATTERN, INSTANCE_ID_PATTERN } from "../core/aws-ids";
+import { clip, didYouMean } from "../core/suggest";
+import { checkRegionName, KNOWN_REGIONS } from "../core/regions";
 import { TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_RULE, TEMPLATE_REFERENCE_PATTERN } from "../templates/template-name";
 
 /**

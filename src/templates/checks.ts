@@ -1,5 +1,5 @@
 import { STOCK_OS_ACCOUNTS, STOCK_OS_SSM_PREFIXES } from "./publishers";
-import { checkRegionName } from "./regions";
+import { checkRegionName } from "../core/regions";
 import { BASE_PACKAGE_MANAGER, DEFAULT_BASE, packageManagerProblem } from "./render-rules";
 import type { Template } from "./schema";
 import type { Problem } from "./zod-issues";

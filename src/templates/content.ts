@@ -1,4 +1,5 @@
-import { clip, type TemplatePath } from "./errors";
+import { type TemplatePath } from "./errors";
+import { clip } from "../core/suggest";
 import { isPlainObject } from "./origins";
 import { shellTextProblem } from "./render-rules";
 import { MAX_NESTING_DEPTH } from "./yaml-source";

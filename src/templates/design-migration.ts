@@ -4,7 +4,7 @@ import { isError, TemplateError, type TemplateIssue, type TemplatePath } from ".
 import { loadTemplateFromObject } from "./loader";
 import { TEMPLATE_NAME_PATTERN } from "./template-name";
 import { isPlainObject } from "./origins";
-import { ACCOUNT_ID_PATTERN, isInstanceId } from "./aws-ids";
+import { ACCOUNT_ID_PATTERN, isInstanceId } from "../core/aws-ids";
 import { OWNER_ALIASES } from "./schema-fields";
 import { LEGACY_AMIS_KEY } from "./schema";
 import { locate, parseYamlSource, type YamlSource } from "./yaml-source";

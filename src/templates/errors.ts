@@ -1,3 +1,5 @@
+import { clip, MAX_QUOTED_LENGTH } from "../core/suggest";
+
 /** A path into a template: keys of mappings and indexes of lists, e.g. `["ami_config", "ami_search", "owners"]`. */
 export type TemplatePath = (string | number)[];
 
@@ -29,14 +31,6 @@ export class TemplateError extends Error {
     this.name = "TemplateError";
     this.issues = sorted;
   }
-}
-
-/** Longest key or value quoted whole in a message; longer ones are cut (a 100k-character key is not worth echoing). */
-export const MAX_QUOTED_LENGTH = 60;
-
-/** `text` itself when short, else its first MAX_QUOTED_LENGTH characters and `…(N chars)`. */
-export function clip(text: string): string {
-  return text.length <= MAX_QUOTED_LENGTH ? text : `${text.slice(0, MAX_QUOTED_LENGTH)}…(${text.length} chars)`;
 }
 
 /** `ami_config.ami_search`, `services[0].port`, `ami_config.ami_mappings["us-east-1"]` when a key is not a plain word. */

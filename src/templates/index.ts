@@ -16,7 +16,7 @@ export {
   isWellFormedRegion,
   type Region,
   type RegionCheck,
-} from "./regions";
+} from "../core/regions";
 export {
   INSTANCE_FAMILY_PATTERN,
   INSTANCE_ID_PATTERN,
@@ -28,7 +28,7 @@ export {
   isInstanceId,
   isInstanceType,
   isSnapshotId,
-} from "./aws-ids";
+} from "../core/aws-ids";
 export {
   BASE_PUBLISHER,
   MARKETPLACE_OWNER_ALIAS,

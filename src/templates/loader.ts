@@ -5,7 +5,6 @@ import { checkAgainstSchema, type Problem } from "./zod-issues";
 import { provisioningWarnings, regionWarnings, renderProblems, scriptPackageManagerWarnings } from "./checks";
 import { takesTextAt } from "./schema-walk";
 import {
-  clip,
   formatIssue,
   isError,
   limitIssuesPerFile,
@@ -13,6 +12,7 @@ import {
   TemplateError,
   type TemplateIssue,
 } from "./errors";
+import { clip } from "../core/suggest";
 import { mergeTracked } from "./merge";
 import { isPlainObject, toIssue, type Tracked } from "./origins";
 import { findPlaceholders, resolveParameterValues, substituteParameters, undeclaredPlaceholders } from "./parameters";

@@ -1,6 +1,6 @@
 import type { TemplatePath } from "./errors";
 import { isPlainObject } from "./origins";
-import { didYouMean } from "./suggest";
+import { didYouMean } from "../core/suggest";
 import { describeValue, type Problem } from "./zod-issues";
 
 /**

@@ -1,4 +1,4 @@
-import { clip } from "./errors";
+import { clip } from "../core/suggest";
 import type { Base } from "./bases";
 
 /**

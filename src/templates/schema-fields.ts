@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { ACCOUNT_ID_PATTERN, AMI_ID_PATTERN, REGION_NAME_PATTERN } from "./aws-ids";
-import { clip } from "./errors";
+import { ACCOUNT_ID_PATTERN, AMI_ID_PATTERN, REGION_NAME_PATTERN } from "../core/aws-ids";
+import { clip } from "../core/suggest";
 import { MARKETPLACE_OWNER_ALIAS } from "./publishers";
-import { checkRegionName, KNOWN_REGIONS } from "./regions";
+import { checkRegionName, KNOWN_REGIONS } from "../core/regions";
 import { commandArgumentProblem } from "./render-rules";
 
 /**

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { INSTANCE_FAMILY_PATTERN, INSTANCE_TYPE_PATTERN } from "./aws-ids";
+import { INSTANCE_FAMILY_PATTERN, INSTANCE_TYPE_PATTERN } from "../core/aws-ids";
 import { BASES } from "./bases";
 import { TEMPLATE_NAME_PATTERN, TEMPLATE_NAME_RULE } from "./template-name";
-import { clip } from "./errors";
+import { clip } from "../core/suggest";
 import { commandArgumentProblem, userDataProblem } from "./render-rules";
 import {
   amiMappingSchema,
@@ -26,7 +26,7 @@ import {
  * suggestion from the loader), because a misspelt key silently ignored is a workstation silently misconfigured.
  */
 
-export { ACCOUNT_ID_PATTERN, AMI_ID_PATTERN } from "./aws-ids";
+export { ACCOUNT_ID_PATTERN, AMI_ID_PATTERN } from "../core/aws-ids";
 export const ARCHITECTURES = ["x86_64", "arm64"] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 

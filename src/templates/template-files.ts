@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { didYouMean } from "./suggest";
+import { didYouMean } from "../core/suggest";
 
 /**
  * Where templates live and how a template file is read: by name in the templates directories, by path, or as a

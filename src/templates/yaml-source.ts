@@ -11,7 +11,8 @@ import {
   type Document,
   type Node,
 } from "yaml";
-import { clip, type TemplateIssue, type TemplatePath } from "./errors";
+import { type TemplateIssue, type TemplatePath } from "./errors";
+import { clip } from "../core/suggest";
 
 /**
  * Positions in template files. The parsed YAML document is kept next to the plain object so any path in the

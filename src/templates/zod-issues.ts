@@ -1,8 +1,8 @@
 import type { z } from "zod";
-import { clip, type TemplatePath } from "./errors";
+import { type TemplatePath } from "./errors";
+import { clip, didYouMean } from "../core/suggest";
 import { allowedKeysAt } from "./schema-walk";
 import { MERGED_ONLY } from "./schema";
-import { didYouMean } from "./suggest";
 import type { Anchor } from "./yaml-source";
 
 /**

@@ -50,6 +50,48 @@ describe("the layer rules of eslint.config.mjs", () => {
     );
   });
 
+  it("refuse a core file importing templates or the resolver: the ground floor imports nothing of ours", async () => {
+    const messages = await lintAs(
+      "src/core/layer-probe.ts",
+      [
+        'import { loadTemplate } from "../templates/loader";',
+        'export { resolveAmi } from "../resolver";',
+        'export const regions = () => require("./regions");',
+        "export const load = loadTemplate;",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      messages.filter((m) => m.ruleId === "no-restricted-imports").map((m) => m.line),
+      [1, 2],
+      JSON.stringify(messages),
+    );
+    assert.ok(
+      !messages.some((m) => m.line === 3 && m.ruleId === "no-restricted-syntax"),
+      "a sibling in core is not a layer violation",
+    );
+  });
+
+  it("refuse a catalog file importing the resolver, in any form (the arrow back up is gone)", async () => {
+    const messages = await lintAs(
+      "src/catalog/layer-probe.ts",
+      [
+        'import type { ResolutionResult } from "../resolver/types";',
+        'export const engine = () => import("../resolver/engine");',
+        "export type Result = ResolutionResult;",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      messages.map((m) => [m.line, m.ruleId]),
+      [
+        [1, "no-restricted-imports"],
+        [2, "no-restricted-syntax"],
+      ],
+      JSON.stringify(messages),
+    );
+    const core = await lintAs("src/catalog/layer-probe.ts", 'export { InvalidInputError } from "../core/errors";\n');
+    assert.deepEqual(core, []);
+  });
+
   it("let a resolver file import only the catalog tier's own sibling, not the catalog folder", async () => {
     const tiers = await lintAs("src/resolver/tiers/layer-probe.ts", 'export { catalogTier } from "./catalog";\n');
     assert.deepEqual(tiers, []);

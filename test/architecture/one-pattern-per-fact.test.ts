@@ -50,17 +50,17 @@ describe("one pattern per fact in src/", () => {
     );
   });
 
-  it("writes the AMI, instance and snapshot id patterns only in templates/aws-ids.ts", () => {
-    assert.deepEqual(writtenOutside("templates/aws-ids.ts", /\b(ami|i|snap)-(\(\?:)?\[0-9a-f\]\{/), []);
+  it("writes the AMI, instance and snapshot id patterns only in core/aws-ids.ts", () => {
+    assert.deepEqual(writtenOutside("core/aws-ids.ts", /\b(ami|i|snap)-(\(\?:)?\[0-9a-f\]\{/), []);
   });
 
-  it("reads the AWS SDK's error fields and codes only in resolver/aws-errors.ts", () => {
-    assert.deepEqual(writtenOutside("resolver/aws-errors.ts", /\$metadata|\$fault|\$responseBodyText/), []);
-    assert.deepEqual(writtenOutside("resolver/aws-errors.ts", /as \{ name\?: string \}\)\.name ===/), []);
+  it("reads the AWS SDK's error fields and codes only in core/aws-errors.ts", () => {
+    assert.deepEqual(writtenOutside("core/aws-errors.ts", /\$metadata|\$fault|\$responseBodyText/), []);
+    assert.deepEqual(writtenOutside("core/aws-errors.ts", /as \{ name\?: string \}\)\.name ===/), []);
   });
 
   it("declares one input-error class and one LoadedTemplate", () => {
-    assert.deepEqual(writtenOutside([], /class \w*InputError\b/), ["resolver/errors.ts:5"]);
+    assert.deepEqual(writtenOutside([], /class \w*InputError\b/), ["core/errors.ts:5"]);
     assert.deepEqual(
       writtenOutside([], /interface LoadedTemplate\b/).map((where) => where.split(":")[0]),
       ["templates/loader.ts"],

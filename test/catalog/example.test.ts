@@ -4,7 +4,7 @@ import { PassThrough } from "node:stream";
 import { defaultCatalogStore } from "../../src/catalog/store";
 import { runCli } from "../../src/cli/cli";
 import { resolveAmi } from "../../src/resolver/engine";
-import { ImageCache } from "../../src/resolver/image-lookup";
+import { ImageCache } from "../../src/core/image-cache";
 import { loadTemplate } from "../../src/templates";
 import { startMoto, type MotoServer } from "../../harness/moto";
 

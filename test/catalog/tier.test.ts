@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkPinnedCatalogVersion, withReResolutionNote } from "../../src/catalog/pinning";
+import { checkPinnedCatalogVersion, withReResolutionNote } from "../../src/dynamic/pin/provider-catalog-recheck";
 import { defaultCatalogStore } from "../../src/catalog/store";
 import { resolveAmi } from "../../src/resolver/engine";
-import { AwsCallError } from "../../src/resolver/errors";
-import { ImageCache } from "../../src/resolver/image-lookup";
+import { AwsCallError } from "../../src/core/errors";
+import { ImageCache } from "../../src/core/image-cache";
 import { catalogTier } from "../../src/resolver/tiers/catalog";
-import type { AwsClients, FallbackStep, ResolutionResult } from "../../src/resolver/types";
+import type { FallbackStep, ResolutionResult } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { publishPublicParameter } from "../../harness/seed";
 import { template, UBUNTU_2404_AMD64_PARAMETER } from "../resolver/support";

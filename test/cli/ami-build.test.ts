@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { DescribeImagesCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import type { AwsClients } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { startMoto, TEST_CREDENTIALS, type MotoServer } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
 import { runCws } from "./in-process";

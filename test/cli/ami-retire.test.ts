@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES } from "../../harness/seed";
-import { IMAGE_TAGS } from "../../src/resolver/image-tags";
+import { IMAGE_TAGS } from "../../src/core/image-tags";
 import { runCws } from "./in-process";
 
 describe("cws ami retire (runCli in-process, moto)", () => {

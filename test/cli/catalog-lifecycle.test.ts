@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES, TEST_ACCOUNT_ID } from "../../harness/seed";
-import { IMAGE_TAGS } from "../../src/resolver/image-tags";
+import { IMAGE_TAGS } from "../../src/core/image-tags";
 import { entry, makeKey, tempDir, writeCatalog } from "../catalog/helpers";
 import { runCws } from "./in-process";
 

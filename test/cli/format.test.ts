@@ -13,7 +13,7 @@ import {
 } from "../../src/cli/args";
 import { extractGlobalOptions, matchCommand, reportError } from "../../src/cli/cli";
 import { ImagingError } from "../../src/imaging/errors";
-import { AwsCallError } from "../../src/resolver/errors";
+import { AwsCallError } from "../../src/core/errors";
 import type { CliCommand } from "../../src/cli/command";
 import { testExitCode } from "../../src/cli/commands/ami-test";
 import {

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { runCli, type CliEnvironment } from "../../src/cli/cli";
-import type { AwsClients } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 
 export interface InProcessRun {
   code: number;

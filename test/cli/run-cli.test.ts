@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { CliEnvironment } from "../../src/cli/cli";
 import type { CliCommand } from "../../src/cli/command";
 import { COMMANDS } from "../../src/cli/registry";
-import { AwsCallError } from "../../src/resolver/errors";
+import { AwsCallError } from "../../src/core/errors";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { runCws } from "./in-process";
 

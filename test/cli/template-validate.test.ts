@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createAwsClients } from "../../src/resolver/clients";
+import { createAwsClients } from "../../src/core/clients";
 import { runCws } from "./in-process";
 
 /** `cws template validate` reads files only: no AWS call (the clients point at a closed port). */

@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import { DescribeImageAttributeCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { runCli } from "../../src/cli/cli";
 import { EXIT } from "../../src/cli/command";
-import type { AwsClients } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { loadTemplate } from "../../src/templates";
 import { countCalls } from "../../harness/call-counter";
 import { MotoServer, startMoto } from "../../harness/moto";

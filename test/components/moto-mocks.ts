@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import requireFromString from "require-from-string";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { TEST_ACCOUNT_ID } from "../../harness/seed";
-import { defaultImageCache } from "../../src/resolver/image-lookup";
+import { defaultImageCache } from "../../src/core/image-cache";
 
 /**
  * Pulumi runtime mocks backed by moto, for component tests.

@@ -12,7 +12,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { TEST_CREDENTIALS, type MotoServer } from "../../harness/moto";
-import { createAwsClients } from "../../src/resolver/clients";
+import { createAwsClients } from "../../src/core/clients";
 import { MotoBackedMocks, valueOf } from "./moto-mocks";
 
 interface RunnerInput {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { check, create, diff } from "../../src/dynamic/ami-resolution/provider";
 import { decidePin, pinKey } from "../../src/dynamic/pinning";
-import type { AwsClients } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { createImageFromInstance } from "../../harness/seed";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { defaultCatalogStore } from "../../src/catalog/store";
 import { check } from "../../src/dynamic/ami-resolution/provider";
-import type { AwsClients } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import {
   commitAll,

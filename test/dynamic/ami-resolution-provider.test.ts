@@ -24,7 +24,7 @@ import requireFromString from "require-from-string";
 import { amiResolutionProvider } from "../../src/dynamic/ami-resolution";
 import { check, create, diff, read, remove, update } from "../../src/dynamic/ami-resolution/provider";
 import { UNKNOWN } from "../../src/dynamic/host";
-import type { AwsClients } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { MotoServer, startMoto, TEST_CREDENTIALS } from "../../harness/moto";
 import { createImageFromInstance, deregisterInRegions, publishBaseParameters } from "../../harness/seed";
 

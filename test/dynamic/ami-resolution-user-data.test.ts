@@ -4,10 +4,9 @@ import { AmiResolution, AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolu
 import { check, diff } from "../../src/dynamic/ami-resolution/provider";
 import { renderUserData } from "../../src/resolver/user-data";
 import { loadTemplateFromObject } from "../../src/templates";
-import type { AwsClients } from "../../src/resolver/types";
+import { type AwsClients, createAwsClients } from "../../src/core/clients";
 import { TEST_CREDENTIALS, type MotoServer } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
-import { createAwsClients } from "../../src/resolver/clients";
 import { MotoBackedMocks, startMotoForComponents, valueOf, withEnv } from "../components/moto-mocks";
 
 /**

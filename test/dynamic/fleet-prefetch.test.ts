@@ -7,8 +7,8 @@ import { startFaultProxy, type FaultProxy } from "../../harness/fault-proxy";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { LAB_PARAMETER, publishLabParameterBuild } from "../../harness/fleet-shape";
 import { publishBaseParameters, TEST_ACCOUNT_ID } from "../../harness/seed";
-import { defaultImageCache } from "../../src/resolver/image-lookup";
-import type { AwsClients } from "../../src/resolver/types";
+import { defaultImageCache } from "../../src/core/image-cache";
+import type { AwsClients } from "../../src/core/clients";
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"];
 const TEMPLATES = ["ubuntu-24.04-base", "ubuntu-22.04-base", "r-research", "data-science"];

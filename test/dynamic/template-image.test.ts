@@ -34,8 +34,8 @@ import { check, provider, useClients } from "../../src/dynamic/template-image/pr
 import { defaultCatalogVersion } from "../../src/dynamic/template-image/publish";
 import type { BuildClients } from "../../src/imaging";
 import { baseImageSource } from "../../src/resolver/base-images";
-import { createAwsClients } from "../../src/resolver/clients";
-import { IMAGE_TAGS } from "../../src/resolver/image-tags";
+import { createAwsClients } from "../../src/core/clients";
+import { IMAGE_TAGS } from "../../src/core/image-tags";
 import { loadTemplateFromObject } from "../../src/templates";
 
 const REGION = "us-east-1";

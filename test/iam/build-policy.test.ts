@@ -4,7 +4,7 @@ import { MotoServer, startMoto } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
 import type { TemplateImageOutputs } from "../../src/dynamic/template-image";
 import { provider, useClients } from "../../src/dynamic/template-image/provider";
-import { createAwsClients } from "../../src/resolver/clients";
+import { createAwsClients } from "../../src/core/clients";
 import {
   actionsOf,
   type Keys,

@@ -7,10 +7,9 @@ import { RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { FIXTURE_BASE_IMAGES, publishBaseParameters } from "../../harness/seed";
 import { deleteImageAndSnapshots } from "../../src/imaging";
-import { createAwsClients } from "../../src/resolver/clients";
+import { createAwsClients, type AwsClients } from "../../src/core/clients";
 import { resolveAmi } from "../../src/resolver/engine";
-import { ImageCache } from "../../src/resolver/image-lookup";
-import type { AwsClients } from "../../src/resolver/types";
+import { ImageCache } from "../../src/core/image-cache";
 import { listTemplates, loadTemplate } from "../../src/templates";
 import { CWS_MAIN, requireBuilt } from "../package/built";
 import {

@@ -3,8 +3,8 @@ import { MotoServer, startMoto } from "../../harness/moto";
 import { CreateLaunchTemplateCommand } from "@aws-sdk/client-ec2";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES, publishPublicParameter } from "../../harness/seed";
 import { applyRetirement, planRetirement } from "../../src/imaging";
-import { createAwsClients } from "../../src/resolver/clients";
-import { IMAGE_TAGS } from "../../src/resolver/image-tags";
+import { createAwsClients } from "../../src/core/clients";
+import { IMAGE_TAGS } from "../../src/core/image-tags";
 import {
   actionsOf,
   type Keys,

@@ -24,7 +24,7 @@ import {
 } from "../../harness/seed";
 import { buildImageName, buildTemplateImage, ImagingError, planBuild, type BuildClients } from "../../src/imaging";
 import { resolveAmi } from "../../src/resolver/engine";
-import { IMAGE_TAGS } from "../../src/resolver/image-tags";
+import { IMAGE_TAGS } from "../../src/core/image-tags";
 import { baseImageSource } from "../../src/resolver/base-images";
 import { templateHash } from "../../src/templates/hash";
 import { template } from "../resolver/support";

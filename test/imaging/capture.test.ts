@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DescribeImagesCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { captureImage, ImagingError } from "../../src/imaging";
-import { InvalidInputError } from "../../src/resolver/errors";
+import { InvalidInputError } from "../../src/core/errors";
 import { useMotoBehindFaultProxy } from "../../harness/fault-proxy";
 import { instanceState, newSnapshots, noSleep, ownImages, runInstance, snapshotIds } from "./helpers";
 

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { stringify } from "yaml";
 import { resolveAmi } from "../../src/resolver";
-import { InvalidInputError } from "../../src/resolver/errors";
+import { InvalidInputError } from "../../src/core/errors";
 import {
   addMapping,
   captureImage,

@@ -14,8 +14,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { useMotoBehindFaultProxy } from "../../harness/fault-proxy";
 import { createImageFromInstance, FIXTURE_BASE_IMAGES, publishPublicParameter } from "../../harness/seed";
 import { applyRetirement, planRetirement } from "../../src/imaging";
-import { IMAGE_TAGS } from "../../src/resolver/image-tags";
-import type { AwsClients } from "../../src/resolver/types";
+import { IMAGE_TAGS } from "../../src/core/image-tags";
+import type { AwsClients } from "../../src/core/clients";
 import { ownImages, snapshotIds } from "./helpers";
 
 const REGION = "us-east-1";

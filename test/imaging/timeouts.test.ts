@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
 import { copyImage, ImagingError, waitFor, WaitTimeoutError } from "../../src/imaging";
-import type { AwsClients } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 
 /** A fake clock: sleeping advances it, so a 45-minute wait takes no real time. */
 function fakeClock() {

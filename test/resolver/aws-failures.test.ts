@@ -4,11 +4,11 @@ import { DescribeImagesCommand, EC2ServiceException, type Image } from "@aws-sdk
 import { GetParametersCommand, SSMServiceException } from "@aws-sdk/client-ssm";
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import { mockClient } from "aws-sdk-client-mock";
-import { createAwsClients } from "../../src/resolver/clients";
+import { createAwsClients, type AwsClients } from "../../src/core/clients";
 import { resolveAmi } from "../../src/resolver/engine";
-import { AwsCallError } from "../../src/resolver/errors";
-import { ImageCache } from "../../src/resolver/image-lookup";
-import type { AwsClients, ResolutionResult } from "../../src/resolver/types";
+import { AwsCallError } from "../../src/core/errors";
+import { ImageCache } from "../../src/core/image-cache";
+import type { ResolutionResult } from "../../src/resolver/types";
 import { useMotoBehindFaultProxy } from "../../harness/fault-proxy";
 import { startMoto, TEST_CREDENTIALS } from "../../harness/moto";
 import { publishPublicParameter } from "../../harness/seed";

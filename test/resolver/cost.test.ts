@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { templateSchema, type TemplateInput } from "../../src/templates/schema";
-import { InvalidInputError } from "../../src/resolver/errors";
+import { InvalidInputError } from "../../src/core/errors";
 import {
   AMI_BOOT_SECONDS,
   DEFAULT_COPY_SNAPSHOT_GB,

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { resolveAmi } from "../../src/resolver/engine";
-import { AwsCallError } from "../../src/resolver/errors";
-import { ImageCache } from "../../src/resolver/image-lookup";
+import { AwsCallError } from "../../src/core/errors";
+import { ImageCache } from "../../src/core/image-cache";
 import { crossRegionSearchOrder } from "../../src/resolver/regions-fallback";
 import { crossRegionTier } from "../../src/resolver/tiers/cross-region";
 import type { Tier, TierContext, TierResult } from "../../src/resolver/tiers/tier";
-import type { AwsClients, ResolveOptions } from "../../src/resolver/types";
+import type { ResolveOptions } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { template } from "./support";
 
 /**

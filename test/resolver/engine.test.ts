@@ -1,16 +1,11 @@
 import assert from "node:assert/strict";
-import { ImageCache } from "../../src/resolver/image-lookup";
+import { ImageCache } from "../../src/core/image-cache";
 import { resolveAmi } from "../../src/resolver/engine";
-import { InvalidInputError } from "../../src/resolver/errors";
+import { InvalidInputError } from "../../src/core/errors";
 import { crossRegionTier, TIERS } from "../../src/resolver/tiers";
 import { listTemplates, loadTemplate } from "../../src/templates";
-import {
-  TIER_ORDER,
-  type AwsClients,
-  type FallbackStep,
-  type ResolutionResult,
-  type TierName,
-} from "../../src/resolver/types";
+import { TIER_ORDER, type FallbackStep, type ResolutionResult, type TierName } from "../../src/resolver/types";
+import { type AwsClients } from "../../src/core/clients";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, publishBaseParameters, seedDemoLandscape } from "../../harness/seed";
 import { countCalls, type CallCounter } from "../../harness/call-counter";

@@ -12,8 +12,8 @@ import {
   TEST_ACCOUNT_ID,
 } from "../../harness/seed";
 import { checkFreshness, type FreshnessQuestion } from "../../src/resolver/freshness";
-import { IMAGE_TAGS } from "../../src/resolver/image-tags";
-import type { AwsClients } from "../../src/resolver/types";
+import { IMAGE_TAGS } from "../../src/core/image-tags";
+import type { AwsClients } from "../../src/core/clients";
 import { template } from "./support";
 
 const PARAMETER = "/lab/images/fresh/x86_64";

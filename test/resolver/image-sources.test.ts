@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { listOwnImages, listTemplateImages } from "../../src/resolver/image-sources";
-import { createAwsClients } from "../../src/resolver/clients";
-import { AwsCallError } from "../../src/resolver/errors";
+import { createAwsClients } from "../../src/core/clients";
+import { AwsCallError } from "../../src/core/errors";
 import { resolveAmi } from "../../src/resolver/engine";
-import { ImageCache } from "../../src/resolver/image-lookup";
+import { ImageCache } from "../../src/core/image-cache";
 import { amiSearchQuery, marketplaceQuery } from "../../src/resolver/tiers";
 import { startMoto, TEST_CREDENTIALS, type MotoServer } from "../../harness/moto";
 import { publishPublicParameter } from "../../harness/seed";
@@ -14,7 +14,7 @@ import {
   RSTUDIO_PRODUCT_CODE,
   template,
   UBUNTU_2404_AMD64_PARAMETER,
-} from "../resolver/support";
+} from "./support";
 
 describe("cws ami list uses the tiers' own queries", () => {
   let moto: MotoServer;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ARCHITECTURES, SIZES } from "../../src/templates/schema";
-import { InvalidInputError } from "../../src/resolver/errors";
+import { InvalidInputError } from "../../src/core/errors";
 import { loadTemplateFromObject } from "../../src/templates";
 import { architectureOfInstanceType, chooseInstance, selectInstanceType } from "../../src/resolver/instance-types";
 import {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { chooseArchitecture, formatDuration, parseDuration } from "../../src/resolver/engine";
 import { crossRegionSearchOrder, REGION_FALLBACKS } from "../../src/resolver/regions-fallback";
 import { validateImage } from "../../src/resolver/validate-image";
-import { KNOWN_REGIONS } from "../../src/templates/regions";
+import { KNOWN_REGIONS } from "../../src/core/regions";
 import { template } from "./support";
 
 describe("resolver pure helpers", () => {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { DeregisterImageCommand } from "@aws-sdk/client-ec2";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
-import { ImageCache } from "../../src/resolver/image-lookup";
+import { ImageCache } from "../../src/core/image-cache";
 import { resolveAmi } from "../../src/resolver/engine";
-import type { AwsClients, FallbackStep, ResolutionResult, TierName } from "../../src/resolver/types";
+import type { FallbackStep, ResolutionResult, TierName } from "../../src/resolver/types";
+import type { AwsClients } from "../../src/core/clients";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { createImageFromInstance, publishPublicParameter } from "../../harness/seed";
 import {

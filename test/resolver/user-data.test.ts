@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { ARCHITECTURES, BASES, templateSchema, type Template, type TemplateInput } from "../../src/templates/schema";
-import { InvalidInputError } from "../../src/resolver/errors";
+import { InvalidInputError } from "../../src/core/errors";
 import { READY_MARKER_PATH, SETUP_LOG_PATH, renderUserData, shellQuote } from "../../src/resolver/user-data";
 
 const template = (input: Partial<TemplateInput>) => templateSchema.parse({ name: "lab-ws", ...input });

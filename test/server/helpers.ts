@@ -2,8 +2,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { runCli } from "../../src/cli/cli";
-import { createAwsClients } from "../../src/resolver/clients";
-import type { AwsClients } from "../../src/resolver/types";
+import { createAwsClients, type AwsClients } from "../../src/core/clients";
 import { buildServer, type CwsServer, type ServerOptions } from "../../src/server/app";
 import { TEST_CREDENTIALS } from "../../harness/moto";
 

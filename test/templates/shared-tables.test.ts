@@ -6,10 +6,10 @@ import {
   INSTANCE_TYPE_PATTERN,
   REGION_NAME_PATTERN,
   SNAPSHOT_ID_PATTERN,
-} from "../../src/templates/aws-ids";
+} from "../../src/core/aws-ids";
 import { BASE_PUBLISHER, PUBLISHERS, STOCK_OS_ACCOUNTS } from "../../src/templates/publishers";
 import { BASE_PUBLISHERS } from "../../src/resolver/tiers/fallback-script";
-import { KNOWN_REGIONS } from "../../src/templates/regions";
+import { KNOWN_REGIONS } from "../../src/core/regions";
 
 describe("shared tables of AWS facts", () => {
   it("gives script provisioning the base publishers of the one publishers table", () => {

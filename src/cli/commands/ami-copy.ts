@@ -1,6 +1,6 @@
 import { copyImage, DEFAULT_COPY_TIMEOUT_MS } from "../../imaging";
-import { checkAccountRegions } from "../../resolver/account-regions";
-import { InvalidInputError } from "../../resolver/errors";
+import { checkAccountRegions } from "../../core/account-regions";
+import { InvalidInputError } from "../../core/errors";
 import {
   checkAmiName,
   checkRegion,

@@ -1,5 +1,5 @@
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
-import { isNotFound } from "../../resolver/aws-errors";
+import { isNotFound } from "../../core/aws-errors";
 import { isDeprecated } from "../../resolver/validate-image";
 import { AMI_ID_PATTERN } from "../../templates/schema";
 import { parseCommandArgs, requireRegion, UsageError } from "../args";

@@ -9,7 +9,7 @@ import { EXIT, type CliCommand, type CliContext } from "../command";
 import { formatTable } from "../format";
 import { progressFor, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
-import { isAmiId } from "../../templates/aws-ids";
+import { isAmiId } from "../../core/aws-ids";
 import { revocationsForCli } from "./catalog-common";
 
 const OPTIONS = {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { applyRetirement, planRetirement, type RetirePlan, type RetireReport } from "../../imaging";
 import { parseDuration } from "../../resolver/engine";
-import { KNOWN_REGIONS } from "../../templates/regions";
+import { KNOWN_REGIONS } from "../../core/regions";
 import { readStackExport, type StackResolution } from "../../resolver/stack-export";
 import { checkRegion, parseCommandArgs, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";

@@ -1,7 +1,8 @@
 import { resolveAmi } from "../../resolver";
-import { AwsCallError, InvalidInputError } from "../../resolver/errors";
+import { AwsCallError, InvalidInputError } from "../../core/errors";
 import { REGION_FALLBACKS } from "../../resolver/regions-fallback";
-import type { AwsClients, ResolutionResult, ResolveOptions, Template } from "../../resolver/types";
+import type { ResolutionResult, ResolveOptions, Template } from "../../resolver/types";
+import type { AwsClients } from "../../core/clients";
 import { checkRegion, parseCommandArgs, parseRegionList, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
 import { formatTable, formatTestReport, isRegionError, type RegionError, type RegionOutcome } from "../format";

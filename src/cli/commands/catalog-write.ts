@@ -9,9 +9,9 @@ import {
   writeReview,
   type PublishedImage,
 } from "../../catalog/write";
-import { ImageCache } from "../../resolver/image-lookup";
+import { ImageCache } from "../../core/image-cache";
 import { normaliseArchitecture } from "../../resolver/validate-image";
-import { InvalidInputError } from "../../resolver/errors";
+import { InvalidInputError } from "../../core/errors";
 import { AMI_ID_PATTERN } from "../../templates/schema";
 import { type AmiMapping } from "../../templates/schema-ami-sources";
 import { checkRegion, parseCommandArgs, UsageError } from "../args";

@@ -1,6 +1,6 @@
 import { entryPosition } from "../../catalog/loader";
 import { describeCatalog } from "../../catalog/select";
-import { ImageCache } from "../../resolver/image-lookup";
+import { ImageCache } from "../../core/image-cache";
 import { formatIssue, isError, type TemplateIssue } from "../../templates/errors";
 import { listTemplates } from "../../templates/loader";
 import type { AmiMapping } from "../../templates/schema-ami-sources";

@@ -1,5 +1,5 @@
-import { InvalidInputError } from "../../resolver/errors";
-import { isInstanceId } from "../../templates/aws-ids";
+import { InvalidInputError } from "../../core/errors";
+import { isInstanceId } from "../../core/aws-ids";
 import { UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
 import { designCommand, designSummary, designUsage } from "../design-commands";

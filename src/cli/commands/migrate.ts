@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { resolveAmi } from "../../resolver";
-import { AwsCallError } from "../../resolver/errors";
+import { AwsCallError } from "../../core/errors";
 import type { ResolutionResult } from "../../resolver/types";
 import { listTemplates, loadTemplate, TemplateError, type Template } from "../../templates";
 import { formatDesignChanges, migrateDesignTemplate } from "../../templates/design-migration";

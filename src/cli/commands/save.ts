@@ -14,8 +14,8 @@ import {
   shareImage,
   type SharingOptions,
 } from "../../imaging";
-import { checkAccountRegions } from "../../resolver/account-regions";
-import { InvalidInputError } from "../../resolver/errors";
+import { checkAccountRegions } from "../../core/account-regions";
+import { InvalidInputError } from "../../core/errors";
 import {
   checkAmiName,
   checkRegion,

@@ -2,7 +2,8 @@ import * as path from "node:path";
 import type { EngineEvent, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { resolveAmi } from "../../resolver";
 import { formatAmountUsd } from "../../resolver/cost";
-import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
+import type { ResolutionResult, ResolveOptions } from "../../resolver/types";
+import type { AwsClients } from "../../core/clients";
 import type { Template } from "../../templates/schema";
 import { openWorkstationStack, type WorkstationEngine } from "./stack";
 

@@ -4,8 +4,8 @@ import {
   StopInstancesCommand,
   type Instance,
 } from "@aws-sdk/client-ec2";
-import { throwAwsCallError } from "../../resolver/aws-errors";
-import type { AwsClients } from "../../resolver/types";
+import { throwAwsCallError } from "../../core/aws-errors";
+import type { AwsClients } from "../../core/clients";
 import { engineDiagnostics } from "./engine-errors";
 import { outputsOf, type WorkstationOutputs } from "./launch";
 import { NO_PROGRAM, openWorkstationStack, openWorkstationsWorkspace, type WorkstationEngine } from "./stack";

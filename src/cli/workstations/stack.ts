@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { InvalidInputError } from "../../resolver/errors";
+import { InvalidInputError } from "../../core/errors";
 import { UsageError } from "../args";
 import { findPulumiBinDir, missingPulumiMessage } from "./pulumi-cli";
 import { workstationState, type WorkstationState } from "./state";

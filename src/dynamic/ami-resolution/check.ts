@@ -1,10 +1,11 @@
 import type { CheckFailure, CheckResult } from "@pulumi/pulumi/dynamic";
-import { checkPinnedCatalogVersion } from "../../catalog/pinning";
+import { checkPinnedCatalogVersion } from "../pin/provider-catalog-recheck";
 import { CatalogSourceError } from "../../catalog/source";
 import { architectureOfInstanceType } from "../../resolver/instance-types";
 import { checkFreshness } from "../../resolver/freshness";
-import { defaultImageCache } from "../../resolver/image-lookup";
-import type { AwsClients, ResolutionResult } from "../../resolver/types";
+import { defaultImageCache } from "../../core/image-cache";
+import type { ResolutionResult } from "../../resolver/types";
+import type { AwsClients } from "../../core/clients";
 import type { Architecture, Template } from "../../templates/schema";
 import { containsUnknown, stripUndefined, unknownKeys } from "../host";
 import {

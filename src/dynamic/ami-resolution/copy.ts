@@ -1,6 +1,6 @@
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
 import { copyImage, deleteImageAndSnapshots } from "../../imaging";
-import type { AwsClients } from "../../resolver/types";
+import type { AwsClients } from "../../core/clients";
 import type { AmiResolutionState } from "./state";
 
 /** The imaging engine's provenance tag on every copy it makes (value `<source region>/<source AMI>`). */

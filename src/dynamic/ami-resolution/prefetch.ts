@@ -1,7 +1,8 @@
 import { resolveAmi } from "../../resolver";
-import { defaultImageCache, MAX_EXPECTED_IMAGES } from "../../resolver/image-lookup";
-import type { AwsClients, ResolutionResult, ResolveOptions } from "../../resolver/types";
-import { isAmiId, REGION_NAME_PATTERN } from "../../templates/aws-ids";
+import { defaultImageCache, MAX_EXPECTED_IMAGES } from "../../core/image-cache";
+import type { ResolutionResult, ResolveOptions } from "../../resolver/types";
+import type { AwsClients } from "../../core/clients";
+import { isAmiId, REGION_NAME_PATTERN } from "../../core/aws-ids";
 import type { Template } from "../../templates/schema";
 import type { AmiResolutionInputs } from "./state";
 import { loadTemplateInput } from "./template-input";

@@ -1,6 +1,6 @@
 import type { CreateResult, ReadResult, UpdateResult } from "@pulumi/pulumi/dynamic";
-import { defaultImageCache } from "../../resolver/image-lookup";
-import type { AwsClients } from "../../resolver/types";
+import { defaultImageCache } from "../../core/image-cache";
+import type { AwsClients } from "../../core/clients";
 import { providerLogic } from "../host";
 import { check } from "./check";
 import { ensureCopy, removeCopy } from "./copy";

@@ -1,5 +1,5 @@
-import { createAwsClients } from "../../resolver/clients";
-import type { AwsClients, ResolutionResult } from "../../resolver/types";
+import { createAwsClients, type AwsClients } from "../../core/clients";
+import type { ResolutionResult } from "../../resolver/types";
 import type { Architecture, Size, Strategy } from "../../templates/schema";
 import { FLEET_QUESTION_KEYS } from "../fleet-prefetch";
 import type { RefreshMode } from "../pinning";

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { renderUserData } from "../../resolver/user-data";
-import { InvalidInputError } from "../../resolver/errors";
+import { InvalidInputError } from "../../core/errors";
 import { loadTemplate, loadTemplateFromObject, type LoadedTemplate } from "../../templates";
 import type { Architecture, Template } from "../../templates/schema";
 import type { AmiResolutionInputs } from "./state";

@@ -1,6 +1,6 @@
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import type { SharingOptions } from "../../imaging";
-import { isAmiId } from "../../templates/aws-ids";
+import { isAmiId } from "../../core/aws-ids";
 import { diffInputs, UNKNOWN } from "../host";
 
 export interface RegionalAmiCopyInputs {

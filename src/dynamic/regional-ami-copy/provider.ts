@@ -1,8 +1,8 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import * as imaging from "../../imaging";
-import { checkAccountRegions } from "../../resolver/account-regions";
-import { createAwsClients } from "../../resolver/clients";
-import { InvalidInputError } from "../../resolver/errors";
+import { checkAccountRegions } from "../../core/account-regions";
+import { createAwsClients } from "../../core/clients";
+import { InvalidInputError } from "../../core/errors";
 import { providerLogic, UNKNOWN } from "../host";
 import { switchDeregistrationProtection } from "../image-protection";
 import {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import { type AmiMappings, withAmiMappings } from "../../imaging";
-import { isAmiId } from "../../templates/aws-ids";
+import { isAmiId } from "../../core/aws-ids";
 import { containsUnknown, diffInputs, providerLogic } from "../host";
 
 export interface SavedTemplateMappingsInputs {

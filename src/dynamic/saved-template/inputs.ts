@@ -1,6 +1,6 @@
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import type { CaptureMode } from "../../imaging";
-import { isInstanceId } from "../../templates/aws-ids";
+import { isInstanceId } from "../../core/aws-ids";
 import { isTemplateName, TEMPLATE_NAME_RULE } from "../../templates/template-name";
 import { diffInputs, UNKNOWN } from "../host";
 

@@ -11,7 +11,7 @@ import {
   snapshotsOf,
   toTagList,
 } from "../../imaging";
-import { createAwsClients } from "../../resolver/clients";
+import { createAwsClients } from "../../core/clients";
 import { providerLogic } from "../host";
 import { switchDeregistrationProtection } from "../image-protection";
 import {

@@ -1,6 +1,6 @@
 import type { DiffResult } from "@pulumi/pulumi/dynamic";
 import { canonicalJson } from "../../templates/hash";
-import { isWellFormedRegion } from "../../templates/regions";
+import { isWellFormedRegion } from "../../core/regions";
 import type { Architecture, Template } from "../../templates/schema";
 import { containsUnknown, UNKNOWN } from "../host";
 

@@ -14,8 +14,8 @@ import {
   snapshotsOf,
   type BuildClients,
 } from "../../imaging";
-import { isNotFound } from "../../resolver/aws-errors";
-import { createAwsClients } from "../../resolver/clients";
+import { isNotFound } from "../../core/aws-errors";
+import { createAwsClients } from "../../core/clients";
 import { loadTemplate, loadTemplateFromObject } from "../../templates";
 import { canonicalJson } from "../../templates/hash";
 import type { Architecture, Template } from "../../templates/schema";

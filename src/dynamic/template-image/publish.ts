@@ -4,7 +4,7 @@ import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { publishToCatalog } from "../../catalog/write";
 import { MANIFEST_FILE } from "../../catalog/format";
 import { setDeregistrationProtection, type BuildClients } from "../../imaging";
-import { isUnimplementedCall, isUnknownAction } from "../../resolver/aws-errors";
+import { isUnimplementedCall, isUnknownAction } from "../../core/aws-errors";
 import type { Architecture, Template } from "../../templates/schema";
 import type { CatalogPublishInputs } from "./inputs";
 

@@ -2,7 +2,7 @@ import { candidateEntries, describeCatalog, ownerMismatch, preCheckEntry } from 
 import { CatalogSourceError } from "../../catalog/source";
 import { defaultCatalogStore, type OpenedCatalog } from "../../catalog/store";
 import { formatIssue } from "../../templates/errors";
-import { didYouMean } from "../../templates/suggest";
+import { didYouMean } from "../../core/suggest";
 import { imageLabel, firstAcceptable, type Tier, type TierResult } from "./tier";
 
 /**

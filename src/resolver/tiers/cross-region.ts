@@ -1,6 +1,6 @@
-import { withContext } from "../aws-errors";
+import { withContext } from "../../core/aws-errors";
 import { estimateCopy, formatAmountUsd } from "../cost";
-import { AwsCallError } from "../errors";
+import { AwsCallError } from "../../core/errors";
 import { crossRegionSearchOrder } from "../regions-fallback";
 import type { CopyPlan } from "../types";
 import { snapshotGigabytes } from "../validate-image";

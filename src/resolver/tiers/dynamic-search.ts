@@ -1,6 +1,6 @@
 import type { Filter, Image } from "@aws-sdk/client-ec2";
 import type { AmiSearch, Architecture } from "../../templates/schema";
-import type { ImageSearch } from "../image-lookup";
+import type { ImageSearch } from "../../core/image-cache";
 import { firstAcceptable, imageLabel, newestFirst, summariseRejections, type Tier, type TierResult } from "./tier";
 
 /**

@@ -2,7 +2,7 @@ import type { Filter, Image } from "@aws-sdk/client-ec2";
 import semver from "semver";
 import { ACCOUNT_ID_PATTERN, type Architecture } from "../../templates/schema";
 import { type MarketplaceSearch } from "../../templates/schema-ami-sources";
-import type { ImageSearch } from "../image-lookup";
+import type { ImageSearch } from "../../core/image-cache";
 import { compareNewestFirst } from "../validate-image";
 import { imageLabel, firstAcceptable, summariseRejections, type Tier, type TierResult } from "./tier";
 

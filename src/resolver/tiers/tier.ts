@@ -1,7 +1,8 @@
 import type { Image } from "@aws-sdk/client-ec2";
 import type { AmiConfig, FallbackStrategy, Template } from "../../templates/schema";
-import type { ImageCache } from "../image-lookup";
-import type { AwsClients, Architecture, CopyPlan, StepOutcome, Strategy, TierName } from "../types";
+import type { ImageCache } from "../../core/image-cache";
+import type { Architecture, CopyPlan, StepOutcome, Strategy, TierName } from "../types";
+import type { AwsClients } from "../../core/clients";
 import { compareNewestFirst, validateImage, type ImageRequirements } from "../validate-image";
 
 /**

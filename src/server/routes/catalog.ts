@@ -1,5 +1,5 @@
 import { browseCatalog, entryView } from "../../catalog/views";
-import { InvalidInputError } from "../../resolver/errors";
+import { InvalidInputError } from "../../core/errors";
 import type { AmiMapping } from "../../templates/schema-ami-sources";
 import { ApiError } from "../errors";
 import * as schemas from "../schemas";

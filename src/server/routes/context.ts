@@ -6,7 +6,8 @@ import type {
   RawServerDefault,
 } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { AwsClients, ResolveOptions } from "../../resolver/types";
+import type { ResolveOptions } from "../../resolver/types";
+import type { AwsClients } from "../../core/clients";
 import type { CatalogStore } from "../../catalog/store";
 import type { JobManager } from "../jobs";
 import type { TemplateStore } from "../templates";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { EC2ServiceException } from "@aws-sdk/client-ec2";
-import { classifyAwsError, deniedAction, isNotFound } from "../../src/resolver/aws-errors";
-import { AwsCallError } from "../../src/resolver/errors";
+import { classifyAwsError, deniedAction, isNotFound } from "../../src/core/aws-errors";
+import { AwsCallError } from "../../src/core/errors";
 
 const sdkError = (name: string, status = 400, message = `${name} happened`) =>
   new EC2ServiceException({

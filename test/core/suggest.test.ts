@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closestMatch, didYouMean, editDistance } from "../../src/templates/suggest";
+import { closestMatch, didYouMean, editDistance } from "../../src/core/suggest";
 
 describe("did-you-mean suggestions", () => {
   it("counts an adjacent transposition as one edit", () => {

@@ -1,7 +1,7 @@
-import type { FallbackStep, ResolutionResult } from "../resolver/types";
-import type { Template } from "../templates/schema";
-import { CatalogSourceError } from "./source";
-import { defaultCatalogStore, type CatalogStore } from "./store";
+import type { FallbackStep, ResolutionResult } from "../../resolver/types";
+import type { Template } from "../../templates/schema";
+import { CatalogSourceError } from "../../catalog/source";
+import { defaultCatalogStore, type CatalogStore } from "../../catalog/store";
 
 /**
  * Whether a pinned resolution's catalog version may still be launched. A pinned AmiResolution keeps its AMI while

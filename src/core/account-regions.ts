@@ -1,8 +1,8 @@
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
-import { didYouMean } from "../templates/suggest";
+import { didYouMean } from "./suggest";
 import { throwAwsCallError } from "./aws-errors";
 import { InvalidInputError } from "./errors";
-import type { AwsClients } from "./types";
+import type { AwsClients } from "./clients";
 
 /** A region of the account's partition as DescribeRegions (AllRegions) lists it. */
 export interface AccountRegion {

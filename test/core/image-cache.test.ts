@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { resolveAmi } from "../../src/resolver/engine";
-import { ImageCache } from "../../src/resolver/image-lookup";
+import { ImageCache } from "../../src/core/image-cache";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { publishBaseParameters } from "../../harness/seed";
 import { countCalls } from "../../harness/call-counter";
-import { CANONICAL, NOBLE_AMD64_PATTERN, template } from "./support";
+import { CANONICAL, NOBLE_AMD64_PATTERN, template } from "../resolver/support";
 
 describe("fleet-scale lookups (batching, coalescing, cache) against moto", () => {
   let moto: MotoServer;

@@ -1,7 +1,16 @@
 /**
- * "Did you mean" suggestions for misspelt keys, enum values, template and parameter names.
- * Pure functions; no dependencies, so the schema can use them in its own messages.
+ * What a message shows of a user's input: "did you mean" suggestions for misspelt keys, enum values, region,
+ * template and parameter names, and long values clipped. Pure functions; no dependencies, so every layer (the
+ * template schema, the region rule, the CLI's flags) words its messages alike.
  */
+
+/** Longest key or value quoted whole in a message; longer ones are cut (a 100k-character key is not worth echoing). */
+export const MAX_QUOTED_LENGTH = 60;
+
+/** `text` itself when short, else its first MAX_QUOTED_LENGTH characters and `…(N chars)`. */
+export function clip(text: string): string {
+  return text.length <= MAX_QUOTED_LENGTH ? text : `${text.slice(0, MAX_QUOTED_LENGTH)}…(${text.length} chars)`;
+}
 
 /**
  * Spellings people carry over from other tools; edit distance alone would suggest the wrong word

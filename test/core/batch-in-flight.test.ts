@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SSMClient } from "@aws-sdk/client-ssm";
-import { ImageCache } from "../../src/resolver/image-lookup";
+import { ImageCache } from "../../src/core/image-cache";
 
 /** A stand-in SSM client (no AWS): answers GetParameters after a delay and counts the calls. */
 function slowSsm(delayMs: number) {

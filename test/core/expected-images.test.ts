@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DescribeImagesCommand, EC2Client, EC2ServiceException, type Image } from "@aws-sdk/client-ec2";
 import { mockClient } from "aws-sdk-client-mock";
-import { createAwsClients } from "../../src/resolver/clients";
-import { ImageCache, MAX_EXPECTED_IMAGES } from "../../src/resolver/image-lookup";
+import { createAwsClients } from "../../src/core/clients";
+import { ImageCache, MAX_EXPECTED_IMAGES } from "../../src/core/image-cache";
 import { TEST_CREDENTIALS } from "../../harness/moto";
 
 /**

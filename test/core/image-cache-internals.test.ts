@@ -4,12 +4,12 @@ import type { AddressInfo } from "node:net";
 import { DescribeImagesCommand, type Image } from "@aws-sdk/client-ec2";
 import { GetParametersCommand } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { createAwsClients } from "../../src/resolver/clients";
+import { createAwsClients } from "../../src/core/clients";
 import { resolveAmi } from "../../src/resolver/engine";
-import { ImageCache } from "../../src/resolver/image-lookup";
-import { SharedCall } from "../../src/resolver/shared-call";
+import { ImageCache } from "../../src/core/image-cache";
+import { SharedCall } from "../../src/core/shared-call";
 import { TEST_CREDENTIALS } from "../../harness/moto";
-import { CANONICAL, NOBLE_AMD64_PATTERN, template, UBUNTU_2404_AMD64_PARAMETER } from "./support";
+import { CANONICAL, NOBLE_AMD64_PATTERN, template, UBUNTU_2404_AMD64_PARAMETER } from "../resolver/support";
 
 const image = (id: string): Image => ({
   ImageId: id,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { checkRegionName, KNOWN_REGIONS, loadTemplate } from "../../src/templates";
-import { at, fixtureDir, issueWith, templateErrorOf, yaml } from "./helpers";
+import { at, fixtureDir, issueWith, templateErrorOf, yaml } from "../templates/helpers";
 
 const load = (text: string) => loadTemplate(path.join(fixtureDir({ "t.yml": text }), "t.yml"));
 

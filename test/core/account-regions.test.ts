@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { startMoto, TEST_CREDENTIALS, type MotoServer } from "../../harness/moto";
-import { checkAccountRegions } from "../../src/resolver/account-regions";
-import { createAwsClients } from "../../src/resolver/clients";
-import { AwsCallError, InvalidInputError } from "../../src/resolver/errors";
-import type { AwsClients } from "../../src/resolver/types";
+import { checkAccountRegions } from "../../src/core/account-regions";
+import { createAwsClients, type AwsClients } from "../../src/core/clients";
+import { AwsCallError, InvalidInputError } from "../../src/core/errors";
 
 /** moto's clients, counting the EC2 requests sent (and in which region). */
 function countingClients(moto: MotoServer): { clients: AwsClients; calls: string[] } {

@@ -1,6 +1,5 @@
 import { REGION_NAME_PATTERN } from "./aws-ids";
-import { clip } from "./errors";
-import { didYouMean } from "./suggest";
+import { clip, didYouMean } from "./suggest";
 
 /**
  * The AWS commercial regions (as of late 2025), and the one rule every layer uses to check a region name. A known
