@@ -58,14 +58,16 @@ export default tseslint.config(
   {
     // The files that must load a module lazily or by a computed path: the CLI's command table (each command's
     // modules load when it runs), the CLI's SDK clients (not loaded for commands that make no AWS call) and the
-    // provider host (loads the provider module the engine names), and the workstation commands (the Automation API
-    // and the component load only when a stack runs). Tests load fixtures and built files the same way.
+    // provider host (loads the provider module the engine names), the workstation commands (the Automation API and the
+    // component load only when a stack runs) and the plugin's construct (@pulumi/aws loads only when a component is
+    // built). Tests load fixtures and built files the same way.
     files: [
       "src/cli/registry.ts",
       "src/cli/cli.ts",
       "src/dynamic/host.ts",
       "src/cli/workstations/launch.ts",
       "src/cli/workstations/stack.ts",
+      "src/provider/components.ts",
       "test/**/*.ts",
       "harness/**/*.ts",
     ],
@@ -74,14 +76,26 @@ export default tseslint.config(
   {
     files: ["src/core/**/*.ts"],
     rules: layer(
-      ["templates", "resolver", "catalog", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
+      [
+        "templates",
+        "resolver",
+        "catalog",
+        "imaging",
+        "dynamic",
+        "components",
+        "provider",
+        "ops",
+        "cli",
+        "server",
+        ...PULUMI,
+      ],
       "core is the ground floor: AWS facts and plumbing that import nothing of ours.",
     ),
   },
   {
     files: ["src/templates/**/*.ts"],
     rules: layer(
-      ["resolver", "catalog", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
+      ["resolver", "catalog", "imaging", "dynamic", "components", "provider", "ops", "cli", "server", ...PULUMI],
       "templates import only core (core → templates → catalog → resolver → imaging/dynamic → components).",
     ),
   },
@@ -89,7 +103,7 @@ export default tseslint.config(
     files: ["src/resolver/**/*.ts"],
     ignores: ["src/resolver/tiers/catalog.ts"],
     rules: layer(
-      ["catalog", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
+      ["catalog", "imaging", "dynamic", "components", "provider", "ops", "cli", "server", ...PULUMI],
       "the resolver imports only core and templates (and the catalog from its catalog tier only), never @pulumi/* or the layers above it.",
     ),
   },
@@ -97,34 +111,45 @@ export default tseslint.config(
     // The catalog tier is the resolver's one door to the catalog; the catalog never imports the resolver back.
     files: ["src/resolver/tiers/catalog.ts"],
     rules: layer(
-      ["imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
+      ["imaging", "dynamic", "components", "provider", "ops", "cli", "server", ...PULUMI],
       "the resolver imports only core, templates and the catalog, never @pulumi/* or the layers above it.",
     ),
   },
   {
     files: ["src/catalog/**/*.ts"],
     rules: layer(
-      ["resolver", "imaging", "dynamic", "components", "ops", "cli", "server", ...PULUMI],
+      ["resolver", "imaging", "dynamic", "components", "provider", "ops", "cli", "server", ...PULUMI],
       "the catalog sits below the resolver: it imports only core and templates, never the resolver, @pulumi/* or the layers above.",
     ),
   },
   {
     files: ["src/imaging/**/*.ts"],
     rules: layer(
-      ["dynamic", "components", "ops", "cli", "server", ...PULUMI],
+      ["dynamic", "components", "provider", "ops", "cli", "server", ...PULUMI],
       "imaging sits below dynamic resources and components, and never imports @pulumi/*.",
     ),
   },
   {
     files: ["src/dynamic/**/*.ts"],
     rules: layer(
-      ["components", "ops", "cli", "server"],
-      "dynamic resources never import components, the shared use cases, the CLI or the server.",
+      ["components", "provider", "ops", "cli", "server"],
+      "dynamic resources never import components, the provider plugin, the shared use cases, the CLI or the server.",
     ),
   },
   {
     files: ["src/components/**/*.ts"],
-    rules: layer(["ops", "cli", "server"], "components never import the shared use cases, the CLI or the server."),
+    rules: layer(
+      ["provider", "ops", "cli", "server"],
+      "components never import the provider plugin, the shared use cases, the CLI or the server.",
+    ),
+  },
+  {
+    // The provider plugin serves the components and the dynamic resources' logic to the engine: it sits above both.
+    files: ["src/provider/**/*.ts"],
+    rules: layer(
+      ["ops", "cli", "server"],
+      "the provider plugin builds components and serves resource logic; it never imports the use cases, the CLI or the server.",
+    ),
   },
   {
     files: ["src/ops/**/*.ts"],
@@ -147,7 +172,7 @@ export default tseslint.config(
   {
     // Pulumi's own rules where Outputs are made: an Output in a plain template literal renders as a warning text,
     // not its value (use pulumi.interpolate). They read types, so these folders are linted with the type checker.
-    files: ["src/dynamic/**/*.ts", "src/components/**/*.ts"],
+    files: ["src/dynamic/**/*.ts", "src/components/**/*.ts", "src/provider/**/*.ts"],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { "@pulumi": pulumiPlugin },
     rules: {

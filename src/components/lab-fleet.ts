@@ -129,3 +129,32 @@ export function fleetOutputs(
   );
   return pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs));
 }
+
+export interface LabFleetArgs {
+  /** The fleet file (`workstations:`), absolute or relative to the working directory. */
+  fleetFile: string;
+  /** Extra template directories searched by name, before the shipped ones. */
+  templatesDirs?: string[];
+}
+
+/**
+ * A lab's fleet as one component: one ResearchWorkstation per entry of a fleet file, parented to it. What the
+ * `cloudworkstation` plugin builds for `cloudworkstation:index:LabFleet` (Python, Go and YAML programs).
+ */
+export class LabFleet extends pulumi.ComponentResource {
+  /** name → what that workstation's user needs. */
+  public readonly workstations: pulumi.Output<Record<string, WorkstationSummary>>;
+
+  constructor(name: string, args: LabFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cloudworkstation:index:LabFleet", name, {}, opts);
+    let entries: FleetEntry[];
+    try {
+      entries = loadFleetFile(path.resolve(args.fleetFile), args.fleetFile);
+    } catch (error) {
+      throw new pulumi.ResourceError((error as Error).message, this);
+    }
+    const fleet = deployFleet(entries, { templatesDirs: args.templatesDirs, opts: { parent: this } });
+    this.workstations = fleetOutputs(fleet);
+    this.registerOutputs({ workstations: this.workstations });
+  }
+}
