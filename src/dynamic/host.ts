@@ -150,11 +150,36 @@ export function lazyProvider<Inputs = Record<string, unknown>, Outputs = Record<
   };
 }
 
+/** The `cloudworkstation` provider plugin's package: its resources' type tokens are `cloudworkstation:index:<Type>`. */
+export const PLUGIN_PACKAGE = "cloudworkstation";
+
+export function pluginType(type: string): string {
+  return `${PLUGIN_PACKAGE}:index:${type}`;
+}
+
+/**
+ * The plugin version our resources register as plugin resources of, or undefined (the default): dynamic resources.
+ * Set once, by the plugin's entry point (src/provider/main.ts): the components it builds in `construct` must give the
+ * engine children the plugin serves, since a Python, Go or YAML program has no `pulumi-nodejs` host to run dynamic
+ * ones.
+ */
+let pluginRegistration: string | undefined;
+
+/**
+ * Makes every resource registered from now on in this process a `cloudworkstation` plugin resource of `version`
+ * (undefined: dynamic resources again, for tests).
+ */
+export function registerAsPluginResources(version: string | undefined): void {
+  pluginRegistration = version;
+}
+
 /**
  * Base of our dynamic resources: a custom resource of the `pulumi-nodejs` provider, exactly what
  * `pulumi.dynamic.Resource` registers, except that `__provider` is the provider's small module text rather than a
  * serialized closure. Also the type token convention, and aliases for tokens a resource had before (so a stack made
- * by an older version keeps its resources instead of replacing them).
+ * by an older version keeps its resources instead of replacing them). Inside the plugin process
+ * (registerAsPluginResources), the same resource registers as `cloudworkstation:index:<Type>` of that plugin version,
+ * without `__provider`.
  */
 export abstract class CloudWorkstationResource extends pulumi.CustomResource {
   constructor(
@@ -166,11 +191,13 @@ export abstract class CloudWorkstationResource extends pulumi.CustomResource {
     previousTypes: string[] = [],
   ) {
     const aliases = [...(opts?.aliases ?? []), ...previousTypes.map((previous) => ({ type: previous }))];
+    const version = pluginRegistration;
+    if (version !== undefined) aliases.push({ type: dynamicType(type) });
     super(
-      dynamicType(type),
+      version === undefined ? dynamicType(type) : pluginType(type),
       name,
-      { ...props, __provider: provider.moduleText },
-      aliases.length ? { ...opts, aliases } : opts,
+      version === undefined ? { ...props, __provider: provider.moduleText } : props,
+      aliases.length ? { ...opts, aliases, ...(version === undefined ? {} : { version }) } : opts,
     );
   }
 }

@@ -3,7 +3,11 @@
  * `pulumi-resource-cloudworkstation` launcher (scripts/build-plugin.ts) and talks gRPC to it.
  */
 import * as pulumiProvider from "@pulumi/pulumi/provider";
+import { registerAsPluginResources } from "../dynamic/host";
 import { pluginVersion } from "./version";
 import { CloudWorkstationProvider } from "./provider";
 
-void pulumiProvider.main(new CloudWorkstationProvider(pluginVersion()), process.argv.slice(2));
+const version = pluginVersion();
+// The components construct builds register children this plugin serves, never dynamic resources.
+registerAsPluginResources(version);
+void pulumiProvider.main(new CloudWorkstationProvider(version), process.argv.slice(2));

@@ -6,7 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import requireFromString from "require-from-string";
 import * as legacy from "../../src/dynamic/ami-resolution-provider";
-import { lazyProvider, providerLogic, PACKAGED_DYNAMIC_DIR, dynamicType } from "../../src/dynamic/host";
+import {
+  lazyProvider,
+  providerLogic,
+  PACKAGED_DYNAMIC_DIR,
+  dynamicType,
+  registerAsPluginResources,
+} from "../../src/dynamic/host";
+import { SavedTemplateMappings } from "../../src/dynamic/saved-template-mappings";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -78,6 +85,35 @@ describe("the dynamic-resource host", () => {
       (await logic.update("x", {}, {})).outs,
     ])
       assert.deepEqual(Struct.fromJavaScript(value as never).toJavaScript(), value);
+  });
+
+  it("registers a plugin resource cloudworkstation:index:<Type> without __provider inside the plugin, a dynamic one elsewhere", async () => {
+    const registered: { type: string; inputs: Record<string, unknown> }[] = [];
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          registered.push({ type: args.type, inputs: args.inputs });
+          return { id: `${args.name}-id`, state: args.inputs };
+        },
+        call: (args) => args.inputs,
+      },
+      "project",
+      "stack",
+      true,
+    );
+    const registration = (resource: pulumi.Resource) => new Promise((resolve) => resource.urn.apply(resolve));
+    const args = { savedTemplateYaml: "name: lab\n", amiIds: {}, architecture: "x86_64", templateFile: null };
+    try {
+      registerAsPluginResources("1.2.3");
+      await registration(new SavedTemplateMappings("in-plugin", args));
+    } finally {
+      registerAsPluginResources(undefined);
+    }
+    await registration(new SavedTemplateMappings("in-program", args));
+    assert.equal(registered[0].type, "cloudworkstation:index:SavedTemplateMappings");
+    assert.ok(!("__provider" in registered[0].inputs), "no module path in state the plugin writes");
+    assert.equal(registered[1].type, "pulumi-nodejs:dynamic/cloudworkstation:SavedTemplateMappings");
+    assert.match(String(registered[1].inputs.__provider), /exports\.handler/);
   });
 
   it("keeps ami-resolution-provider exporting what providers serialized before the host require from it (destroy and refresh of older stacks)", () => {

@@ -56,14 +56,17 @@ function enumJson(spec: EnumSpec): Json {
   };
 }
 
+// The engine leaves empty lists out when it re-serializes a schema (GetSchema); so does the file, so the two agree.
+const nonEmpty = (key: string, list: readonly string[]): Json => (list.length ? { [key]: list } : {});
+
 function resourceJson(spec: ResourceSpec): Json {
   return {
     description: spec.description,
     ...(spec.component ? { isComponent: true } : {}),
     inputProperties: propertiesJson(spec.inputs, true),
-    requiredInputs: spec.requiredInputs,
+    ...nonEmpty("requiredInputs", spec.requiredInputs),
     properties: propertiesJson(spec.outputs, false),
-    required: spec.requiredOutputs,
+    ...nonEmpty("required", spec.requiredOutputs),
   };
 }
 
@@ -88,6 +91,8 @@ export function providerSchema(version: string): Json {
         respectSchemaVersion: true,
       },
     },
+    // No provider configuration; the engine writes this empty object back when it re-serializes the schema.
+    config: {},
     provider: {
       description: "The CloudWorkstation provider. It takes no configuration: every resource names its region.",
     },
@@ -99,7 +104,7 @@ export function providerSchema(version: string): Json {
           type: "object",
           description: spec.description,
           properties: propertiesJson(spec.properties, false),
-          required: spec.required,
+          ...nonEmpty("required", spec.required),
         },
       ]),
     ]),

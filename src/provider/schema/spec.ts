@@ -1,3 +1,5 @@
+import { PLUGIN_PACKAGE, pluginType } from "../../dynamic/host";
+
 /**
  * The shape of the plugin's one description table: every resource and component the `cloudworkstation` plugin
  * serves, its properties with their types and descriptions. The Pulumi package schema (`schema.json`, GetSchema) is
@@ -53,16 +55,14 @@ export interface ObjectSpec {
   required: string[];
 }
 
-export const PACKAGE = "cloudworkstation";
+export const PACKAGE = PLUGIN_PACKAGE;
 
-/** The type token of a resource, component, enum or object of ours. */
-export function token(name: string): string {
-  return `${PACKAGE}:index:${name}`;
-}
+/** The type token of a resource, component, enum or object of ours: `cloudworkstation:index:<name>`. */
+export const token: (name: string) => string = pluginType;
 
 /** The token's `<name>`, or undefined for a token that is not ours. */
 export function nameOfToken(type: string): string | undefined {
-  const prefix = `${PACKAGE}:index:`;
+  const prefix = token("");
   return type.startsWith(prefix) ? type.slice(prefix.length) : undefined;
 }
 
