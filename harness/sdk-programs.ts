@@ -73,7 +73,7 @@ export function runPythonProgramWithMocks(
 }
 
 /** Offline: every module must be in the module cache already (setup's Pulumi build and an earlier build put it). */
-export const OFFLINE_GO_ENV = { GOPROXY: "off", GOFLAGS: "-mod=mod -buildvcs=false", GOWORK: "off" };
+export const OFFLINE_GO_ENV = { GOPROXY: "off", GOFLAGS: "-mod=readonly -buildvcs=false", GOWORK: "off" };
 
 /** `go build` of the program in `dir` into `output`; the status, compiler output and wall time. */
 export function goBuild(dir: string, output: string, env: NodeJS.ProcessEnv = {}) {

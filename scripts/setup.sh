@@ -11,6 +11,7 @@
 #     matching one on PATH or in ~/.cache/cloudworkstation, and builds it (once, 15-25 min) otherwise.
 #   - the Python SDK's environment (harness/python-sdk-requirements.txt: pulumi from PyPI) in a venv in
 #     ~/.cache/cloudworkstation/python-sdk-venv, made again only when that file changes.
+#   - the Go modules of sdk/ and examples/go-lab (go mod download: a no-op when they are in the module cache).
 # One function per component; add yours and call it at the bottom.
 #
 # Usage: scripts/setup.sh [--reinstall]   (--reinstall runs npm ci even when node_modules matches the lockfile)
@@ -101,6 +102,17 @@ setup_python_sdk() {
   cp "$requirements" "$venv/cws-requirements.txt"
 }
 
+# The Go modules sdk/ (the generated Go SDK) and examples/go-lab build with, from the Go module proxy: the tests build
+# them offline (GOPROXY=off), and a cold Pulumi build does not fetch every version these go.sum files name.
+setup_go_sdk() {
+  local dir
+  command -v go >/dev/null 2>&1 || { log "go is not on PATH: the Go SDK tests need Go >= 1.26"; exit 1; }
+  for dir in sdk examples/go-lab; do
+    (cd "$dir" && GOFLAGS=-mod=readonly go mod download) || { log "go mod download failed in $dir"; exit 1; }
+  done
+  log "go modules of sdk/ and examples/go-lab in $(go env GOMODCACHE)"
+}
+
 # Debian's chromium, for the dashboard's browser test (scripts/install-chromium.sh is idempotent).
 setup_chromium() {
   bash scripts/install-chromium.sh
@@ -111,4 +123,5 @@ setup_npm "$@"
 setup_moto
 setup_pulumi
 setup_python_sdk
+setup_go_sdk
 setup_chromium
