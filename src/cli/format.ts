@@ -1,7 +1,8 @@
 import { CHAIN_SYMBOLS, type ChainSymbol } from "../resolver/chain-symbols";
 import { formatAmountUsd, formatRateUsd } from "../resolver/cost";
 import type { CostEstimate, FallbackStep, ResolutionResult, StepOutcome } from "../resolver/types";
-import type { ImageRow } from "../resolver/image-sources";
+import type { ImageRow } from "../ops/image-sources";
+import { isRegionError, type RegionOutcome } from "../ops/region-outcome";
 
 /**
  * Pure formatting for human output. Every function takes data and a Style and returns text, so tests call them
@@ -184,18 +185,6 @@ export function formatResolution(result: ResolutionResult, style: Style = PLAIN)
     lines.push("", "Warnings:", ...result.warnings.map((w) => `  ${paint(style, "yellow", "!")} ${w}`));
   }
   return lines.join("\n") + "\n";
-}
-
-/** A region's outcome, or the error that stopped it (see `cws ami test --json`). */
-export type RegionOutcome = ResolutionResult | RegionError;
-export interface RegionError {
-  template: string;
-  region: string;
-  /** `message` always; an AwsCallError adds its kind, hint, service, operation, code… (AwsCallError.toJSON). */
-  error: { name: string; message: string; kind?: string; hint?: string; [detail: string]: unknown };
-}
-export function isRegionError(entry: RegionOutcome): entry is RegionError {
-  return "error" in entry && !("method" in entry);
 }
 
 /** One row per region for `cws ami test`. */

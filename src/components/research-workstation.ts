@@ -102,6 +102,8 @@ export class ResearchWorkstation extends pulumi.ComponentResource {
         allowCrossRegionCopy: args.allowCrossRegionCopy,
         retainCopyOnDelete: args.retainCopyOnDelete,
         ...(args.amiGeneration !== undefined ? { generation: args.amiGeneration } : {}),
+        // What this component loaded above: the program renders the user data from it, without a second load.
+        loadedTemplate: template,
       },
       { parent: this },
     );

@@ -1,25 +1,16 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
+import { validateTemplateAt, validateTemplateText, type ValidationReport } from "../ops/validate-templates";
 import {
   DEFAULT_TEMPLATES_DIR,
   listTemplates,
   loadTemplate,
-  validateTemplateFile,
   type LoadedTemplate,
   type TemplateSummary,
 } from "../templates";
-import { sortIssues, type TemplateIssue } from "../templates/errors";
 import { isInsideDirectory } from "../templates/template-files";
 import { TEMPLATE_NAME_PATTERN } from "../templates/template-name";
 import { ApiError } from "./errors";
-
-/** `cws template validate --json` element (same shape). */
-export interface ValidationReport {
-  file: string;
-  ok: boolean;
-  issues: TemplateIssue[];
-}
 
 /**
  * Template access for requests. A request names a template; the name is looked up in the listing of the configured
@@ -96,32 +87,12 @@ export class TemplateStore {
   }
 
   validateNamed(name: string): ValidationReport {
-    const file = this.fileOf(name);
-    const result = validateTemplateFile(file, { templatesDirs: this.dirs.slice(0, -1) });
-    return { file, ok: result.ok, issues: sortIssues(result.issues) };
+    return validateTemplateAt(this.fileOf(name), { templatesDirs: this.dirs.slice(0, -1) });
   }
 
-  /**
-   * Validates YAML sent in a request, with inheritance from the templates directories. The text is written to a
-   * private temporary directory (under a fixed file name) so the loader sees a file; issues name `displayName`.
-   * Its `inherits` may name templates of the directories only, never a path: anyone may call this route, and a
-   * parent's errors would quote the parent's keys and values.
-   */
+  /** YAML sent in a request, with inheritance (by name only) from the templates directories. */
   validateContent(content: string, displayName: string): ValidationReport {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cws-validate-"));
-    try {
-      // The loader warns when `name:` differs from the file's stem, so the file is named as the caller named it.
-      const stem = path.basename(displayName).replace(/\.ya?ml$/, "");
-      const file = path.join(dir, `${TEMPLATE_NAME_PATTERN.test(stem) ? stem : "submitted"}.yml`);
-      fs.writeFileSync(file, content, { mode: 0o600 });
-      const result = validateTemplateFile(file, { templatesDirs: this.dirs.slice(0, -1), inheritByNameOnly: true });
-      const issues = result.issues.map((issue) =>
-        path.resolve(issue.file) === file ? { ...issue, file: displayName } : issue,
-      );
-      return { file: displayName, ok: result.ok, issues: sortIssues(issues) };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    return validateTemplateText(content, displayName, this.dirs.slice(0, -1));
   }
 
   private isInside(file: string): boolean {

@@ -32,6 +32,7 @@ import {
 } from "./template-files";
 import { parseYamlSource, type TemplateSource } from "./yaml-source";
 import { locatedIn, prepareUnit, type TemplateUnit } from "./template-unit";
+import { clearUnitsByContent, fileUnit, isSharedUnit, loaderWork, objectUnit, remember } from "./units-by-content";
 
 // The file rules are part of the loader's API.
 export { DEFAULT_TEMPLATES_DIR, findPackageRoot, MAX_TEMPLATE_FILE_BYTES } from "./template-files";
@@ -109,14 +110,14 @@ export function loadTemplate(nameOrPath: string, options: LoadOptions = {}): Loa
       },
     ]);
   }
-  return finish(load(fileUnit(file, context), context, options), file);
+  return finish(load(fileUnit(file, context.units), context, options), file);
 }
 
 /** A template given as an object (from Pulumi code, say). Parents it inherits are found as for loadTemplate. */
 export function loadTemplateFromObject(raw: unknown, options: LoadOptions & { source?: string } = {}): LoadedTemplate {
   const context = newContext(options);
   const source: TemplateSource = { file: options.source ?? "<inline template>" };
-  return finish(load(prepareUnit(raw, source, "inline", []), context, options), undefined);
+  return finish(load(objectUnit(raw, source), context, options), undefined);
 }
 
 /** Every error and warning of a template file (and the templates it inherits), without throwing. */
@@ -129,7 +130,7 @@ export function validateTemplateFile(
     return { ok: false, issues: [{ file, line: 0, column: 0, path: [], message: notFoundMessage(file, []) }] };
   }
   const context = newContext(options);
-  const result = load(fileUnit(absolute, context), context, options);
+  const result = load(fileUnit(absolute, context.units), context, options);
   return {
     ok: !result.issues.some(isError),
     issues: result.issues,
@@ -187,21 +188,17 @@ function finish(result: LoadResult, file: string | undefined): LoadedTemplate {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Caches by content: a long-running process (the Pulumi provider checks every workstation of a fleet) reads the same
-// files again and again. Files are always read; only parsing and validation are reused, for byte-identical files.
+// Loads cached by content: the units merged (each cached by its content, units-by-content.ts) and the parameters.
 
-/** The most entries each cache keeps (templates are few; this only bounds a process that reads many distinct ones). */
-const CONTENT_CACHE_ENTRIES = 256;
-/** One file's parsed and checked unit, by display path, absolute path and exact text. */
-const unitsByContent = new Map<string, TemplateUnit>();
 /** A load's result, by the identities of the units merged (each identifies a file's content) and the parameters. */
 const loadsByUnits = new Map<string, LoadResult>();
 const unitIds = new WeakMap<TemplateUnit, number>();
 let nextUnitId = 0;
 
-function remember<T>(cache: Map<string, T>, key: string, value: T): void {
-  if (cache.size >= CONTENT_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(key, value);
+/** Forgets every cached unit and load, as a new process starts. Internal. Exported for testing (a fresh provider). */
+export function clearLoaderCaches(): void {
+  clearUnitsByContent();
+  loadsByUnits.clear();
 }
 
 function unitId(unit: TemplateUnit): number {
@@ -212,8 +209,8 @@ function unitId(unit: TemplateUnit): number {
 
 function load(root: TemplateUnit, context: LoadContext, options: LoadOptions): LoadResult {
   const { order, issues: resolutionIssues } = resolveInheritance(root, context);
-  // Inline objects are units of their own (never cached), so only file loads are keyed here.
-  if (resolutionIssues.length > 0 || !order.every((unit) => unit.source.absolutePath)) {
+  // A unit not cached by content (an unreadable file, an object JSON cannot say exactly) makes the load uncacheable.
+  if (resolutionIssues.length > 0 || !order.every(isSharedUnit)) {
     return loadUnits(root, order, resolutionIssues, options);
   }
   const key = `${order.map(unitId).join(",")}\u0000${JSON.stringify(sortedEntries(options.parameters))}`;
@@ -234,6 +231,7 @@ function loadUnits(
   resolutionIssues: TemplateIssue[],
   options: LoadOptions,
 ): LoadResult {
+  loaderWork.loadsChecked++;
   const notListed = new Map<string, number>();
   const count = (file: string, more: number | undefined) => {
     if (more) notListed.set(file, (notListed.get(file) ?? 0) + more);
@@ -334,7 +332,7 @@ function resolveInheritance(
         at(parentNotFoundMessage(reference.name, file));
         continue;
       }
-      const parent = fileUnit(file, context);
+      const parent = fileUnit(file, context.units);
       if (parent.readProblem !== undefined) {
         at(`parent template "${clip(reference.name)}" (${parent.source.file}) ${parent.readProblem}`);
         continue;
@@ -380,41 +378,6 @@ function parentNotFoundMessage(
       `directory, which a submitted template may not inherit; nothing was read from it. Inherit another template`
     );
   return notFoundMessage(reference, found.searched, "parent template");
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// One file on its own
-
-function fileUnit(absolutePath: string, context: LoadContext): TemplateUnit {
-  const cached = context.units.get(absolutePath);
-  if (cached) return cached;
-  const file = displayPath(absolutePath);
-  const read = readTemplateFile(absolutePath);
-  let unit: TemplateUnit;
-  if ("problem" in read) {
-    unit = {
-      source: { file, absolutePath },
-      name: templateNameOf(absolutePath),
-      parents: [],
-      issues: [{ file, line: 0, column: 0, path: [], message: `the file ${read.problem}` }],
-      readProblem: read.problem,
-    };
-  } else {
-    const key = `${file}\u0000${absolutePath}\u0000${read.text}`;
-    const known = unitsByContent.get(key);
-    if (known) {
-      unit = known;
-    } else {
-      const parsed = parseYamlSource(read.text, file);
-      const source: TemplateSource = { file, absolutePath, yaml: parsed.yaml };
-      unit = parsed.issues.some(isError)
-        ? { source, name: templateNameOf(absolutePath), parents: [], issues: parsed.issues }
-        : prepareUnit(parsed.value, source, templateNameOf(absolutePath), parsed.issues);
-      remember(unitsByContent, key, unit);
-    }
-  }
-  context.units.set(absolutePath, unit);
-  return unit;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

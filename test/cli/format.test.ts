@@ -27,8 +27,8 @@ import {
   formatUsd,
   outcomeSymbol,
   stripAnsi,
-  type RegionOutcome,
 } from "../../src/cli/format";
+import type { RegionOutcome } from "../../src/ops/region-outcome";
 
 function result(overrides: Partial<ResolutionResult> = {}): ResolutionResult {
   const method = overrides.method ?? "ssm_parameter";

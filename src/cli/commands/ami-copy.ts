@@ -1,6 +1,5 @@
-import { copyImage, DEFAULT_COPY_TIMEOUT_MS } from "../../imaging";
-import { checkAccountRegions } from "../../core/account-regions";
-import { InvalidInputError } from "../../core/errors";
+import { DEFAULT_COPY_TIMEOUT_MS } from "../../imaging";
+import { copyToRegions } from "../../ops/copy-to-regions";
 import {
   checkAmiName,
   checkRegion,
@@ -23,14 +22,6 @@ const OPTIONS = {
   "timeout-minutes": { type: "string" },
   json: { type: "boolean" },
 } as const;
-
-/** `cws ami copy --json`: the copies that are available, and why the others failed (each was cleaned up). */
-export interface CopyReport {
-  sourceAmiId: string;
-  sourceRegion: string;
-  copies: Record<string, string>;
-  failures: Record<string, string>;
-}
 
 export const amiCopyCommand: CliCommand = {
   path: ["ami", "copy"],
@@ -78,31 +69,17 @@ export const amiCopyCommand: CliCommand = {
     if (timeoutMinutes !== undefined && !(timeoutMinutes > 0))
       throw new UsageError(`--timeout-minutes must be a positive number, not "${values["timeout-minutes"]}"`);
     const json = values.json === true;
-    await checkAccountRegions(context.clients, sourceRegion, targets, "--to-regions");
-
     const progress = progressFor(context, json, "steps");
-    const outcomes = await Promise.allSettled(
-      targets.map((targetRegion) =>
-        copyImage(context.clients, {
-          sourceAmiId,
-          sourceRegion,
-          targetRegion,
-          name: values.name,
-          encrypted: values.encrypted === true,
-          timeoutMs: timeoutMinutes === undefined ? undefined : timeoutMinutes * 60_000,
-          onProgress: (step) => progress.update(step),
-        }),
-      ),
-    );
-    const report: CopyReport = { sourceAmiId, sourceRegion, copies: {}, failures: {} };
-    outcomes.forEach((outcome, index) => {
-      if (outcome.status === "fulfilled") report.copies[targets[index]] = outcome.value.amiId;
-      else report.failures[targets[index]] = (outcome.reason as Error).message;
+    const report = await copyToRegions(context.clients, {
+      sourceAmiId,
+      sourceRegion,
+      targetRegions: targets,
+      name: values.name,
+      encrypted: values.encrypted === true,
+      timeoutMs: timeoutMinutes === undefined ? undefined : timeoutMinutes * 60_000,
+      onProgress: (step) => progress.update(step),
+      targetRegionsField: "--to-regions",
     });
-    // An input mistake (unknown source image) is the same for every region: report it once, as such.
-    const firstError = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (firstError && Object.keys(report.copies).length === 0 && firstError.reason instanceof InvalidInputError)
-      throw firstError.reason;
     if (json) writeJson(context, report);
     else {
       for (const [region, amiId] of Object.entries(report.copies)) context.stdout.write(`${region}\t${amiId}\n`);

@@ -1,7 +1,7 @@
 import { parseCommandArgs, requireRegion } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatImageList, formatTable } from "../format";
-import { listOwnImages, listTemplateImages } from "../../resolver/image-sources";
+import { listOwnImages, listTemplateImages } from "../../ops/image-sources";
 import { progressFor, styleOf, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
 

@@ -1,10 +1,5 @@
-import {
-  imageSnapshotIds,
-  PUBLIC_SHARING_WARNING,
-  shareImage,
-  type ShareResult,
-  type SharingOptions,
-} from "../../imaging";
+import { PUBLIC_SHARING_WARNING, type SharingOptions } from "../../imaging";
+import { grantsAnything, shareInRegion } from "../../ops/share-image";
 import { parseAmiId, parseCommandArgs, parseListFlag, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
@@ -72,9 +67,7 @@ export const amiShareCommand: CliCommand = {
       },
       { accountIds: "--accounts", organizationArns: "--organization-arns", organizationalUnitArns: "--ou-arns" },
     );
-    const grants =
-      sharing.public ||
-      Boolean(sharing.accountIds?.length || sharing.organizationArns?.length || sharing.organizationalUnitArns?.length);
+    const grants = grantsAnything(sharing);
     const operation = values.remove === true ? "remove" : "add";
     if (values.community === undefined) {
       rejectOrphanPublishFlags("--community", values);
@@ -107,12 +100,7 @@ export const amiShareCommand: CliCommand = {
       );
       if (refused !== undefined) return refused;
     }
-    const ec2 = context.clients.ec2(region);
-    let result: ShareResult = { amiId, launchPermissions: [], snapshotIds: [] };
-    if (grants) {
-      const snapshotIds = await imageSnapshotIds(ec2, amiId);
-      result = await shareImage(ec2, amiId, sharing, { snapshotIds, operation });
-    }
+    const report = await shareInRegion(context.clients, { amiId, region, sharing, operation });
     const published =
       community && values.template
         ? await publishToLabCatalog(context, community, {
@@ -121,12 +109,11 @@ export const amiShareCommand: CliCommand = {
             description: values.description,
           })
         : undefined;
-    if (values.json === true)
-      writeJson(context, { region, ...result, operation, ...(published ? { catalogEntry: published.file } : {}) });
+    if (values.json === true) writeJson(context, { ...report, ...(published ? { catalogEntry: published.file } : {}) });
     else if (grants)
       context.stdout.write(
-        `${operation === "remove" ? "Removed" : "Added"} ${result.launchPermissions.length} launch permission(s) on ${amiId} in ${region}` +
-          (result.snapshotIds.length ? ` and createVolumePermission on ${result.snapshotIds.join(", ")}` : "") +
+        `${operation === "remove" ? "Removed" : "Added"} ${report.launchPermissions.length} launch permission(s) on ${amiId} in ${region}` +
+          (report.snapshotIds.length ? ` and createVolumePermission on ${report.snapshotIds.join(", ")}` : "") +
           "\n",
       );
     return EXIT.ok;

@@ -1,11 +1,10 @@
-import { resolveAmi } from "../../resolver";
-import { AwsCallError, InvalidInputError } from "../../core/errors";
+import { isRegionError, type RegionError, type RegionOutcome } from "../../ops/region-outcome";
+import { resolveInRegions } from "../../ops/resolve-in-regions";
+import { InvalidInputError } from "../../core/errors";
 import { REGION_FALLBACKS } from "../../resolver/regions-fallback";
-import type { ResolutionResult, ResolveOptions, Template } from "../../resolver/types";
-import type { AwsClients } from "../../core/clients";
 import { checkRegion, parseCommandArgs, parseRegionList, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
-import { formatTable, formatTestReport, isRegionError, type RegionError, type RegionOutcome } from "../format";
+import { formatTable, formatTestReport } from "../format";
 import { progressFor, styleOf, writeJson } from "../output";
 import { RESOLVE_FLAGS, RESOLVE_FLAGS_HELP, resolveOptionsFromFlags } from "../resolve-options";
 import { loadTemplateForCli } from "../templates";
@@ -49,33 +48,6 @@ export function regionsFromFlags(
   if (values.regions !== undefined) return parseRegionList(values.regions, "--regions", context);
   if (values["all-regions"]) return allFallbackRegions().map((r) => checkRegion(r));
   return [requireRegion(values.region, context)];
-}
-
-/**
- * Resolves a template in every region concurrently: a result per region, or the error that region threw (an AWS
- * failure keeps its kind and hint, so a pipeline can tell expired credentials from "no AMI"). `onSettled` runs as
- * each region finishes (progress). Shared by `cws ami test` and `cws migrate test-all`.
- */
-export async function resolveInRegions(
-  template: Template,
-  regions: readonly string[],
-  options: Omit<ResolveOptions, "region">,
-  clients: AwsClients,
-  onSettled: () => void = () => {},
-): Promise<RegionOutcome[]> {
-  return Promise.all(
-    regions.map(async (region): Promise<RegionOutcome> => {
-      try {
-        return (await resolveAmi(template, { ...options, region }, clients)) as ResolutionResult;
-      } catch (error) {
-        const e = error instanceof Error ? error : new Error(String(error));
-        const detail = e instanceof AwsCallError ? e.toJSON() : { message: e.message };
-        return { template: template.name, region, error: { name: e.name, ...detail } };
-      } finally {
-        onSettled();
-      }
-    }),
-  );
 }
 
 export const amiTestCommand: CliCommand = {

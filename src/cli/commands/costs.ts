@@ -1,4 +1,4 @@
-import { costsReport, type CostsReport } from "../../resolver/costs-report";
+import { costsReport, type CostsReport } from "../../ops/costs";
 import { formatRateUsd } from "../../resolver/cost";
 import { validateInstanceType } from "../../resolver/instance-families";
 import type { CostEstimate } from "../../resolver/types";

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { resolveAmi } from "../../resolver";
+import type { RegionOutcome } from "../../ops/region-outcome";
+import { resolveInRegions } from "../../ops/resolve-in-regions";
 import { AwsCallError } from "../../core/errors";
 import type { ResolutionResult } from "../../resolver/types";
 import { listTemplates, loadTemplate, TemplateError, type Template } from "../../templates";
@@ -13,10 +15,10 @@ import {
 } from "../../templates/template-files";
 import { parseCommandArgs, parseListFlag, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
-import { formatTable, formatTestReport, type RegionOutcome } from "../format";
+import { formatTable, formatTestReport } from "../format";
 import { progressFor, styleOf, writeJson } from "../output";
 import { RESOLVE_FLAGS, RESOLVE_FLAGS_HELP, resolveOptionsFromFlags } from "../resolve-options";
-import { regionsFromFlags, resolveInRegions, testExitCode } from "./ami-test";
+import { regionsFromFlags, testExitCode } from "./ami-test";
 import { saveCommand } from "./save";
 
 /**

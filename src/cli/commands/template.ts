@@ -1,19 +1,13 @@
 import YAML from "yaml";
-import { listTemplates, validateTemplateFile } from "../../templates";
-import { formatIssue, isError, sortIssues, type TemplateIssue } from "../../templates/errors";
+import { validateTemplateAt, type ValidationReport } from "../../ops/validate-templates";
+import { listTemplates } from "../../templates";
+import { formatIssue, isError } from "../../templates/errors";
 import { templateFilesIn } from "../../templates/template-files";
 import { parseCommandArgs, UsageError } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable, paint } from "../format";
 import { styleOf, writeJson } from "../output";
 import { loadTemplateForCli } from "../templates";
-
-/** `cws template validate --json` element. */
-export interface ValidationReport {
-  file: string;
-  ok: boolean;
-  issues: TemplateIssue[];
-}
 
 export const templateValidateCommand: CliCommand = {
   path: ["template", "validate"],
@@ -35,10 +29,9 @@ export const templateValidateCommand: CliCommand = {
     });
     const files = positionals.length > 0 ? positionals : templateFilesOfDirs(context.templatesDirs);
     const style = styleOf(context, values.json === true);
-    const reports: ValidationReport[] = files.map((file) => {
-      const result = validateTemplateFile(file, { templatesDirs: context.templatesDirs });
-      return { file, ok: result.ok, issues: sortIssues(result.issues) };
-    });
+    const reports: ValidationReport[] = files.map((file) =>
+      validateTemplateAt(file, { templatesDirs: context.templatesDirs }),
+    );
     if (values.json) writeJson(context, reports);
     else {
       for (const report of reports) {

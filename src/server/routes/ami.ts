@@ -1,9 +1,12 @@
 import { PUBLIC_SHARING_WARNING, validateSharing, type SharingOptions } from "../../imaging";
+import { copyToRegions } from "../../ops/copy-to-regions";
+import { resolveInRegions } from "../../ops/resolve-in-regions";
+import { grantsAnything, shareInRegion } from "../../ops/share-image";
 import { resolveAmi } from "../../resolver";
-import { costsReport } from "../../resolver/costs-report";
-import { listOwnImages, listTemplateImages } from "../../resolver/image-sources";
+import { costsReport } from "../../ops/costs";
+import { listOwnImages, listTemplateImages } from "../../ops/image-sources";
 import { ApiError } from "../errors";
-import { captureForTemplate, copyToRegions, fallbacksReport, resolveInRegions, shareInRegion } from "../reports";
+import { captureForTemplate, fallbacksReport } from "../reports";
 import type { Architecture, Size } from "../../templates/schema";
 import * as schemas from "../schemas";
 import { API, type RouteContext } from "./context";
@@ -234,12 +237,7 @@ export function registerAmiRoutes(ctx: RouteContext): void {
             'to do that, add "confirmPublic": true to the request body',
           { field: "confirmPublic" },
         );
-      if (
-        !sharing.public &&
-        !sharing.accountIds?.length &&
-        !sharing.organizationArns?.length &&
-        !sharing.organizationalUnitArns?.length
-      )
+      if (!grantsAnything(sharing))
         throw new ApiError(
           400,
           "invalid_input",
@@ -255,7 +253,7 @@ export function registerAmiRoutes(ctx: RouteContext): void {
             amiId: body.amiId,
             region,
             sharing,
-            remove: body.remove === true,
+            operation: body.remove ? "remove" : "add",
           });
           return sharing.public && !body.remove ? { ...result, warnings: [PUBLIC_SHARING_WARNING] } : result;
         },

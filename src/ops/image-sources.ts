@@ -7,10 +7,10 @@ import {
   createdSinceMinimum,
   describeSearchQuery,
   marketplaceQuery,
-} from "./tiers";
-import type { Architecture } from "./types";
+} from "../resolver/tiers";
+import type { Architecture } from "../resolver/types";
 import type { AwsClients } from "../core/clients";
-import { isDeprecated, ownerIsTrusted } from "./validate-image";
+import { isDeprecated, ownerIsTrusted } from "../resolver/validate-image";
 import { ARCHITECTURES, type Template } from "../templates/schema";
 import { isAmiId } from "../core/aws-ids";
 

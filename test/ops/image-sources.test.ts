@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { listOwnImages, listTemplateImages } from "../../src/resolver/image-sources";
+import { listOwnImages, listTemplateImages } from "../../src/ops/image-sources";
 import { createAwsClients } from "../../src/core/clients";
 import { AwsCallError } from "../../src/core/errors";
 import { resolveAmi } from "../../src/resolver/engine";
@@ -14,7 +14,7 @@ import {
   RSTUDIO_PRODUCT_CODE,
   template,
   UBUNTU_2404_AMD64_PARAMETER,
-} from "./support";
+} from "../resolver/support";
 
 describe("cws ami list uses the tiers' own queries", () => {
   let moto: MotoServer;

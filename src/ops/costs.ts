@@ -1,6 +1,6 @@
-import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "./cost";
-import { chooseInstance } from "./instance-types";
-import type { Architecture, CostEstimate, Size } from "./types";
+import { estimateCost, estimateLaunchSeconds, estimateSetupMinutes } from "../resolver/cost";
+import { chooseInstance } from "../resolver/instance-types";
+import type { Architecture, CostEstimate, Size } from "../resolver/types";
 import type { Template } from "../templates/schema";
 
 /** `cws costs --json`: every number is an estimate from the bundled price snapshot. */
