@@ -3,7 +3,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { goBuild, pipInstallPythonSdk, runPythonProgramWithMocks } from "../../harness/sdk-programs";
-import { REPO_ROOT } from "../../harness/pulumi-cli";
 import { generateSdks, SDK_DIR, sdkDifferences } from "../../scripts/generate-sdks";
 
 /**
