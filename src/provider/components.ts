@@ -1,6 +1,6 @@
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
+import { looksLikePath } from "../templates/template-files";
 import { isTemplateName, TEMPLATE_NAME_RULE } from "../templates/template-name";
 import type { PropertySpec, PropertyType, ResourceSpec } from "./schema";
 
@@ -21,9 +21,9 @@ const BUILDERS: Record<
   ResearchWorkstation(name, args, opts) {
     const { ResearchWorkstation } =
       require("../components/research-workstation") as typeof import("../components/research-workstation");
-    const { templateName, templatePath, templatesDirs, ...rest } = args;
-    const template = templatePath !== undefined ? path.resolve(templatePath as string) : (templateName as string);
-    return new ResearchWorkstation(name, { ...rest, template, templatesDirs: resolvedDirs(templatesDirs) }, opts);
+    const { templateName, templatePath, ...rest } = args;
+    const template = templatePath !== undefined ? asPath(templatePath as string) : (templateName as string);
+    return new ResearchWorkstation(name, { ...rest, template }, opts);
   },
   MultiRegionAmi(name, args, opts) {
     const { MultiRegionAmi } =
@@ -32,13 +32,16 @@ const BUILDERS: Record<
   },
   LabFleet(name, args, opts) {
     const { LabFleet } = require("../components/lab-fleet") as typeof import("../components/lab-fleet");
-    const fleetFile = path.resolve(args.fleetFile as string);
-    return new LabFleet(name, { fleetFile, templatesDirs: resolvedDirs(args.templatesDirs) }, opts);
+    return new LabFleet(name, args as never, opts);
   },
 };
 
-// Paths in inputs are relative to the program's directory, the plugin's working directory.
-const resolvedDirs = (dirs: unknown) => (dirs as string[] | undefined)?.map((dir) => path.resolve(dir));
+/**
+ * A templatePath the loader reads as a path even without a slash or extension. Paths stay as the program wrote
+ * them: relative ones are relative to the program's directory, the plugin's working directory, and state holds no
+ * path of this machine.
+ */
+const asPath = (file: string) => (looksLikePath(file) ? file : `./${file}`);
 
 /** Whether `value` has the schema type `type` (enums are checked by the component against their own lists). */
 function hasType(value: unknown, type: PropertyType): boolean {
