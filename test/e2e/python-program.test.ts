@@ -114,6 +114,8 @@ describe("examples/python-lab under the real Pulumi engine (cloudworkstation plu
     assert.ok(types.includes("cloudworkstation:index:ResearchWorkstation"));
     assert.equal(types.filter((type) => type === "cloudworkstation:index:AmiResolution").length, 2);
     assert.ok(!types.some((type) => type.startsWith("pulumi-nodejs:")), `no dynamic resources: ${types.join(", ")}`);
+    // The SDK asks for the plugin's version, the one the component's children register with: one provider for all.
+    assert.equal(types.filter((type) => type === "pulumi:providers:cloudworkstation").length, 1);
     assert.ok(!state.includes("__provider"), "no provider module text in state");
     for (const dir of [REPO_ROOT, sandbox!.root]) assert.ok(!state.includes(dir), `no path under ${dir} in state`);
   });
