@@ -81,3 +81,8 @@ export function goBuild(dir: string, output: string, env: NodeJS.ProcessEnv = {}
   const result = run("go", ["build", "-o", output, "."], { cwd: dir, env: { ...OFFLINE_GO_ENV, ...env } });
   return { ...result, seconds: (Date.now() - started) / 1000 };
 }
+
+/** `go test` of the package in `dir` (-count=1: run, not a cached verdict); the status and output. */
+export function goTest(dir: string) {
+  return run("go", ["test", "-count=1", "."], { cwd: dir, env: OFFLINE_GO_ENV });
+}

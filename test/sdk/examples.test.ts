@@ -3,12 +3,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../../harness/pulumi-cli";
-import { goBuild, pipInstallPythonSdk, runPythonProgramWithMocks } from "../../harness/sdk-programs";
+import { goBuild, goTest, pipInstallPythonSdk, runPythonProgramWithMocks } from "../../harness/sdk-programs";
 import { SDK_DIR } from "../../scripts/generate-sdks";
 
 /**
  * examples/python-lab and examples/go-lab with the committed SDKs, without the engine: the Python program under
- * Pulumi's mocks (what it registers, with which arguments), the Go program built offline. test/e2e/python-program
+ * Pulumi's mocks (what it registers, with which arguments), the Go program built offline and its own mocks test
+ * (examples/go-lab/main_test.go) run. test/e2e/python-program
  * runs the Python one under the real engine.
  */
 
@@ -51,5 +52,11 @@ describe("the Python and Go lab examples", function () {
     const built = goBuild(path.join(REPO_ROOT, "examples", "go-lab"), path.join(scratch, "go-lab"));
     assert.equal(built.status, 0, built.output);
     assert.ok(fs.statSync(path.join(scratch, "go-lab")).size > 0);
+  });
+
+  it("examples/go-lab registers the same two resources with the schema's names under Pulumi's Go mocks (its go test)", () => {
+    const tested = goTest(path.join(REPO_ROOT, "examples", "go-lab"));
+    assert.equal(tested.status, 0, tested.output);
+    assert.match(tested.output, /^ok\s+cloudworkstation\.local\/examples\/go-lab/m);
   });
 });
