@@ -58,15 +58,15 @@ export default tseslint.config(
   {
     // The files that must load a module lazily or by a computed path: the CLI's command table (each command's
     // modules load when it runs), the CLI's SDK clients (not loaded for commands that make no AWS call) and the
-    // provider host (loads the provider module the engine names), the workstation commands (the Automation API and the
-    // component load only when a stack runs) and the plugin's construct (@pulumi/aws loads only when a component is
-    // built). Tests load fixtures and built files the same way.
+    // provider host (loads the provider module the engine names), the workstation use cases (the Automation API and
+    // the component load only when a stack runs) and the plugin's construct (@pulumi/aws loads only when a component
+    // is built). Tests load fixtures and built files the same way.
     files: [
       "src/cli/registry.ts",
       "src/cli/cli.ts",
       "src/dynamic/host.ts",
-      "src/cli/workstations/launch.ts",
-      "src/cli/workstations/stack.ts",
+      "src/ops/workstations/launch.ts",
+      "src/ops/workstations/stack.ts",
       "src/provider/components.ts",
       "test/**/*.ts",
       "harness/**/*.ts",

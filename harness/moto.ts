@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import { createAwsClients, type AwsClients } from "../src/core/clients";
 import { defaultImageCache } from "../src/core/image-cache";
 
@@ -142,4 +143,12 @@ function stopProcess(child: ChildProcess): Promise<void> {
     });
     process.kill(child.pid as number, "SIGTERM");
   });
+}
+
+/** The instances in `region` that are not terminated: what a launch made and a destroy removes. */
+export async function liveInstances(moto: MotoServer, region: string): Promise<Instance[]> {
+  const { Reservations = [] } = await moto.clients().ec2(region).send(new DescribeInstancesCommand({}));
+  return Reservations.flatMap((reservation) => reservation.Instances ?? []).filter(
+    (instance) => instance.State?.Name !== "terminated",
+  );
 }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cachedPulumiBinDirs, holdsExecutables, pulumiSetupCache } from "../src/cli/workstations/pulumi-cli";
+import { cachedPulumiBinDirs, holdsExecutables, pulumiSetupCache } from "../src/ops/workstations/pulumi-cli";
 
 /**
  * Finding and running the real Pulumi CLI for the end-to-end tests and `npm run demo`: a sandbox (temporary

@@ -22,7 +22,10 @@ function sourceFilesUnder(dir: string): string[] {
 
 /** "from folder → to folder" → how many imports. */
 export function importCounts(srcDir: string): Map<string, Map<string, number>> {
-  const options: ts.CompilerOptions = { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 };
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+  };
   const folderOf = (file: string) => path.relative(srcDir, file).split(path.sep)[0];
   const counts = new Map<string, Map<string, number>>();
   for (const file of sourceFilesUnder(srcDir)) {

@@ -4,6 +4,7 @@ import type { Architecture, Size, Strategy } from "../templates/schema";
 import { INSTANCE_ID_PATTERN } from "../core/aws-ids";
 import { checkRegionName } from "../core/regions";
 import { didYouMean } from "../core/suggest";
+import { workstationNameProblem } from "../ops/workstations/stack";
 import type { CliContext } from "./command";
 
 /**
@@ -196,4 +197,11 @@ export function requireRegion(flag: string | undefined, context: CliContext, nam
   if (flag !== undefined) return checkRegion(flag, name, context);
   if (!context.defaultRegion) throw new UsageError(NO_REGION_MESSAGE);
   return context.defaultRegion;
+}
+
+/** A workstation's name from the command line (the rule is the use case's, ops/workstations/stack.ts). */
+export function checkWorkstationName(name: string): string {
+  const problem = workstationNameProblem(name);
+  if (problem) throw new UsageError(problem);
+  return name;
 }

@@ -21,6 +21,7 @@ import { registerCatalogRoutes } from "./routes/catalog";
 import { API, type RouteContext, type ServerOptions } from "./routes/context";
 import { registerJobRoutes } from "./routes/jobs";
 import { registerTemplateRoutes } from "./routes/templates";
+import { registerWorkstationRoutes } from "./routes/workstations";
 import { TemplateStore } from "./templates";
 
 // The options live beside the route context that carries them (routes/context.ts), so the routes never import app.ts.
@@ -138,7 +139,8 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
     openapi: {
       info: {
         title: "CloudWorkstation API",
-        description: "Resolve, list, capture, copy and share workstation AMIs (docs/server.md).",
+        description:
+          "Resolve, list, capture, copy and share workstation AMIs; launch, list and destroy workstations (docs/server.md).",
         version: options.version ?? "0.0.0",
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
@@ -181,6 +183,7 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
   registerJobRoutes(routes);
   registerTemplateRoutes(routes);
   registerCatalogRoutes(routes);
+  registerWorkstationRoutes(routes);
 
   api.get(
     `${API}/server`,
@@ -217,6 +220,8 @@ export async function buildServer(options: ServerOptions): Promise<CwsServer> {
 const DASHBOARD_FILES: Record<string, string> = {
   "/": "index.html",
   "/dashboard.js": "dashboard.js",
+  "/panels.js": "panels.js",
+  "/workstations.js": "workstations.js",
   "/dashboard.css": "dashboard.css",
 };
 const CONTENT_TYPES: Record<string, string> = {

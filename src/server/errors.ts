@@ -1,6 +1,7 @@
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ImagingError } from "../imaging/errors";
 import { InterruptedError, WaitTimeoutError } from "../imaging/waiters";
+import { WorkstationNotFoundError } from "../ops/workstations/stack";
 import { awsSdkErrorDetails } from "../core/aws-errors";
 import { AwsCallError, InvalidInputError } from "../core/errors";
 import { TemplateError } from "../templates/errors";
@@ -49,6 +50,11 @@ export function toApiError(error: unknown): ApiError {
   }
   if (error instanceof TemplateError)
     return new ApiError(400, "invalid_template", error.message, { issues: error.issues });
+  if (error instanceof WorkstationNotFoundError)
+    return new ApiError(404, "workstation_not_found", error.message, {
+      workstation: error.workstation,
+      known: error.known,
+    });
   if (error instanceof InvalidInputError || (error instanceof Error && error.name === "UsageError"))
     return new ApiError(400, "invalid_input", error.message, {
       field: (error as InvalidInputError).field,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiError, errorBody, toApiError, type ApiErrorBody } from "./errors";
 
-export type JobKind = "create" | "copy-region" | "share";
+export type JobKind = "create" | "copy-region" | "share" | "launch" | "destroy";
 export type JobStatus = "running" | "succeeded" | "failed" | "cancelled";
 
 /** What `GET /api/v1/jobs/{id}` returns. Times are ISO strings; elapsed times are milliseconds since the start. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CAPTURE_MODES } from "../imaging/capture";
+import { WORKSTATION_NAME, workstationNameProblem } from "../ops/workstations/stack";
 import { AMI_ID_PATTERN, ARCHITECTURES, SIZES, STRATEGIES } from "../templates/schema";
 import { ACCOUNT_ID_PATTERN, INSTANCE_ID_PATTERN } from "../core/aws-ids";
 import { clip, didYouMean } from "../core/suggest";
@@ -164,3 +165,39 @@ export const validateBody = z
   .refine((b) => (b.names !== undefined) !== (b.content !== undefined), {
     message: "give either names (templates by name) or content (YAML text), not both and not neither",
   });
+
+/** A workstation's name, refused in the CLI's words (`cws launch <template> <name>`). */
+const workstationName = z
+  .string()
+  .regex(WORKSTATION_NAME, { error: (issue) => workstationNameProblem(clip(String(issue.input)), "name") })
+  .describe("the workstation's name, also its Pulumi stack's: 1-63 of a-z, 0-9 and -, e.g. my-research");
+
+export const workstationParams = z.object({ name: workstationName });
+
+/** `POST /workstations`: `cws launch <template> <name>`'s flags as a JSON body. */
+export const launchBody = z
+  .object({
+    template: templateName,
+    name: workstationName,
+    region: region.optional(),
+    arch: resolveFlags.arch,
+    size: resolveFlags.size,
+    instanceType: resolveFlags.instanceType,
+    strategy: resolveFlags.strategy,
+    preferScript: z
+      .boolean()
+      .optional()
+      .describe("provision by script at boot even where an AMI exists (strategy ami_fallback; --prefer-script)"),
+    allowCopy: z
+      .boolean()
+      .optional()
+      .describe("allow copying an AMI from a neighbouring region when none exists here (--allow-copy)"),
+    dryRun: z.boolean().optional().describe("answer the plan (AMI, method, estimates, consents) and create nothing"),
+    confirm: z
+      .boolean()
+      .optional()
+      .describe(
+        "consent to what the plan asks about (a cross-region copy, a script fallback): the CLI's --yes; without it such a launch is a 409",
+      ),
+  })
+  .strict();

@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DescribeImagesCommand, DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
-import { installAwsStandin } from "../../harness/aws-standin/install";
-import { startMoto, type MotoServer } from "../../harness/moto";
-import { e2eGate, PulumiSandbox, REPO_ROOT } from "../../harness/pulumi-cli";
-import { LAB_ML_TEMPLATE, seedDemoLandscape } from "../../harness/seed";
+import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
+import { liveInstances, type MotoServer } from "../../harness/moto";
+import type { PulumiSandbox } from "../../harness/pulumi-cli";
+import { CWS_MAIN, runCws, startWorkstationLab, type WorkstationLab } from "../../harness/workstation-lab";
 
 /**
  * `cws launch` / `cws destroy` as a researcher runs them: the compiled `cws` in a child process (no terminal), the
@@ -15,41 +14,9 @@ import { LAB_ML_TEMPLATE, seedDemoLandscape } from "../../harness/seed";
  * workstation; what is checked is what moto and the state directory hold afterwards.
  */
 
-const CWS_MAIN = path.join(REPO_ROOT, "dist", "src", "cli", "main.js");
 const REGION = "us-west-2";
 /** us-east-1 holds the lab's images (seedDemoLandscape); us-west-2 only the public ones. */
 const REGIONS = ["us-east-1", REGION];
-
-interface CwsRun {
-  code: number | null;
-  out: string;
-  err: string;
-  seconds: number;
-}
-
-function runCws(args: string[], env: NodeJS.ProcessEnv): Promise<CwsRun> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CWS_MAIN, ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 240_000,
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk) => (out += String(chunk)));
-    child.stderr.on("data", (chunk) => (err += String(chunk)));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, out, err, seconds: (Date.now() - started) / 1000 }));
-  });
-}
-
-async function liveInstances(moto: MotoServer, region: string): Promise<Instance[]> {
-  const { Reservations = [] } = await moto.clients().ec2(region).send(new DescribeInstancesCommand({}));
-  return Reservations.flatMap((reservation) => reservation.Instances ?? []).filter(
-    (instance) => instance.State?.Name !== "terminated",
-  );
-}
 
 describe("cws launch, list, stop, start, ami create and destroy under the real Pulumi engine (Automation API, AWS provider stand-in, moto)", function () {
   this.timeout(600_000);
@@ -60,31 +27,24 @@ describe("cws launch, list, stop, start, ami create and destroy under the real P
   const stateDir = () => path.join(configHome, "cloudworkstation", "state");
   const cws = (...args: string[]) => runCws(args, env);
 
+  let lab: WorkstationLab | undefined;
+
   before(async function () {
-    const gate = e2eGate({ distFiles: [CWS_MAIN] });
-    if (!gate.run) {
-      console.log(`\n  !! SKIPPING cws launch under the real engine (CWS_SKIP_E2E=1): ${gate.reason}\n`);
-      this.skip();
-    }
-    moto = await startMoto({ awsManagedPolicies: true });
-    await seedDemoLandscape(moto.clients(), REGIONS);
-    sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-launch-");
-    installAwsStandin(gate.cli, sandbox.env.PULUMI_HOME as string);
+    lab = await startWorkstationLab({
+      what: "cws launch under the real engine",
+      prefix: "cws-launch-",
+      regions: REGIONS,
+    });
+    if (!lab) return this.skip();
+    ({ moto, sandbox, env } = lab);
     configHome = path.join(sandbox.root, "config");
-    // The researcher's defaults: no backend and no passphrase set, so cws uses its own under XDG_CONFIG_HOME.
-    env = { ...sandbox.env, XDG_CONFIG_HOME: configHome, AWS_REGION: "us-east-1" };
-    delete env.PULUMI_BACKEND_URL;
-    delete env.PULUMI_CONFIG_PASSPHRASE;
-    fs.mkdirSync(templatesDir());
-    fs.writeFileSync(path.join(templatesDir(), "smith-lab-ml.yml"), LAB_ML_TEMPLATE);
   });
 
   const labCws = (...args: string[]) => runCws(["--templates-dir", templatesDir(), ...args], env);
-  const templatesDir = () => path.join(sandbox!.root, "templates");
+  const templatesDir = () => lab!.templatesDir;
 
   after(async () => {
-    sandbox?.dispose();
-    await moto?.stop();
+    await lab?.dispose();
   });
 
   it("--dry-run --show-ami-resolution shows the chain and the estimates and creates nothing: no instance, no stack", async () => {

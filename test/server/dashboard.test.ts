@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { seedDemoLandscape } from "../../harness/seed";
 import { entry, makeKey, writeCatalog } from "../catalog/helpers";
-import { call, listen } from "./helpers";
+import { call, chromiumPath, listen } from "./helpers";
 import * as os from "node:os";
 
 /** The lab's own templates over the seeded images (harness/seed.ts), so the matrix shows every colour. */
@@ -49,16 +48,6 @@ ami_config:
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-south-1"];
 export const SCREENSHOT_DIR = path.resolve(__dirname, "..", "..", "test-results");
-
-/** Debian's chromium (scripts/install-chromium.sh), or CWS_CHROMIUM. */
-function chromiumPath(): string {
-  if (process.env.CWS_CHROMIUM) return process.env.CWS_CHROMIUM;
-  try {
-    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("no chromium on PATH: run scripts/install-chromium.sh (or set CWS_CHROMIUM=/path/to/chromium)");
-  }
-}
 
 describe("the dashboard in headless chromium (moto behind cws serve)", function () {
   this.timeout(180_000);

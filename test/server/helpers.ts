@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
@@ -149,4 +150,14 @@ export async function startDelayProxy(target: string, delays: Record<string, num
         server.close(() => resolve());
       }),
   };
+}
+
+/** Debian's chromium (scripts/install-chromium.sh), or CWS_CHROMIUM. */
+export function chromiumPath(): string {
+  if (process.env.CWS_CHROMIUM) return process.env.CWS_CHROMIUM;
+  try {
+    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("no chromium on PATH: run scripts/install-chromium.sh (or set CWS_CHROMIUM=/path/to/chromium)");
+  }
 }

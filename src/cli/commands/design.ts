@@ -1,11 +1,11 @@
 import { InvalidInputError } from "../../core/errors";
 import { isInstanceId } from "../../core/aws-ids";
-import { UsageError } from "../args";
+import { checkWorkstationName, UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
 import { designCommand, designSummary, designUsage } from "../design-commands";
 import { catalogBrowseCommand } from "./catalog";
-import { workstationInstance } from "../workstations/manage";
-import { checkWorkstationName, workstationEngine } from "../workstations/stack";
+import { workstationInstance } from "../../ops/workstations/manage";
+import { workstationEngine } from "../../ops/workstations/stack";
 import { saveCommand } from "./save";
 
 /**

@@ -1,10 +1,10 @@
-import { parseCommandArgs } from "../args";
+import { checkWorkstationName, parseCommandArgs } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
 import { askToProceed } from "../imaging-flags";
 import { writeJson } from "../output";
-import { outputsOf, progressLine } from "../workstations/launch";
-import { checkWorkstationName, NO_PROGRAM, openWorkstationStack, workstationEngine } from "../workstations/stack";
+import { planDestroy, runDestroy } from "../../ops/workstations/destroy";
+import { workstationEngine } from "../../ops/workstations/stack";
 import { BACKEND_HELP, withCancellation } from "./launch";
 
 const OPTIONS = {
@@ -35,9 +35,8 @@ export const destroyCommand: CliCommand = {
     const { values, positionals } = parseCommandArgs(argv, OPTIONS, { min: 1, max: 1, names: "<name>" });
     const name = checkWorkstationName(positionals[0]);
     const engine = workstationEngine(context.env, values.backend);
-    const stack = await openWorkstationStack(engine, name, NO_PROGRAM, { create: false });
-    const outputs = outputsOf(await stack.outputs());
-    const what = outputs.instanceId ? `instance ${outputs.instanceId} in ${outputs.region}` : "nothing launched yet";
+    const plan = await planDestroy(engine, name);
+    const what = plan.instanceId ? `instance ${plan.instanceId} in ${plan.region}` : "nothing launched yet";
     const answer = await askToProceed(
       context,
       "destroy",
@@ -46,19 +45,11 @@ export const destroyCommand: CliCommand = {
     );
     if (answer !== undefined) return answer;
     return withCancellation(context, name, async (signal) => {
-      await stack.destroy({
-        onEvent: (event) => {
-          const line = progressLine(event);
-          if (line) context.stderr.write(`${line}\n`);
-        },
-        signal,
-      });
-      await stack.workspace.removeStack(name);
-      const result = { name, destroyed: true, instanceId: outputs.instanceId, region: outputs.region };
+      const result = await runDestroy(plan, { onProgress: (line) => context.stderr.write(`${line}\n`), signal });
       if (values.json) writeJson(context, result);
       else
         context.stdout.write(
-          `Destroyed workstation ${name}${outputs.instanceId ? ` (${what})` : ""}; its stack is removed.\n`,
+          `Destroyed workstation ${name}${plan.instanceId ? ` (${what})` : ""}; its stack is removed.\n`,
         );
       return EXIT.ok;
     });

@@ -1,15 +1,21 @@
 import * as path from "node:path";
 import { formatRateUsd } from "../../resolver/cost";
-import { parseCommandArgs, requireRegion, UsageError } from "../args";
+import { checkWorkstationName, parseCommandArgs, requireRegion, UsageError } from "../args";
 import { EXIT, type CliCommand, type CliContext } from "../command";
 import { formatApproxSeconds, formatFields, formatResolution, formatTable } from "../format";
 import { askToProceed } from "../imaging-flags";
 import { progressFor, styleOf, writeJson } from "../output";
 import { RESOLVE_FLAGS, RESOLVE_FLAGS_HELP, resolveOptionsFromFlags } from "../resolve-options";
 import { loadTemplateForCli } from "../templates";
-import { engineDiagnostics, lockHolder } from "../workstations/engine-errors";
-import { planLaunch, runLaunch, templateRefOf, type LaunchPlan, type LaunchResult } from "../workstations/launch";
-import { checkWorkstationName, workstationEngine } from "../workstations/stack";
+import { engineDiagnostics, lockHolder } from "../../ops/workstations/engine-errors";
+import {
+  planLaunch,
+  runLaunch,
+  templateRefOf,
+  type LaunchPlan,
+  type LaunchResult,
+} from "../../ops/workstations/launch";
+import { workstationEngine } from "../../ops/workstations/stack";
 
 const OPTIONS = {
   ...RESOLVE_FLAGS,

@@ -3,8 +3,8 @@ import { parseCommandArgs } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
 import { writeJson } from "../output";
-import { listWorkstations, type WorkstationRow } from "../workstations/manage";
-import { workstationEngine } from "../workstations/stack";
+import { listWorkstations, type WorkstationRow } from "../../ops/workstations/manage";
+import { workstationEngine } from "../../ops/workstations/stack";
 import { BACKEND_HELP } from "./launch";
 
 const OPTIONS = { backend: { type: "string" }, json: { type: "boolean" } } as const;

@@ -1,9 +1,9 @@
-import { parseCommandArgs } from "../args";
+import { checkWorkstationName, parseCommandArgs } from "../args";
 import { EXIT, type CliCommand } from "../command";
 import { formatTable } from "../format";
 import { writeJson } from "../output";
-import { powerWorkstation, type PowerAction } from "../workstations/manage";
-import { checkWorkstationName, workstationEngine } from "../workstations/stack";
+import { powerWorkstation, type PowerAction } from "../../ops/workstations/manage";
+import { workstationEngine } from "../../ops/workstations/stack";
 import { BACKEND_HELP } from "./launch";
 
 const OPTIONS = { backend: { type: "string" }, json: { type: "boolean" } } as const;

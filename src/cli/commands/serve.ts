@@ -18,6 +18,7 @@ const OPTIONS = {
   catalog: { type: "string" },
   regions: { type: "string" },
   "max-jobs-per-client": { type: "string" },
+  backend: { type: "string" },
 } as const;
 
 /** Resolves when the process gets SIGINT or SIGTERM (the listeners are removed again). Replaceable in tests. */
@@ -37,7 +38,7 @@ export const serveCommand: CliCommand = {
   path: ["serve"],
   summary: "Serve the AMI REST API and the web dashboard (loopback by default)",
   usage:
-    "cws serve [--host 127.0.0.1] [--port 8080] [--templates-dir DIR]… [--regions a,b] [--max-jobs-per-client N] [--catalog SRC]",
+    "cws serve [--host 127.0.0.1] [--port 8080] [--templates-dir DIR]… [--regions a,b] [--max-jobs-per-client N] [--catalog SRC] [--backend URL]",
   help: [
     "Options:",
     formatTable(
@@ -50,12 +51,17 @@ export const serveCommand: CliCommand = {
           "--catalog SRC",
           "a lab catalog (directory or git+…[#ref]) for GET /api/v1/catalog and the dashboard; re-read every minute",
         ],
+        [
+          "--backend URL",
+          "where the workstations' stacks live, as for cws launch (default: PULUMI_BACKEND_URL, else local)",
+        ],
       ],
       "  ",
     ),
     "",
-    "Mutating endpoints (create, copy-region, share, cancelling a job) need Authorization: Bearer <token>: the token",
-    "is CWS_API_TOKEN, else one generated now and printed once. Prints `listening on http://HOST:PORT` when ready;",
+    "Mutating endpoints (create, copy-region, share, launching or destroying a workstation, cancelling a job) need",
+    "Authorization: Bearer <token>: the token is CWS_API_TOKEN, else one generated now and printed once. Prints",
+    "`listening on http://HOST:PORT` when ready;",
     "SIGINT/SIGTERM let requests in flight finish and cancel running jobs, which undo their work before exit.",
     "API, security model and jobs: docs/server.md.",
   ].join("\n"),
@@ -94,6 +100,7 @@ export const serveCommand: CliCommand = {
         maxJobsPerClient: maxJobs,
         loopbackOnly: loopback,
         catalog: values.catalog,
+        workstations: { env: context.env, backend: values.backend },
         version: packageVersion(),
       });
     } catch (error) {

@@ -41,6 +41,11 @@ export interface ServerOptions {
    * DNS rebinding.
    */
   loopbackOnly?: boolean;
+  /**
+   * Where the workstations' stacks live, found as the CLI finds them: `backend` (`cws serve --backend`), else
+   * PULUMI_BACKEND_URL in `env`, else the local default under `env`'s config directory. Default: this process's env.
+   */
+  workstations?: { env: NodeJS.ProcessEnv; backend?: string };
   /** A catalog source (`--catalog`): a directory or git+…[#ref], re-read at most once a minute. */
   catalog?: string;
   version?: string;

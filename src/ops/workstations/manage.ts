@@ -8,7 +8,14 @@ import { throwAwsCallError } from "../../core/aws-errors";
 import type { AwsClients } from "../../core/clients";
 import { engineDiagnostics } from "./engine-errors";
 import { outputsOf, type WorkstationOutputs } from "./launch";
-import { NO_PROGRAM, openWorkstationStack, openWorkstationsWorkspace, type WorkstationEngine } from "./stack";
+import type { Stack } from "@pulumi/pulumi/automation";
+import {
+  NO_PROGRAM,
+  openWorkstationStack,
+  openWorkstationsWorkspace,
+  releaseWorkspace,
+  type WorkstationEngine,
+} from "./stack";
 
 /**
  * The use cases after launch: what is running (`cws list`), stopping and starting a workstation's instance (EC2 does
@@ -35,11 +42,14 @@ export interface WorkstationRow {
 export async function listWorkstations(engine: WorkstationEngine, clients: AwsClients): Promise<WorkstationRow[]> {
   if (engine.state.unused) return [];
   const workspace = await openWorkstationsWorkspace(engine, NO_PROGRAM);
-  const summaries = await workspace.listStacks();
   const rows: WorkstationRow[] = [];
-  for (const summary of summaries) {
-    const outputs = outputsOf(await workspace.stackOutputs(summary.name));
-    rows.push(rowOf(summary.name, outputs, summary.updateInProgress === true));
+  try {
+    for (const summary of await workspace.listStacks()) {
+      const outputs = outputsOf(await workspace.stackOutputs(summary.name));
+      rows.push(rowOf(summary.name, outputs, summary.updateInProgress === true));
+    }
+  } finally {
+    releaseWorkspace(workspace);
   }
   // One DescribeInstances per region, for every workstation there at once.
   const regions = [...new Set(rows.filter((row) => row.instanceId && row.region).map((row) => row.region as string))];
@@ -105,6 +115,14 @@ export async function powerWorkstation(
   action: PowerAction,
 ): Promise<PowerResult> {
   const stack = await openWorkstationStack(engine, name, NO_PROGRAM, { create: false });
+  try {
+    return await powerStack(stack, clients, name, action);
+  } finally {
+    releaseWorkspace(stack.workspace);
+  }
+}
+
+async function powerStack(stack: Stack, clients: AwsClients, name: string, action: PowerAction): Promise<PowerResult> {
   const outputs = outputsOf(await stack.outputs());
   if (!outputs.instanceId || !outputs.region)
     throw new Error(
@@ -142,7 +160,11 @@ export async function workstationInstance(
   name: string,
 ): Promise<{ instanceId: string; region: string }> {
   const stack = await openWorkstationStack(engine, name, NO_PROGRAM, { create: false });
-  return instanceOf(name, outputsOf(await stack.outputs()));
+  try {
+    return instanceOf(name, outputsOf(await stack.outputs()));
+  } finally {
+    releaseWorkspace(stack.workspace);
+  }
 }
 
 function instanceOf(name: string, outputs: Partial<WorkstationOutputs>): { instanceId: string; region: string } {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { engineDiagnostics, lockHolder } from "../../../src/cli/workstations/engine-errors";
+import { engineDiagnostics, lockHolder } from "../../../src/ops/workstations/engine-errors";
 
 /** The shapes of the Automation API's CommandError messages, as Pulumi CLI 3.276.0 writes them. */
 const CANCELLED = [
@@ -27,7 +27,7 @@ const LOCKED = [
   "  s3://lab-state/.pulumi/locks/organization/cloudworkstation-workstations/team-alice/0b5c.json?disable_https=true&endpoint=http%3A%2F%2F127.0.0.1%3A34695&region=us-east-1: created by alice@alice-laptop (pid 4242) at 2026-12-07T05:00:00Z",
 ].join("\n");
 
-describe("reading the engine's errors (src/cli/workstations/engine-errors.ts)", () => {
+describe("reading the engine's errors (src/ops/workstations/engine-errors.ts)", () => {
   it("engineDiagnostics keeps the Diagnostics section and drops the progress display and the summary", () => {
     assert.equal(
       engineDiagnostics(CANCELLED),

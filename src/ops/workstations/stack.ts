@@ -3,7 +3,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { InvalidInputError } from "../../core/errors";
-import { UsageError } from "../args";
 import { findPulumiBinDir, missingPulumiMessage } from "./pulumi-cli";
 import { workstationState, type WorkstationState } from "./state";
 
@@ -11,13 +10,27 @@ import { workstationState, type WorkstationState } from "./state";
 export const WORKSTATIONS_PROJECT = "cloudworkstation-workstations";
 
 /** A stack name and a resource name at once: short, plain, and the same in every backend. */
-const WORKSTATION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const WORKSTATION_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-export function checkWorkstationName(name: string): string {
-  if (WORKSTATION_NAME.test(name)) return name;
-  throw new UsageError(
-    `<name> "${name}" is not a workstation name: use 1-63 lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. my-research)`,
-  );
+/**
+ * Why `name` cannot name a workstation, or undefined when it can. Each front door throws it as its own input error
+ * (the CLI's with its usage line, the API's as a 400); `given` is how the caller named the value.
+ */
+export function workstationNameProblem(name: string, given = "<name>"): string | undefined {
+  if (WORKSTATION_NAME.test(name)) return undefined;
+  return `${given} "${name}" is not a workstation name: use 1-63 lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. my-research)`;
+}
+
+/** A workstation the backend does not hold: an input error (the CLI's exit 2), which the API answers with 404. */
+export class WorkstationNotFoundError extends InvalidInputError {
+  constructor(
+    message: string,
+    readonly workstation: string,
+    readonly known: string[],
+  ) {
+    super(message);
+    this.name = "WorkstationNotFoundError";
+  }
 }
 
 export interface WorkstationEngine {
@@ -85,17 +98,24 @@ export async function openWorkstationStack(
   const { Stack } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   if (!options.create && engine.state.unused) throw noWorkstation(engine, name, []);
   const workspace = await openWorkstationsWorkspace(engine, program, options.region);
-  if (options.create) return Stack.createOrSelect(name, workspace);
-  const known = (await workspace.listStacks()).map((stack) => stack.name);
-  if (!known.includes(name)) throw noWorkstation(engine, name, known);
-  return Stack.select(name, workspace);
+  try {
+    if (options.create) return await Stack.createOrSelect(name, workspace);
+    const known = (await workspace.listStacks()).map((stack) => stack.name);
+    if (!known.includes(name)) throw noWorkstation(engine, name, known);
+    return await Stack.select(name, workspace);
+  } catch (error) {
+    releaseWorkspace(workspace);
+    throw error;
+  }
 }
 
-function noWorkstation(engine: WorkstationEngine, name: string, known: string[]): InvalidInputError {
-  return new InvalidInputError(
+function noWorkstation(engine: WorkstationEngine, name: string, known: string[]): WorkstationNotFoundError {
+  return new WorkstationNotFoundError(
     `no workstation "${name}" in ${engine.state.backendUrl}` +
       (known.length ? ` (there are: ${known.join(", ")})` : " (it holds none)") +
       ": see `cws list`",
+    name,
+    known,
   );
 }
 
@@ -109,9 +129,26 @@ function workspaceDir(): string {
   const pulumiPackage = require.resolve("@pulumi/pulumi/package.json");
   const nodeModules = path.dirname(path.dirname(path.dirname(pulumiPackage)));
   fs.symlinkSync(nodeModules, path.join(dir, "node_modules"), "dir");
-  // The engine's processes use it until the command ends, so it goes when cws exits.
-  process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  // The engine's processes use it until the operation ends, so it goes when cws exits (or the operation says so).
+  if (!removingOnExit) process.once("exit", removeWorkspaceDirs);
+  removingOnExit = true;
+  workspaceDirs.add(dir);
   return dir;
+}
+
+/** Workspace directories still to remove: one exit listener for all, as `cws serve` opens one per request. */
+const workspaceDirs = new Set<string>();
+let removingOnExit = false;
+
+function removeWorkspaceDirs(): void {
+  for (const dir of workspaceDirs) fs.rmSync(dir, { recursive: true, force: true });
+  workspaceDirs.clear();
+}
+
+/** Removes a workspace's directory once its operation is over (a long-running server must not collect them). */
+export function releaseWorkspace(workspace: { workDir: string }): void {
+  if (!workspaceDirs.delete(workspace.workDir)) return;
+  fs.rmSync(workspace.workDir, { recursive: true, force: true });
 }
 
 /** A program for operations that never run one (refresh, destroy): registers nothing. */

@@ -5,10 +5,10 @@ import { formatAmountUsd } from "../../resolver/cost";
 import type { ResolutionResult, ResolveOptions } from "../../resolver/types";
 import type { AwsClients } from "../../core/clients";
 import type { Template } from "../../templates/schema";
-import { openWorkstationStack, type WorkstationEngine } from "./stack";
+import { openWorkstationStack, releaseWorkspace, type WorkstationEngine } from "./stack";
 
 /**
- * `cws launch` as a use case the CLI (and later the API) calls: plan (resolve the AMI as `cws ami resolve` does, say
+ * `cws launch` and `POST /api/v1/workstations` as one use case: plan (resolve the AMI as `cws ami resolve` does, say
  * what needs consent), then run (the workstation's stack through the Automation API, ResearchWorkstation in an
  * inline program), then report (the stack's outputs and the measured wall time).
  */
@@ -150,13 +150,19 @@ export async function runLaunch(engine: WorkstationEngine, plan: LaunchPlan, hoo
     region: plan.request.options.region,
   });
   const started = Date.now();
-  const up = await stack.up({
-    onEvent: (event) => {
-      const line = progressLine(event);
-      if (line) hooks.onProgress(line);
-    },
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
-  const measuredSeconds = Math.round((Date.now() - started) / 1000);
-  return { ...outputsOf(up.outputs), measuredSeconds, backend: engine.state.backendUrl };
+  try {
+    const up = await stack.up({ onEvent: progressListener(hooks), ...(hooks.signal ? { signal: hooks.signal } : {}) });
+    const measuredSeconds = Math.round((Date.now() - started) / 1000);
+    return { ...outputsOf(up.outputs), measuredSeconds, backend: engine.state.backendUrl };
+  } finally {
+    releaseWorkspace(stack.workspace);
+  }
+}
+
+/** The engine's events as progress lines, for `up` and `destroy`. */
+export function progressListener(hooks: RunHooks): (event: EngineEvent) => void {
+  return (event) => {
+    const line = progressLine(event);
+    if (line) hooks.onProgress(line);
+  };
 }
