@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Provide the Pulumi CLI (`pulumi`), the Node.js, Python and YAML language hosts
-# (`pulumi-language-nodejs`, `pulumi-language-python`, `pulumi-language-yaml`)
+# Provide the Pulumi CLI (`pulumi`), the Node.js, Python, YAML and Go language
+# hosts (`pulumi-language-nodejs`, `pulumi-language-python` with its exec shim
+# `pulumi-language-python-exec`, `pulumi-language-yaml`, `pulumi-language-go`)
 # and the dynamic-provider launcher (`pulumi-resource-pulumi-nodejs`) at the
 # version of @pulumi/pulumi that the project uses, built from source through the
-# Go module proxy.
+# Go module proxy. The Go host is also what `pulumi package gen-sdk --language
+# go` runs; the Python host runs programs through the exec shim.
 #
 # Usage:
 #   PATH="$(scripts/install-pulumi.sh):$PATH"
@@ -16,17 +18,21 @@
 # packages["node_modules/@pulumi/pulumi"].version in <repo>/package-lock.json.
 #
 # Reuse: a `pulumi` on PATH that reports exactly that version and has
-# pulumi-language-nodejs next to it is reused; so is a previous build in
+# every language host and shim next to it is reused; so is a previous build in
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/cloudworkstation/pulumi-<version>/bin
+# A previous build made before the Go host and the Python shim were part of it is
+# completed in place (about a minute with Go's build cache warm), not rebuilt.
 #
 # Build: throwaway wrapper Go modules in a temp dir require
 # github.com/pulumi/pulumi/pkg/v3, .../sdk/v3 and the (untagged) language host
 # modules .../sdk/nodejs/cmd/pulumi-language-nodejs/v3 and
-# .../sdk/python/cmd/pulumi-language-python/v3 at the pseudo-version of the
-# release commit (both hosts in one wrapper module, so they share one compile of
-# pkg/sdk), and github.com/pulumi/pulumi-yaml at PULUMI_YAML_VERSION, repeat the non-local `replace` directives of the module
+# .../sdk/python/cmd/pulumi-language-python/v3, .../sdk/go/pulumi-language-go/v3
+# at the pseudo-version of the release commit (the three hosts in one wrapper
+# module, so they share one compile of pkg/sdk), and github.com/pulumi/pulumi-yaml at PULUMI_YAML_VERSION, repeat the non-local `replace` directives of the module
 # that is the main module in Pulumi's own release build, and `go build` with the
-# release flags. The result is moved into the cache only when complete.
+# release flags. The Python exec shim is a file of the sdk/v3 module zip
+# (python/cmd/pulumi-language-python-exec) at the CLI's version. The result is
+# moved into the cache only when complete.
 #
 # Fallback: the Go module proxy may not serve a given release of pkg/v3, or the
 # language host at the release commit. Unless PULUMI_STRICT_VERSION=1, the
@@ -53,6 +59,9 @@ PKG_MOD=github.com/pulumi/pulumi/pkg/v3
 SDK_MOD=github.com/pulumi/pulumi/sdk/v3
 LANGHOST_MOD=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
 PYHOST_MOD=github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
+GOHOST_MOD=github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3
+# The Python host runs programs through this script, which it looks for next to itself ("missing executor" otherwise).
+PYTHON_EXEC_SHIM=pulumi-language-python-exec
 YAML_MOD=github.com/pulumi/pulumi-yaml
 # The newest pulumi-yaml release the Go module proxy serves (it is versioned apart from Pulumi; the host speaks the
 # engine's stable language-host protocol, so it needs no matching pkg/sdk).
@@ -118,15 +127,28 @@ info_get() { # info_get KEY: value from build-info.env ('' if absent)
 
 # -------------------------------------------------------------- reuse ---
 
-EXECUTABLES=(pulumi pulumi-language-nodejs pulumi-language-python pulumi-language-yaml pulumi-resource-pulumi-nodejs)
+# What a build held before the Go host and the Python exec shim were added (a cache with only these is completed).
+CORE_EXECUTABLES=(pulumi pulumi-language-nodejs pulumi-language-python pulumi-language-yaml pulumi-resource-pulumi-nodejs)
+LANGUAGE_EXTRAS=(pulumi-language-go "$PYTHON_EXEC_SHIM")
+EXECUTABLES=("${CORE_EXECUTABLES[@]}" "${LANGUAGE_EXTRAS[@]}")
 
-cache_ok() {
-	local exe
-	for exe in "${EXECUTABLES[@]}"; do [[ -x "$BIN/$exe" ]] || return 1; done
+holds_all() { # holds_all DIR EXE...
+	local dir=$1 exe
+	shift
+	for exe in "$@"; do [[ -x "$dir/$exe" ]] || return 1; done
+}
+
+# The core of a build is there and runs at the recorded version (the Go host and the shim may still be missing).
+core_cache_ok() {
+	holds_all "$BIN" "${CORE_EXECUTABLES[@]}" || return 1
 	[[ -f "$INFO" ]] || return 1
 	local want
 	want="$(info_get cli_version)"
 	[[ -n "$want" && "$(pulumi_version_of "$BIN/pulumi")" == "$want" ]]
+}
+
+cache_ok() {
+	core_cache_ok && holds_all "$BIN" "${LANGUAGE_EXTRAS[@]}" && [[ -n "$(info_get go_langhost_module)" ]]
 }
 
 warn_fallback() {
@@ -147,8 +169,9 @@ reuse_cache() { # reuse_cache [NOTE]
 if [[ "${PULUMI_REBUILD:-}" != 1 ]]; then
 	if p="$(command -v pulumi 2>/dev/null)" && [[ -n "$p" ]]; then
 		pdir="$(cd "$(dirname "$p")" && pwd)"
-		if [[ "$pdir" != "$BIN" && -x "$pdir/pulumi-language-nodejs" && -x "$pdir/pulumi-language-python" &&
-			-x "$pdir/pulumi-language-yaml" ]] &&
+		# An official install holds every host and the shim (the dynamic-provider launcher is not required).
+		if [[ "$pdir" != "$BIN" ]] &&
+			holds_all "$pdir" pulumi-language-nodejs pulumi-language-python pulumi-language-yaml "${LANGUAGE_EXTRAS[@]}" &&
 			[[ "$(pulumi_version_of "$p")" == "v$VERSION" ]]; then
 			log "reusing pulumi v$VERSION found on PATH in $pdir"
 			printf '%s\n' "$pdir"
@@ -248,6 +271,82 @@ for (const r of m.Replace || []) {
   console.log(`-replace=${old}=${r.New.Path}@${r.New.Version}`);
 }'
 }
+
+build_in() { # build_in DIR LOG VERSIONLABEL OUTFILE PACKAGE@VERSION...
+	local dir=$1 logf=$2 label=$3 outfile=$4 pkg=$5; shift 5
+	(
+		cd "$dir"
+		go get "$@" >"$logf.get" 2>&1 || { cat "$logf.get" >"$logf"; exit 1; }
+		go build -mod=mod -trimpath -tags "$BUILD_TAGS" \
+			-ldflags "-w -s -X $VERSION_VAR=$label" \
+			-o "$outfile" "$pkg" >"$logf" 2>&1
+	)
+}
+
+# build_go_host WRAPPER OUTDIR: pulumi-language-go at $LH_VERSION in WRAPPER, a module that already requires the
+# Node.js host and pkg/sdk $LH_BASE (so the shared packages are compiled once).
+build_go_host() {
+	step "resolving $GOHOST_MOD@$LH_VERSION"
+	mod_download "$GOHOST_MOD" "$LH_VERSION" "$WORK/gohost.json" ||
+		{ log "$(json_get "$WORK/gohost.json" Error 2>/dev/null || cat "$WORK/gohost.json.err")"; fail; }
+	step "building pulumi-language-go (in the language host wrapper: pkg/sdk are compiled already)"
+	build_in "$1" "$WORK/gohost.log" "$LH_LABEL" "$2/pulumi-language-go" "$GOHOST_MOD" "$GOHOST_MOD@$LH_VERSION" ||
+		fail "$WORK/gohost.log"
+	"$2/pulumi-language-go" --help >/dev/null 2>&1 || { log "pulumi-language-go does not run"; fail; }
+}
+
+# install_python_shim SDK_JSON OUTDIR: the exec shim from the sdk/v3 module that SDK_JSON (go mod download -json) names.
+install_python_shim() {
+	local dir
+	dir="$(json_get "$1" Dir)"
+	step "installing $PYTHON_EXEC_SHIM from $dir/python/cmd"
+	[[ -n "$dir" && -f "$dir/python/cmd/$PYTHON_EXEC_SHIM" ]] ||
+		{ log "the sdk/v3 module at '$dir' has no python/cmd/$PYTHON_EXEC_SHIM"; fail; }
+	install -m 755 "$dir/python/cmd/$PYTHON_EXEC_SHIM" "$2/$PYTHON_EXEC_SHIM"
+}
+
+write_build_info_json() { # write_build_info_json DIR: DIR/build-info.json from DIR/build-info.env
+	{
+		echo "{"
+		sed -E 's/^([^=]*)=(.*)$/  "\1": "\2",/' "$1/build-info.env" | sed '$ s/,$//'
+		echo "}"
+	} >"$1/build-info.json"
+}
+
+# ---- 0. complete a cached build made before the Go host and the Python shim were part of it
+
+if [[ "${PULUMI_REBUILD:-}" != 1 ]] && core_cache_ok; then
+	log "completing the cached pulumi $(info_get cli_version) in $BIN (missing: the Go host and/or the Python exec shim)"
+	LH_MODULE="$(info_get langhost_module)" LH_BASE="$(info_get langhost_built_against)"
+	LH_LABEL="$(info_get langhost_version_label)" CLI_VERSION="$(info_get cli_version)"
+	LH_VERSION="${LH_MODULE##*@}"
+	[[ -n "$LH_VERSION" && -n "$LH_BASE" && -n "$LH_LABEL" && -f "$DEST/langhost.go.mod" ]] ||
+		die "$INFO or $DEST/langhost.go.mod lacks what completing it needs; run with PULUMI_REBUILD=1"
+	OUT="$WORK/out"
+	mkdir -p "$OUT" "$WORK/langhost"
+	# The recorded wrapper go.mod pins every version the cached hosts were built with.
+	cp "$DEST/langhost.go.mod" "$WORK/langhost/go.mod"
+	build_go_host "$WORK/langhost" "$OUT"
+	step "resolving $SDK_MOD@$CLI_VERSION"
+	mod_download "$SDK_MOD" "$CLI_VERSION" "$WORK/sdk.json" ||
+		{ log "$(json_get "$WORK/sdk.json" Error 2>/dev/null || cat "$WORK/sdk.json.err")"; fail; }
+	install_python_shim "$WORK/sdk.json" "$OUT"
+	step "installing into $BIN"
+	# Each file appears whole (rename), and build-info last, so a killed run leaves a cache that is completed again.
+	for exe in "${LANGUAGE_EXTRAS[@]}"; do mv -f "$OUT/$exe" "$BIN/$exe"; done
+	cp "$WORK/langhost/go.mod" "$DEST/langhost.go.mod"
+	grep -v -E '^(go_langhost_module|python_exec_shim_from)=' "$INFO" >"$WORK/build-info.env" || true
+	{
+		echo "go_langhost_module=$GOHOST_MOD@$LH_VERSION"
+		echo "python_exec_shim_from=$SDK_MOD@$CLI_VERSION"
+	} >>"$WORK/build-info.env"
+	mv -f "$WORK/build-info.env" "$INFO"
+	write_build_info_json "$DEST"
+	log "completed pulumi $CLI_VERSION in $BIN in $(($(date +%s) - START)) seconds"
+	warn_fallback
+	printf '%s\n' "$BIN"
+	exit 0
+fi
 
 # ---- 1. resolve module versions
 
@@ -369,16 +468,6 @@ make_wrapper() {
 	for r in "${reps[@]}"; do log "  copied replace: ${r#-replace=}"; done
 }
 
-build_in() { # build_in DIR LOG VERSIONLABEL OUTFILE PACKAGE@VERSION...
-	local dir=$1 logf=$2 label=$3 outfile=$4 pkg=$5; shift 5
-	(
-		cd "$dir"
-		go get "$@" >"$logf.get" 2>&1 || { cat "$logf.get" >"$logf"; exit 1; }
-		go build -mod=mod -trimpath -tags "$BUILD_TAGS" \
-			-ldflags "-w -s -X $VERSION_VAR=$label" \
-			-o "$outfile" "$pkg" >"$logf" 2>&1
-	)
-}
 
 step "preparing the pulumi CLI wrapper module (pkg/sdk $PKG_VERSION; replaces from $PKG_MOD go.mod)"
 make_wrapper "$WORK/cli" "$PKG_GOMOD" "$PKG_MOD@$PKG_VERSION" "$SDK_MOD@$PKG_VERSION" || fail
@@ -399,6 +488,9 @@ build_in "$WORK/langhost" "$WORK/langhost.log" "$LH_LABEL" "$OUT/bin/pulumi-lang
 step "building pulumi-language-python (same wrapper: pkg/sdk are compiled already)"
 build_in "$WORK/langhost" "$WORK/pyhost.log" "$LH_LABEL" "$OUT/bin/pulumi-language-python" "$PYHOST_MOD" \
 	"$PYHOST_MOD@$LH_VERSION" || fail "$WORK/pyhost.log"
+
+build_go_host "$WORK/langhost" "$OUT/bin"
+install_python_shim "$WORK/sdk.json" "$OUT/bin"
 
 step "preparing the YAML language host wrapper module ($YAML_MOD@$PULUMI_YAML_VERSION, replaces from its go.mod)"
 make_wrapper "$WORK/yaml" "$YAML_GOMOD" "$YAML_MOD@$PULUMI_YAML_VERSION" || fail
@@ -431,7 +523,7 @@ chmod 755 "$OUT/bin/pulumi-resource-pulumi-nodejs"
 step "checking the result"
 got="$(pulumi_version_of "$OUT/bin/pulumi")"
 [[ "$got" == "$PKG_VERSION" ]] || { log "'pulumi version' printed '$got', expected $PKG_VERSION"; fail; }
-for host in nodejs python yaml; do
+for host in nodejs python yaml go; do
 	"$OUT/bin/pulumi-language-$host" --help >/dev/null 2>&1 || { log "pulumi-language-$host does not run"; fail; }
 done
 
@@ -450,14 +542,12 @@ FALLBACK=false
 	echo "langhost_version_label=$LH_LABEL"
 	echo "python_langhost_module=$PYHOST_MOD@$LH_VERSION"
 	echo "yaml_langhost_module=$YAML_MOD@$PULUMI_YAML_VERSION"
+	echo "go_langhost_module=$GOHOST_MOD@$LH_VERSION"
+	echo "python_exec_shim_from=$SDK_MOD@$PKG_VERSION"
 	echo "go=$(go env GOVERSION)"
 	echo "fallback=$FALLBACK"
 } >"$OUT/build-info.env"
-{
-	echo "{"
-	sed -E 's/^([^=]*)=(.*)$/  "\1": "\2",/' "$OUT/build-info.env" | sed '$ s/,$//'
-	echo "}"
-} >"$OUT/build-info.json"
+write_build_info_json "$OUT"
 cp "$WORK/cli/go.mod" "$OUT/cli.go.mod"
 cp "$WORK/langhost/go.mod" "$OUT/langhost.go.mod"
 
@@ -472,6 +562,6 @@ else
 	mv "$OUT" "$DEST"
 fi
 
-log "built pulumi $PKG_VERSION (+ language hosts: nodejs and python $LH_LABEL, yaml $PULUMI_YAML_VERSION) in $(($(date +%s) - START)) seconds"
+log "built pulumi $PKG_VERSION (+ language hosts: nodejs, python and go $LH_LABEL, yaml $PULUMI_YAML_VERSION) in $(($(date +%s) - START)) seconds"
 warn_fallback
 printf '%s\n' "$BIN"

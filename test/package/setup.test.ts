@@ -5,6 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "./built";
 
+const PYTHON_SDK_REQUIREMENTS = "python-sdk-requirements.txt";
+
 /**
  * scripts/setup.sh, which `npm test` and `npm run demo` run first, in a scratch copy of the repository's layout with
  * stand-ins for npm, python and the Pulumi installer that record what they were asked to do.
@@ -26,6 +28,11 @@ describe("scripts/setup.sh installs only what is missing", () => {
     fs.mkdirSync(path.join(repo, "bin"));
     fs.copyFileSync(path.join(ROOT, "scripts", "setup.sh"), path.join(repo, "scripts", "setup.sh"));
     fs.copyFileSync(path.join(ROOT, "harness", "requirements.txt"), path.join(repo, "harness", "requirements.txt"));
+    fs.copyFileSync(
+      path.join(ROOT, "harness", PYTHON_SDK_REQUIREMENTS),
+      path.join(repo, "harness", PYTHON_SDK_REQUIREMENTS),
+    );
+    for (const dir of ["sdk", "examples/go-lab"]) fs.mkdirSync(path.join(repo, dir), { recursive: true });
     fs.writeFileSync(
       path.join(repo, "scripts", "install-pulumi.sh"),
       `echo install-pulumi >> ${calls}; echo /cache/bin\n`,
@@ -47,7 +54,11 @@ describe("scripts/setup.sh installs only what is missing", () => {
     const moto = /^moto\[server\]==(.+)$/m.exec(
       fs.readFileSync(path.join(ROOT, "harness", "requirements.txt"), "utf8"),
     )![1];
-    stub("python-stub", `case "$*" in *importlib*) echo ${moto};; esac\nexit 0`);
+    stub("python-stub", `case "$*" in *importlib*) echo ${moto};; esac\n${MAKE_VENV}\nexit 0`);
+    stub("go", `echo "go ran in $(pwd)" >> ${calls}\ncase "$1" in env) echo /gomodcache;; esac\nexit 0`);
+    // The Python SDK venv, complete for today's requirements (its python a stand-in too).
+    makeVenv(venvDir());
+    fs.copyFileSync(path.join(ROOT, "harness", PYTHON_SDK_REQUIREMENTS), path.join(venvDir(), "cws-requirements.txt"));
     writeJson(path.join(repo, "package-lock.json"), {
       packages: {
         "": { name: "x" },
@@ -61,10 +72,29 @@ describe("scripts/setup.sh installs only what is missing", () => {
   });
   afterEach(() => fs.rmSync(repo, { recursive: true, force: true }));
 
+  /** Where setup keeps the Python SDK venv: under this test's XDG_CACHE_HOME, never the machine's own cache. */
+  const venvDir = () => path.join(repo, "cache", "cloudworkstation", "python-sdk-venv");
+  /** The stand-in python's `-m venv DIR`: a DIR/bin/python that records what it was asked. */
+  const MAKE_VENV =
+    'if [ "$1" = -m ] && [ "$2" = venv ]; then mkdir -p "$3/bin"; ' +
+    `printf '#!/bin/sh\\necho "venv-python $*" >> %s\\n' "$CALLS" > "$3/bin/python"; chmod +x "$3/bin/python"; fi`;
+  function makeVenv(dir: string): void {
+    fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "bin", "python"), `#!/bin/sh\necho "venv-python $*" >> ${calls}\n`, {
+      mode: 0o755,
+    });
+  }
+
   function setup(...args: string[]) {
     const run = spawnSync("bash", [path.join(repo, "scripts", "setup.sh"), ...args], {
       encoding: "utf8",
-      env: { ...process.env, PATH: `${path.join(repo, "bin")}:${process.env.PATH}`, CWS_PYTHON: "python-stub" },
+      env: {
+        ...process.env,
+        PATH: `${path.join(repo, "bin")}:${process.env.PATH}`,
+        CWS_PYTHON: "python-stub",
+        XDG_CACHE_HOME: path.join(repo, "cache"),
+        CALLS: calls,
+      },
     });
     assert.equal(run.status, 0, run.stderr);
     return { stderr: run.stderr, calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "" };
@@ -106,6 +136,26 @@ describe("scripts/setup.sh installs only what is missing", () => {
     const lines = made.trim().split("\n");
     assert.deepEqual(lines.slice(0, 2), ["install-node ", "install-node 22"]);
     assert.ok(lines.includes(`npm ran on ${path.join(repo, "node24", "node")}`), made);
+  });
+
+  it("makes the Python SDK venv in the setup cache when it is missing or its requirements changed, and reuses it otherwise", () => {
+    assert.doesNotMatch(setup().calls, /-m venv|pip install/);
+    fs.appendFileSync(path.join(repo, "harness", PYTHON_SDK_REQUIREMENTS), "wheel==0.45.1\n");
+    const { calls: changed } = setup();
+    assert.match(changed, new RegExp(`python-stub -m venv ${venvDir()}`));
+    assert.match(changed, /venv-python -m pip install .*-r harness\/python-sdk-requirements.txt/);
+    assert.equal(
+      fs.readFileSync(path.join(venvDir(), "cws-requirements.txt"), "utf8"),
+      fs.readFileSync(path.join(repo, "harness", PYTHON_SDK_REQUIREMENTS), "utf8"),
+    );
+    fs.writeFileSync(calls, "");
+    assert.doesNotMatch(setup().calls, /-m venv|pip install/);
+  });
+
+  it("downloads the Go modules of sdk/ and examples/go-lab", () => {
+    const { calls: made } = setup();
+    for (const dir of ["sdk", "examples/go-lab"])
+      assert.match(made, new RegExp(`go mod download\ngo ran in ${path.join(repo, dir)}\n`));
   });
 
   it("always asks the Pulumi and chromium installers, which reuse what is there", () => {
