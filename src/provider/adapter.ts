@@ -61,7 +61,8 @@ export type CustomResourceMethods = Required<
 /**
  * The provider methods of one logic module. A state written by the dynamic-resource version (its outputs hold
  * `__provider`) whose logic sees no change is still an in-place update: Update then writes the old outputs without
- * `__provider` and calls no AWS API (the logic's own update is not run for it).
+ * `__provider` and calls no AWS API (the logic's own update is not run for it). Its diff lists every old output as
+ * stable, so a preview keeps them known and what reads them (a copy's sourceAmiId) is not falsely replaced.
  */
 export function adaptLogic(logic: ProviderLogic): CustomResourceMethods {
   const fromDynamicState = (olds: Props | undefined) => Boolean(olds && DYNAMIC_PROVIDER_KEY in olds);
@@ -73,7 +74,13 @@ export function adaptLogic(logic: ProviderLogic): CustomResourceMethods {
     },
     async diff(id, _urn, olds, news) {
       const result = await logic.diff(id, plain(olds).props, plain(news).props);
-      if (!result.changes && fromDynamicState(olds)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+      if (!result.changes && fromDynamicState(olds))
+        return {
+          changes: true,
+          replaces: [],
+          deleteBeforeReplace: false,
+          stables: Object.keys(olds as Props).filter((key) => key !== DYNAMIC_PROVIDER_KEY),
+        };
       return result;
     },
     async create(_urn, inputs) {

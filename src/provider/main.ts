@@ -4,10 +4,13 @@
  */
 import * as pulumiProvider from "@pulumi/pulumi/provider";
 import { registerAsPluginResources } from "../dynamic/host";
+import { sendDiffStables } from "./diff-stables";
 import { pluginVersion } from "./version";
 import { CloudWorkstationProvider } from "./provider";
 
 const version = pluginVersion();
 // The components construct builds register children this plugin serves, never dynamic resources.
 registerAsPluginResources(version);
-void pulumiProvider.main(new CloudWorkstationProvider(version), process.argv.slice(2));
+const plugin = new CloudWorkstationProvider(version);
+sendDiffStables(plugin);
+void pulumiProvider.main(plugin, process.argv.slice(2));

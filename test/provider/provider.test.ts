@@ -87,7 +87,7 @@ describe("the cloudworkstation provider plugin (src/provider)", () => {
     );
   });
 
-  it("never hands a logic module __provider, and a dynamic-era state the logic sees unchanged is an update that makes no call", async () => {
+  it("never hands a logic module __provider, and a dynamic-era state the logic sees unchanged is an update, every output stable, that makes no call", async () => {
     const { logic, calls } = recordingLogic();
     const methods = adaptLogic(logic);
     const urn = urnOf("cloudworkstation:index:RegionalAmiCopy", "c");
@@ -103,7 +103,8 @@ describe("the cloudworkstation provider plugin (src/provider)", () => {
     assert.ok(!(DYNAMIC_PROVIDER_KEY in checked.inputs));
 
     const diff = await methods.diff("ami-1", urn, olds, news);
-    assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+    // Every old output is stable: the update keeps them, so a preview must not make them unknown.
+    assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false, stables: ["region", "amiId"] });
     const updated = await methods.update("ami-1", urn, olds, news);
     assert.deepEqual(updated.outs, { region: "us-east-1", amiId: "ami-1" });
     assert.ok(!calls.some((call) => call.method === "update"), "the logic's update (AWS writes) is not run");
