@@ -4,7 +4,7 @@
  */
 import * as pulumiProvider from "@pulumi/pulumi/provider";
 import { registerAsPluginResources } from "../dynamic/host";
-import { sendDiffStables } from "./diff-stables";
+import { answerPreviews } from "./previews";
 import { pluginVersion } from "./version";
 import { CloudWorkstationProvider } from "./provider";
 
@@ -12,5 +12,5 @@ const version = pluginVersion();
 // The components construct builds register children this plugin serves, never dynamic resources.
 registerAsPluginResources(version);
 const plugin = new CloudWorkstationProvider(version);
-sendDiffStables(plugin);
+answerPreviews(plugin);
 void pulumiProvider.main(plugin, process.argv.slice(2));
