@@ -6,7 +6,6 @@ import {
   DescribeSnapshotsCommand,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import { installCloudworkstationPlugin } from "../../harness/cloudworkstation-plugin";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../../harness/pulumi-cli";
 import { FIXTURE_BASE_IMAGES } from "../../harness/seed";
@@ -14,10 +13,10 @@ import { BEFORE_HOST_PROGRAM, BEFORE_HOST_PROJECT, BEFORE_HOST_STACK, BEFORE_HOS
 
 /**
  * The move from dynamic resources to the `cloudworkstation` plugin under the REAL engine: two existing stacks — the
- * before-host fixture (made by an older version) and one made here by today's dynamic-resource code — are previewed,
- * updated and destroyed by the same program with the plugin switch on (`registerAsPluginResources`, config `plugin:
- * true`), the plugin tarball installed with the command `npm run plugin` prints. Wanted: 0 replacements, only
- * in-place updates of our own bookkeeping, no AWS writes, and no `__provider` or path of this machine in the state.
+ * before-host fixture (made by an older version) and one made here with the dynamic resources of versions before the
+ * plugin (`registerAsDynamicResources`, turned on by config `dynamic: true`) — are previewed, updated and destroyed
+ * by today's code, whose resources the plugin serves (its launcher named in the project's Pulumi.yaml). Wanted: 0
+ * replacements, only in-place updates of our own bookkeeping, no AWS write, no `__provider` or path in the state.
  */
 
 const REGIONS = ["us-east-1", "us-west-2"];
@@ -25,12 +24,12 @@ const REGIONS = ["us-east-1", "us-west-2"];
 const CUSTOM_RESOURCES = ["east", "west", "lab", "lab-us-east-1", "lab-us-west-2"];
 
 /**
- * Prepended to BEFORE_HOST_PROGRAM (kept byte-for-byte: it decides the fixture's inputs). With config `plugin: true`
- * every resource registers as `cloudworkstation:index:<Name>` of the installed package's version, aliased from its
- * dynamic type; without it, today's dynamic resources.
+ * Prepended to BEFORE_HOST_PROGRAM (kept byte-for-byte: it decides the fixture's inputs). With config `dynamic:
+ * true` every resource registers as the dynamic resource versions before the plugin registered; without it, today's
+ * `cloudworkstation:index:<Name>`.
  */
-const PLUGIN_SWITCH = `if (new (require("@pulumi/pulumi").Config)().getBoolean("plugin"))
-  require("cloudworkstation/dist/src/dynamic/host").registerAsPluginResources(require("cloudworkstation/package.json").version);
+const AS_BEFORE_THE_PLUGIN = `if (new (require("@pulumi/pulumi").Config)().getBoolean("dynamic"))
+  require("cloudworkstation/dist/src/dynamic/host").registerAsDynamicResources(true);
 `;
 
 type Step = { op: string; urn: string; type?: string; newState?: { type: string } };
@@ -124,7 +123,6 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
     }
     moto = await startMoto();
     sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-e2e-migration-");
-    await installCloudworkstationPlugin(sandbox);
   });
 
   after(async () => {
@@ -143,7 +141,7 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
       const saved = fixture.deployment.resources.find((resource) => resource.type.endsWith(":SavedTemplate"));
       project = sandbox!.project(
         BEFORE_HOST_PROJECT,
-        { program: PLUGIN_SWITCH + BEFORE_HOST_PROGRAM },
+        { program: AS_BEFORE_THE_PLUGIN + BEFORE_HOST_PROGRAM },
         { installedFrom: REPO_ROOT },
       );
       assertOk(await project.run(["stack", "init", BEFORE_HOST_STACK]));
@@ -151,7 +149,6 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
       assertOk(
         await project.run(["config", "set", "instanceId", (saved?.inputs as { instanceId: string }).instanceId]),
       );
-      assertOk(await project.run(["config", "set", "--type", "bool", "plugin", "true"]));
     });
 
     it("previews only in-place updates of the five resources' bookkeeping, 0 replacements", async () => {
@@ -172,7 +169,7 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
     });
   });
 
-  describe("a stack made by today's dynamic-resource code (pulumi up here, then the plugin switch)", () => {
+  describe("a stack made here with the dynamic resources of versions before the plugin (then today's code)", () => {
     let project: PulumiProject;
     let landscape: Record<string, unknown>;
     let outputs: { savedAmiId: string; amiIds: Record<string, string> };
@@ -193,11 +190,12 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
         );
       project = sandbox!.project(
         "cws-migration-dynamic",
-        { program: PLUGIN_SWITCH + BEFORE_HOST_PROGRAM },
+        { program: AS_BEFORE_THE_PLUGIN + BEFORE_HOST_PROGRAM },
         { installedFrom: REPO_ROOT },
       );
       assertOk(await project.run(["stack", "init", "dynamic"]));
       assertOk(await project.run(["config", "set", "instanceId", Instances[0]?.InstanceId as string]));
+      assertOk(await project.run(["config", "set", "--type", "bool", "dynamic", "true"]));
       assertOk(await project.run(["up", "--yes", "--skip-preview"]));
       const exported = await project.run(["stack", "export"]);
       assertOk(exported);
@@ -206,7 +204,7 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
       const result = await project.run(["stack", "output", "--json"]);
       assertOk(result);
       outputs = JSON.parse(result.stdout);
-      assertOk(await project.run(["config", "set", "--type", "bool", "plugin", "true"]));
+      assertOk(await project.run(["config", "rm", "dynamic"]));
       landscape = await awsLandscape(moto!);
     });
 
