@@ -73,7 +73,8 @@ export function workstationEngine(
  */
 function pluginSettings(): { plugins: { providers: { name: string; path: string }[] } } {
   const root = findPackageRoot(__dirname);
-  if (!root) throw new Error(`cws found no cloudworkstation package.json above ${__dirname}: reinstall cloudworkstation`);
+  if (!root)
+    throw new Error(`cws found no cloudworkstation package.json above ${__dirname}: reinstall cloudworkstation`);
   return { plugins: { providers: [{ name: "cloudworkstation", path: path.join(root, "bin") }] } };
 }
 
