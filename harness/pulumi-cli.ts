@@ -142,7 +142,16 @@ export class PulumiSandbox {
     else fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
     const main = "program" in source ? "index.js" : source.main;
     if ("program" in source) fs.writeFileSync(path.join(dir, "index.js"), source.program);
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\nmain: ${JSON.stringify(main)}\n`);
+    // The cloudworkstation plugin our resources register with: the launcher of the package the program requires
+    // (relative to the project, as a lab's Pulumi.yaml names it; none in a checkout from before the plugin).
+    const pluginDir = options.installedFrom ? "./node_modules/cloudworkstation/bin" : path.join(REPO_ROOT, "bin");
+    const plugins = fs.existsSync(path.resolve(dir, pluginDir))
+      ? `plugins:\n  providers:\n    - name: cloudworkstation\n      path: ${JSON.stringify(pluginDir)}\n`
+      : "";
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      `name: ${name}\nruntime: nodejs\nmain: ${JSON.stringify(main)}\n${plugins}`,
+    );
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true, main }, null, 2));
     return new PulumiProject(dir, this.env);
   }
@@ -154,7 +163,7 @@ export class PulumiSandbox {
 
 /**
  * Installs `packageRoot` (a checkout with a build in dist/) into `projectDir` the way `npm install cloudworkstation`
- * lays it out: a real copy of package.json, dist/src and templates in node_modules/cloudworkstation (so the modules'
+ * lays it out: a real copy of package.json, dist/src, templates and bin (the plugin launcher) in node_modules/cloudworkstation (so the modules'
  * absolute paths lie inside the project and move with it), and the repository's dependencies linked beside it.
  * Programs then `require("cloudworkstation")` as a user's would.
  */
@@ -171,6 +180,9 @@ export function installPackage(projectDir: string, packageRoot: string = REPO_RO
   fs.copyFileSync(path.join(packageRoot, "package.json"), path.join(installed, "package.json"));
   fs.cpSync(path.join(packageRoot, "dist", "src"), path.join(installed, "dist", "src"), { recursive: true });
   fs.cpSync(path.join(packageRoot, "templates"), path.join(installed, "templates"), { recursive: true });
+  // A checkout from before the plugin (the fixtures' makers install those) has no bin/.
+  if (fs.existsSync(path.join(packageRoot, "bin")))
+    fs.cpSync(path.join(packageRoot, "bin"), path.join(installed, "bin"), { recursive: true });
 }
 
 export class PulumiProject {

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { build, type Plugin } from "esbuild";
-import { pluginVersion } from "../src/provider/version";
+import { pluginVersion } from "../src/dynamic/plugin-version";
 
 const ROOT = path.resolve(__dirname, "..");
 export const PLUGIN_EXECUTABLE = "pulumi-resource-cloudworkstation";

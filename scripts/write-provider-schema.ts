@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { renderProviderSchema } from "../src/provider/schema";
-import { pluginVersion } from "../src/provider/version";
+import { pluginVersion } from "../src/dynamic/plugin-version";
 
 export const PROVIDER_SCHEMA_FILE = path.join(__dirname, "..", "schema.json");
 

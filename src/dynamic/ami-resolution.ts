@@ -9,12 +9,13 @@ import {
 import { freshnessWarning } from "./pin/shared-freshness-line";
 import { loadTemplateInput, resolutionUserData, templatesDirsInProject } from "./ami-resolution/template-input";
 import { joinFleet } from "./pin/program-fleet-prefetch";
-import { CloudWorkstationResource, dynamicType, lazyProvider } from "./host";
+import { CloudWorkstationResource, lazyProvider, pluginType } from "./host";
 
 /** The stored provider: a short module text that loads the logic by path (see host.ts); the logic is ami-resolution/provider. */
 export const amiResolutionProvider = lazyProvider("ami-resolution/provider");
 
-export const AMI_RESOLUTION_TYPE = dynamicType("AmiResolution");
+/** The type a program registers (the plugin's); older stacks hold dynamic types, aliased (see host.ts). */
+export const AMI_RESOLUTION_TYPE = pluginType("AmiResolution");
 /** The token AmiResolution had before all dynamic resources shared one convention; aliased, so nothing is replaced. */
 export const PREVIOUS_AMI_RESOLUTION_TYPE = "pulumi-nodejs:dynamic:AmiResolution";
 

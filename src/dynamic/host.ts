@@ -1,14 +1,15 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { pluginVersion } from "./plugin-version";
 
 /**
- * The one host for CloudWorkstation's dynamic resources. A dynamic resource stores, as its `__provider` input, a
- * module text that Pulumi's provider host (`pulumi-resource-pulumi-nodejs`) evaluates to get the provider; ours is a
- * short loader naming the resource's logic module, which is loaded from disk at call time (so the resolver, imaging
- * engine and AWS SDK are never serialized), falling back to the installed package when the project has moved since.
+ * The base of CloudWorkstation's custom resources and what their logic modules share. The resources are served by the
+ * `cloudworkstation` provider plugin (src/provider); stacks made before it hold dynamic resources whose `__provider`
+ * input is a short loader naming the logic module (lazyProvider), which `refresh`/`destroy` of such a stack still run
+ * until its next `up` moves it to the plugin — so those modules stay where the loaders name them.
  */
 
-/** Every dynamic resource's type token is `pulumi-nodejs:dynamic/cloudworkstation:<Type>`. */
+/** The type token a dynamic resource of a version before the plugin had: `pulumi-nodejs:dynamic/cloudworkstation:<Type>`. */
 export const DYNAMIC_MODULE = "cloudworkstation";
 
 export function dynamicType(type: string): string {
@@ -158,28 +159,21 @@ export function pluginType(type: string): string {
 }
 
 /**
- * The plugin version our resources register as plugin resources of, or undefined (the default): dynamic resources.
- * Set once, by the plugin's entry point (src/provider/main.ts): the components it builds in `construct` must give the
- * engine children the plugin serves, since a Python, Go or YAML program has no `pulumi-nodejs` host to run dynamic
- * ones.
+ * Internal, for the migration proof only (test/e2e/migration.test.ts): makes every resource registered from now on
+ * in this process a dynamic resource as versions before the plugin registered them (`__provider` and all), so a test
+ * can make the kind of stack users have today and move it over.
  */
-let pluginRegistration: string | undefined;
+let dynamicRegistration = false;
 
-/**
- * Makes every resource registered from now on in this process a `cloudworkstation` plugin resource of `version`
- * (undefined: dynamic resources again, for tests).
- */
-export function registerAsPluginResources(version: string | undefined): void {
-  pluginRegistration = version;
+export function registerAsDynamicResources(on: boolean): void {
+  dynamicRegistration = on;
 }
 
 /**
- * Base of our dynamic resources: a custom resource of the `pulumi-nodejs` provider, exactly what
- * `pulumi.dynamic.Resource` registers, except that `__provider` is the provider's small module text rather than a
- * serialized closure. Also the type token convention, and aliases for tokens a resource had before (so a stack made
- * by an older version keeps its resources instead of replacing them). Inside the plugin process
- * (registerAsPluginResources), the same resource registers as `cloudworkstation:index:<Type>` of that plugin version,
- * without `__provider`.
+ * Base of our custom resources: `cloudworkstation:index:<Type>` of the `cloudworkstation` provider plugin of this
+ * package's version, so state holds no module path and every language's program writes the same state. Aliases name
+ * every type the resource had before — `pulumi-nodejs:dynamic/cloudworkstation:<Type>` and older — so a stack made
+ * with dynamic resources keeps its resources (the plugin rewrites their state in place, with no AWS write).
  */
 export abstract class CloudWorkstationResource extends pulumi.CustomResource {
   constructor(
@@ -191,13 +185,16 @@ export abstract class CloudWorkstationResource extends pulumi.CustomResource {
     previousTypes: string[] = [],
   ) {
     const aliases = [...(opts?.aliases ?? []), ...previousTypes.map((previous) => ({ type: previous }))];
-    const version = pluginRegistration;
-    if (version !== undefined) aliases.push({ type: dynamicType(type) });
-    super(
-      version === undefined ? dynamicType(type) : pluginType(type),
-      name,
-      version === undefined ? { ...props, __provider: provider.moduleText } : props,
-      aliases.length ? { ...opts, aliases, ...(version === undefined ? {} : { version }) } : opts,
-    );
+    if (dynamicRegistration) {
+      super(
+        dynamicType(type),
+        name,
+        { ...props, __provider: provider.moduleText },
+        aliases.length ? { ...opts, aliases } : opts,
+      );
+      return;
+    }
+    aliases.push({ type: dynamicType(type) });
+    super(pluginType(type), name, props, { ...opts, aliases, version: pluginVersion() });
   }
 }

@@ -56,15 +56,29 @@ function rewrap(props: Props | undefined, secretKeys: Set<string>): Props | unde
 /** A custom resource's CRUD, as the plugin's dispatch table holds it (the URN is already resolved to this resource). */
 export type CustomResourceMethods = Required<
   Pick<provider.Provider, "check" | "diff" | "create" | "read" | "update" | "delete">
->;
+> &
+  PreviewsUpdates;
+
+/** What `pulumi preview` shows as the outputs of an update, computed without any AWS write. */
+export interface PreviewsUpdates {
+  previewUpdate(id: string, urn: string, olds: unknown, news: unknown): Promise<{ outs?: unknown }>;
+}
 
 /**
  * The provider methods of one logic module. A state written by the dynamic-resource version (its outputs hold
  * `__provider`) whose logic sees no change is still an in-place update: Update then writes the old outputs without
- * `__provider` and calls no AWS API (the logic's own update is not run for it).
+ * `__provider` and calls no AWS API (the logic's own update is not run for it), and its preview shows exactly those
+ * outputs, so what reads them (a copy's sourceAmiId) stays known and is not falsely replaced.
  */
 export function adaptLogic(logic: ProviderLogic): CustomResourceMethods {
   const fromDynamicState = (olds: Props | undefined) => Boolean(olds && DYNAMIC_PROVIDER_KEY in olds);
+  /** A dynamic-era state the logic sees no change in: its update only rewrites the state, to these outputs. */
+  const bookkeepingOnly = async (id: string, olds: unknown, news: unknown) => {
+    const previous = plain(olds as Props | undefined);
+    if (!fromDynamicState(olds as Props | undefined)) return undefined;
+    if ((await logic.diff(id, previous.props, plain(news as Props | undefined).props)).changes) return undefined;
+    return rewrap(previous.props, previous.secretKeys);
+  };
   return {
     async check(_urn, olds, news) {
       const next = plain(news);
@@ -87,12 +101,15 @@ export function adaptLogic(logic: ProviderLogic): CustomResourceMethods {
       return { ...result, props: rewrap(result.props as Props | undefined, current.secretKeys) };
     },
     async update(id, _urn, olds, news) {
-      const previous = plain(olds);
+      const kept = await bookkeepingOnly(id, olds, news);
+      if (kept) return { outs: kept };
       const next = plain(news);
-      if (fromDynamicState(olds) && !(await logic.diff(id, previous.props, next.props)).changes)
-        return { outs: rewrap(previous.props, previous.secretKeys) };
-      const result = await logic.update(id, previous.props, next.props);
+      const result = await logic.update(id, plain(olds).props, next.props);
       return { outs: rewrap(result.outs as Props | undefined, next.secretKeys) };
+    },
+    async previewUpdate(id, _urn, olds, news) {
+      // Otherwise the new inputs: what the engine itself shows for a provider that does not preview updates.
+      return { outs: (await bookkeepingOnly(id, olds, news)) ?? news };
     },
     async delete(id, _urn, props) {
       await logic.delete(id, plain(props).props);

@@ -1,13 +1,14 @@
 /**
  * The `cloudworkstation` provider plugin's entry point: the engine starts it through the
- * `pulumi-resource-cloudworkstation` launcher (scripts/build-plugin.ts) and talks gRPC to it.
+ * `pulumi-resource-cloudworkstation` launcher (bin/, or the tarball scripts/build-plugin.ts makes) and talks gRPC to it.
  */
 import * as pulumiProvider from "@pulumi/pulumi/provider";
-import { registerAsPluginResources } from "../dynamic/host";
-import { pluginVersion } from "./version";
+import { pluginVersion } from "../dynamic/plugin-version";
+import { forwardConsoleToEngine } from "./engine-log";
+import { answerPreviews } from "./previews";
 import { CloudWorkstationProvider } from "./provider";
 
-const version = pluginVersion();
-// The components construct builds register children this plugin serves, never dynamic resources.
-registerAsPluginResources(version);
-void pulumiProvider.main(new CloudWorkstationProvider(version), process.argv.slice(2));
+const plugin = new CloudWorkstationProvider(pluginVersion());
+answerPreviews(plugin);
+const args = process.argv.slice(2);
+void pulumiProvider.main(plugin, args).then(() => forwardConsoleToEngine(args));

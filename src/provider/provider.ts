@@ -6,7 +6,7 @@ import { provider as regionalAmiCopy } from "../dynamic/regional-ami-copy/provid
 import { provider as savedTemplateMappings } from "../dynamic/saved-template-mappings/provider";
 import { provider as savedTemplate } from "../dynamic/saved-template/provider";
 import { provider as templateImage } from "../dynamic/template-image/provider";
-import { adaptLogic, type CustomResourceMethods } from "./adapter";
+import { adaptLogic, type CustomResourceMethods, type PreviewsUpdates } from "./adapter";
 import { constructComponent } from "./components";
 import { nameOfToken, renderProviderSchema, RESOURCE_SPECS, token } from "./schema";
 
@@ -34,7 +34,7 @@ export function typeOfUrn(urn: string): string {
   return urn.split("::")[2]?.split("$").pop() ?? "";
 }
 
-export class CloudWorkstationProvider implements provider.Provider {
+export class CloudWorkstationProvider implements provider.Provider, PreviewsUpdates {
   readonly schema: string;
 
   constructor(readonly version: string) {
@@ -70,6 +70,10 @@ export class CloudWorkstationProvider implements provider.Provider {
 
   async update(id: string, urn: string, olds: unknown, news: unknown): Promise<provider.UpdateResult> {
     return this.custom(urn).update(id, urn, olds, news);
+  }
+
+  async previewUpdate(id: string, urn: string, olds: unknown, news: unknown): Promise<{ outs?: unknown }> {
+    return this.custom(urn).previewUpdate(id, urn, olds, news);
   }
 
   async delete(id: string, urn: string, props: unknown): Promise<void> {

@@ -10,6 +10,8 @@ import requireFromString from "require-from-string";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { TEST_ACCOUNT_ID } from "../../harness/seed";
 import { defaultImageCache } from "../../src/core/image-cache";
+import type { CustomResourceMethods } from "../../src/provider/adapter";
+import { CUSTOM_RESOURCES } from "../../src/provider/provider";
 
 /**
  * Pulumi runtime mocks backed by moto, for component tests.
@@ -21,6 +23,8 @@ import { defaultImageCache } from "../../src/core/image-cache";
  * another region with InvalidGroup.NotFound.
  * - `aws:ec2/instance:Instance`: RunInstances on `up`; DescribeImages of its AMI on preview (ids are unknown then).
  * - `aws:ec2/securityGroup:SecurityGroup`: CreateSecurityGroup + AuthorizeSecurityGroupIngress on `up`.
+ * - our custom resources (`cloudworkstation:index:*`): the plugin's own check (and create on `up`) runs against moto,
+ *   through the same dispatch table the plugin process uses.
  * - dynamic resources (`pulumi-nodejs:dynamic/cloudworkstation:*`, and the older `pulumi-nodejs:dynamic:*`): the serialized provider is loaded from `__provider` the way
  *   Pulumi's provider host does, and its real `check` (and `create` on `up`) runs against moto.
  * - everything else (IAM, CloudWatch, providers): inputs echoed, as plain mocks do (moto-independent).
@@ -101,6 +105,8 @@ export class MotoBackedMocks implements pulumi.runtime.Mocks {
     this.registered.push(record);
     const preview = this.options.preview;
 
+    const plugin = CUSTOM_RESOURCES.get(args.type);
+    if (plugin) return this.pluginResource(plugin, args, inputs);
     if (/^pulumi-nodejs:dynamic[:/]/.test(args.type)) return this.dynamic(inputs);
     if (args.type === "pulumi:providers:aws") {
       const id = `${PROVIDER_ID_PREFIX}${args.name}`;
@@ -204,6 +210,21 @@ export class MotoBackedMocks implements pulumi.runtime.Mocks {
     const id = preview ? undefined : `${args.name}-id`;
     record.id = id;
     return { id, state: record.region ? { ...inputs, region: record.region } : inputs };
+  }
+
+  /** What the engine does for one of our resources: the cloudworkstation plugin's check (and create, on up). */
+  private async pluginResource(
+    methods: CustomResourceMethods,
+    args: pulumi.runtime.MockResourceArgs,
+    inputs: Record<string, unknown>,
+  ): Promise<pulumi.runtime.MockResourceResult> {
+    const urn = `urn:pulumi:dev::lab::${args.type}::${args.name}`;
+    const checked = await methods.check(urn, {}, inputs);
+    if (checked.failures?.length)
+      throw new Error(checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("\n"));
+    if (this.options.preview) return { id: undefined, state: checked.inputs ?? {} };
+    const created = await methods.create(urn, checked.inputs);
+    return { id: created.id, state: created.outs ?? {} };
   }
 
   /** What the engine does for a dynamic resource: load its serialized provider and run check (and create). */

@@ -11,7 +11,7 @@ import {
   providerLogic,
   PACKAGED_DYNAMIC_DIR,
   dynamicType,
-  registerAsPluginResources,
+  registerAsDynamicResources,
 } from "../../src/dynamic/host";
 import { SavedTemplateMappings } from "../../src/dynamic/saved-template-mappings";
 
@@ -87,8 +87,8 @@ describe("the dynamic-resource host", () => {
       assert.deepEqual(Struct.fromJavaScript(value as never).toJavaScript(), value);
   });
 
-  it("registers a plugin resource cloudworkstation:index:<Type> without __provider inside the plugin, a dynamic one elsewhere", async () => {
-    const registered: { type: string; inputs: Record<string, unknown> }[] = [];
+  it("registers cloudworkstation:index:<Type> of the plugin of this package's version, without __provider (the dynamic registration only for the migration proof)", async () => {
+    const registered: { type: string; inputs: Record<string, unknown>; version?: string }[] = [];
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => {
@@ -103,15 +103,18 @@ describe("the dynamic-resource host", () => {
     );
     const registration = (resource: pulumi.Resource) => new Promise((resolve) => resource.urn.apply(resolve));
     const args = { savedTemplateYaml: "name: lab\n", amiIds: {}, architecture: "x86_64", templateFile: null };
+    const plugin = new SavedTemplateMappings("plugin", args);
+    await registration(plugin);
     try {
-      registerAsPluginResources("1.2.3");
-      await registration(new SavedTemplateMappings("in-plugin", args));
+      registerAsDynamicResources(true);
+      await registration(new SavedTemplateMappings("as-before", args));
     } finally {
-      registerAsPluginResources(undefined);
+      registerAsDynamicResources(false);
     }
-    await registration(new SavedTemplateMappings("in-program", args));
     assert.equal(registered[0].type, "cloudworkstation:index:SavedTemplateMappings");
-    assert.ok(!("__provider" in registered[0].inputs), "no module path in state the plugin writes");
+    assert.ok(!("__provider" in registered[0].inputs), "no module path in state");
+    const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version as string;
+    assert.equal((plugin as unknown as { __version?: string }).__version, version, "the plugin of this version");
     assert.equal(registered[1].type, "pulumi-nodejs:dynamic/cloudworkstation:SavedTemplateMappings");
     assert.match(String(registered[1].inputs.__provider), /exports\.handler/);
   });

@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DescribeImagesCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { installAwsStandin } from "../../harness/aws-standin/install";
+import { installCloudworkstationPlugin } from "../../harness/cloudworkstation-plugin";
 import { startMoto, type MotoServer } from "../../harness/moto";
 import { e2eGate, PulumiProject, PulumiSandbox, REPO_ROOT, type CommandResult } from "../../harness/pulumi-cli";
 import { pythonSdkVenv } from "../../harness/python-venv";
 import { pipInstallPythonSdk } from "../../harness/sdk-programs";
 import { seedDemoLandscape } from "../../harness/seed";
-import { buildPlugin, installCommand } from "../../scripts/build-plugin";
 
 /**
  * examples/python-lab under the REAL Pulumi engine: the Python language host runs the program with the generated
@@ -60,10 +59,7 @@ describe("examples/python-lab under the real Pulumi engine (cloudworkstation plu
     sandbox.env.PYTHONPATH = path.join(sandbox.root, "site");
     pipInstallPythonSdk(path.join(REPO_ROOT, "sdk", "python"), sandbox.env.PYTHONPATH);
     installAwsStandin(gate.cli, sandbox.env.PULUMI_HOME as string);
-    const plugin = await buildPlugin(path.join(sandbox.root, "plugin"));
-    const [, ...installArgs] = installCommand(plugin).split(" ");
-    const install = spawnSync("pulumi", [...installArgs, "--non-interactive"], { env: sandbox.env, encoding: "utf8" });
-    assert.equal(install.status, 0, `${installCommand(plugin)}:\n${install.stdout}${install.stderr}`);
+    await installCloudworkstationPlugin(sandbox);
 
     // The example as a lab copies it, its virtualenv pointed at the SDK venv (the tests make no venv of their own).
     const dir = path.join(sandbox.root, "python-lab");

@@ -20,8 +20,7 @@ import {
   FIXTURE_BASE_IMAGES,
   publishPublicParameter,
 } from "../../harness/seed";
-import { BEFORE_HOST_PROGRAM, BEFORE_HOST_PROJECT, BEFORE_HOST_STACK, BEFORE_HOST_STATE } from "./fixtures/before-host";
-import { PREVIOUS_AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
+import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import {
   e2eGate,
   findPulumiCli,
@@ -33,15 +32,15 @@ import {
 } from "../../harness/pulumi-cli";
 
 /**
- * End-to-end: our dynamic resources under the REAL Pulumi engine — the `pulumi` CLI that `npm run setup` builds (or
- * one on PATH), a local file backend in a temporary directory, moto as the AWS endpoint. Each program is a plain JS
- * file in a temporary project requiring the compiled `dist/` modules (node_modules symlinked), so the providers are
- * serialized by the program and rebuilt from their closures in `pulumi-resource-pulumi-nodejs`, as in production.
+ * End-to-end: our resources under the REAL Pulumi engine — the `pulumi` CLI that `npm run setup` builds (or one on
+ * PATH), a local file backend in a temporary directory, moto as the AWS endpoint. Each program is a plain JS file in
+ * a temporary project requiring the compiled `dist/` modules (node_modules symlinked); its Pulumi.yaml names the
+ * `cloudworkstation` plugin launcher (bin/), which serves every resource from one process, as in production.
  *
  * Plugin limitation: the AWS provider plugin (pulumi-resource-aws) cannot be downloaded here, so only resources that
- * need no plugin run under the engine: AmiResolution, SavedTemplate, RegionalAmiCopy (dynamic resources) and the
- * MultiRegionAmi component. ResearchWorkstation creates aws.* resources, so it stays under runtime mocks
- * (test/components/research-workstation.test.ts), where the mocks run the real serialized AmiResolution against moto.
+ * need no AWS plugin run under the engine here: AmiResolution, SavedTemplate, RegionalAmiCopy and the MultiRegionAmi
+ * component (test/e2e/workstation.test.ts runs ResearchWorkstation with the AWS provider stand-in). A stack made with
+ * the dynamic resources of earlier versions moving over: test/e2e/migration.test.ts.
  *
  * Prerequisites: `npm run setup` (CLI) and `npm run build` (`npm test` builds first; run that after editing src/ —
  * these programs load dist/, not the sources). Without them the suite FAILS saying so; `CWS_SKIP_E2E=1` skips it
@@ -65,8 +64,6 @@ const NOBLE_NEWEST = "ami-00c41000000000002"; // Canonical noble amd64, 2026-10-
 const SQUATTER_NOBLE = "ami-00bad000000000001"; // 210987654321, same name pattern, 2026-11-20: never chosen
 const UBUNTU_PARAMETER = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id";
 const NOBLE_PATTERN = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-*-server-*";
-
-const AMI_RESOLUTION_TYPE = "pulumi-nodejs:dynamic/cloudworkstation:AmiResolution";
 
 /**
  * Chain lines that did not change must not show as changed (`"<old line>" => "<new line>"`): the re-resolution reason
@@ -384,48 +381,6 @@ exports.west = summary(west);
     });
   });
 
-  describe("a stack made before the one-host change (test/e2e/fixtures/before-host.stack.json, pulumi stack import)", () => {
-    it("previews with no changes and no replacements under the current code (AmiResolution's old type token is aliased)", async function () {
-      if (!sandbox || !moto) this.skip();
-      await moto!.reset();
-      const fixture = JSON.parse(fs.readFileSync(BEFORE_HOST_STATE, "utf8")) as {
-        deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] };
-      };
-      const types = fixture.deployment.resources.map((resource) => resource.type);
-      assert.ok(types.includes(PREVIOUS_AMI_RESOLUTION_TYPE), "the fixture holds AmiResolutions under the old token");
-      const savedInputs = fixture.deployment.resources.find((resource) => resource.type.endsWith(":SavedTemplate"))
-        ?.inputs as { instanceId: string };
-      const project = sandbox!.project(
-        BEFORE_HOST_PROJECT,
-        { program: BEFORE_HOST_PROGRAM },
-        { installedFrom: REPO_ROOT },
-      );
-      assertOk(await project.run(["stack", "init", BEFORE_HOST_STACK]));
-      assertOk(await project.run(["stack", "import", "--file", BEFORE_HOST_STATE]));
-      assertOk(await project.run(["config", "set", "instanceId", savedInputs.instanceId]));
-
-      const planned = await project.run(["preview", "--json"]);
-      assertOk(planned);
-      const summary = (JSON.parse(planned.stdout) as { changeSummary: Record<string, number> }).changeSummary;
-      // Without the alias the two AmiResolutions would be deleted and created again under the new token.
-      assert.deepEqual(summary, { same: fixture.deployment.resources.length - 1 }, planned.stdout);
-
-      const preview = await project.run(["preview", "--expect-no-changes", "--diff"]);
-      assertOk(preview);
-      assert.doesNotMatch(preview.stdout, /to create|to replace|to delete|to update/);
-
-      // pulumi up records the resources under the current token (found through the alias), changing nothing.
-      const up = await project.run(["up", "--yes", "--skip-preview"]);
-      assertOk(up);
-      assert.doesNotMatch(up.stdout, /created|replaced|deleted|updated/);
-      const exported = await project.run(["stack", "export"]);
-      assertOk(exported);
-      const after = (JSON.parse(exported.stdout) as typeof fixture).deployment.resources.map((r) => r.type);
-      assert.equal(after.filter((type) => type === AMI_RESOLUTION_TYPE).length, 2);
-      assert.ok(!after.includes(PREVIOUS_AMI_RESOLUTION_TYPE));
-    });
-  });
-
   describe("an unresolvable template", () => {
     it("fails pulumi preview (non-zero exit) with a check failure naming the template, the region and the whole chain", async function () {
       if (!sandbox) this.skip();
@@ -535,7 +490,7 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
     it("pulumi preview plans the capture and one copy per region without touching the instance or making an image", async () => {
       const preview = await project.run(["preview", "--diff"]);
       assertOk(preview);
-      assert.match(preview.stdout, /\+ pulumi-nodejs:dynamic\/cloudworkstation:SavedTemplate: \(create\)/);
+      assert.match(preview.stdout, /\+ cloudworkstation:index:SavedTemplate: \(create\)/);
       for (const region of REGIONS) assert.match(preview.stdout, new RegExp(`RegionalAmiCopy::rnaseq-${region}\\]`));
       assert.match(
         preview.stdout,
@@ -621,7 +576,7 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
       }
     });
 
-    it("after the project directory is renamed (the module paths recorded in state are gone), pulumi refresh succeeds and changes nothing", async () => {
+    it("after the project directory is renamed, pulumi refresh succeeds and changes nothing (state names no module path)", async () => {
       const before = project.dir;
       project = project.moveTo(`${before}-moved`);
       assert.equal(fs.existsSync(path.join(before, "node_modules", "cloudworkstation")), false);
@@ -629,10 +584,8 @@ exports.copySnapshots = pulumi.all(Object.fromEntries(Object.entries(everywhere.
       assertOk(await project.run(["stack", "select", "e2e"]));
       const exported = await project.run(["stack", "export"]);
       assertOk(exported);
-      assert.ok(
-        exported.stdout.includes(path.join(before, "node_modules", "cloudworkstation")),
-        "state names the old path",
-      );
+      assert.ok(!exported.stdout.includes("__provider"), "no provider module text in state");
+      assert.ok(!exported.stdout.includes(path.join(before, "node_modules")), "state names no module of the project");
       const refresh = await project.run(["refresh", "--yes", "--skip-preview"]);
       assertOk(refresh);
       assert.doesNotMatch(refresh.stdout, /deleted|updated|replaced/);

@@ -144,7 +144,7 @@ describe("TemplateImage under the real Pulumi engine (pulumi CLI, local backend,
     await publishPublicParameter(moto!.clients().ssm(REGION), UBUNTU_PARAMETER, NOBLE_OTHER);
     const preview = await project.run(["preview", "--diff"]);
     assertOk(preview);
-    assert.match(preview.stdout, /\+-\s*pulumi-nodejs:dynamic\/cloudworkstation:TemplateImage: \(replace\)/);
+    assert.match(preview.stdout, /\+-\s*cloudworkstation:index:TemplateImage: \(replace\)/);
     assert.match(
       preview.stdout,
       new RegExp(`base ${NOBLE} → ${NOBLE_OTHER} \\(the distribution published a new image`),

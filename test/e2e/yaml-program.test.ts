@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { DescribeImagesCommand, DescribeInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import { installAwsStandin } from "../../harness/aws-standin/install";
+import { installCloudworkstationPlugin } from "../../harness/cloudworkstation-plugin";
 import { startMoto, type MotoServer } from "../../harness/moto";
-import {
-  e2eGate,
-  PulumiProject,
-  PulumiSandbox,
-  REPO_ROOT,
-  type CommandResult,
-  type PulumiCli,
-} from "../../harness/pulumi-cli";
+import { e2eGate, PulumiProject, PulumiSandbox, REPO_ROOT, type CommandResult } from "../../harness/pulumi-cli";
 import { seedDemoLandscape } from "../../harness/seed";
-import { buildPlugin, installCommand } from "../../scripts/build-plugin";
 
 /**
  * examples/yaml-lab, a Pulumi YAML program, under the REAL engine: the `cloudworkstation` plugin tarball installed
@@ -51,22 +42,10 @@ async function imageExists(moto: MotoServer, region: string, imageId: string): P
   return Images.length === 1;
 }
 
-/** Installs the plugin tarball into `pulumiHome` with exactly the command `npm run plugin` prints. */
-async function installPlugin(cli: PulumiCli, pulumiHome: string, work: string): Promise<void> {
-  const plugin = await buildPlugin(work);
-  const [, ...args] = installCommand(plugin).split(" ");
-  const install = spawnSync(path.join(cli.binDir, "pulumi"), [...args, "--non-interactive"], {
-    encoding: "utf8",
-    env: { ...process.env, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" },
-  });
-  assert.equal(install.status, 0, `${installCommand(plugin)}: ${install.stdout}${install.stderr}`);
-}
-
 describe("examples/yaml-lab: a Pulumi YAML program through the cloudworkstation plugin (real engine, moto)", function () {
   this.timeout(600_000);
   let moto: MotoServer | undefined;
   let sandbox: PulumiSandbox | undefined;
-  let work: string | undefined;
   let project: PulumiProject;
   let previewedAmi: string;
   let outputs: {
@@ -88,8 +67,7 @@ describe("examples/yaml-lab: a Pulumi YAML program through the cloudworkstation 
     sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-e2e-yaml-");
     const home = sandbox.env.PULUMI_HOME as string;
     installAwsStandin(gate.cli, home);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), "cws-e2e-yaml-plugin-"));
-    await installPlugin(gate.cli, home, work);
+    await installCloudworkstationPlugin(sandbox);
     // The package declaration `pulumi package add` writes: YAML then asks for this version of the plugin, the one
     // the components' children use, so one provider (one plugin process) serves the whole program.
     const version = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version as string;
@@ -108,7 +86,6 @@ describe("examples/yaml-lab: a Pulumi YAML program through the cloudworkstation 
   after(async () => {
     sandbox?.dispose();
     await moto?.stop();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   it("pulumi preview shows each workstation's AMI and the fallback chain, all as cloudworkstation plugin resources", async () => {
@@ -164,8 +141,9 @@ describe("examples/yaml-lab: a Pulumi YAML program through the cloudworkstation 
     const providers = resources.filter((resource) => resource.type === "pulumi:providers:cloudworkstation");
     assert.equal(providers.length, 1, `one provider serves every resource: ${JSON.stringify(providers)}`);
     assert.ok(!text.includes("__provider"));
-    // The project, the plugin's install and build directories, the checkout (user data's /tmp/… is the instance's).
-    for (const machinePath of [sandbox!.root, work!, REPO_ROOT]) {
+    // The project, the plugin's install and build directories (all in the sandbox), the checkout (user data's /tmp/…
+    // is the instance's).
+    for (const machinePath of [sandbox!.root, REPO_ROOT]) {
       const at = text.indexOf(machinePath);
       assert.equal(at, -1, `the state names ${machinePath}: …${text.slice(at - 300, at + 200)}…`);
     }

@@ -140,5 +140,9 @@ describe(`the packed package in a consumer project on Node ${process.versions.no
     assert.equal(outputs.templateName, "python-ml");
     assert.ok(registered.includes("cloudworkstation:index:ResearchWorkstation"), registered.join(", "));
     assert.ok(registered.includes("aws:ec2/instance:Instance"), registered.join(", "));
+    assert.ok(registered.includes("cloudworkstation:index:AmiResolution"), "the plugin's type, not a dynamic one");
+    // The plugin launcher a program's Pulumi.yaml names (plugins: providers: path: node_modules/cloudworkstation/bin).
+    const launcher = path.join(project, "node_modules", "cloudworkstation", "bin", "pulumi-resource-cloudworkstation");
+    assert.ok(fs.statSync(launcher).mode & 0o100, `${launcher} is executable`);
   });
 });

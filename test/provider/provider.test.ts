@@ -87,7 +87,7 @@ describe("the cloudworkstation provider plugin (src/provider)", () => {
     );
   });
 
-  it("never hands a logic module __provider, and a dynamic-era state the logic sees unchanged is an update that makes no call", async () => {
+  it("never hands a logic module __provider, and a dynamic-era state the logic sees unchanged is an update that makes no call, previewed as its old outputs", async () => {
     const { logic, calls } = recordingLogic();
     const methods = adaptLogic(logic);
     const urn = urnOf("cloudworkstation:index:RegionalAmiCopy", "c");
@@ -104,6 +104,11 @@ describe("the cloudworkstation provider plugin (src/provider)", () => {
 
     const diff = await methods.diff("ami-1", urn, olds, news);
     assert.deepEqual(diff, { changes: true, replaces: [], deleteBeforeReplace: false });
+    // The preview shows the outputs the update will write, so what reads amiId keeps a known value.
+    assert.deepEqual((await methods.previewUpdate("ami-1", urn, olds, news)).outs, {
+      region: "us-east-1",
+      amiId: "ami-1",
+    });
     const updated = await methods.update("ami-1", urn, olds, news);
     assert.deepEqual(updated.outs, { region: "us-east-1", amiId: "ami-1" });
     assert.ok(!calls.some((call) => call.method === "update"), "the logic's update (AWS writes) is not run");
@@ -114,10 +119,18 @@ describe("the cloudworkstation provider plugin (src/provider)", () => {
     assert.equal((await methods.diff("ami-1", urn, { ...same, amiId: "ami-1" }, news)).changes, false);
   });
 
-  it("runs the logic's update when a dynamic-era state really changed, and writes no __provider", async () => {
+  it("runs the logic's update when a dynamic-era state really changed (previewed as its new inputs), and writes no __provider", async () => {
     const { logic, calls } = recordingLogic();
     const methods = adaptLogic({ ...logic, diff: async () => ({ changes: true, replaces: [] }) });
     const urn = urnOf("cloudworkstation:index:RegionalAmiCopy", "c");
+    const previewed = await methods.previewUpdate(
+      "ami-1",
+      urn,
+      { tags: {}, [DYNAMIC_PROVIDER_KEY]: "x" },
+      { tags: { a: "b" } },
+    );
+    assert.deepEqual(previewed.outs, { tags: { a: "b" } }, "a real change previews as its new inputs");
+    assert.ok(!calls.some((call) => call.method === "update"), "previewing runs no update");
     const updated = await methods.update("ami-1", urn, { tags: {}, [DYNAMIC_PROVIDER_KEY]: "x" }, { tags: { a: "b" } });
     assert.deepEqual(updated.outs, { updated: true });
     assert.deepEqual(calls.find((call) => call.method === "update")?.args, [

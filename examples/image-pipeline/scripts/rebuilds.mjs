@@ -2,7 +2,7 @@
 // Reads `pulumi preview --json` on stdin and prints one Markdown line per TemplateImage the preview would rebuild
 // ("- python-ml: base ami-… → ami-… (the distribution published a new image…)"); prints nothing when none would.
 // The weekly workflow opens a pull request with these lines; merging it runs `pulumi up`, which rebuilds.
-const TEMPLATE_IMAGE = "pulumi-nodejs:dynamic/cloudworkstation:TemplateImage";
+const TEMPLATE_IMAGE = "cloudworkstation:index:TemplateImage";
 let text = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => (text += chunk));

@@ -122,7 +122,7 @@ export async function check(
   const state = await withCopyStatus({ ...news, ...resolved.outputs } as AmiResolutionState, clients);
   state.freshness = await freshnessOf(state, loaded.template, clients, now);
   if (state.freshness && state.freshness.status !== "current") {
-    // Dynamic providers cannot log to the engine; what they print shows in `pulumi preview` under the stack.
+    // What the provider prints shows in `pulumi preview` under the stack (the plugin sends it to the engine's log).
     console.error(
       `warning: ${freshnessWarning(resourceName(state), state.freshness, state.amiId ?? state.resolvedAmiId)}`,
     );

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { InvalidInputError } from "../../core/errors";
+import { findPackageRoot } from "../../templates/template-files";
 import { findPulumiBinDir, missingPulumiMessage } from "./pulumi-cli";
 import { workstationState, type WorkstationState } from "./state";
 
@@ -66,6 +67,17 @@ export function workstationEngine(
   };
 }
 
+/**
+ * The cloudworkstation provider plugin our resources register with: the launcher in this package's bin/ (Pulumi.yaml's
+ * `plugins`, which the Automation API's project settings type does not declare but writes as given).
+ */
+function pluginSettings(): { plugins: { providers: { name: string; path: string }[] } } {
+  const root = findPackageRoot(__dirname);
+  if (!root)
+    throw new Error(`cws found no cloudworkstation package.json above ${__dirname}: reinstall cloudworkstation`);
+  return { plugins: { providers: [{ name: "cloudworkstation", path: path.join(root, "bin") }] } };
+}
+
 /** The workstations project's workspace (Pulumi.yaml in a fresh directory, the state in the backend). */
 export async function openWorkstationsWorkspace(
   engine: WorkstationEngine,
@@ -81,7 +93,7 @@ export async function openWorkstationsWorkspace(
     // The default aws provider's region; every regional resource of a workstation names its region anyway.
     envVars: region ? { ...engine.env, AWS_REGION: region } : engine.env,
     secretsProvider: "passphrase",
-    projectSettings: { name: WORKSTATIONS_PROJECT, runtime: "nodejs" },
+    projectSettings: { name: WORKSTATIONS_PROJECT, runtime: "nodejs", ...pluginSettings() },
   });
 }
 

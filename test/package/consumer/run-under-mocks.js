@@ -1,31 +1,23 @@
-// Runs the compiled consumer program under Pulumi runtime mocks, from the consumer project (so every require,
-// including the dynamic providers' serialized code, resolves against the installed tarball). AmiResolution's
-// serialized provider really runs (check + create) against the emulator in AWS_ENDPOINT_URL.
-const fs = require("node:fs");
-const path = require("node:path");
+// Runs the compiled consumer program under Pulumi runtime mocks, from the consumer project (so every require
+// resolves against the installed tarball). AmiResolution's logic, as the cloudworkstation plugin runs it, really runs
+// (check + create) against the emulator in AWS_ENDPOINT_URL.
 const pulumi = require("@pulumi/pulumi");
 
 const registered = [];
-let providerFile = 0;
-function loadProvider(serialized) {
-  const file = path.join(__dirname, `provider-${providerFile++}.js`);
-  fs.writeFileSync(file, String(serialized));
-  return require(file).handler();
-}
 
 pulumi.runtime.setMocks(
   {
     newResource: async (args) => {
       registered.push(args.type);
-      if (/^pulumi-nodejs:dynamic.*:AmiResolution$/.test(args.type)) {
-        const { __provider, ...inputs } = args.inputs;
-        const provider = loadProvider(__provider);
-        const checked = await provider.check({}, inputs);
+      if (args.type === "cloudworkstation:index:AmiResolution") {
+        // What the cloudworkstation plugin runs for it: the package's own logic module.
+        const { provider } = require("cloudworkstation/dist/src/dynamic/ami-resolution/provider");
+        const checked = await provider.check({}, args.inputs);
         if (checked.failures && checked.failures.length) throw new Error(JSON.stringify(checked.failures));
         const created = await provider.create(checked.inputs);
         return { id: created.id, state: created.outs };
       }
-      if (args.inputs && args.inputs.__provider) loadProvider(args.inputs.__provider); // it must at least load
+      if (args.inputs && "__provider" in args.inputs) throw new Error(`${args.type} ${args.name} carries __provider`);
       return { id: `${args.name}-id`, state: args.inputs };
     },
     call: (args) =>
