@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -7,7 +8,14 @@ import {
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { startMoto, type MotoServer } from "../../harness/moto";
-import { e2eGate, PulumiSandbox, REPO_ROOT, type CommandResult, type PulumiProject } from "../../harness/pulumi-cli";
+import {
+  e2eGate,
+  PulumiSandbox,
+  REPO_ROOT,
+  type CommandResult,
+  type PulumiCli,
+  type PulumiProject,
+} from "../../harness/pulumi-cli";
 import { FIXTURE_BASE_IMAGES } from "../../harness/seed";
 import { BEFORE_HOST_PROGRAM, BEFORE_HOST_PROJECT, BEFORE_HOST_STACK, BEFORE_HOST_STATE } from "./fixtures/before-host";
 
@@ -31,6 +39,19 @@ const CUSTOM_RESOURCES = ["east", "west", "lab", "lab-us-east-1", "lab-us-west-2
 const AS_BEFORE_THE_PLUGIN = `if (new (require("@pulumi/pulumi").Config)().getBoolean("dynamic"))
   require("cloudworkstation/dist/src/dynamic/host").registerAsDynamicResources(true);
 `;
+
+/**
+ * Stacks made by older code, exported: before-host.stack.json by commit 7015995's dynamic resources (before the one
+ * provider host), before-ground-floor.stack.json by commit 70b93b5's (the last before issue 21 moved src/core and the
+ * pin). Both by make-before-host-fixture.ts from the same program.
+ */
+const FIXTURES = [
+  { made: "commit 7015995's dynamic resources (test/e2e/fixtures/before-host.stack.json)", state: BEFORE_HOST_STATE },
+  {
+    made: "commit 70b93b5's dynamic resources (test/e2e/fixtures/before-ground-floor.stack.json)",
+    state: path.join(__dirname, "fixtures", "before-ground-floor.stack.json"),
+  },
+];
 
 type Step = { op: string; urn: string; type?: string; newState?: { type: string } };
 type StoredResource = { urn: string; type: string; custom: boolean; id?: string; inputs?: object; outputs?: object };
@@ -114,6 +135,7 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
   this.timeout(600_000);
   let moto: MotoServer | undefined;
   let sandbox: PulumiSandbox | undefined;
+  let cli: PulumiCli | undefined;
 
   before(async function () {
     const gate = e2eGate({ distFiles: [`${REPO_ROOT}/dist/src/dynamic/host.js`] });
@@ -122,6 +144,7 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
       this.skip();
     }
     moto = await startMoto();
+    cli = gate.cli;
     sandbox = PulumiSandbox.create(gate.cli, moto.env(), "cws-e2e-migration-");
   });
 
@@ -130,44 +153,49 @@ describe("existing stacks move to the cloudworkstation plugin: 0 replacements, n
     await moto?.stop();
   });
 
-  describe("the before-host fixture (made by commit 7015995's dynamic resources, pulumi stack import)", () => {
-    let project: PulumiProject;
+  for (const { made, state } of FIXTURES)
+    describe(`a stack made by ${made} (pulumi stack import)`, () => {
+      let project: PulumiProject;
+      // Its own sandbox: every fixture is the same project and stack name (the URNs in its state say so).
+      let fixtureSandbox: PulumiSandbox | undefined;
+      after(() => fixtureSandbox?.dispose());
 
-    before(async function () {
-      if (!sandbox) this.skip();
-      const fixture = JSON.parse(fs.readFileSync(BEFORE_HOST_STATE, "utf8")) as {
-        deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] };
-      };
-      const saved = fixture.deployment.resources.find((resource) => resource.type.endsWith(":SavedTemplate"));
-      project = sandbox!.project(
-        BEFORE_HOST_PROJECT,
-        { program: AS_BEFORE_THE_PLUGIN + BEFORE_HOST_PROGRAM },
-        { installedFrom: REPO_ROOT },
-      );
-      assertOk(await project.run(["stack", "init", BEFORE_HOST_STACK]));
-      assertOk(await project.run(["stack", "import", "--file", BEFORE_HOST_STATE]));
-      assertOk(
-        await project.run(["config", "set", "instanceId", (saved?.inputs as { instanceId: string }).instanceId]),
-      );
-    });
+      before(async function () {
+        if (!sandbox || !moto || !cli) this.skip();
+        fixtureSandbox = PulumiSandbox.create(cli!, moto!.env(), "cws-e2e-migration-fixture-");
+        const fixture = JSON.parse(fs.readFileSync(state, "utf8")) as {
+          deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] };
+        };
+        const saved = fixture.deployment.resources.find((resource) => resource.type.endsWith(":SavedTemplate"));
+        project = fixtureSandbox.project(
+          BEFORE_HOST_PROJECT,
+          { program: AS_BEFORE_THE_PLUGIN + BEFORE_HOST_PROGRAM },
+          { installedFrom: REPO_ROOT },
+        );
+        assertOk(await project.run(["stack", "init", BEFORE_HOST_STACK]));
+        assertOk(await project.run(["stack", "import", "--file", state]));
+        assertOk(
+          await project.run(["config", "set", "instanceId", (saved?.inputs as { instanceId: string }).instanceId]),
+        );
+      });
 
-    it("previews only in-place updates of the five resources' bookkeeping, 0 replacements", async () => {
-      await assertMigrationPreview(project);
-    });
+      it("previews only in-place updates of the five resources' bookkeeping, 0 replacements", async () => {
+        await assertMigrationPreview(project);
+      });
 
-    it("pulumi up updates them in place and writes state with plugin types, without __provider or a path", async () => {
-      const up = await project.run(["up", "--yes", "--skip-preview"]);
-      assertOk(up);
-      assert.match(up.stdout, /~ 5 updated/);
-      assert.doesNotMatch(up.stdout, /created|replaced|deleted/);
-      await assertPluginState(project, sandbox!);
-    });
+      it("pulumi up updates them in place and writes state with plugin types, without __provider or a path", async () => {
+        const up = await project.run(["up", "--yes", "--skip-preview"]);
+        assertOk(up);
+        assert.match(up.stdout, /~ 5 updated/);
+        assert.doesNotMatch(up.stdout, /created|replaced|deleted/);
+        await assertPluginState(project, fixtureSandbox!);
+      });
 
-    it("then previews clean, and pulumi destroy works", async () => {
-      assertOk(await project.run(["preview", "--expect-no-changes"]));
-      assertOk(await project.run(["destroy", "--yes", "--skip-preview"]));
+      it("then previews clean, and pulumi destroy works", async () => {
+        assertOk(await project.run(["preview", "--expect-no-changes"]));
+        assertOk(await project.run(["destroy", "--yes", "--skip-preview"]));
+      });
     });
-  });
 
   describe("a stack made here with the dynamic resources of versions before the plugin (then today's code)", () => {
     let project: PulumiProject;
