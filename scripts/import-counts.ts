@@ -9,7 +9,19 @@ import * as path from "node:path";
 import ts from "typescript";
 
 /** Bottom floor first; a folder not listed here is added at the end (so a new folder is seen, not dropped). */
-const FLOORS = ["core", "templates", "catalog", "resolver", "imaging", "dynamic", "components", "ops", "server", "cli"];
+const FLOORS = [
+  "core",
+  "templates",
+  "catalog",
+  "resolver",
+  "imaging",
+  "dynamic",
+  "components",
+  "provider",
+  "ops",
+  "server",
+  "cli",
+];
 const ENTRY_POINTS = new Set(["index.ts", "testing"]);
 
 function sourceFilesUnder(dir: string): string[] {
