@@ -4,10 +4,11 @@ import * as path from "node:path";
 
 /**
  * Where `cws launch` finds the Pulumi CLI: a directory on PATH holding `pulumi`, else the setup cache that
- * `npm run setup` fills (`${XDG_CACHE_HOME:-~/.cache}/cloudworkstation/pulumi-<version>/bin`), newest first. The
- * engine also needs `pulumi-resource-pulumi-nodejs` (our dynamic resources) beside it.
+ * `npm run setup` fills (`${XDG_CACHE_HOME:-~/.cache}/cloudworkstation/pulumi-<version>/bin`), newest first. Only
+ * `pulumi` is needed: the program runs in this process and our resources in the package's own plugin launcher
+ * (bin/pulumi-resource-cloudworkstation, named in the stack's project settings).
  */
-export const PULUMI_NEEDS = ["pulumi", "pulumi-resource-pulumi-nodejs"] as const;
+export const PULUMI_NEEDS = ["pulumi"] as const;
 
 /** True for a file this process may execute. */
 export function isExecutable(file: string): boolean {
