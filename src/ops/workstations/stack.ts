@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { LocalWorkspace, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { InvalidInputError } from "../../core/errors";
+import { requiredPulumiVersion } from "../../dynamic/plugin-version";
 import { findPackageRoot } from "../../templates/template-files";
 import { findPulumiBinDir, missingPulumiMessage } from "./pulumi-cli";
 import { workstationState, type WorkstationState } from "./state";
@@ -69,13 +70,17 @@ export function workstationEngine(
 
 /**
  * The cloudworkstation provider plugin our resources register with: the launcher in this package's bin/ (Pulumi.yaml's
- * `plugins`, which the Automation API's project settings type does not declare but writes as given).
+ * `plugins`), and the CLI versions it needs (`requiredPulumiVersion`: the engine refuses an older CLI by name, before
+ * anything runs). The Automation API's project settings type declares neither but writes both as given.
  */
-function pluginSettings(): { plugins: { providers: { name: string; path: string }[] } } {
+function pluginSettings(): { plugins: { providers: { name: string; path: string }[] }; requiredPulumiVersion: string } {
   const root = findPackageRoot(__dirname);
   if (!root)
     throw new Error(`cws found no cloudworkstation package.json above ${__dirname}: reinstall cloudworkstation`);
-  return { plugins: { providers: [{ name: "cloudworkstation", path: path.join(root, "bin") }] } };
+  return {
+    plugins: { providers: [{ name: "cloudworkstation", path: path.join(root, "bin") }] },
+    requiredPulumiVersion: requiredPulumiVersion(),
+  };
 }
 
 /** The workstations project's workspace (Pulumi.yaml in a fresh directory, the state in the backend). */
