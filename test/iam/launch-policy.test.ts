@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import requireFromString from "require-from-string";
 import { AMI_RESOLUTION_TYPE } from "../../src/dynamic/ami-resolution";
 import { ResearchWorkstation } from "../../src/components/research-workstation";
+import { CUSTOM_RESOURCES } from "../../src/provider/provider";
 import { MotoServer, startMoto } from "../../harness/moto";
 import { publishBaseParameters, seedDemoLandscape } from "../../harness/seed";
 import { requireBuilt } from "../package/built";
@@ -43,12 +43,14 @@ describe("launch.json covers every AWS resource and invoke a ResearchWorkstation
       {
         newResource: async (args) => {
           tokens.add(args.type);
-          if (args.type === AMI_RESOLUTION_TYPE) {
-            const { __provider, ...inputs } = args.inputs as Record<string, unknown>;
-            const provider = requireFromString(String(__provider)).handler() as pulumi.dynamic.ResourceProvider;
-            const checked = await provider.check!({}, inputs);
-            const created = await provider.create!(checked.inputs);
-            return { id: created.id, state: created.outs };
+          // Our resources run in the cloudworkstation plugin: through its own dispatch table, as the plugin would.
+          const plugin = CUSTOM_RESOURCES.get(args.type);
+          if (plugin) {
+            const urn = `urn:pulumi:dev::lab::${args.type}::${args.name}`;
+            const checked = await plugin.check(urn, {}, args.inputs as Record<string, unknown>);
+            if (checked.failures?.length) throw new Error(JSON.stringify(checked.failures));
+            const created = await plugin.create(urn, checked.inputs);
+            return { id: created.id, state: created.outs ?? {} };
           }
           return { id: `${args.name}-id`, state: args.inputs };
         },
